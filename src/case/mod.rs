@@ -1,0 +1,1 @@
+//! Case files: the TOML schema, its validation, and building a runnable model.

@@ -1,0 +1,1 @@
+//! Environment fluxes on oriented surfaces: direct solar, Earth infrared and albedo.

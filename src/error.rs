@@ -1,0 +1,199 @@
+//! The crate's typed errors.
+//!
+//! Each area has its own enum with the facts a caller needs (which node, which
+//! key, which range); [`Error`] gathers them. Only the binary turns errors into
+//! messages and exit codes.
+
+use std::path::PathBuf;
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Any error thermorbit reports.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The thermal network is ill-formed.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    /// A solver failed or did not converge.
+    #[error(transparent)]
+    Solve(#[from] SolveError),
+    /// A case file, mesh file or command-line value is invalid.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Orbit or attitude definition is invalid.
+    #[error(transparent)]
+    Orbit(#[from] OrbitError),
+    /// Writing results failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Errors in building or checking a thermal network.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// Two nodes share a name.
+    #[error("node `{name}` is defined twice")]
+    DuplicateNode { name: String },
+    /// A conductor or source refers to a node that does not exist.
+    #[error("unknown node `{name}`")]
+    UnknownNode { name: String },
+    /// A node index is out of range.
+    #[error("node index {index} is out of range (network has {count} nodes)")]
+    NodeIndexOutOfRange { index: usize, count: usize },
+    /// A quantity is outside its physical range.
+    #[error("{element}: {quantity} = {value} is invalid; allowed {allowed}")]
+    InvalidValue {
+        element: String,
+        quantity: &'static str,
+        value: f64,
+        allowed: &'static str,
+    },
+    /// A conductor joins a node to itself.
+    #[error("{element}: a conductor joins node `{node}` to itself")]
+    SelfLoop { element: String, node: String },
+    /// A time table is malformed.
+    #[error("{element}: {reason}")]
+    BadTable { element: String, reason: String },
+    /// Nodes whose temperature no boundary fixes: the steady problem is singular.
+    #[error(
+        "no conductive or radiative path to a boundary node from {count} node(s), e.g. `{examples}`; \
+         a steady problem needs every node connected to a fixed temperature"
+    )]
+    NoPathToSink { count: usize, examples: String },
+    /// The network has no unknowns.
+    #[error("the network has no free nodes to solve for")]
+    NothingToSolve,
+}
+
+/// Why a solver stopped without an answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SolveError {
+    /// Newton's method did not reach the tolerance.
+    #[error(
+        "{solver} did not converge after {iterations} iterations: relative residual {last_relative_residual:.3e} \
+         > tolerance {tolerance:.1e}; residual history: {history}"
+    )]
+    NotConverged {
+        solver: &'static str,
+        iterations: usize,
+        last_relative_residual: f64,
+        tolerance: f64,
+        /// Relative residual per iteration, formatted.
+        history: String,
+    },
+    /// A time step fell below the minimum allowed.
+    #[error("transient step size fell to {dt_s:.3e} s at t = {t_s:.6} s (minimum {min_dt_s:.1e} s): {reason}")]
+    StepTooSmall {
+        t_s: f64,
+        dt_s: f64,
+        min_dt_s: f64,
+        reason: String,
+    },
+    /// The linear solver failed.
+    #[error("linear solver `{solver}` failed: {reason}")]
+    LinearSolver { solver: &'static str, reason: String },
+    /// The linear solver does not fit the system.
+    #[error("linear solver `{solver}` cannot solve this system: {reason}")]
+    UnsuitableLinearSolver { solver: &'static str, reason: String },
+    /// A temperature became non-finite or non-positive.
+    #[error("temperature of node `{node}` became {value} K at t = {t_s} s")]
+    NonPhysicalTemperature { node: String, value: f64, t_s: f64 },
+    /// Solver options are invalid.
+    #[error("solver option {option} = {value} is invalid; allowed {allowed}")]
+    InvalidOption {
+        option: &'static str,
+        value: f64,
+        allowed: &'static str,
+    },
+}
+
+/// Invalid input from a case file, mesh file or the command line.
+///
+/// `file` names the file (or `command line`), `key` the dotted key path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not fit the schema (unknown key, wrong type).
+    #[error("{}: {message}", file.display())]
+    Parse { file: PathBuf, message: String },
+    /// A number is outside its allowed range (or not finite).
+    #[error("{}: `{key}` = {value} is out of range; allowed: {allowed}", file.display())]
+    OutOfRange {
+        file: PathBuf,
+        key: String,
+        value: String,
+        allowed: String,
+    },
+    /// A reference to something that is not defined.
+    #[error("{}: `{key}` refers to `{name}`, which is not defined{hint}", file.display())]
+    UndefinedReference {
+        file: PathBuf,
+        key: String,
+        name: String,
+        /// Empty, or `; defined: a, b, c`.
+        hint: String,
+    },
+    /// A value that is well-formed but does not make sense with the rest.
+    #[error("{}: `{key}`: {reason}", file.display())]
+    Inconsistent {
+        file: PathBuf,
+        key: String,
+        reason: String,
+    },
+    /// The model built from the file is ill-formed.
+    #[error("{}: {source}", file.display())]
+    Model {
+        file: PathBuf,
+        #[source]
+        source: NetworkError,
+    },
+}
+
+/// Errors in orbit, epoch or attitude definitions.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrbitError {
+    /// A value is out of its allowed range.
+    #[error("{quantity} = {value} is out of range; allowed {allowed}")]
+    OutOfRange {
+        quantity: &'static str,
+        value: f64,
+        allowed: &'static str,
+    },
+    /// An epoch could not be parsed.
+    #[error("cannot parse epoch `{text}`: {reason}")]
+    BadEpoch { text: String, reason: String },
+    /// A time of day could not be parsed.
+    #[error("cannot parse local time `{text}`; expected HH:MM or HH:MM:SS")]
+    BadLocalTime { text: String },
+    /// A direction vector has zero length.
+    #[error("{quantity} has zero length")]
+    ZeroVector { quantity: &'static str },
+}
+
+/// Errors in writing results.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// A file could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A plot could not be drawn.
+    #[error("{}: cannot draw plot: {reason}", path.display())]
+    Plot { path: PathBuf, reason: String },
+}

@@ -1,0 +1,2 @@
+//! The `thermorbit` command.
+fn main() {}

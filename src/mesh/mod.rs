@@ -1,0 +1,1 @@
+//! Finite-difference panels that emit network pieces.

@@ -1,0 +1,550 @@
+//! The thermal network: nodes, conductors and heat sources.
+//!
+//! For each non-boundary node *i* the network states
+//!
+//! ```text
+//! C_i dT_i/dt = Σ_j G_ij (T_j − T_i) + σ Σ_j R_ij (T_j⁴ − T_i⁴)
+//!             + Σ_u ṁc_p,ui (T_u − T_i) + Q_i(t)
+//! ```
+//!
+//! (Gilmore, *Spacecraft Thermal Control Handbook* Vol. 1, ch. 15; the SINDA
+//! lumped-parameter formulation). Diffusion nodes have a heat capacity C,
+//! arithmetic nodes are massless (C = 0, always in balance), boundary nodes have
+//! a prescribed temperature. Linear conductors carry `G (T_b − T_a)`, radiative
+//! conductors `σ R (T_b⁴ − T_a⁴)` with R in m² (area × emissivity × view factor
+//! folded in), one-way advective conductors `ṁc_p (T_up − T_down)` into the
+//! downstream node only (upwind, as in a fluid loop).
+//!
+//! [`ThermalNetwork`] is the editable model; [`ThermalNetwork::assemble`] turns it
+//! into an [`AssembledNetwork`] with a fixed sparse pattern that the solvers use.
+
+mod assembly;
+mod profile;
+mod sparse;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub use assembly::{AssembledNetwork, HeatFlows};
+pub use profile::{Harmonic, Profile, TimeFunction, TimeTable};
+pub use sparse::CsrMatrix;
+
+use crate::error::NetworkError;
+
+/// Index of a node in a [`ThermalNetwork`].
+pub type NodeId = usize;
+
+/// What kind of node, and what it carries.
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// Has heat capacity `capacitance_j_k` (J/K, > 0).
+    Diffusion { capacitance_j_k: f64 },
+    /// Massless: its net heat flow is zero at every instant.
+    Arithmetic,
+    /// Temperature prescribed (K, ≥ 0) as a function of time.
+    Boundary { temperature_k: Profile },
+}
+
+/// Shape of a structured grid of nodes, row-major (`i` fastest): node
+/// `first + j * nx + i` is cell `(i, j)`. Lets multigrid and output see panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridShape {
+    /// Cells along x.
+    pub nx: usize,
+    /// Cells along y.
+    pub ny: usize,
+}
+
+/// A named, contiguous block of nodes (a panel's cells, a coolant chain).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeGroup {
+    /// Group name, unique among groups.
+    pub name: String,
+    /// The nodes, contiguous.
+    pub nodes: Range<NodeId>,
+    /// Grid layout when the group is a structured grid.
+    pub grid: Option<GridShape>,
+}
+
+/// A two-node conductor: linear (value G in W/K) or radiative (value R in m²).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Conductor {
+    a: u32,
+    b: u32,
+    value: f64,
+}
+
+impl Conductor {
+    /// First node.
+    pub fn a(&self) -> NodeId {
+        self.a as NodeId
+    }
+    /// Second node.
+    pub fn b(&self) -> NodeId {
+        self.b as NodeId
+    }
+    /// G in W/K for a linear conductor, R in m² for a radiative one.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+}
+
+/// A one-way advective conductor: heat `ṁc_p (T_up − T_down)` into `downstream`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdvectiveConductor {
+    /// Node the fluid comes from.
+    pub upstream: NodeId,
+    /// Node the fluid enters; only its balance changes.
+    pub downstream: NodeId,
+    /// Capacity rate ṁ c_p in W/K (≥ 0).
+    pub mdot_cp_w_k: f64,
+}
+
+/// A heat source: node `k` receives `weight_k × profile(t)` watts.
+///
+/// One source can spread over many nodes (a flux on a panel face, with each
+/// cell's area as its weight), so one profile evaluation serves them all.
+#[derive(Debug, Clone)]
+pub struct HeatSource {
+    /// Name for reports.
+    pub name: String,
+    /// `(node, weight)`; the node receives `weight × profile(t)` W.
+    pub loads: Vec<(NodeId, f64)>,
+    /// Time variation.
+    pub profile: Profile,
+}
+
+/// An editable thermal network.
+#[derive(Debug, Clone, Default)]
+pub struct ThermalNetwork {
+    kinds: Vec<NodeKind>,
+    initial_temperature_k: Vec<f64>,
+    names: HashMap<String, NodeId>,
+    named: Vec<(String, NodeId)>,
+    groups: Vec<NodeGroup>,
+    linear: Vec<Conductor>,
+    radiative: Vec<Conductor>,
+    advective: Vec<AdvectiveConductor>,
+    sources: Vec<HeatSource>,
+}
+
+fn check_finite_range(
+    element: &str,
+    quantity: &'static str,
+    value: f64,
+    ok: bool,
+    allowed: &'static str,
+) -> Result<(), NetworkError> {
+    if value.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(NetworkError::InvalidValue {
+            element: element.to_string(),
+            quantity,
+            value,
+            allowed,
+        })
+    }
+}
+
+impl ThermalNetwork {
+    /// An empty network.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Kind of node `id`.
+    pub fn kind(&self, id: NodeId) -> &NodeKind {
+        &self.kinds[id]
+    }
+
+    /// Initial temperature (K) of node `id` (a transient's start, a steady solve's first guess).
+    pub fn initial_temperature_k(&self, id: NodeId) -> f64 {
+        self.initial_temperature_k[id]
+    }
+
+    /// Sets the initial temperature of node `id`.
+    pub fn set_initial_temperature_k(&mut self, id: NodeId, t_k: f64) -> Result<(), NetworkError> {
+        self.check_id(id)?;
+        check_finite_range(&self.label(id), "initial temperature (K)", t_k, t_k > 0.0, "> 0")?;
+        self.initial_temperature_k[id] = t_k;
+        Ok(())
+    }
+
+    fn check_id(&self, id: NodeId) -> Result<(), NetworkError> {
+        if id < self.kinds.len() {
+            Ok(())
+        } else {
+            Err(NetworkError::NodeIndexOutOfRange {
+                index: id,
+                count: self.kinds.len(),
+            })
+        }
+    }
+
+    fn check_kind(label: &str, kind: &NodeKind) -> Result<(), NetworkError> {
+        match kind {
+            NodeKind::Diffusion { capacitance_j_k: c } => {
+                check_finite_range(label, "capacitance (J/K)", *c, *c > 0.0, "> 0")
+            }
+            NodeKind::Arithmetic => Ok(()),
+            NodeKind::Boundary {
+                temperature_k: Profile::Constant(t),
+            } => check_finite_range(label, "temperature (K)", *t, *t >= 0.0, ">= 0"),
+            NodeKind::Boundary { .. } => Ok(()),
+        }
+    }
+
+    /// Adds a named node with an initial temperature (K, > 0).
+    pub fn add_node(
+        &mut self,
+        name: &str,
+        kind: NodeKind,
+        initial_temperature_k: f64,
+    ) -> Result<NodeId, NetworkError> {
+        if self.names.contains_key(name) || self.groups.iter().any(|g| g.name == name) {
+            return Err(NetworkError::DuplicateNode {
+                name: name.to_string(),
+            });
+        }
+        Self::check_kind(name, &kind)?;
+        check_finite_range(
+            name,
+            "initial temperature (K)",
+            initial_temperature_k,
+            initial_temperature_k > 0.0,
+            "> 0",
+        )?;
+        let id = self.kinds.len();
+        self.kinds.push(kind);
+        self.initial_temperature_k.push(initial_temperature_k);
+        self.names.insert(name.to_string(), id);
+        self.named.push((name.to_string(), id));
+        Ok(id)
+    }
+
+    /// Adds a boundary node held at a constant temperature (K, ≥ 0).
+    pub fn add_boundary(&mut self, name: &str, temperature_k: f64) -> Result<NodeId, NetworkError> {
+        let initial = if temperature_k > 0.0 { temperature_k } else { 1.0 };
+        self.add_node(
+            name,
+            NodeKind::Boundary {
+                temperature_k: Profile::Constant(temperature_k),
+            },
+            initial,
+        )
+    }
+
+    /// Adds a contiguous group of unnamed diffusion or arithmetic nodes.
+    ///
+    /// `capacitance_j_k[k]` is node k's heat capacity; zero makes it arithmetic.
+    pub fn add_group(
+        &mut self,
+        name: &str,
+        capacitance_j_k: &[f64],
+        initial_temperature_k: f64,
+        grid: Option<GridShape>,
+    ) -> Result<Range<NodeId>, NetworkError> {
+        if self.names.contains_key(name) || self.groups.iter().any(|g| g.name == name) {
+            return Err(NetworkError::DuplicateNode {
+                name: name.to_string(),
+            });
+        }
+        if let Some(g) = grid {
+            if g.nx * g.ny != capacitance_j_k.len() {
+                return Err(NetworkError::InvalidValue {
+                    element: name.to_string(),
+                    quantity: "grid cell count",
+                    value: capacitance_j_k.len() as f64,
+                    allowed: "nx × ny",
+                });
+            }
+        }
+        if let Some(&c) = capacitance_j_k.iter().find(|c| !(c.is_finite() && **c >= 0.0)) {
+            check_finite_range(name, "capacitance (J/K)", c, false, ">= 0")?;
+        }
+        check_finite_range(
+            name,
+            "initial temperature (K)",
+            initial_temperature_k,
+            initial_temperature_k > 0.0,
+            "> 0",
+        )?;
+        let first = self.kinds.len();
+        self.kinds.extend(capacitance_j_k.iter().map(|&c| {
+            if c > 0.0 {
+                NodeKind::Diffusion { capacitance_j_k: c }
+            } else {
+                NodeKind::Arithmetic
+            }
+        }));
+        self.initial_temperature_k
+            .extend(std::iter::repeat_n(initial_temperature_k, capacitance_j_k.len()));
+        let nodes = first..self.kinds.len();
+        self.groups.push(NodeGroup {
+            name: name.to_string(),
+            nodes: nodes.clone(),
+            grid,
+        });
+        Ok(nodes)
+    }
+
+    /// Node with this name (named nodes only, not group members).
+    pub fn node(&self, name: &str) -> Result<NodeId, NetworkError> {
+        self.names
+            .get(name)
+            .copied()
+            .ok_or_else(|| NetworkError::UnknownNode {
+                name: name.to_string(),
+            })
+    }
+
+    /// Named nodes in the order they were added.
+    pub fn named_nodes(&self) -> &[(String, NodeId)] {
+        &self.named
+    }
+
+    /// Node groups in the order they were added.
+    pub fn groups(&self) -> &[NodeGroup] {
+        &self.groups
+    }
+
+    /// A group by name.
+    pub fn group(&self, name: &str) -> Option<&NodeGroup> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// A readable label: the node's name, or `group[k]` / `group[i,j]`.
+    pub fn label(&self, id: NodeId) -> String {
+        if let Some((name, _)) = self.named.iter().find(|(_, n)| *n == id) {
+            return name.clone();
+        }
+        for g in &self.groups {
+            if g.nodes.contains(&id) {
+                let k = id - g.nodes.start;
+                return match g.grid {
+                    Some(s) => format!("{}[{},{}]", g.name, k % s.nx, k / s.nx),
+                    None => format!("{}[{k}]", g.name),
+                };
+            }
+        }
+        format!("#{id}")
+    }
+
+    fn two_node(&self, element: &str, a: NodeId, b: NodeId) -> Result<(), NetworkError> {
+        self.check_id(a)?;
+        self.check_id(b)?;
+        if a == b {
+            return Err(NetworkError::SelfLoop {
+                element: element.to_string(),
+                node: self.label(a),
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a linear conductor G (W/K, ≥ 0) between `a` and `b`.
+    pub fn add_linear(&mut self, a: NodeId, b: NodeId, g_w_k: f64) -> Result<(), NetworkError> {
+        self.two_node("linear conductor", a, b)?;
+        check_finite_range(
+            &format!("linear conductor {}–{}", self.label(a), self.label(b)),
+            "conductance G (W/K)",
+            g_w_k,
+            g_w_k >= 0.0,
+            ">= 0",
+        )?;
+        self.linear.push(Conductor {
+            a: a as u32,
+            b: b as u32,
+            value: g_w_k,
+        });
+        Ok(())
+    }
+
+    /// Adds a radiative conductor R (m², ≥ 0): heat `σ R (T_b⁴ − T_a⁴)` into `a`.
+    pub fn add_radiative(&mut self, a: NodeId, b: NodeId, r_m2: f64) -> Result<(), NetworkError> {
+        self.two_node("radiative conductor", a, b)?;
+        check_finite_range(
+            &format!("radiative conductor {}–{}", self.label(a), self.label(b)),
+            "radiative exchange factor R (m²)",
+            r_m2,
+            r_m2 >= 0.0,
+            ">= 0",
+        )?;
+        self.radiative.push(Conductor {
+            a: a as u32,
+            b: b as u32,
+            value: r_m2,
+        });
+        Ok(())
+    }
+
+    /// Adds a one-way advective conductor ṁc_p (W/K, ≥ 0) from `upstream` into `downstream`.
+    pub fn add_advective(
+        &mut self,
+        upstream: NodeId,
+        downstream: NodeId,
+        mdot_cp_w_k: f64,
+    ) -> Result<(), NetworkError> {
+        self.two_node("advective conductor", upstream, downstream)?;
+        check_finite_range(
+            &format!(
+                "advective conductor {}→{}",
+                self.label(upstream),
+                self.label(downstream)
+            ),
+            "capacity rate ṁc_p (W/K)",
+            mdot_cp_w_k,
+            mdot_cp_w_k >= 0.0,
+            ">= 0",
+        )?;
+        self.advective.push(AdvectiveConductor {
+            upstream,
+            downstream,
+            mdot_cp_w_k,
+        });
+        Ok(())
+    }
+
+    /// Adds a heat source; weights must be finite, nodes must not be boundaries.
+    pub fn add_source(&mut self, source: HeatSource) -> Result<(), NetworkError> {
+        for &(node, w) in &source.loads {
+            self.check_id(node)?;
+            check_finite_range(&source.name, "source weight", w, true, "finite")?;
+            if matches!(self.kinds[node], NodeKind::Boundary { .. }) {
+                return Err(NetworkError::InvalidValue {
+                    element: format!("source `{}` on boundary node `{}`", source.name, self.label(node)),
+                    quantity: "load on a boundary node",
+                    value: w,
+                    allowed: "sources on diffusion or arithmetic nodes only",
+                });
+            }
+        }
+        if let Profile::Constant(v) = source.profile {
+            check_finite_range(&source.name, "power (W)", v, true, "finite")?;
+        }
+        self.sources.push(source);
+        Ok(())
+    }
+
+    /// Adds a constant heat load (W) on one node.
+    pub fn add_heat_load(&mut self, name: &str, node: NodeId, power_w: f64) -> Result<(), NetworkError> {
+        self.add_source(HeatSource {
+            name: name.to_string(),
+            loads: vec![(node, 1.0)],
+            profile: Profile::Constant(power_w),
+        })
+    }
+
+    /// Linear conductors.
+    pub fn linear_conductors(&self) -> &[Conductor] {
+        &self.linear
+    }
+
+    /// Radiative conductors.
+    pub fn radiative_conductors(&self) -> &[Conductor] {
+        &self.radiative
+    }
+
+    /// Advective conductors.
+    pub fn advective_conductors(&self) -> &[AdvectiveConductor] {
+        &self.advective
+    }
+
+    /// Heat sources.
+    pub fn sources(&self) -> &[HeatSource] {
+        &self.sources
+    }
+
+    /// Nodes not connected (by any conductor) to a boundary node. A steady problem
+    /// with such nodes is singular; a transient one is not (its diffusion nodes float).
+    pub fn nodes_without_sink(&self) -> Vec<NodeId> {
+        let n = self.node_count();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut join = |a: usize, b: usize| {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[ra] = rb;
+            }
+        };
+        for c in self.linear.iter().chain(&self.radiative).filter(|c| c.value > 0.0) {
+            join(c.a(), c.b());
+        }
+        for c in self.advective.iter().filter(|c| c.mdot_cp_w_k > 0.0) {
+            join(c.upstream, c.downstream);
+        }
+        let mut grounded = vec![false; n];
+        for i in 0..n {
+            if matches!(self.kinds[i], NodeKind::Boundary { .. }) {
+                let r = root(&mut parent, i);
+                grounded[r] = true;
+            }
+        }
+        (0..n).filter(|&i| !grounded[root(&mut parent, i)]).collect()
+    }
+
+    /// Checks that every node has a path to a boundary node (needed for a steady solve).
+    pub fn check_grounded(&self) -> Result<(), NetworkError> {
+        let floating = self.nodes_without_sink();
+        if floating.is_empty() {
+            return Ok(());
+        }
+        let examples: Vec<String> = floating.iter().take(3).map(|&i| self.label(i)).collect();
+        Err(NetworkError::NoPathToSink {
+            count: floating.len(),
+            examples: examples.join("`, `"),
+        })
+    }
+
+    /// Compiles the network into its solver form.
+    pub fn assemble(&self) -> Result<AssembledNetwork, NetworkError> {
+        AssembledNetwork::new(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_values_are_rejected_with_the_element_named() {
+        let mut net = ThermalNetwork::new();
+        let a = net.add_node("a", NodeKind::Arithmetic, 300.0).unwrap();
+        let b = net.add_boundary("b", 3.0).unwrap();
+        assert!(net.add_linear(a, b, -1.0).is_err());
+        assert!(net.add_linear(a, b, f64::NAN).is_err());
+        assert!(net.add_radiative(a, a, 1.0).is_err());
+        assert!(net.add_node("a", NodeKind::Arithmetic, 300.0).is_err());
+        assert!(net
+            .add_node("c", NodeKind::Diffusion { capacitance_j_k: 0.0 }, 300.0)
+            .is_err());
+        let err = net.add_heat_load("q", b, 1.0).unwrap_err();
+        assert!(err.to_string().contains("boundary"));
+    }
+
+    #[test]
+    fn floating_nodes_are_found() {
+        let mut net = ThermalNetwork::new();
+        let a = net.add_node("a", NodeKind::Arithmetic, 300.0).unwrap();
+        let b = net.add_boundary("sink", 3.0).unwrap();
+        let c = net.add_node("c", NodeKind::Arithmetic, 300.0).unwrap();
+        net.add_linear(a, b, 1.0).unwrap();
+        assert_eq!(net.nodes_without_sink(), vec![c]);
+        assert!(matches!(
+            net.check_grounded(),
+            Err(NetworkError::NoPathToSink { count: 1, .. })
+        ));
+    }
+}

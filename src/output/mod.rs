@@ -1,0 +1,1 @@
+//! Results out: CSV, JSON, plots; files written atomically.

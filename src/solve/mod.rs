@@ -1,0 +1,1 @@
+//! Solvers: steady Newton, implicit transient, linear-solver back ends.

@@ -1,0 +1,1 @@
+//! Validation cases: run the pipeline and compare with exact and published references.
