@@ -1,2 +1,38 @@
-//! The `thermorbit` command.
-fn main() {}
+//! The `thermorbit` command: argument parsing, progress and exit codes.
+//!
+//! Exit codes: 0 success; 1 a solver did not converge or a validation check
+//! failed; 2 bad input (case file, flags) — nothing is written then.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Orbital thermal and power solver: thermal networks with finite-difference
+/// panels, orbits and environment fluxes, validated against exact solutions.
+#[derive(Debug, Parser)]
+#[command(name = "thermorbit", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the validation suite (validation/*.toml) and print the comparison table.
+    ///
+    /// Example: thermorbit validate --filter nafems --out out/validation
+    Validate(cli::validate::ValidateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Validate(args) => cli::validate::execute(&args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => cli::report_error(&err),
+    }
+}
