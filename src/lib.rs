@@ -9,15 +9,15 @@
 //! `network` and `solve` know nothing of orbits: they solve any thermal network.
 #![forbid(unsafe_code)]
 
+pub mod case;
 pub mod constants;
+pub mod environment;
 pub mod error;
+pub mod mesh;
 pub mod network;
 pub mod orbit;
-pub mod environment;
-pub mod mesh;
-pub mod solve;
-pub mod case;
 pub mod output;
+pub mod solve;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -343,16 +343,16 @@ impl AssembledNetwork {
 
     /// Boundary temperatures at `t_s`, in boundary order.
     fn boundary_temperatures(&self, t_s: f64) -> Vec<f64> {
-        self.boundaries.iter().map(|(_, p)| p.value_at(t_s)).collect()
+        self.boundaries
+            .iter()
+            .map(|(_, p)| p.value_at(t_s))
+            .collect()
     }
 
     /// Temperature of every node (K) at `t_s` for unknowns `x`.
     pub fn node_temperatures(&self, t_s: f64, x: &[f64]) -> Vec<f64> {
         let tb = self.boundary_temperatures(t_s);
-        self.node_ref
-            .iter()
-            .map(|&r| lookup(r, x, &tb))
-            .collect()
+        self.node_ref.iter().map(|&r| lookup(r, x, &tb)).collect()
     }
 
     /// Times in `(t0_s, t1_s]` where a source or boundary temperature jumps or kinks.
@@ -405,7 +405,10 @@ impl AssembledNetwork {
         }
         for c in &self.advective {
             let (ru, rd) = (self.node_ref[c.upstream], self.node_ref[c.downstream]);
-            deposit(rd, c.mdot_cp_w_k * (lookup(ru, x, &tb) - lookup(rd, x, &tb)));
+            deposit(
+                rd,
+                c.mdot_cp_w_k * (lookup(ru, x, &tb) - lookup(rd, x, &tb)),
+            );
         }
     }
 
@@ -418,18 +421,19 @@ impl AssembledNetwork {
         let diag = &self.diag;
         let v = k.values_mut();
         v.fill(0.0);
-        let mut add_pair = |ra: u32, rb: u32, slots: Slots, daa: f64, dab: f64, dbb: f64, dba: f64| {
-            if ra & BOUNDARY_BIT == 0 {
-                v[diag[ra as usize]] += daa;
-            }
-            if rb & BOUNDARY_BIT == 0 {
-                v[diag[rb as usize]] += dbb;
-            }
-            if slots.ab != NONE {
-                v[slots.ab] -= dab;
-                v[slots.ba] -= dba;
-            }
-        };
+        let mut add_pair =
+            |ra: u32, rb: u32, slots: Slots, daa: f64, dab: f64, dbb: f64, dba: f64| {
+                if ra & BOUNDARY_BIT == 0 {
+                    v[diag[ra as usize]] += daa;
+                }
+                if rb & BOUNDARY_BIT == 0 {
+                    v[diag[rb as usize]] += dbb;
+                }
+                if slots.ab != NONE {
+                    v[slots.ab] -= dab;
+                    v[slots.ba] -= dba;
+                }
+            };
         for (c, &s) in self.linear.iter().zip(&self.linear_slots) {
             let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
             add_pair(ra, rb, s, c.value, c.value, c.value, c.value);
@@ -512,6 +516,16 @@ impl AssembledNetwork {
         }
     }
 
+    /// Checks that every node has a path to a boundary node (needed for a steady solve).
+    pub fn check_grounded(&self) -> Result<(), NetworkError> {
+        let floating = super::floating_nodes(
+            self.node_count(),
+            |i| self.node_ref[i] & BOUNDARY_BIT != 0,
+            super::conductor_edges(&self.linear, &self.radiative, &self.advective),
+        );
+        super::no_path_to_sink(&floating, |i| self.label(i))
+    }
+
     /// Fails if any temperature is not finite or is negative.
     pub fn check_state(&self, t_s: f64, x: &[f64]) -> Result<(), SolveError> {
         match x.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
@@ -543,11 +557,23 @@ mod tests {
     fn mixed_network() -> ThermalNetwork {
         let mut net = ThermalNetwork::new();
         let a = net
-            .add_node("a", NodeKind::Diffusion { capacitance_j_k: 10.0 }, 310.0)
+            .add_node(
+                "a",
+                NodeKind::Diffusion {
+                    capacitance_j_k: 10.0,
+                },
+                310.0,
+            )
             .unwrap();
         let b = net.add_node("b", NodeKind::Arithmetic, 290.0).unwrap();
         let c = net
-            .add_node("c", NodeKind::Diffusion { capacitance_j_k: 5.0 }, 350.0)
+            .add_node(
+                "c",
+                NodeKind::Diffusion {
+                    capacitance_j_k: 5.0,
+                },
+                350.0,
+            )
             .unwrap();
         let s = net.add_boundary("space", 3.0).unwrap();
         net.add_linear(a, b, 2.0).unwrap();

@@ -171,7 +171,13 @@ impl ThermalNetwork {
     /// Sets the initial temperature of node `id`.
     pub fn set_initial_temperature_k(&mut self, id: NodeId, t_k: f64) -> Result<(), NetworkError> {
         self.check_id(id)?;
-        check_finite_range(&self.label(id), "initial temperature (K)", t_k, t_k > 0.0, "> 0")?;
+        check_finite_range(
+            &self.label(id),
+            "initial temperature (K)",
+            t_k,
+            t_k > 0.0,
+            "> 0",
+        )?;
         self.initial_temperature_k[id] = t_k;
         Ok(())
     }
@@ -230,7 +236,11 @@ impl ThermalNetwork {
 
     /// Adds a boundary node held at a constant temperature (K, ≥ 0).
     pub fn add_boundary(&mut self, name: &str, temperature_k: f64) -> Result<NodeId, NetworkError> {
-        let initial = if temperature_k > 0.0 { temperature_k } else { 1.0 };
+        let initial = if temperature_k > 0.0 {
+            temperature_k
+        } else {
+            1.0
+        };
         self.add_node(
             name,
             NodeKind::Boundary {
@@ -265,7 +275,10 @@ impl ThermalNetwork {
                 });
             }
         }
-        if let Some(&c) = capacitance_j_k.iter().find(|c| !(c.is_finite() && **c >= 0.0)) {
+        if let Some(&c) = capacitance_j_k
+            .iter()
+            .find(|c| !(c.is_finite() && **c >= 0.0))
+        {
             check_finite_range(name, "capacitance (J/K)", c, false, ">= 0")?;
         }
         check_finite_range(
@@ -283,8 +296,10 @@ impl ThermalNetwork {
                 NodeKind::Arithmetic
             }
         }));
-        self.initial_temperature_k
-            .extend(std::iter::repeat_n(initial_temperature_k, capacitance_j_k.len()));
+        self.initial_temperature_k.extend(std::iter::repeat_n(
+            initial_temperature_k,
+            capacitance_j_k.len(),
+        ));
         let nodes = first..self.kinds.len();
         self.groups.push(NodeGroup {
             name: name.to_string(),
@@ -418,7 +433,11 @@ impl ThermalNetwork {
             check_finite_range(&source.name, "source weight", w, true, "finite")?;
             if matches!(self.kinds[node], NodeKind::Boundary { .. }) {
                 return Err(NetworkError::InvalidValue {
-                    element: format!("source `{}` on boundary node `{}`", source.name, self.label(node)),
+                    element: format!(
+                        "source `{}` on boundary node `{}`",
+                        source.name,
+                        self.label(node)
+                    ),
                     quantity: "load on a boundary node",
                     value: w,
                     allowed: "sources on diffusion or arithmetic nodes only",
@@ -433,7 +452,12 @@ impl ThermalNetwork {
     }
 
     /// Adds a constant heat load (W) on one node.
-    pub fn add_heat_load(&mut self, name: &str, node: NodeId, power_w: f64) -> Result<(), NetworkError> {
+    pub fn add_heat_load(
+        &mut self,
+        name: &str,
+        node: NodeId,
+        power_w: f64,
+    ) -> Result<(), NetworkError> {
         self.add_source(HeatSource {
             name: name.to_string(),
             loads: vec![(node, 1.0)],
@@ -464,54 +488,86 @@ impl ThermalNetwork {
     /// Nodes not connected (by any conductor) to a boundary node. A steady problem
     /// with such nodes is singular; a transient one is not (its diffusion nodes float).
     pub fn nodes_without_sink(&self) -> Vec<NodeId> {
-        let n = self.node_count();
-        let mut parent: Vec<usize> = (0..n).collect();
-        fn root(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
-        let mut join = |a: usize, b: usize| {
-            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-            if ra != rb {
-                parent[ra] = rb;
-            }
-        };
-        for c in self.linear.iter().chain(&self.radiative).filter(|c| c.value > 0.0) {
-            join(c.a(), c.b());
-        }
-        for c in self.advective.iter().filter(|c| c.mdot_cp_w_k > 0.0) {
-            join(c.upstream, c.downstream);
-        }
-        let mut grounded = vec![false; n];
-        for i in 0..n {
-            if matches!(self.kinds[i], NodeKind::Boundary { .. }) {
-                let r = root(&mut parent, i);
-                grounded[r] = true;
-            }
-        }
-        (0..n).filter(|&i| !grounded[root(&mut parent, i)]).collect()
+        floating_nodes(
+            self.node_count(),
+            |i| matches!(self.kinds[i], NodeKind::Boundary { .. }),
+            conductor_edges(&self.linear, &self.radiative, &self.advective),
+        )
     }
 
     /// Checks that every node has a path to a boundary node (needed for a steady solve).
     pub fn check_grounded(&self) -> Result<(), NetworkError> {
-        let floating = self.nodes_without_sink();
-        if floating.is_empty() {
-            return Ok(());
-        }
-        let examples: Vec<String> = floating.iter().take(3).map(|&i| self.label(i)).collect();
-        Err(NetworkError::NoPathToSink {
-            count: floating.len(),
-            examples: examples.join("`, `"),
-        })
+        no_path_to_sink(&self.nodes_without_sink(), |i| self.label(i))
     }
 
     /// Compiles the network into its solver form.
     pub fn assemble(&self) -> Result<AssembledNetwork, NetworkError> {
         AssembledNetwork::new(self)
     }
+}
+
+/// Node pairs joined by a conductor that carries heat (value > 0).
+fn conductor_edges<'a>(
+    linear: &'a [Conductor],
+    radiative: &'a [Conductor],
+    advective: &'a [AdvectiveConductor],
+) -> impl Iterator<Item = (NodeId, NodeId)> + 'a {
+    linear
+        .iter()
+        .chain(radiative)
+        .filter(|c| c.value > 0.0)
+        .map(|c| (c.a(), c.b()))
+        .chain(
+            advective
+                .iter()
+                .filter(|c| c.mdot_cp_w_k > 0.0)
+                .map(|c| (c.upstream, c.downstream)),
+        )
+}
+
+/// Nodes whose connected component (over `edges`) holds no boundary node (union–find).
+fn floating_nodes(
+    n: usize,
+    is_boundary: impl Fn(NodeId) -> bool,
+    edges: impl Iterator<Item = (NodeId, NodeId)>,
+) -> Vec<NodeId> {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (a, b) in edges {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        if ra != rb {
+            parent[ra] = rb;
+        }
+    }
+    let mut grounded = vec![false; n];
+    for i in (0..n).filter(|&i| is_boundary(i)) {
+        let r = root(&mut parent, i);
+        grounded[r] = true;
+    }
+    (0..n)
+        .filter(|&i| !grounded[root(&mut parent, i)])
+        .collect()
+}
+
+/// The error for floating nodes, with up to three examples.
+fn no_path_to_sink(
+    floating: &[NodeId],
+    label: impl Fn(NodeId) -> String,
+) -> Result<(), NetworkError> {
+    if floating.is_empty() {
+        return Ok(());
+    }
+    let examples: Vec<String> = floating.iter().take(3).map(|&i| label(i)).collect();
+    Err(NetworkError::NoPathToSink {
+        count: floating.len(),
+        examples: examples.join("`, `"),
+    })
 }
 
 #[cfg(test)]
@@ -528,7 +584,13 @@ mod tests {
         assert!(net.add_radiative(a, a, 1.0).is_err());
         assert!(net.add_node("a", NodeKind::Arithmetic, 300.0).is_err());
         assert!(net
-            .add_node("c", NodeKind::Diffusion { capacitance_j_k: 0.0 }, 300.0)
+            .add_node(
+                "c",
+                NodeKind::Diffusion {
+                    capacitance_j_k: 0.0
+                },
+                300.0
+            )
             .is_err());
         let err = net.add_heat_load("q", b, 1.0).unwrap_err();
         assert!(err.to_string().contains("boundary"));

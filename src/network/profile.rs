@@ -112,7 +112,12 @@ impl TimeTable {
     pub fn corners(&self, t0_s: f64, t1_s: f64) -> Vec<f64> {
         let mut out = Vec::new();
         match self.period_s {
-            None => out.extend(self.times_s.iter().copied().filter(|&t| t > t0_s && t <= t1_s)),
+            None => out.extend(
+                self.times_s
+                    .iter()
+                    .copied()
+                    .filter(|&t| t > t0_s && t <= t1_s),
+            ),
             Some(p) => {
                 let first = self.times_s[0];
                 let k0 = ((t0_s - first) / p).floor() as i64 - 1;

@@ -158,7 +158,14 @@ mod tests {
     fn triplets_sum_duplicates_and_multiply() {
         let a = CsrMatrix::from_triplets(
             3,
-            &[(0, 0, 2.0), (0, 1, -1.0), (1, 0, -1.0), (1, 1, 2.0), (1, 1, 0.5), (2, 2, 1.0)],
+            &[
+                (0, 0, 2.0),
+                (0, 1, -1.0),
+                (1, 0, -1.0),
+                (1, 1, 2.0),
+                (1, 1, 0.5),
+                (2, 2, 1.0),
+            ],
         );
         assert_eq!(a.nnz(), 5);
         assert_eq!(a.get(1, 1), 2.5);

@@ -1,0 +1,390 @@
+//! Linear solvers behind one interface.
+//!
+//! Newton and the implicit integrators solve `K δ = r` many times with one
+//! sparsity pattern. A [`LinearSolver`] keeps whatever depends on the pattern
+//! alone (a symbolic factorization, a multigrid hierarchy's structure) across
+//! calls, and redoes only the numeric part.
+
+use faer::linalg::solvers::Solve;
+use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
+use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
+use faer::{MatMut, Side};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SolveError;
+use crate::network::{AssembledNetwork, CsrMatrix};
+
+/// Which linear solver to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinearSolverChoice {
+    /// Chosen from the system's size and symmetry.
+    #[default]
+    Auto,
+    /// Sparse direct: supernodal Cholesky when symmetric, LU otherwise (faer).
+    Direct,
+    /// Conjugate gradients with a Jacobi preconditioner (symmetric systems only).
+    JacobiCg,
+}
+
+/// Above this many unknowns `Auto` prefers an iterative solver for symmetric systems.
+pub const DIRECT_LIMIT_UNKNOWNS: usize = 50_000;
+
+/// What a linear solve did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinearStats {
+    /// Iterations (1 for a direct solve).
+    pub iterations: usize,
+    /// `‖A x − b‖₂ / ‖b‖₂` at exit.
+    pub relative_residual: f64,
+}
+
+/// A linear solver for `A x = b` with a fixed sparsity pattern.
+pub trait LinearSolver: Send {
+    /// Short name for reports (`cholesky`, `lu`, `jacobi-cg`, …).
+    fn name(&self) -> &'static str;
+
+    /// Solves `A x = b`; `x` holds the first guess on entry. Iterative solvers
+    /// stop at relative residual `rtol`; direct solvers ignore it.
+    fn solve(
+        &mut self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        rtol: f64,
+    ) -> Result<LinearStats, SolveError>;
+}
+
+/// Builds the solver `choice` for the network's system, or explains why it cannot.
+pub fn new_linear_solver(
+    choice: LinearSolverChoice,
+    system: &AssembledNetwork,
+) -> Result<Box<dyn LinearSolver>, SolveError> {
+    let symmetric = system.is_symmetric();
+    match choice {
+        LinearSolverChoice::Auto => {
+            if symmetric && system.unknowns() > DIRECT_LIMIT_UNKNOWNS {
+                Ok(Box::new(JacobiCg::default()))
+            } else {
+                Ok(Box::new(DirectSolver::new(symmetric)))
+            }
+        }
+        LinearSolverChoice::Direct => Ok(Box::new(DirectSolver::new(symmetric))),
+        LinearSolverChoice::JacobiCg if !symmetric => Err(SolveError::UnsuitableLinearSolver {
+            solver: "jacobi-cg",
+            reason: "conjugate gradients need a symmetric matrix; this network has advection \
+                     or radiation between solved nodes — use `direct` or `auto`"
+                .into(),
+        }),
+        LinearSolverChoice::JacobiCg => Ok(Box::new(JacobiCg::default())),
+    }
+}
+
+/// `‖b − A x‖₂ / ‖b‖₂` (0 when b = 0 and x solves it).
+pub fn relative_residual(a: &CsrMatrix, b: &[f64], x: &[f64]) -> f64 {
+    let mut ax = vec![0.0; b.len()];
+    a.mul_vec(x, &mut ax);
+    let r = ax
+        .iter()
+        .zip(b)
+        .map(|(p, q)| (q - p) * (q - p))
+        .sum::<f64>()
+        .sqrt();
+    let nb = norm2(b);
+    if nb > 0.0 {
+        r / nb
+    } else {
+        r
+    }
+}
+
+fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+enum Factor {
+    Cholesky(Llt<usize, f64>),
+    Lu(Lu<usize, f64>),
+}
+
+/// Sparse direct solver (faer): the symbolic factorization is computed on the
+/// first call and reused for every later matrix with the same pattern.
+///
+/// The CSR arrays of `A` are the CSC arrays of `Aᵀ`, so the factorization is
+/// of `Aᵀ` and a transposed solve gives `A x = b` (for a symmetric matrix the two coincide).
+pub struct DirectSolver {
+    symmetric: bool,
+    pattern: Option<SymbolicSparseColMat<usize>>,
+    symbolic_llt: Option<SymbolicLlt<usize>>,
+    symbolic_lu: Option<SymbolicLu<usize>>,
+}
+
+impl DirectSolver {
+    /// A direct solver; Cholesky when `symmetric`, LU otherwise.
+    pub fn new(symmetric: bool) -> Self {
+        Self {
+            symmetric,
+            pattern: None,
+            symbolic_llt: None,
+            symbolic_lu: None,
+        }
+    }
+
+    fn failure(&self, reason: String) -> SolveError {
+        SolveError::LinearSolver {
+            solver: self.name(),
+            reason,
+        }
+    }
+
+    fn factor(&mut self, a: &CsrMatrix) -> Result<Factor, SolveError> {
+        if self
+            .pattern
+            .as_ref()
+            .is_none_or(|p| p.row_idx().len() != a.nnz())
+        {
+            let col_ptr = a.row_ptr().to_vec();
+            let row_idx = a.col_idx().iter().map(|&c| c as usize).collect();
+            let n = a.n();
+            self.pattern = Some(SymbolicSparseColMat::new_checked(
+                n, n, col_ptr, None, row_idx,
+            ));
+            self.symbolic_llt = None;
+            self.symbolic_lu = None;
+        }
+        let Some(pattern) = self.pattern.as_ref() else {
+            return Err(self.failure("no pattern".into()));
+        };
+        let mat = SparseColMatRef::new(pattern.as_ref(), a.values());
+        if self.symmetric {
+            if self.symbolic_llt.is_none() {
+                let s = SymbolicLlt::try_new(pattern.as_ref(), Side::Lower)
+                    .map_err(|e| self.failure(format!("symbolic Cholesky: {e:?}")))?;
+                self.symbolic_llt = Some(s);
+            }
+            let Some(sym) = self.symbolic_llt.clone() else {
+                return Err(self.failure("no symbolic factorization".into()));
+            };
+            Llt::try_new_with_symbolic(sym, mat, Side::Lower)
+                .map(Factor::Cholesky)
+                .map_err(|e| {
+                    self.failure(format!(
+                        "Cholesky factorization failed ({e:?}): the matrix is not positive \
+                         definite — a node may have no path to a boundary"
+                    ))
+                })
+        } else {
+            if self.symbolic_lu.is_none() {
+                let s = SymbolicLu::try_new(pattern.as_ref())
+                    .map_err(|e| self.failure(format!("symbolic LU: {e:?}")))?;
+                self.symbolic_lu = Some(s);
+            }
+            let Some(sym) = self.symbolic_lu.clone() else {
+                return Err(self.failure("no symbolic factorization".into()));
+            };
+            Lu::try_new_with_symbolic(sym, mat)
+                .map(Factor::Lu)
+                .map_err(|e| self.failure(format!("LU factorization failed: {e:?}")))
+        }
+    }
+}
+
+impl LinearSolver for DirectSolver {
+    fn name(&self) -> &'static str {
+        if self.symmetric {
+            "cholesky"
+        } else {
+            "lu"
+        }
+    }
+
+    fn solve(
+        &mut self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        _rtol: f64,
+    ) -> Result<LinearStats, SolveError> {
+        let factor = self.factor(a)?;
+        x.copy_from_slice(b);
+        let n = x.len();
+        let rhs = MatMut::from_column_major_slice_mut(x, n, 1);
+        match &factor {
+            Factor::Cholesky(llt) => llt.solve_in_place(rhs),
+            Factor::Lu(lu) => lu.solve_transpose_in_place(rhs),
+        }
+        let relative_residual = relative_residual(a, b, x);
+        if !relative_residual.is_finite() || relative_residual > 1e-6 {
+            return Err(self.failure(format!(
+                "solution is inaccurate (relative residual {relative_residual:.2e}): the matrix \
+                 is singular or nearly so — check that every node has a path to a boundary"
+            )));
+        }
+        Ok(LinearStats {
+            iterations: 1,
+            relative_residual,
+        })
+    }
+}
+
+/// Conjugate gradients preconditioned by the diagonal (symmetric positive definite systems).
+#[derive(Debug, Clone)]
+pub struct JacobiCg {
+    /// Iteration limit.
+    pub max_iterations: usize,
+}
+
+impl Default for JacobiCg {
+    fn default() -> Self {
+        Self {
+            max_iterations: 20_000,
+        }
+    }
+}
+
+impl LinearSolver for JacobiCg {
+    fn name(&self) -> &'static str {
+        "jacobi-cg"
+    }
+
+    fn solve(
+        &mut self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        rtol: f64,
+    ) -> Result<LinearStats, SolveError> {
+        let n = b.len();
+        let inv_diag: Vec<f64> = a
+            .diagonal()
+            .iter()
+            .map(|&d| if d > 0.0 { 1.0 / d } else { 1.0 })
+            .collect();
+        let nb = norm2(b);
+        if nb == 0.0 {
+            x.fill(0.0);
+            return Ok(LinearStats {
+                iterations: 0,
+                relative_residual: 0.0,
+            });
+        }
+        let mut r = vec![0.0; n];
+        a.mul_vec(x, &mut r);
+        r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = bi - *ri);
+        let mut z: Vec<f64> = r.iter().zip(&inv_diag).map(|(ri, d)| ri * d).collect();
+        let mut p = z.clone();
+        let mut ap = vec![0.0; n];
+        let mut rz: f64 = r.iter().zip(&z).map(|(a, b)| a * b).sum();
+        for it in 0..=self.max_iterations {
+            let rel = norm2(&r) / nb;
+            if rel <= rtol {
+                return Ok(LinearStats {
+                    iterations: it,
+                    relative_residual: rel,
+                });
+            }
+            a.mul_vec(&p, &mut ap);
+            let pap: f64 = p.iter().zip(&ap).map(|(a, b)| a * b).sum();
+            if !(pap > 0.0) {
+                return Err(SolveError::LinearSolver {
+                    solver: "jacobi-cg",
+                    reason: format!("pᵀAp = {pap:.3e} ≤ 0: the matrix is not positive definite"),
+                });
+            }
+            let alpha = rz / pap;
+            for i in 0..n {
+                x[i] += alpha * p[i];
+                r[i] -= alpha * ap[i];
+                z[i] = r[i] * inv_diag[i];
+            }
+            let rz_new: f64 = r.iter().zip(&z).map(|(a, b)| a * b).sum();
+            let beta = rz_new / rz;
+            rz = rz_new;
+            for i in 0..n {
+                p[i] = z[i] + beta * p[i];
+            }
+        }
+        Err(SolveError::LinearSolver {
+            solver: "jacobi-cg",
+            reason: format!(
+                "no convergence to {rtol:.1e} in {} iterations (relative residual {:.2e})",
+                self.max_iterations,
+                norm2(&r) / nb
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn laplacian_1d(n: usize, shift: f64) -> CsrMatrix {
+        let mut t = Vec::new();
+        for i in 0..n {
+            t.push((i, i, 2.0 + shift));
+            if i > 0 {
+                t.push((i, i - 1, -1.0));
+            }
+            if i + 1 < n {
+                t.push((i, i + 1, -1.0));
+            }
+        }
+        CsrMatrix::from_triplets(n, &t)
+    }
+
+    #[test]
+    fn solvers_agree_on_a_spd_system() {
+        let a = laplacian_1d(200, 0.01);
+        let b: Vec<f64> = (0..200).map(|i| (i as f64 * 0.1).sin()).collect();
+        let mut x_direct = vec![0.0; 200];
+        let mut direct = DirectSolver::new(true);
+        let s = direct.solve(&a, &b, &mut x_direct, 0.0).unwrap();
+        assert!(s.relative_residual < 1e-12);
+        // Second call reuses the symbolic factorization.
+        let s = direct.solve(&a, &b, &mut x_direct, 0.0).unwrap();
+        assert!(s.relative_residual < 1e-12);
+        let mut x_cg = vec![0.0; 200];
+        let s = JacobiCg::default().solve(&a, &b, &mut x_cg, 1e-12).unwrap();
+        assert!(s.relative_residual <= 1e-12);
+        for (p, q) in x_direct.iter().zip(&x_cg) {
+            assert!((p - q).abs() < 1e-8 * (1.0 + p.abs()));
+        }
+    }
+
+    #[test]
+    fn lu_solves_a_nonsymmetric_system() {
+        let a = CsrMatrix::from_triplets(
+            3,
+            &[
+                (0, 0, 4.0),
+                (0, 1, -1.0),
+                (1, 0, -3.0),
+                (1, 1, 5.0),
+                (1, 2, -1.0),
+                (2, 1, -2.0),
+                (2, 2, 3.0),
+            ],
+        );
+        let x_true = [1.0, -2.0, 0.5];
+        let mut b = vec![0.0; 3];
+        a.mul_vec(&x_true, &mut b);
+        let mut x = vec![0.0; 3];
+        let mut lu = DirectSolver::new(false);
+        lu.solve(&a, &b, &mut x, 0.0).unwrap();
+        for (p, q) in x.iter().zip(&x_true) {
+            assert!((p - q).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn singular_system_is_reported() {
+        // A floating pair: rows sum to zero.
+        let a =
+            CsrMatrix::from_triplets(2, &[(0, 0, 1.0), (0, 1, -1.0), (1, 0, -1.0), (1, 1, 1.0)]);
+        let mut x = vec![0.0; 2];
+        assert!(DirectSolver::new(true)
+            .solve(&a, &[1.0, -1.0], &mut x, 0.0)
+            .is_err());
+    }
+}

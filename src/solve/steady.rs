@@ -1,0 +1,252 @@
+//! Steady state by damped Newton with the exact Jacobian.
+//!
+//! Solves `F(T) = 0` (net heat into every unknown) with `K δ = F`, `T ← T + α δ`,
+//! where `K = −∂F/∂T` and α comes from a backtracking line search on `‖F‖₁`
+//! (Dennis & Schnabel, *Numerical Methods for Unconstrained Optimization and
+//! Nonlinear Equations*, §6.3). Converged when `‖F‖₁` is below `tolerance`
+//! times the heat flowing, so the energy balance closes to that tolerance.
+
+use crate::error::SolveError;
+use crate::network::AssembledNetwork;
+use crate::solve::linear::{new_linear_solver, LinearSolver, LinearSolverChoice};
+use crate::solve::report::{EnergyBalance, NewtonIteration};
+
+/// Options of the steady solver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SteadyOptions {
+    /// Converged when `‖F‖₁ ≤ tolerance × heat flowing`.
+    pub tolerance: f64,
+    /// Newton iteration limit.
+    pub max_iterations: usize,
+    /// Linear solver.
+    pub linear_solver: LinearSolverChoice,
+    /// Time (s) at which sources and boundary temperatures are evaluated.
+    pub time_s: f64,
+}
+
+impl Default for SteadyOptions {
+    fn default() -> Self {
+        Self {
+            tolerance: 1e-10,
+            max_iterations: 50,
+            linear_solver: LinearSolverChoice::Auto,
+            time_s: 0.0,
+        }
+    }
+}
+
+impl SteadyOptions {
+    /// Sets the tolerance; it must lie in (0, 1).
+    pub fn with_tolerance(mut self, tolerance: f64) -> Result<Self, SolveError> {
+        if !(tolerance > 0.0 && tolerance < 1.0) {
+            return Err(SolveError::InvalidOption {
+                option: "steady tolerance",
+                value: tolerance,
+                allowed: "0 < tolerance < 1",
+            });
+        }
+        self.tolerance = tolerance;
+        Ok(self)
+    }
+}
+
+/// A converged steady state.
+#[derive(Debug, Clone)]
+pub struct SteadySolution {
+    /// Temperature of every node (K), boundary nodes included, in node order.
+    pub temperatures_k: Vec<f64>,
+    /// Energy balance at the solution.
+    pub energy_balance: EnergyBalance,
+    /// Net heat into each boundary node `(node, W)`.
+    pub boundary_heat_w: Vec<(usize, f64)>,
+    /// Newton history, last entry the converged state.
+    pub iterations: Vec<NewtonIteration>,
+    /// Name of the linear solver used.
+    pub linear_solver: &'static str,
+}
+
+/// Steady solver state for repeated solves of one network (sweeps, optimizers):
+/// the linear solver's symbolic work is kept between calls.
+pub struct SteadySolver<'a> {
+    system: &'a AssembledNetwork,
+    options: SteadyOptions,
+    linear: Box<dyn LinearSolver>,
+}
+
+impl<'a> SteadySolver<'a> {
+    /// Prepares a solver; fails if a node has no path to a boundary.
+    pub fn new(system: &'a AssembledNetwork, options: SteadyOptions) -> Result<Self, SolveError> {
+        let linear = new_linear_solver(options.linear_solver, system)?;
+        Ok(Self {
+            system,
+            options,
+            linear,
+        })
+    }
+
+    /// Solves from the first guess `x0` (one temperature per unknown, K).
+    pub fn solve_from(&mut self, x0: &[f64]) -> Result<SteadySolution, SolveError> {
+        let sys = self.system;
+        let t = self.options.time_s;
+        let n = sys.unknowns();
+        let mut x = x0.to_vec();
+        let mut r = vec![0.0; n];
+        let mut trial = vec![0.0; n];
+        let mut r_trial = vec![0.0; n];
+        let mut delta = vec![0.0; n];
+        let mut k = sys.new_matrix();
+        let mut history: Vec<NewtonIteration> = Vec::new();
+        sys.check_state(t, &x)?;
+        sys.residual(t, &x, &mut r);
+        let mut norm = norm1(&r);
+        for _ in 0..=self.options.max_iterations {
+            sys.jacobian(t, &x, &mut k);
+            let rel = norm / self.heat_scale(&x, &k);
+            if rel <= self.options.tolerance {
+                history.push(NewtonIteration {
+                    relative_residual: rel,
+                    step_length: 0.0,
+                    linear_iterations: 0,
+                });
+                let flows = sys.heat_flows(t, &x);
+                return Ok(SteadySolution {
+                    temperatures_k: sys.node_temperatures(t, &x),
+                    energy_balance: EnergyBalance::steady(&flows),
+                    boundary_heat_w: flows.boundary_w,
+                    iterations: history,
+                    linear_solver: self.linear.name(),
+                });
+            }
+            // Inexact Newton forcing term: loose far from the solution (0.1‖F‖, after
+            // Eisenstat & Walker 1996), tight enough near it that one step reaches
+            // the tolerance; direct solvers ignore it.
+            let forcing = (0.5 * self.options.tolerance / rel)
+                .max(0.1 * rel)
+                .clamp(1e-12, 1e-2);
+            delta.fill(0.0);
+            let stats = self.linear.solve(&k, &r, &mut delta, forcing)?;
+            // Backtracking line search on ‖F‖₁, keeping temperatures positive.
+            let mut alpha = max_positive_step(&x, &delta);
+            loop {
+                for i in 0..n {
+                    trial[i] = x[i] + alpha * delta[i];
+                }
+                sys.residual(t, &trial, &mut r_trial);
+                let trial_norm = norm1(&r_trial);
+                if trial_norm.is_finite() && trial_norm <= (1.0 - 1e-4 * alpha) * norm
+                    || alpha < 1.0 / 1024.0
+                {
+                    break;
+                }
+                alpha *= 0.5;
+            }
+            history.push(NewtonIteration {
+                relative_residual: rel,
+                step_length: alpha,
+                linear_iterations: stats.iterations,
+            });
+            std::mem::swap(&mut x, &mut trial);
+            std::mem::swap(&mut r, &mut r_trial);
+            norm = norm1(&r);
+            sys.check_state(t, &x)?;
+        }
+        let last = history.last().map_or(f64::NAN, |h| h.relative_residual);
+        Err(SolveError::NotConverged {
+            solver: "steady Newton",
+            iterations: history.len(),
+            last_relative_residual: last,
+            tolerance: self.options.tolerance,
+            history: format_history(history.iter().map(|h| h.relative_residual)),
+        })
+    }
+
+    /// The heat flowing through the network (W), the scale of the residual test.
+    /// A floor at round-off level (ε · Σ K_ii |T_i|) lets a problem where nothing
+    /// flows converge.
+    fn heat_scale(&self, x: &[f64], k: &crate::network::CsrMatrix) -> f64 {
+        let flows = self.system.heat_flows(self.options.time_s, x);
+        let flowing = flows.heat_in_w().max(flows.heat_out_w());
+        let diag = self.system.diagonal_positions();
+        let floor = 1e3
+            * f64::EPSILON
+            * x.iter()
+                .zip(diag)
+                .map(|(xi, &d)| xi.abs() * k.values()[d].abs())
+                .sum::<f64>();
+        flowing.max(floor).max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Solves the steady state of `system`, starting from its initial temperatures.
+///
+/// Fails with [`crate::error::NetworkError::NoPathToSink`] (wrapped) when a node floats, and
+/// with [`SolveError::NotConverged`] (with the residual history) when Newton
+/// does not reach the tolerance.
+pub fn solve_steady(
+    system: &AssembledNetwork,
+    options: &SteadyOptions,
+) -> Result<SteadySolution, crate::Error> {
+    system.check_grounded()?;
+    let mut solver = SteadySolver::new(system, options.clone())?;
+    Ok(solver.solve_from(&system.initial_state())?)
+}
+
+/// Largest step length ≤ 1 that keeps every temperature above a tenth of its value.
+fn max_positive_step(x: &[f64], delta: &[f64]) -> f64 {
+    x.iter().zip(delta).fold(1.0_f64, |alpha, (&xi, &di)| {
+        if di < 0.0 && xi + di < 0.1 * xi {
+            alpha.min(0.9 * xi / -di)
+        } else {
+            alpha
+        }
+    })
+}
+
+fn norm1(v: &[f64]) -> f64 {
+    v.iter().map(|x| x.abs()).sum()
+}
+
+/// `1.2e-1, 3.4e-4, …` for error messages.
+pub(crate) fn format_history(values: impl Iterator<Item = f64>) -> String {
+    values
+        .map(|v| format!("{v:.2e}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
+    use crate::network::{NodeKind, ThermalNetwork};
+
+    /// NAFEMS T2 in one node: k A (1000 − T)/L = ε σ A (T⁴ − 300⁴).
+    #[test]
+    fn radiating_end_matches_the_scalar_root() {
+        let (k, l, eps) = (55.6, 0.1, 0.98);
+        let mut net = ThermalNetwork::new();
+        let hot = net.add_boundary("A", 1000.0).unwrap();
+        let amb = net.add_boundary("ambient", 300.0).unwrap();
+        let b = net.add_node("B", NodeKind::Arithmetic, 500.0).unwrap();
+        net.add_linear(hot, b, k / l).unwrap();
+        net.add_radiative(b, amb, eps).unwrap();
+        let sys = net.assemble().unwrap();
+        let sol = solve_steady(&sys, &SteadyOptions::default()).unwrap();
+        let t = sol.temperatures_k[b];
+        let f = k * (1000.0 - t) / l - eps * SIGMA * (t.powi(4) - 300f64.powi(4));
+        assert!(f.abs() < 1e-6, "residual {f}");
+        assert!((t - 927.0).abs() < 0.5, "T_B = {t}");
+        assert!(sol.energy_balance.relative_imbalance < 1e-10);
+    }
+
+    #[test]
+    fn floating_node_is_an_error_not_an_answer() {
+        let mut net = ThermalNetwork::new();
+        let a = net.add_node("a", NodeKind::Arithmetic, 300.0).unwrap();
+        let b = net.add_node("b", NodeKind::Arithmetic, 300.0).unwrap();
+        net.add_linear(a, b, 1.0).unwrap();
+        net.add_heat_load("q", a, 1.0).unwrap();
+        let sys = net.assemble().unwrap();
+        assert!(solve_steady(&sys, &SteadyOptions::default()).is_err());
+    }
+}
