@@ -95,10 +95,16 @@ pub enum SolveError {
     },
     /// The linear solver failed.
     #[error("linear solver `{solver}` failed: {reason}")]
-    LinearSolver { solver: &'static str, reason: String },
+    LinearSolver {
+        solver: &'static str,
+        reason: String,
+    },
     /// The linear solver does not fit the system.
     #[error("linear solver `{solver}` cannot solve this system: {reason}")]
-    UnsuitableLinearSolver { solver: &'static str, reason: String },
+    UnsuitableLinearSolver {
+        solver: &'static str,
+        reason: String,
+    },
     /// A temperature became non-finite or non-positive.
     #[error("temperature of node `{node}` became {value} K at t = {t_s} s")]
     NonPhysicalTemperature { node: String, value: f64, t_s: f64 },
@@ -196,4 +202,8 @@ pub enum OutputError {
     /// A plot could not be drawn.
     #[error("{}: cannot draw plot: {reason}", path.display())]
     Plot { path: PathBuf, reason: String },
+    /// The data handed to a writer cannot be written as asked (lengths that
+    /// do not match, an empty series, no finite value); nothing was written.
+    #[error("{}: nothing written: {reason}", path.display())]
+    InvalidData { path: PathBuf, reason: String },
 }

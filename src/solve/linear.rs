@@ -104,7 +104,7 @@ fn norm2(v: &[f64]) -> f64 {
 
 enum Factor {
     Cholesky(Llt<usize, f64>),
-    Lu(Lu<usize, f64>),
+    Lu(Box<Lu<usize, f64>>),
 }
 
 /// Sparse direct solver (faer): the symbolic factorization is computed on the
@@ -183,7 +183,7 @@ impl DirectSolver {
                 return Err(self.failure("no symbolic factorization".into()));
             };
             Lu::try_new_with_symbolic(sym, mat)
-                .map(Factor::Lu)
+                .map(|lu| Factor::Lu(Box::new(lu)))
                 .map_err(|e| self.failure(format!("LU factorization failed: {e:?}")))
         }
     }
@@ -285,7 +285,7 @@ impl LinearSolver for JacobiCg {
             }
             a.mul_vec(&p, &mut ap);
             let pap: f64 = p.iter().zip(&ap).map(|(a, b)| a * b).sum();
-            if !(pap > 0.0) {
+            if pap.is_nan() || pap <= 0.0 {
                 return Err(SolveError::LinearSolver {
                     solver: "jacobi-cg",
                     reason: format!("pᵀAp = {pap:.3e} ≤ 0: the matrix is not positive definite"),

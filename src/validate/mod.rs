@@ -122,7 +122,10 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
 
 /// The runner with this name.
 pub fn runner(name: &str) -> Option<Runner> {
-    runners().into_iter().find(|(n, _)| *n == name).map(|(_, r)| r)
+    runners()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| r)
 }
 
 mod environment;
@@ -156,11 +159,10 @@ impl ValidationCase {
             file: path.to_path_buf(),
             source,
         })?;
-        let mut case: ValidationCase =
-            toml::from_str(&text).map_err(|e| InputError::Parse {
-                file: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
+        let mut case: ValidationCase = toml::from_str(&text).map_err(|e| InputError::Parse {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         case.file = path.to_path_buf();
         for (k, check) in case.checks.iter().enumerate() {
             if !(check.tolerance.is_finite() && check.tolerance >= 0.0) {
@@ -179,7 +181,11 @@ impl ValidationCase {
                 name: case.runner.clone(),
                 hint: format!(
                     "; defined: {}",
-                    runners().iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    runners()
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }
