@@ -1,0 +1,389 @@
+//! Turning a checked case into a network: every number is range-checked here,
+//! with its key path, before the network sees it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::schema::{
+    ConductorKindSpec, ConductorSpec, NodeKindSpec, OutputSpec, ProfileSpec, SolveSpec,
+};
+use super::Case;
+use crate::error::{InputError, NetworkError};
+use crate::network::{
+    Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
+};
+
+/// Initial temperature when a case gives none, K (a room-temperature first guess).
+pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
+
+/// A runnable model built from a case.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Title for reports and plots.
+    pub title: String,
+    /// The thermal network.
+    pub network: ThermalNetwork,
+    /// Panels, in name order.
+    pub panels: Vec<PanelModel>,
+    /// Solver settings (checked).
+    pub solve: SolveSpec,
+    /// Output settings.
+    pub output: OutputSpec,
+    /// Lumped nodes to report over time, `(name, node)`.
+    pub probes: Vec<(String, NodeId)>,
+}
+
+/// A panel in the built model.
+#[derive(Debug, Clone)]
+pub struct PanelModel {
+    /// Panel name (also its node group's name).
+    pub name: String,
+    /// Its cells in the network, and the geometry to map results back to x, y.
+    pub nodes: crate::mesh::PanelNodes,
+}
+
+/// Range checks that name the file and key.
+pub(super) struct Checker<'a> {
+    pub file: &'a Path,
+}
+
+impl Checker<'_> {
+    /// `value` if finite and `ok(value)`, else an error quoting `allowed`.
+    pub fn number(
+        &self,
+        key: &str,
+        value: f64,
+        ok: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> Result<f64, InputError> {
+        if value.is_finite() && ok(value) {
+            Ok(value)
+        } else {
+            Err(InputError::OutOfRange {
+                file: self.file.to_path_buf(),
+                key: key.to_string(),
+                value: value.to_string(),
+                allowed: allowed.to_string(),
+            })
+        }
+    }
+
+    /// A value > 0.
+    pub fn positive(&self, key: &str, value: f64) -> Result<f64, InputError> {
+        self.number(key, value, |v| v > 0.0, "> 0 (finite)")
+    }
+
+    /// A value ≥ 0.
+    pub fn non_negative(&self, key: &str, value: f64) -> Result<f64, InputError> {
+        self.number(key, value, |v| v >= 0.0, ">= 0 (finite)")
+    }
+
+    /// A value in [0, 1].
+    pub fn fraction(&self, key: &str, value: f64) -> Result<f64, InputError> {
+        self.number(key, value, |v| (0.0..=1.0).contains(&v), "0 to 1")
+    }
+
+    /// A required optional key.
+    pub fn required<T: Clone>(&self, key: &str, value: &Option<T>, why: &str) -> Result<T, InputError> {
+        value.clone().ok_or_else(|| InputError::Inconsistent {
+            file: self.file.to_path_buf(),
+            key: key.to_string(),
+            reason: format!("missing; {why}"),
+        })
+    }
+
+    /// An error for a key that makes no sense with the rest.
+    pub fn inconsistent(&self, key: &str, reason: impl Into<String>) -> InputError {
+        InputError::Inconsistent {
+            file: self.file.to_path_buf(),
+            key: key.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Wraps a network error (the case's checks should have caught it first).
+    pub fn model(&self, source: NetworkError) -> InputError {
+        InputError::Model {
+            file: self.file.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A time profile; every value must satisfy `ok` (`allowed` describes it).
+    pub fn profile(
+        &self,
+        key: &str,
+        spec: &ProfileSpec,
+        ok: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> Result<Profile, InputError> {
+        match spec {
+            ProfileSpec::Constant(v) => Ok(Profile::Constant(self.number(key, *v, ok, allowed)?)),
+            ProfileSpec::Table(t) => {
+                for (i, v) in t.values.iter().enumerate() {
+                    self.number(&format!("{key}.values[{i}]"), *v, &ok, allowed)?;
+                }
+                let table = TimeTable::new(key, t.times_s.clone(), t.values.clone(), t.period_s)
+                    .map_err(|e| self.inconsistent(key, e.to_string()))?;
+                Ok(Profile::from(table))
+            }
+            ProfileSpec::Harmonic(h) => {
+                self.number(&format!("{key}.mean"), h.mean, |_| true, "finite")?;
+                self.number(&format!("{key}.amplitude"), h.amplitude, |_| true, "finite")?;
+                self.positive(&format!("{key}.period_s"), h.period_s)?;
+                self.number(&format!("{key}.phase_deg"), h.phase_deg, |_| true, "finite")?;
+                for extreme in [h.mean - h.amplitude.abs(), h.mean + h.amplitude.abs()] {
+                    if !ok(extreme) {
+                        return Err(self.inconsistent(
+                            key,
+                            format!("the harmonic reaches {extreme}; every value must be {allowed}"),
+                        ));
+                    }
+                }
+                Ok(Profile::Function(Arc::new(Harmonic {
+                    mean: h.mean,
+                    amplitude: h.amplitude,
+                    period_s: h.period_s,
+                    phase_rad: h.phase_deg.to_radians(),
+                })))
+            }
+        }
+    }
+
+    /// The node called `name`, or an error listing the defined ones.
+    pub fn node(
+        &self,
+        key: &str,
+        name: &str,
+        nodes: &BTreeMap<String, NodeId>,
+    ) -> Result<NodeId, InputError> {
+        nodes.get(name).copied().ok_or_else(|| InputError::UndefinedReference {
+            file: self.file.to_path_buf(),
+            key: key.to_string(),
+            name: name.to_string(),
+            hint: defined_hint(nodes.keys()),
+        })
+    }
+}
+
+/// `; defined: a, b, c` (or `; none are defined`).
+pub(super) fn defined_hint<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = names.map(String::as_str).collect();
+    if names.is_empty() {
+        "; none are defined".into()
+    } else {
+        format!("; defined: {}", names.join(", "))
+    }
+}
+
+pub(super) fn build(case: &Case) -> Result<Model, InputError> {
+    let ck = Checker { file: &case.file };
+    let spec = &case.spec;
+    let mut net = ThermalNetwork::new();
+    let mut nodes: BTreeMap<String, NodeId> = BTreeMap::new();
+
+    for (name, n) in &spec.nodes {
+        let key = |k: &str| format!("nodes.{name}.{k}");
+        let initial = match n.initial_temperature_k {
+            Some(t) => ck.positive(&key("initial_temperature_k"), t)?,
+            None => DEFAULT_INITIAL_TEMPERATURE_K,
+        };
+        let kind = match n.kind {
+            NodeKindSpec::Diffusion => {
+                let c = ck.required(&key("capacitance_j_k"), &n.capacitance_j_k, "a diffusion node needs its heat capacity")?;
+                if n.temperature_k.is_some() {
+                    return Err(ck.inconsistent(&key("temperature_k"), "only boundary nodes have a prescribed temperature; use initial_temperature_k"));
+                }
+                NodeKind::Diffusion { capacitance_j_k: ck.positive(&key("capacitance_j_k"), c)? }
+            }
+            NodeKindSpec::Arithmetic => {
+                if n.capacitance_j_k.is_some() {
+                    return Err(ck.inconsistent(&key("capacitance_j_k"), "an arithmetic node is massless; use kind = \"diffusion\""));
+                }
+                if n.temperature_k.is_some() {
+                    return Err(ck.inconsistent(&key("temperature_k"), "only boundary nodes have a prescribed temperature; use initial_temperature_k"));
+                }
+                NodeKind::Arithmetic
+            }
+            NodeKindSpec::Boundary => {
+                let t = ck.required(&key("temperature_k"), &n.temperature_k, "a boundary node needs its temperature")?;
+                if n.capacitance_j_k.is_some() {
+                    return Err(ck.inconsistent(&key("capacitance_j_k"), "a boundary node's temperature is prescribed; it has no capacitance"));
+                }
+                NodeKind::Boundary {
+                    temperature_k: ck.profile(&key("temperature_k"), &t, |v| v >= 0.0, ">= 0 K")?,
+                }
+            }
+        };
+        let initial = match &kind {
+            NodeKind::Boundary { temperature_k } if n.initial_temperature_k.is_none() => {
+                temperature_k.value_at(0.0).max(1.0)
+            }
+            _ => initial,
+        };
+        let id = net.add_node(name, kind, initial).map_err(|e| ck.model(e))?;
+        nodes.insert(name.clone(), id);
+    }
+
+    let panels = super::panels::build_panels(&ck, case, &mut net, &nodes)?;
+
+    for (i, c) in spec.conductors.iter().enumerate() {
+        add_conductor(&ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
+    }
+
+    for (i, s) in spec.sources.iter().enumerate() {
+        let key = |k: &str| format!("sources[{i}].{k}");
+        let node = ck.node(&key("node"), &s.node, &nodes)?;
+        if matches!(net.kind(node), NodeKind::Boundary { .. }) {
+            return Err(ck.inconsistent(&key("node"), format!("`{}` is a boundary node; its temperature is prescribed, so a source there does nothing", s.node)));
+        }
+        let profile = ck.profile(&key("power_w"), &s.power_w, |_| true, "finite W")?;
+        net.add_source(HeatSource {
+            name: s.name.clone(),
+            loads: vec![(node, 1.0)],
+            profile,
+        })
+        .map_err(|e| ck.model(e))?;
+    }
+
+    check_solve(&ck, &spec.solve)?;
+    let probes = match &spec.output.probes {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Ok((name.clone(), ck.node(&format!("output.probes[{i}]"), name, &nodes)?)))
+            .collect::<Result<Vec<_>, InputError>>()?,
+        None => nodes
+            .iter()
+            .filter(|(_, &id)| !matches!(net.kind(id), NodeKind::Boundary { .. }))
+            .map(|(n, &id)| (n.clone(), id))
+            .collect(),
+    };
+    Ok(Model {
+        title: spec.title.clone().unwrap_or_else(|| {
+            case.file
+                .file_stem()
+                .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned())
+        }),
+        network: net,
+        panels,
+        solve: spec.solve.clone(),
+        output: spec.output.clone(),
+        probes,
+    })
+}
+
+fn add_conductor(
+    ck: &Checker,
+    key: &str,
+    c: &ConductorSpec,
+    net: &mut ThermalNetwork,
+    nodes: &BTreeMap<String, NodeId>,
+) -> Result<(), InputError> {
+    let k = |f: &str| format!("{key}.{f}");
+    let from = ck.node(&k("from"), &c.from, nodes)?;
+    let to = ck.node(&k("to"), &c.to, nodes)?;
+    if from == to {
+        return Err(ck.inconsistent(&k("to"), "a conductor must join two different nodes"));
+    }
+    let allowed: &[&str] = match c.kind {
+        ConductorKindSpec::Linear => &["conductance_w_k"],
+        ConductorKindSpec::Radiative => &["exchange_factor_m2", "area_m2", "emissivity", "view_factor"],
+        ConductorKindSpec::Advective => &["mdot_cp_w_k", "mass_flow_kg_s", "specific_heat_j_kg_k"],
+    };
+    let given = [
+        ("conductance_w_k", c.conductance_w_k.is_some()),
+        ("exchange_factor_m2", c.exchange_factor_m2.is_some()),
+        ("area_m2", c.area_m2.is_some()),
+        ("emissivity", c.emissivity.is_some()),
+        ("view_factor", c.view_factor.is_some()),
+        ("mdot_cp_w_k", c.mdot_cp_w_k.is_some()),
+        ("mass_flow_kg_s", c.mass_flow_kg_s.is_some()),
+        ("specific_heat_j_kg_k", c.specific_heat_j_kg_k.is_some()),
+    ];
+    if let Some((name, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
+        return Err(ck.inconsistent(&k(name), format!("not a key of a {:?} conductor; its keys are: {}", c.kind, allowed.join(", ")).to_lowercase()));
+    }
+    let result = match c.kind {
+        ConductorKindSpec::Linear => {
+            let g = ck.required(&k("conductance_w_k"), &c.conductance_w_k, "a linear conductor needs its conductance (W/K)")?;
+            net.add_linear(from, to, ck.non_negative(&k("conductance_w_k"), g)?)
+        }
+        ConductorKindSpec::Radiative => {
+            let r = match (c.exchange_factor_m2, c.area_m2) {
+                (Some(r), None) if c.emissivity.is_none() && c.view_factor.is_none() => {
+                    ck.non_negative(&k("exchange_factor_m2"), r)?
+                }
+                (None, Some(a)) => {
+                    let a = ck.non_negative(&k("area_m2"), a)?;
+                    let e = ck.required(&k("emissivity"), &c.emissivity, "area_m2 goes with emissivity (and optional view_factor)")?;
+                    let e = ck.fraction(&k("emissivity"), e)?;
+                    let f = ck.fraction(&k("view_factor"), c.view_factor.unwrap_or(1.0))?;
+                    a * e * f
+                }
+                _ => {
+                    return Err(ck.inconsistent(key, "give either exchange_factor_m2 (R = εAF, m²) or area_m2 with emissivity (and optional view_factor)"))
+                }
+            };
+            net.add_radiative(from, to, r)
+        }
+        ConductorKindSpec::Advective => {
+            let m = match (c.mdot_cp_w_k, c.mass_flow_kg_s, c.specific_heat_j_kg_k) {
+                (Some(m), None, None) => ck.non_negative(&k("mdot_cp_w_k"), m)?,
+                (None, Some(m), Some(cp)) => {
+                    ck.non_negative(&k("mass_flow_kg_s"), m)? * ck.positive(&k("specific_heat_j_kg_k"), cp)?
+                }
+                _ => {
+                    return Err(ck.inconsistent(key, "give either mdot_cp_w_k (W/K) or mass_flow_kg_s with specific_heat_j_kg_k"))
+                }
+            };
+            net.add_advective(from, to, m)
+        }
+    };
+    result.map_err(|e| ck.model(e))
+}
+
+fn check_solve(ck: &Checker, s: &SolveSpec) -> Result<(), InputError> {
+    use super::schema::SolveMode;
+    if let Some(t) = s.tolerance {
+        ck.number("solve.tolerance", t, |v| v > 0.0 && v < 1.0, "0 < tolerance < 1")?;
+    }
+    if let Some(m) = s.max_iterations {
+        ck.number("solve.max_iterations", m as f64, |v| v >= 1.0, ">= 1")?;
+    }
+    if let Some(t) = s.time_s {
+        ck.number("solve.time_s", t, |_| true, "finite")?;
+    }
+    match (s.mode, &s.transient) {
+        (SolveMode::Steady, Some(_)) => Err(ck.inconsistent(
+            "solve.transient",
+            "transient settings with mode = \"steady\"; set mode = \"transient\" or remove [solve.transient]",
+        )),
+        (SolveMode::Transient, None) => Err(ck.inconsistent(
+            "solve.transient",
+            "mode = \"transient\" needs a [solve.transient] table with at least end_s",
+        )),
+        (SolveMode::Transient, Some(t)) => {
+            let start = ck.number("solve.transient.start_s", t.start_s.unwrap_or(0.0), |_| true, "finite")?;
+            ck.number("solve.transient.end_s", t.end_s, |v| v > start, "> start_s")?;
+            if let Some(dt) = t.dt_s {
+                ck.positive("solve.transient.dt_s", dt)?;
+            }
+            if let Some(r) = t.rtol {
+                ck.number("solve.transient.rtol", r, |v| v > 0.0 && v < 1.0, "0 < rtol < 1")?;
+            }
+            if let Some(a) = t.atol_k {
+                ck.positive("solve.transient.atol_k", a)?;
+            }
+            if let Some(o) = t.output_interval_s {
+                ck.positive("solve.transient.output_interval_s", o)?;
+            }
+            if t.dt_s.is_some() && (t.rtol.is_some() || t.atol_k.is_some()) {
+                return Err(ck.inconsistent("solve.transient.dt_s", "a fixed step (dt_s) and adaptive tolerances (rtol, atol_k) exclude each other"));
+            }
+            Ok(())
+        }
+        (SolveMode::Steady, None) => Ok(()),
+    }
+}

@@ -1,0 +1,338 @@
+//! Panels from a case: `[panels.NAME]` tables (optionally completed by a
+//! `mesh` file) become [`RectangularPanel`]s in the network.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::build::{defined_hint, Checker, PanelModel};
+use super::schema::{
+    AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec,
+    PanelSpec,
+};
+use super::{parse_table, Case};
+use crate::error::InputError;
+use crate::mesh::{
+    AbsorbedFlux, Band, Coating, Edge, EdgeCondition, Material, PanelLoad, RectangularPanel, Region, Side,
+};
+use crate::network::{NodeId, ThermalNetwork};
+
+/// Most cells one panel may have (a 8192 × 8192 grid); beyond it memory, not physics, decides.
+pub const MAX_PANEL_CELLS: i64 = 1 << 26;
+
+pub(super) fn build_panels(
+    ck: &Checker,
+    case: &Case,
+    net: &mut ThermalNetwork,
+    nodes: &BTreeMap<String, NodeId>,
+) -> Result<Vec<PanelModel>, InputError> {
+    let mut out = Vec::new();
+    for (name, table) in &case.spec.panels {
+        let prefix = format!("panels.{name}");
+        let table = merge_mesh_file(&case.file, &prefix, table.clone())?;
+        let spec: PanelSpec = parse_table(table, &case.file, &prefix)?;
+        let panel = panel_from_spec(ck, case, name, &spec, nodes)?;
+        let handle = panel.add_to(net).map_err(|e| ck.model(e))?;
+        out.push(PanelModel {
+            name: name.clone(),
+            nodes: handle,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads the panel's `mesh` file (relative to the case file) and lays the
+/// case's own keys over it.
+fn merge_mesh_file(case_file: &Path, prefix: &str, table: toml::Table) -> Result<toml::Table, InputError> {
+    let Some(toml::Value::String(mesh)) = table.get("mesh") else {
+        return Ok(table);
+    };
+    let base = case_file.parent().unwrap_or(Path::new(""));
+    let path = base.join(mesh);
+    let text = std::fs::read_to_string(&path).map_err(|source| InputError::Read {
+        file: path.clone(),
+        source,
+    })?;
+    let mut merged: toml::Table = toml::from_str(&text).map_err(|e| InputError::Parse {
+        file: path.clone(),
+        message: format!("mesh file of `{prefix}`: {e}"),
+    })?;
+    if merged.contains_key("mesh") {
+        return Err(InputError::Inconsistent {
+            file: path,
+            key: "mesh".into(),
+            reason: "a mesh file cannot name another mesh file".into(),
+        });
+    }
+    for (k, v) in table {
+        merged.insert(k, v);
+    }
+    Ok(merged)
+}
+
+fn panel_from_spec(
+    ck: &Checker,
+    case: &Case,
+    name: &str,
+    p: &PanelSpec,
+    nodes: &BTreeMap<String, NodeId>,
+) -> Result<RectangularPanel, InputError> {
+    let key = |k: &str| format!("panels.{name}.{k}");
+    let length = ck.positive(&key("length_m"), p.length_m)?;
+    let width = ck.positive(&key("width_m"), p.width_m)?;
+    let thickness = ck.positive(&key("thickness_m"), p.thickness_m)?;
+    let nx = ck.number(&key("nx"), p.nx as f64, |v| v >= 1.0, ">= 1")? as i64;
+    let ny = ck.number(&key("ny"), p.ny as f64, |v| v >= 1.0, ">= 1")? as i64;
+    if nx.saturating_mul(ny) > MAX_PANEL_CELLS {
+        return Err(ck.inconsistent(&key("nx"), format!("nx × ny = {} cells; at most {MAX_PANEL_CELLS} per panel", nx.saturating_mul(ny))));
+    }
+    let spec = &case.spec;
+    let m = spec.materials.get(&p.material).ok_or_else(|| InputError::UndefinedReference {
+        file: case.file.clone(),
+        key: key("material"),
+        name: p.material.clone(),
+        hint: defined_hint(spec.materials.keys()),
+    })?;
+    let mkey = |k: &str| format!("materials.{}.{k}", p.material);
+    let material = Material {
+        k_w_m_k: ck.positive(&mkey("k_w_m_k"), m.k_w_m_k)?,
+        density_kg_m3: ck.positive(&mkey("density_kg_m3"), m.density_kg_m3)?,
+        specific_heat_j_kg_k: ck.positive(&mkey("specific_heat_j_kg_k"), m.specific_heat_j_kg_k)?,
+    };
+    let mut panel = RectangularPanel::new(name, length, width, thickness, material, nx as usize, ny as usize);
+    if let Some(t) = p.initial_temperature_k {
+        panel = panel.with_initial_temperature_k(ck.positive(&key("initial_temperature_k"), t)?);
+    }
+    for (side, coating, sink) in [
+        (Side::Top, &p.top_coating, &p.top_sink),
+        (Side::Bottom, &p.bottom_coating, &p.bottom_sink),
+    ] {
+        let face = if side == Side::Top { "top" } else { "bottom" };
+        let coating = match coating {
+            Some(c) => Some(coating_by_name(ck, case, &key(&format!("{face}_coating")), c)?),
+            None => None,
+        };
+        let sink = match sink {
+            Some(s) => Some(ck.node(&key(&format!("{face}_sink")), s, nodes)?),
+            None => None,
+        };
+        match (coating, sink) {
+            (None, Some(_)) => {
+                return Err(ck.inconsistent(&key(&format!("{face}_sink")), format!("a radiating face needs its emissivity: set {face}_coating")))
+            }
+            (None, None) => {}
+            (Some(c), s) => {
+                panel = if side == Side::Top { panel.with_top(c, s) } else { panel.with_bottom(c, s) };
+            }
+        }
+    }
+    for (edge, e) in [
+        (Edge::West, &p.edges.west),
+        (Edge::East, &p.edges.east),
+        (Edge::South, &p.edges.south),
+        (Edge::North, &p.edges.north),
+    ] {
+        if let Some(e) = e {
+            let edge_length_m = match edge {
+                Edge::West | Edge::East => width,
+                Edge::South | Edge::North => length,
+            };
+            let cond = edge_condition(ck, &key(&format!("edges.{}", edge.name())), e, edge_length_m, nodes)?;
+            panel = panel.with_edge(edge, cond);
+        }
+    }
+    for (i, a) in p.attachments.iter().enumerate() {
+        panel = attach(ck, &key(&format!("attachments[{i}]")), panel, a, nodes)?;
+    }
+    for (i, l) in p.loads.iter().enumerate() {
+        panel = load(ck, &key(&format!("loads[{i}]")), panel, l)?;
+    }
+    Ok(panel)
+}
+
+fn coating_by_name(ck: &Checker, case: &Case, key: &str, name: &str) -> Result<Coating, InputError> {
+    let c = case.spec.coatings.get(name).ok_or_else(|| InputError::UndefinedReference {
+        file: case.file.clone(),
+        key: key.to_string(),
+        name: name.to_string(),
+        hint: defined_hint(case.spec.coatings.keys()),
+    })?;
+    Ok(Coating {
+        absorptivity: ck.fraction(&format!("coatings.{name}.absorptivity"), c.absorptivity)?,
+        emissivity: ck.fraction(&format!("coatings.{name}.emissivity"), c.emissivity)?,
+    })
+}
+
+/// Fails if any key other than `allowed` (and `kind`) is set on an edge.
+fn only_keys(ck: &Checker, key: &str, e: &EdgeSpec, allowed: &[&str]) -> Result<(), InputError> {
+    let given = [
+        ("temperature_k", e.temperature_k.is_some()),
+        ("flux_w_m2", e.flux_w_m2.is_some()),
+        ("power_w", e.power_w.is_some()),
+        ("node", e.node.is_some()),
+        ("h_w_m2_k", e.h_w_m2_k.is_some()),
+        ("conductance_w_m_k", e.conductance_w_m_k.is_some()),
+    ];
+    match given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
+        Some((n, _)) => Err(ck.inconsistent(
+            &format!("{key}.{n}"),
+            format!("not used by a {:?} edge; its keys are: kind, {}", e.kind, allowed.join(", ")).to_lowercase(),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn edge_condition(
+    ck: &Checker,
+    key: &str,
+    e: &EdgeSpec,
+    edge_length_m: f64,
+    nodes: &BTreeMap<String, NodeId>,
+) -> Result<EdgeCondition, InputError> {
+    let k = |f: &str| format!("{key}.{f}");
+    Ok(match e.kind {
+        EdgeKindSpec::Insulated => {
+            only_keys(ck, key, e, &[])?;
+            EdgeCondition::Insulated
+        }
+        EdgeKindSpec::Fixed => {
+            only_keys(ck, key, e, &["temperature_k"])?;
+            let t = ck.required(&k("temperature_k"), &e.temperature_k, "a fixed edge needs its temperature")?;
+            EdgeCondition::FixedTemperature {
+                temperature_k: ck.profile(&k("temperature_k"), &t, |v| v >= 0.0, ">= 0 K")?,
+            }
+        }
+        EdgeKindSpec::Flux => {
+            only_keys(ck, key, e, &["flux_w_m2", "power_w"])?;
+            let (flux_w_m2, total_w) = match (e.flux_w_m2, e.power_w) {
+                (Some(f), None) => (ck.number(&k("flux_w_m2"), f, |_| true, "finite")?, 0.0),
+                (None, Some(p)) => (0.0, ck.number(&k("power_w"), p, |_| true, "finite")?),
+                _ => return Err(ck.inconsistent(key, "a flux edge takes either flux_w_m2 (through the edge cross-section) or power_w (total)")),
+            };
+            EdgeCondition::HeatFlux {
+                flux_w_m2,
+                load_w_m: total_w / edge_length_m,
+            }
+        }
+        EdgeKindSpec::Convection => {
+            only_keys(ck, key, e, &["node", "h_w_m2_k"])?;
+            let n = ck.required(&k("node"), &e.node, "convection needs the fluid node")?;
+            let h = ck.required(&k("h_w_m2_k"), &e.h_w_m2_k, "convection needs its film coefficient")?;
+            EdgeCondition::Convection {
+                node: ck.node(&k("node"), &n, nodes)?,
+                h_w_m2_k: ck.non_negative(&k("h_w_m2_k"), h)?,
+            }
+        }
+        EdgeKindSpec::Conductance => {
+            only_keys(ck, key, e, &["node", "conductance_w_m_k"])?;
+            let n = ck.required(&k("node"), &e.node, "a conductance edge needs the node on the other side")?;
+            let g = ck.required(&k("conductance_w_m_k"), &e.conductance_w_m_k, "a conductance edge needs its conductance per length")?;
+            EdgeCondition::Conductance {
+                node: ck.node(&k("node"), &n, nodes)?,
+                g_w_m_k: ck.non_negative(&k("conductance_w_m_k"), g)?,
+            }
+        }
+    })
+}
+
+fn region(ck: &Checker, key: &str, r: [[f64; 2]; 2]) -> Result<Region, InputError> {
+    for (i, p) in r.iter().enumerate() {
+        for (j, v) in p.iter().enumerate() {
+            ck.number(&format!("{key}[{i}][{j}]"), *v, |_| true, "finite")?;
+        }
+    }
+    let (lo, hi) = ([r[0][0].min(r[1][0]), r[0][1].min(r[1][1])], [r[0][0].max(r[1][0]), r[0][1].max(r[1][1])]);
+    if hi[0] <= lo[0] || hi[1] <= lo[1] {
+        return Err(ck.inconsistent(key, "a region needs two opposite corners with different x and different y"));
+    }
+    Ok(Region::new(lo, hi))
+}
+
+fn attach(
+    ck: &Checker,
+    key: &str,
+    panel: RectangularPanel,
+    a: &AttachmentSpec,
+    nodes: &BTreeMap<String, NodeId>,
+) -> Result<RectangularPanel, InputError> {
+    let k = |f: &str| format!("{key}.{f}");
+    let node = ck.node(&k("node"), &a.node, nodes)?;
+    let name = format!("{}→{}", panel.name, a.node);
+    match (a.line_m, a.conductance_w_m_k, a.region_m, a.conductance_w_m2_k) {
+        (Some(line), Some(g), None, None) => {
+            for (i, p) in line.iter().enumerate() {
+                for (j, v) in p.iter().enumerate() {
+                    ck.number(&format!("{}[{i}][{j}]", k("line_m")), *v, |_| true, "finite")?;
+                }
+            }
+            let g = ck.non_negative(&k("conductance_w_m_k"), g)?;
+            Ok(panel.with_line_attachment(&name, node, line[0], line[1], g))
+        }
+        (None, None, Some(r), Some(h)) => {
+            let r = region(ck, &k("region_m"), r)?;
+            let h = ck.non_negative(&k("conductance_w_m2_k"), h)?;
+            Ok(panel.with_region_attachment(&name, node, r, h))
+        }
+        _ => Err(ck.inconsistent(
+            key,
+            "an attachment is either line_m with conductance_w_m_k, or region_m with conductance_w_m2_k",
+        )),
+    }
+}
+
+fn load(ck: &Checker, key: &str, panel: RectangularPanel, l: &PanelLoadSpec) -> Result<RectangularPanel, InputError> {
+    let k = |f: &str| format!("{key}.{f}");
+    let name = l.name.clone().unwrap_or_else(|| format!("{} {key}", panel.name));
+    let region = match l.region_m {
+        Some(r) => Some(region(ck, &k("region_m"), r)?),
+        None => None,
+    };
+    let finite = |f: f64| f.is_finite();
+    let with_load = |panel: RectangularPanel, load: PanelLoad| match region {
+        Some(r) => panel.with_heat_load_in(&name, r, load),
+        None => panel.with_heat_load(&name, load),
+    };
+    match (&l.incident_flux_w_m2, &l.power_w, &l.power_w_m2) {
+        (Some(f), None, None) => {
+            let face = ck.required(&k("face"), &l.face, "an incident flux falls on a face: \"top\" or \"bottom\"")?;
+            let side = match face {
+                FaceKey::Top => Side::Top,
+                FaceKey::Bottom => Side::Bottom,
+            };
+            let band = match l.band.unwrap_or(BandSpec::Solar) {
+                BandSpec::Solar => Band::Solar,
+                BandSpec::Infrared => Band::Infrared,
+            };
+            let profile = ck.profile(&k("incident_flux_w_m2"), f, |v| v >= 0.0, ">= 0 W/m²")?;
+            let mut panel = panel;
+            panel.absorbed_fluxes.push(AbsorbedFlux {
+                name,
+                side,
+                band,
+                incident_w_m2: profile,
+                region,
+            });
+            Ok(panel)
+        }
+        (None, Some(p), None) => {
+            reject_face_keys(ck, key, l)?;
+            let w = ck.profile(&k("power_w"), p, finite, "finite W")?;
+            Ok(with_load(panel, PanelLoad::Total { w }))
+        }
+        (None, None, Some(p)) => {
+            reject_face_keys(ck, key, l)?;
+            let w_m2 = ck.profile(&k("power_w_m2"), p, finite, "finite W/m²")?;
+            Ok(with_load(panel, PanelLoad::Areal { w_m2 }))
+        }
+        _ => Err(ck.inconsistent(
+            key,
+            "a panel load is one of: incident_flux_w_m2 (with face, optional band), power_w, power_w_m2",
+        )),
+    }
+}
+
+fn reject_face_keys(ck: &Checker, key: &str, l: &PanelLoadSpec) -> Result<(), InputError> {
+    if l.face.is_some() || l.band.is_some() {
+        return Err(ck.inconsistent(&format!("{key}.face"), "face and band go with incident_flux_w_m2 only; dissipated power has no face"));
+    }
+    Ok(())
+}

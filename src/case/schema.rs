@@ -1,0 +1,489 @@
+//! The case-file schema: what a user writes, exactly as serde reads it.
+//!
+//! Every table denies unknown keys. Numbers are checked later (in `build`),
+//! where each error can name its key path and allowed range.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::solve::LinearSolverChoice;
+
+/// A whole case file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// One-line title for reports and plots.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Materials by name.
+    #[serde(default)]
+    pub materials: BTreeMap<String, MaterialSpec>,
+    /// Surface coatings by name.
+    #[serde(default)]
+    pub coatings: BTreeMap<String, CoatingSpec>,
+    /// Lumped nodes by name.
+    #[serde(default)]
+    pub nodes: BTreeMap<String, NodeSpec>,
+    /// Panels by name, read as raw tables so a `mesh` file can supply keys first.
+    #[serde(default)]
+    pub panels: BTreeMap<String, toml::Table>,
+    /// Conductors between lumped nodes.
+    #[serde(default)]
+    pub conductors: Vec<ConductorSpec>,
+    /// Heat sources on lumped nodes.
+    #[serde(default)]
+    pub sources: Vec<SourceSpec>,
+    /// What to solve.
+    pub solve: SolveSpec,
+    /// What to write.
+    #[serde(default)]
+    pub output: OutputSpec,
+}
+
+/// A material's bulk properties.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialSpec {
+    /// Thermal conductivity, W/(m·K).
+    pub k_w_m_k: f64,
+    /// Density, kg/m³.
+    pub density_kg_m3: f64,
+    /// Specific heat capacity, J/(kg·K).
+    pub specific_heat_j_kg_k: f64,
+}
+
+/// A surface finish: solar absorptivity and infrared emissivity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoatingSpec {
+    /// Solar absorptivity α, in [0, 1].
+    pub absorptivity: f64,
+    /// Hemispherical infrared emissivity ε, in [0, 1].
+    pub emissivity: f64,
+}
+
+/// A value that may vary in time: a number, a table, or a harmonic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ProfileSpec {
+    /// The same value at all times.
+    Constant(f64),
+    /// Linear interpolation in a table, optionally periodic.
+    Table(TableSpec),
+    /// `mean + amplitude · sin(2π t / period_s + phase)`.
+    Harmonic(HarmonicSpec),
+}
+
+/// A table of values over time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Times, s, strictly increasing.
+    pub times_s: Vec<f64>,
+    /// Values at those times (unit of the key that holds the table).
+    pub values: Vec<f64>,
+    /// If set, the table repeats with this period (s).
+    #[serde(default)]
+    pub period_s: Option<f64>,
+}
+
+/// A sinusoid in time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarmonicSpec {
+    /// Mean value.
+    pub mean: f64,
+    /// Amplitude.
+    pub amplitude: f64,
+    /// Period, s.
+    pub period_s: f64,
+    /// Phase, degrees.
+    #[serde(default)]
+    pub phase_deg: f64,
+}
+
+/// Kinds of lumped node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKindSpec {
+    /// Heat capacity `capacitance_j_k`.
+    Diffusion,
+    /// Massless, always in balance.
+    Arithmetic,
+    /// Prescribed `temperature_k` (number, table or harmonic).
+    Boundary,
+}
+
+/// A lumped node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Node kind.
+    pub kind: NodeKindSpec,
+    /// Heat capacity, J/K (diffusion nodes).
+    #[serde(default)]
+    pub capacitance_j_k: Option<f64>,
+    /// Prescribed temperature, K (boundary nodes).
+    #[serde(default)]
+    pub temperature_k: Option<ProfileSpec>,
+    /// Initial temperature (transient start, steady first guess), K.
+    #[serde(default)]
+    pub initial_temperature_k: Option<f64>,
+}
+
+/// Kinds of conductor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConductorKindSpec {
+    /// `G (T_to − T_from)`, G = `conductance_w_k`.
+    Linear,
+    /// `σ R (T_to⁴ − T_from⁴)`, R = `exchange_factor_m2` or `area_m2 · emissivity · view_factor`.
+    Radiative,
+    /// One-way fluid flow from `from` into `to`: `ṁc_p (T_from − T_to)` into `to`.
+    Advective,
+}
+
+/// A conductor between two lumped nodes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConductorSpec {
+    /// Conductor kind.
+    pub kind: ConductorKindSpec,
+    /// First node (upstream for advective).
+    pub from: String,
+    /// Second node (downstream for advective).
+    pub to: String,
+    /// Linear: conductance, W/K.
+    #[serde(default)]
+    pub conductance_w_k: Option<f64>,
+    /// Radiative: exchange factor R = ε A F, m².
+    #[serde(default)]
+    pub exchange_factor_m2: Option<f64>,
+    /// Radiative: area, m² (with `emissivity`, optional `view_factor`).
+    #[serde(default)]
+    pub area_m2: Option<f64>,
+    /// Radiative: emissivity of the radiating surface, [0, 1].
+    #[serde(default)]
+    pub emissivity: Option<f64>,
+    /// Radiative: view factor to the other node, [0, 1]; default 1.
+    #[serde(default)]
+    pub view_factor: Option<f64>,
+    /// Advective: capacity rate ṁ c_p, W/K.
+    #[serde(default)]
+    pub mdot_cp_w_k: Option<f64>,
+    /// Advective: mass flow, kg/s (with `specific_heat_j_kg_k`).
+    #[serde(default)]
+    pub mass_flow_kg_s: Option<f64>,
+    /// Advective: fluid specific heat, J/(kg·K).
+    #[serde(default)]
+    pub specific_heat_j_kg_k: Option<f64>,
+}
+
+/// A heat source on a lumped node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// Name for reports.
+    pub name: String,
+    /// Node that receives the heat.
+    pub node: String,
+    /// Power, W (number, table or harmonic).
+    pub power_w: ProfileSpec,
+}
+
+/// A panel: a finite-difference plate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelSpec {
+    /// A file in `meshes/` whose keys are read first (the case's keys override).
+    #[serde(default)]
+    pub mesh: Option<String>,
+    /// Size along x, m.
+    pub length_m: f64,
+    /// Size along y, m.
+    pub width_m: f64,
+    /// Plate thickness, m.
+    pub thickness_m: f64,
+    /// Cells along x.
+    pub nx: i64,
+    /// Cells along y.
+    pub ny: i64,
+    /// Material name (from `[materials]`).
+    pub material: String,
+    /// Coating of the top face (from `[coatings]`); omit for a bare, non-radiating face.
+    #[serde(default)]
+    pub top_coating: Option<String>,
+    /// Coating of the bottom face.
+    #[serde(default)]
+    pub bottom_coating: Option<String>,
+    /// Node the top face radiates to (e.g. a deep-space boundary).
+    #[serde(default)]
+    pub top_sink: Option<String>,
+    /// Node the bottom face radiates to.
+    #[serde(default)]
+    pub bottom_sink: Option<String>,
+    /// Initial temperature, K.
+    #[serde(default)]
+    pub initial_temperature_k: Option<f64>,
+    /// Edge conditions; edges not named are insulated.
+    #[serde(default)]
+    pub edges: EdgesSpec,
+    /// Couplings to lumped nodes along lines or over regions.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentSpec>,
+    /// Heat loads and absorbed fluxes on the panel.
+    #[serde(default)]
+    pub loads: Vec<PanelLoadSpec>,
+}
+
+/// The four edges: west (x = 0), east (x = length), south (y = 0), north (y = width).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgesSpec {
+    /// x = 0.
+    #[serde(default)]
+    pub west: Option<EdgeSpec>,
+    /// x = length.
+    #[serde(default)]
+    pub east: Option<EdgeSpec>,
+    /// y = 0.
+    #[serde(default)]
+    pub south: Option<EdgeSpec>,
+    /// y = width.
+    #[serde(default)]
+    pub north: Option<EdgeSpec>,
+}
+
+/// Kinds of edge condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKindSpec {
+    /// No heat crosses the edge.
+    Insulated,
+    /// Edge held at `temperature_k`.
+    Fixed,
+    /// Heat enters through the edge: `flux_w_m2` (through the edge cross-section)
+    /// or `power_w` (total, spread evenly along the edge).
+    Flux,
+    /// Convection to `node` with `h_w_m2_k` over the edge cross-section.
+    Convection,
+    /// Conductance per length of edge `conductance_w_m_k` to `node`.
+    Conductance,
+}
+
+/// One edge condition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeSpec {
+    /// Condition kind.
+    pub kind: EdgeKindSpec,
+    /// Fixed: edge temperature, K (number, table or harmonic).
+    #[serde(default)]
+    pub temperature_k: Option<ProfileSpec>,
+    /// Flux: heat flux through the edge cross-section, W/m².
+    #[serde(default)]
+    pub flux_w_m2: Option<f64>,
+    /// Flux: total heat into the edge, W.
+    #[serde(default)]
+    pub power_w: Option<f64>,
+    /// Convection / conductance: the node on the other side.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Convection: film coefficient, W/(m²·K).
+    #[serde(default)]
+    pub h_w_m2_k: Option<f64>,
+    /// Conductance: per metre of edge, W/(m·K).
+    #[serde(default)]
+    pub conductance_w_m_k: Option<f64>,
+}
+
+/// A coupling between panel cells and a lumped node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSpec {
+    /// The lumped node (a heat pipe, a coolant node, a component).
+    pub node: String,
+    /// A line from `[x0, y0]` to `[x1, y1]`, m, with `conductance_w_m_k`.
+    #[serde(default)]
+    pub line_m: Option<[[f64; 2]; 2]>,
+    /// Conductance per length of line, W/(m·K).
+    #[serde(default)]
+    pub conductance_w_m_k: Option<f64>,
+    /// A rectangle `[[x0, y0], [x1, y1]]`, m, with `conductance_w_m2_k`.
+    #[serde(default)]
+    pub region_m: Option<[[f64; 2]; 2]>,
+    /// Conductance per area of region, W/(m²·K).
+    #[serde(default)]
+    pub conductance_w_m2_k: Option<f64>,
+}
+
+/// Which face of a panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceSpec {
+    /// The +z face.
+    Top,
+    /// The −z face.
+    Bottom,
+}
+
+/// Spectral band of an incident flux.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BandSpec {
+    /// Sunlight and albedo: absorbed with α.
+    Solar,
+    /// Planetary infrared: absorbed with ε.
+    Infrared,
+}
+
+/// A heat load on a panel: an incident flux on a face (absorbed with the face's
+/// absorptivity), or dissipated power.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelLoadSpec {
+    /// Name for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Incident flux on `face`, W/m² (number, table or harmonic).
+    #[serde(default)]
+    pub incident_flux_w_m2: Option<ProfileSpec>,
+    /// Face for an incident flux.
+    #[serde(default)]
+    pub face: Option<FaceSpec>,
+    /// Spectral band of the incident flux: `solar` (absorbed with the face's
+    /// absorptivity, the default) or `infrared` (absorbed with its emissivity,
+    /// by Kirchhoff's law for a grey surface).
+    #[serde(default)]
+    pub band: Option<BandSpec>,
+    /// Dissipated power, W, spread by area (number, table or harmonic).
+    #[serde(default)]
+    pub power_w: Option<ProfileSpec>,
+    /// Dissipated power per planform area, W/m².
+    #[serde(default)]
+    pub power_w_m2: Option<ProfileSpec>,
+    /// Restrict to this rectangle `[[x0, y0], [x1, y1]]`, m; default the whole panel.
+    #[serde(default)]
+    pub region_m: Option<[[f64; 2]; 2]>,
+}
+
+/// Steady or transient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveMode {
+    /// Steady state.
+    Steady,
+    /// Time history.
+    Transient,
+}
+
+/// Solver settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolveSpec {
+    /// Steady or transient.
+    pub mode: SolveMode,
+    /// Newton tolerance: residual relative to the heat flowing.
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+    /// Newton iteration limit (steady, or per step).
+    #[serde(default)]
+    pub max_iterations: Option<i64>,
+    /// Linear solver (`auto`, `direct`, …).
+    #[serde(default)]
+    pub linear_solver: Option<LinearSolverChoice>,
+    /// Steady: time at which sources and boundaries are evaluated, s.
+    #[serde(default)]
+    pub time_s: Option<f64>,
+    /// Transient settings.
+    #[serde(default)]
+    pub transient: Option<TransientSpec>,
+}
+
+/// Time-integration methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodSpec {
+    /// Second-order backward differentiation.
+    Bdf2,
+    /// Trapezoidal rule (Crank–Nicolson).
+    Trapezoidal,
+    /// First-order backward Euler.
+    BackwardEuler,
+}
+
+/// Where a transient starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialStateSpec {
+    /// The nodes' initial temperatures.
+    Initial,
+    /// The steady state at the start time.
+    Steady,
+}
+
+/// Transient settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransientSpec {
+    /// Start time, s (default 0).
+    #[serde(default)]
+    pub start_s: Option<f64>,
+    /// End time, s.
+    pub end_s: f64,
+    /// Integration method (default BDF2).
+    #[serde(default)]
+    pub method: Option<MethodSpec>,
+    /// Fixed step, s. Omit for adaptive steps.
+    #[serde(default)]
+    pub dt_s: Option<f64>,
+    /// Adaptive: relative tolerance on temperature (default 1e-4).
+    #[serde(default)]
+    pub rtol: Option<f64>,
+    /// Adaptive: absolute tolerance, K (default 1e-3).
+    #[serde(default)]
+    pub atol_k: Option<f64>,
+    /// Interval between outputs, s (default: 100 outputs over the run).
+    #[serde(default)]
+    pub output_interval_s: Option<f64>,
+    /// Initial state (default `initial`).
+    #[serde(default)]
+    pub initial: Option<InitialStateSpec>,
+}
+
+/// What to write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// CSV of temperatures (default true).
+    #[serde(default = "yes")]
+    pub csv: bool,
+    /// PNG plots (default true).
+    #[serde(default = "yes")]
+    pub plots: bool,
+    /// VTK files of panel fields (default false).
+    #[serde(default)]
+    pub vtk: bool,
+    /// Lumped nodes for history plots and CSV (default: all lumped nodes).
+    #[serde(default)]
+    pub probes: Option<Vec<String>>,
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        Self {
+            csv: true,
+            plots: true,
+            vtk: false,
+            probes: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
