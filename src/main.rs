@@ -20,6 +20,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Solve a case file and write its results (CSV, JSON, VTK, PNG).
+    ///
+    /// Example: thermorbit run cases/default.toml --out out/default
+    /// (with no file, runs the built-in default case).
+    Run(cli::run::RunArgs),
     /// Run the validation suite (validation/*.toml) and print the comparison table.
     ///
     /// Example: thermorbit validate --filter nafems --out out/validation
@@ -29,6 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Run(args) => cli::run::execute(&args),
         Command::Validate(args) => cli::validate::execute(&args),
     };
     match outcome {

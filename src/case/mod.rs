@@ -36,11 +36,13 @@
 
 mod build;
 mod panels;
+mod run;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
 
 pub use build::{Model, PanelModel};
+pub use run::{RunResult, Solution};
 pub use schema::CaseFile;
 
 use crate::error::InputError;
@@ -188,7 +190,7 @@ mod tests {
 
     #[test]
     fn undefined_references_list_what_is_defined() {
-        let text = DEFAULT_CASE_TOML.replace("node = \"heat_pipe\"", "node = \"heatpipe\"");
+        let text = DEFAULT_CASE_TOML.replacen("node = \"heat_pipes\"", "node = \"heatpipe\"", 1);
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("heatpipe"), "{err}");
         assert!(err.contains("defined: "), "{err}");
