@@ -85,6 +85,16 @@ impl Case {
         })
     }
 
+    /// A case from an already-parsed table (e.g. the `[case]` table of a
+    /// validation file, possibly with its grid refined); `file` names it in messages.
+    pub fn from_table(table: toml::Table, file: &Path) -> Result<Self, InputError> {
+        let spec: CaseFile = parse_table(table, file, "case")?;
+        Ok(Self {
+            file: file.to_path_buf(),
+            spec,
+        })
+    }
+
     /// Builds the thermal network and panels.
     pub fn build(&self) -> Result<Model, InputError> {
         build::build(self)

@@ -75,6 +75,10 @@ pub struct ValidationCase {
     pub parameters: toml::Table,
     /// The checks.
     pub checks: Vec<Check>,
+    /// The problem as a case (the schema `thermorbit run` reads), for runners
+    /// that solve it through the case pipeline; they may refine its grid or step.
+    #[serde(default)]
+    pub case: Option<toml::Table>,
     /// File the case came from (set when loaded).
     #[serde(skip)]
     pub file: PathBuf,
@@ -190,6 +194,20 @@ impl ValidationCase {
             });
         }
         Ok(case)
+    }
+
+    /// The `[case]` table, required by runners that use the case pipeline.
+    pub fn case_table(&self) -> Result<toml::Table, InputError> {
+        self.case.clone().ok_or_else(|| InputError::Inconsistent {
+            file: self.file.clone(),
+            key: "case".into(),
+            reason: format!("runner `{}` needs a [case] table holding the problem", self.runner),
+        })
+    }
+
+    /// Builds a model from a (possibly modified) `[case]` table.
+    pub fn build_model(&self, table: toml::Table) -> Result<crate::case::Model, InputError> {
+        crate::case::Case::from_table(table, &self.file)?.build()
     }
 
     /// A number parameter, required.
