@@ -7,6 +7,7 @@ use clap::Args;
 use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
 use thermorbit::output::report::{summary_json, write_results};
+use thermorbit::error::InputError;
 use thermorbit::Error;
 
 /// Arguments of `thermorbit run`.
@@ -44,7 +45,15 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
             model.solve.mode
         );
     }
-    let result = model.run()?;
+    // A network that cannot be solved (a node with no path to a sink) is a fault
+    // of the case file: report it against the file, as bad input.
+    let result = model.run().map_err(|e| match e {
+        Error::Network(source) => Error::Input(InputError::Model {
+            file: case.file.clone(),
+            source,
+        }),
+        other => other,
+    })?;
     let files = write_results(&out, &model, &result)?;
     if args.json {
         println!("{:#}", summary_json(&model, &result));

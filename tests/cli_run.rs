@@ -1,0 +1,127 @@
+//! The `thermorbit` binary on good and bad input: clean messages, exit codes,
+//! nothing written on failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn thermorbit(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_thermorbit"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn default_case() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml")).unwrap()
+}
+
+/// Writes `text` as `case.toml` in a fresh folder and runs it with `--out out`.
+fn run_case(text: &str) -> (tempfile::TempDir, Output, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("case.toml"), text).unwrap();
+    let out = thermorbit(&["run", "case.toml", "--out", "out"], dir.path());
+    let out_dir = dir.path().join("out");
+    (dir, out, out_dir)
+}
+
+fn assert_bad_input(text: &str, must_mention: &[&str]) {
+    let (_dir, out, out_dir) = run_case(text);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("case.toml"), "message must name the file: {err}");
+    for m in must_mention {
+        assert!(err.contains(m), "message must mention `{m}`: {err}");
+    }
+    assert!(!out_dir.exists(), "nothing may be written on bad input");
+}
+
+#[test]
+fn the_default_case_runs_and_writes_its_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = thermorbit(&["run", "--out", "res", "--json"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(summary["energy_balance"]["relative_imbalance"].as_f64().unwrap() < 1e-9);
+    assert!(summary["panels"]["radiator"]["max_k"].as_f64().unwrap() > 250.0);
+    assert!(summary["nodes"]["gpu_junction"]["temperature_k"].as_f64().unwrap() > 300.0);
+    for f in ["summary.json", "nodes.csv", "panel_radiator.csv", "panel_radiator.png", "panel_radiator.vtk"] {
+        assert!(dir.path().join("res").join(f).exists(), "{f} missing");
+    }
+}
+
+#[test]
+fn malformed_toml_is_bad_input() {
+    assert_bad_input("[solve\nmode = ", &["line"]);
+}
+
+#[test]
+fn unknown_keys_are_bad_input() {
+    assert_bad_input(&default_case().replace("nx = 80", "nx = 80\nnz = 3"), &["nz"]);
+}
+
+#[test]
+fn negative_thickness_is_bad_input() {
+    assert_bad_input(
+        &default_case().replace("thickness_m = 0.002", "thickness_m = -0.002"),
+        &["panels.radiator.thickness_m", "> 0"],
+    );
+}
+
+#[test]
+fn emissivity_above_one_is_bad_input() {
+    assert_bad_input(
+        &default_case().replace("emissivity = 0.91", "emissivity = 1.5"),
+        &["coatings.white_paint.emissivity", "0 to 1"],
+    );
+}
+
+#[test]
+fn zero_cells_is_bad_input() {
+    assert_bad_input(&default_case().replace("ny = 60", "ny = 0"), &["panels.radiator.ny"]);
+}
+
+#[test]
+fn nan_is_bad_input() {
+    assert_bad_input(
+        &default_case().replace("conductance_w_k = 100.0", "conductance_w_k = nan"),
+        &["conductors[0].conductance_w_k"],
+    );
+}
+
+#[test]
+fn a_node_with_no_path_to_a_sink_is_bad_input() {
+    let text = "[nodes.a]\nkind = \"arithmetic\"\n[nodes.b]\nkind = \"arithmetic\"\n\
+                [[conductors]]\nkind = \"linear\"\nfrom = \"a\"\nto = \"b\"\nconductance_w_k = 1.0\n\
+                [[sources]]\nname = \"q\"\nnode = \"a\"\npower_w = 1.0\n[solve]\nmode = \"steady\"\n";
+    assert_bad_input(text, &["no conductive or radiative path"]);
+}
+
+#[test]
+fn a_failed_run_leaves_earlier_results_untouched() {
+    let (dir, out, out_dir) = run_case(&default_case());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = out_dir.join("summary.json");
+    let before = std::fs::read(&summary).unwrap();
+    std::fs::write(
+        dir.path().join("case.toml"),
+        default_case().replace("emissivity = 0.91", "emissivity = 2"),
+    )
+    .unwrap();
+    let again = thermorbit(&["run", "case.toml", "--out", "out"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read(&summary).unwrap(), before);
+}
+
+#[test]
+fn help_explains_itself_with_an_example() {
+    let out = thermorbit(&["run", "--help"], Path::new(env!("CARGO_MANIFEST_DIR")));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("Example"), "{text}");
+}
