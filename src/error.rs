@@ -186,6 +186,24 @@ pub enum OrbitError {
     /// A direction vector has zero length.
     #[error("{quantity} has zero length")]
     ZeroVector { quantity: &'static str },
+    /// A command-line flag or case-file key has an invalid value; `argument` names it
+    /// (`--altitude-km`, `orbit.ltan`).
+    #[error("{argument}: {reason}")]
+    InvalidArgument { argument: String, reason: String },
+    /// A surface definition is invalid (zero-length normal, absorptivity outside [0, 1]…).
+    #[error("surface `{surface}`: {reason}")]
+    BadSurface { surface: String, reason: String },
+    /// Two attitude axes or target directions are parallel, so they do not fix a frame.
+    #[error("attitude: {what} are parallel; they must span a plane to fix the body frame")]
+    ParallelAxes { what: String },
+    /// A time span is empty or not finite.
+    #[error("time span [{t0_s}, {t1_s}] s with step {step_s} s is invalid: {reason}")]
+    BadTimeSpan {
+        t0_s: f64,
+        t1_s: f64,
+        step_s: f64,
+        reason: &'static str,
+    },
 }
 
 /// Errors in writing results.
