@@ -17,7 +17,8 @@ fn stderr(o: &Output) -> String {
 }
 
 fn default_case() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml")).unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml"))
+        .unwrap()
 }
 
 /// Writes `text` as `case.toml` in a fresh folder and runs it with `--out out`.
@@ -34,7 +35,10 @@ fn assert_bad_input(text: &str, must_mention: &[&str]) {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("case.toml"), "message must name the file: {err}");
+    assert!(
+        err.contains("case.toml"),
+        "message must name the file: {err}"
+    );
     for m in must_mention {
         assert!(err.contains(m), "message must mention `{m}`: {err}");
     }
@@ -47,10 +51,26 @@ fn the_default_case_runs_and_writes_its_summary() {
     let out = thermorbit(&["run", "--out", "res", "--json"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(summary["energy_balance"]["relative_imbalance"].as_f64().unwrap() < 1e-9);
+    assert!(
+        summary["energy_balance"]["relative_imbalance"]
+            .as_f64()
+            .unwrap()
+            < 1e-9
+    );
     assert!(summary["panels"]["radiator"]["max_k"].as_f64().unwrap() > 250.0);
-    assert!(summary["nodes"]["gpu_junction"]["temperature_k"].as_f64().unwrap() > 300.0);
-    for f in ["summary.json", "nodes.csv", "panel_radiator.csv", "panel_radiator.png", "panel_radiator.vtk"] {
+    assert!(
+        summary["nodes"]["gpu_junction"]["temperature_k"]
+            .as_f64()
+            .unwrap()
+            > 300.0
+    );
+    for f in [
+        "summary.json",
+        "nodes.csv",
+        "panel_radiator.csv",
+        "panel_radiator.png",
+        "panel_radiator.vtk",
+    ] {
         assert!(dir.path().join("res").join(f).exists(), "{f} missing");
     }
 }
@@ -62,7 +82,10 @@ fn malformed_toml_is_bad_input() {
 
 #[test]
 fn unknown_keys_are_bad_input() {
-    assert_bad_input(&default_case().replace("nx = 80", "nx = 80\nnz = 3"), &["nz"]);
+    assert_bad_input(
+        &default_case().replace("nx = 80", "nx = 80\nnz = 3"),
+        &["nz"],
+    );
 }
 
 #[test]
@@ -83,7 +106,10 @@ fn emissivity_above_one_is_bad_input() {
 
 #[test]
 fn zero_cells_is_bad_input() {
-    assert_bad_input(&default_case().replace("ny = 60", "ny = 0"), &["panels.radiator.ny"]);
+    assert_bad_input(
+        &default_case().replace("ny = 60", "ny = 0"),
+        &["panels.radiator.ny"],
+    );
 }
 
 #[test]

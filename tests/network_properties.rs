@@ -17,23 +17,34 @@ struct RandomNetwork {
     sources: Vec<(usize, f64)>,
 }
 
-fn random_network(with_radiation: bool, with_sources: bool) -> impl Strategy<Value = RandomNetwork> {
+fn random_network(
+    with_radiation: bool,
+    with_sources: bool,
+) -> impl Strategy<Value = RandomNetwork> {
     (3usize..40).prop_flat_map(move |free| {
         (
             Just(free),
             prop::collection::vec(0.01f64..100.0, free - 1),
             prop::collection::vec((0..free, 0..free, 0.01f64..100.0), 0..2 * free),
             prop::collection::vec((0..free, 50.0f64..500.0, 0.01f64..50.0), 1..4),
-            prop::collection::vec((0..free, 0.001f64..1.0), if with_radiation { 1..5 } else { 0..1 }),
-            prop::collection::vec((0..free, 0.0f64..500.0), if with_sources { 1..6 } else { 0..1 }),
+            prop::collection::vec(
+                (0..free, 0.001f64..1.0),
+                if with_radiation { 1..5 } else { 0..1 },
+            ),
+            prop::collection::vec(
+                (0..free, 0.0f64..500.0),
+                if with_sources { 1..6 } else { 0..1 },
+            ),
         )
-            .prop_map(|(free, chain_g, extra, boundaries, radiation, sources)| RandomNetwork {
-                free,
-                chain_g,
-                extra,
-                boundaries,
-                radiation,
-                sources,
+            .prop_map(|(free, chain_g, extra, boundaries, radiation, sources)| {
+                RandomNetwork {
+                    free,
+                    chain_g,
+                    extra,
+                    boundaries,
+                    radiation,
+                    sources,
+                }
             })
     })
 }

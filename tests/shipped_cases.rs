@@ -35,6 +35,8 @@ fn every_shipped_case_builds() {
 
 #[test]
 fn the_built_in_default_case_is_the_shipped_file() {
-    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml")).unwrap();
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml"))
+            .unwrap();
     assert_eq!(shipped, thermorbit::case::DEFAULT_CASE_TOML);
 }

@@ -10,9 +10,7 @@ use super::schema::{
 };
 use super::Case;
 use crate::error::{InputError, NetworkError};
-use crate::network::{
-    Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
-};
+use crate::network::{Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable};
 
 /// Initial temperature when a case gives none, K (a room-temperature first guess).
 pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
@@ -85,7 +83,12 @@ impl Checker<'_> {
     }
 
     /// A required optional key.
-    pub fn required<T: Clone>(&self, key: &str, value: &Option<T>, why: &str) -> Result<T, InputError> {
+    pub fn required<T: Clone>(
+        &self,
+        key: &str,
+        value: &Option<T>,
+        why: &str,
+    ) -> Result<T, InputError> {
         value.clone().ok_or_else(|| InputError::Inconsistent {
             file: self.file.to_path_buf(),
             key: key.to_string(),
@@ -137,7 +140,9 @@ impl Checker<'_> {
                     if !ok(extreme) {
                         return Err(self.inconsistent(
                             key,
-                            format!("the harmonic reaches {extreme}; every value must be {allowed}"),
+                            format!(
+                                "the harmonic reaches {extreme}; every value must be {allowed}"
+                            ),
                         ));
                     }
                 }
@@ -158,12 +163,15 @@ impl Checker<'_> {
         name: &str,
         nodes: &BTreeMap<String, NodeId>,
     ) -> Result<NodeId, InputError> {
-        nodes.get(name).copied().ok_or_else(|| InputError::UndefinedReference {
-            file: self.file.to_path_buf(),
-            key: key.to_string(),
-            name: name.to_string(),
-            hint: defined_hint(nodes.keys()),
-        })
+        nodes
+            .get(name)
+            .copied()
+            .ok_or_else(|| InputError::UndefinedReference {
+                file: self.file.to_path_buf(),
+                key: key.to_string(),
+                name: name.to_string(),
+                hint: defined_hint(nodes.keys()),
+            })
     }
 }
 
@@ -191,15 +199,24 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         };
         let kind = match n.kind {
             NodeKindSpec::Diffusion => {
-                let c = ck.required(&key("capacitance_j_k"), &n.capacitance_j_k, "a diffusion node needs its heat capacity")?;
+                let c = ck.required(
+                    &key("capacitance_j_k"),
+                    &n.capacitance_j_k,
+                    "a diffusion node needs its heat capacity",
+                )?;
                 if n.temperature_k.is_some() {
                     return Err(ck.inconsistent(&key("temperature_k"), "only boundary nodes have a prescribed temperature; use initial_temperature_k"));
                 }
-                NodeKind::Diffusion { capacitance_j_k: ck.positive(&key("capacitance_j_k"), c)? }
+                NodeKind::Diffusion {
+                    capacitance_j_k: ck.positive(&key("capacitance_j_k"), c)?,
+                }
             }
             NodeKindSpec::Arithmetic => {
                 if n.capacitance_j_k.is_some() {
-                    return Err(ck.inconsistent(&key("capacitance_j_k"), "an arithmetic node is massless; use kind = \"diffusion\""));
+                    return Err(ck.inconsistent(
+                        &key("capacitance_j_k"),
+                        "an arithmetic node is massless; use kind = \"diffusion\"",
+                    ));
                 }
                 if n.temperature_k.is_some() {
                     return Err(ck.inconsistent(&key("temperature_k"), "only boundary nodes have a prescribed temperature; use initial_temperature_k"));
@@ -207,9 +224,16 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
                 NodeKind::Arithmetic
             }
             NodeKindSpec::Boundary => {
-                let t = ck.required(&key("temperature_k"), &n.temperature_k, "a boundary node needs its temperature")?;
+                let t = ck.required(
+                    &key("temperature_k"),
+                    &n.temperature_k,
+                    "a boundary node needs its temperature",
+                )?;
                 if n.capacitance_j_k.is_some() {
-                    return Err(ck.inconsistent(&key("capacitance_j_k"), "a boundary node's temperature is prescribed; it has no capacitance"));
+                    return Err(ck.inconsistent(
+                        &key("capacitance_j_k"),
+                        "a boundary node's temperature is prescribed; it has no capacitance",
+                    ));
                 }
                 NodeKind::Boundary {
                     temperature_k: ck.profile(&key("temperature_k"), &t, |v| v >= 0.0, ">= 0 K")?,
@@ -252,7 +276,12 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         Some(list) => list
             .iter()
             .enumerate()
-            .map(|(i, name)| Ok((name.clone(), ck.node(&format!("output.probes[{i}]"), name, &nodes)?)))
+            .map(|(i, name)| {
+                Ok((
+                    name.clone(),
+                    ck.node(&format!("output.probes[{i}]"), name, &nodes)?,
+                ))
+            })
             .collect::<Result<Vec<_>, InputError>>()?,
         None => nodes
             .iter()
@@ -289,7 +318,9 @@ fn add_conductor(
     }
     let allowed: &[&str] = match c.kind {
         ConductorKindSpec::Linear => &["conductance_w_k"],
-        ConductorKindSpec::Radiative => &["exchange_factor_m2", "area_m2", "emissivity", "view_factor"],
+        ConductorKindSpec::Radiative => {
+            &["exchange_factor_m2", "area_m2", "emissivity", "view_factor"]
+        }
         ConductorKindSpec::Advective => &["mdot_cp_w_k", "mass_flow_kg_s", "specific_heat_j_kg_k"],
     };
     let given = [
@@ -303,11 +334,23 @@ fn add_conductor(
         ("specific_heat_j_kg_k", c.specific_heat_j_kg_k.is_some()),
     ];
     if let Some((name, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
-        return Err(ck.inconsistent(&k(name), format!("not a key of a {:?} conductor; its keys are: {}", c.kind, allowed.join(", ")).to_lowercase()));
+        return Err(ck.inconsistent(
+            &k(name),
+            format!(
+                "not a key of a {:?} conductor; its keys are: {}",
+                c.kind,
+                allowed.join(", ")
+            )
+            .to_lowercase(),
+        ));
     }
     let result = match c.kind {
         ConductorKindSpec::Linear => {
-            let g = ck.required(&k("conductance_w_k"), &c.conductance_w_k, "a linear conductor needs its conductance (W/K)")?;
+            let g = ck.required(
+                &k("conductance_w_k"),
+                &c.conductance_w_k,
+                "a linear conductor needs its conductance (W/K)",
+            )?;
             net.add_linear(from, to, ck.non_negative(&k("conductance_w_k"), g)?)
         }
         ConductorKindSpec::Radiative => {
@@ -329,15 +372,18 @@ fn add_conductor(
             net.add_radiative(from, to, r)
         }
         ConductorKindSpec::Advective => {
-            let m = match (c.mdot_cp_w_k, c.mass_flow_kg_s, c.specific_heat_j_kg_k) {
-                (Some(m), None, None) => ck.non_negative(&k("mdot_cp_w_k"), m)?,
-                (None, Some(m), Some(cp)) => {
-                    ck.non_negative(&k("mass_flow_kg_s"), m)? * ck.positive(&k("specific_heat_j_kg_k"), cp)?
-                }
-                _ => {
-                    return Err(ck.inconsistent(key, "give either mdot_cp_w_k (W/K) or mass_flow_kg_s with specific_heat_j_kg_k"))
-                }
-            };
+            let m =
+                match (c.mdot_cp_w_k, c.mass_flow_kg_s, c.specific_heat_j_kg_k) {
+                    (Some(m), None, None) => ck.non_negative(&k("mdot_cp_w_k"), m)?,
+                    (None, Some(m), Some(cp)) => {
+                        ck.non_negative(&k("mass_flow_kg_s"), m)?
+                            * ck.positive(&k("specific_heat_j_kg_k"), cp)?
+                    }
+                    _ => return Err(ck.inconsistent(
+                        key,
+                        "give either mdot_cp_w_k (W/K) or mass_flow_kg_s with specific_heat_j_kg_k",
+                    )),
+                };
             net.add_advective(from, to, m)
         }
     };
@@ -347,7 +393,12 @@ fn add_conductor(
 fn check_solve(ck: &Checker, s: &SolveSpec) -> Result<(), InputError> {
     use super::schema::SolveMode;
     if let Some(t) = s.tolerance {
-        ck.number("solve.tolerance", t, |v| v > 0.0 && v < 1.0, "0 < tolerance < 1")?;
+        ck.number(
+            "solve.tolerance",
+            t,
+            |v| v > 0.0 && v < 1.0,
+            "0 < tolerance < 1",
+        )?;
     }
     if let Some(m) = s.max_iterations {
         ck.number("solve.max_iterations", m as f64, |v| v >= 1.0, ">= 1")?;

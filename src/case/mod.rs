@@ -171,11 +171,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named_with_their_path() {
-        let err = parse(
-            "[nodes.a]\nkind = \"arithmetic\"\ncolour = 3\n[solve]\nmode = \"steady\"\n",
-        )
-        .unwrap_err()
-        .to_string();
+        let err =
+            parse("[nodes.a]\nkind = \"arithmetic\"\ncolour = 3\n[solve]\nmode = \"steady\"\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("test.toml"), "{err}");
         assert!(err.contains("nodes.a"), "{err}");
         assert!(err.contains("colour"), "{err}");

@@ -6,13 +6,13 @@ use std::path::Path;
 
 use super::build::{defined_hint, Checker, PanelModel};
 use super::schema::{
-    AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec,
-    PanelSpec,
+    AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec, PanelSpec,
 };
 use super::{parse_table, Case};
 use crate::error::InputError;
 use crate::mesh::{
-    AbsorbedFlux, Band, Coating, Edge, EdgeCondition, Material, PanelLoad, RectangularPanel, Region, Side,
+    AbsorbedFlux, Band, Coating, Edge, EdgeCondition, Material, PanelLoad, RectangularPanel,
+    Region, Side,
 };
 use crate::network::{NodeId, ThermalNetwork};
 
@@ -42,7 +42,11 @@ pub(super) fn build_panels(
 
 /// Reads the panel's `mesh` file (relative to the case file) and lays the
 /// case's own keys over it.
-fn merge_mesh_file(case_file: &Path, prefix: &str, table: toml::Table) -> Result<toml::Table, InputError> {
+fn merge_mesh_file(
+    case_file: &Path,
+    prefix: &str,
+    table: toml::Table,
+) -> Result<toml::Table, InputError> {
     let Some(toml::Value::String(mesh)) = table.get("mesh") else {
         return Ok(table);
     };
@@ -83,22 +87,39 @@ fn panel_from_spec(
     let nx = ck.number(&key("nx"), p.nx as f64, |v| v >= 1.0, ">= 1")? as i64;
     let ny = ck.number(&key("ny"), p.ny as f64, |v| v >= 1.0, ">= 1")? as i64;
     if nx.saturating_mul(ny) > MAX_PANEL_CELLS {
-        return Err(ck.inconsistent(&key("nx"), format!("nx × ny = {} cells; at most {MAX_PANEL_CELLS} per panel", nx.saturating_mul(ny))));
+        return Err(ck.inconsistent(
+            &key("nx"),
+            format!(
+                "nx × ny = {} cells; at most {MAX_PANEL_CELLS} per panel",
+                nx.saturating_mul(ny)
+            ),
+        ));
     }
     let spec = &case.spec;
-    let m = spec.materials.get(&p.material).ok_or_else(|| InputError::UndefinedReference {
-        file: case.file.clone(),
-        key: key("material"),
-        name: p.material.clone(),
-        hint: defined_hint(spec.materials.keys()),
-    })?;
+    let m = spec
+        .materials
+        .get(&p.material)
+        .ok_or_else(|| InputError::UndefinedReference {
+            file: case.file.clone(),
+            key: key("material"),
+            name: p.material.clone(),
+            hint: defined_hint(spec.materials.keys()),
+        })?;
     let mkey = |k: &str| format!("materials.{}.{k}", p.material);
     let material = Material {
         k_w_m_k: ck.positive(&mkey("k_w_m_k"), m.k_w_m_k)?,
         density_kg_m3: ck.positive(&mkey("density_kg_m3"), m.density_kg_m3)?,
         specific_heat_j_kg_k: ck.positive(&mkey("specific_heat_j_kg_k"), m.specific_heat_j_kg_k)?,
     };
-    let mut panel = RectangularPanel::new(name, length, width, thickness, material, nx as usize, ny as usize);
+    let mut panel = RectangularPanel::new(
+        name,
+        length,
+        width,
+        thickness,
+        material,
+        nx as usize,
+        ny as usize,
+    );
     if let Some(t) = p.initial_temperature_k {
         panel = panel.with_initial_temperature_k(ck.positive(&key("initial_temperature_k"), t)?);
     }
@@ -108,7 +129,12 @@ fn panel_from_spec(
     ] {
         let face = if side == Side::Top { "top" } else { "bottom" };
         let coating = match coating {
-            Some(c) => Some(coating_by_name(ck, case, &key(&format!("{face}_coating")), c)?),
+            Some(c) => Some(coating_by_name(
+                ck,
+                case,
+                &key(&format!("{face}_coating")),
+                c,
+            )?),
             None => None,
         };
         let sink = match sink {
@@ -117,11 +143,18 @@ fn panel_from_spec(
         };
         match (coating, sink) {
             (None, Some(_)) => {
-                return Err(ck.inconsistent(&key(&format!("{face}_sink")), format!("a radiating face needs its emissivity: set {face}_coating")))
+                return Err(ck.inconsistent(
+                    &key(&format!("{face}_sink")),
+                    format!("a radiating face needs its emissivity: set {face}_coating"),
+                ))
             }
             (None, None) => {}
             (Some(c), s) => {
-                panel = if side == Side::Top { panel.with_top(c, s) } else { panel.with_bottom(c, s) };
+                panel = if side == Side::Top {
+                    panel.with_top(c, s)
+                } else {
+                    panel.with_bottom(c, s)
+                };
             }
         }
     }
@@ -136,7 +169,13 @@ fn panel_from_spec(
                 Edge::West | Edge::East => width,
                 Edge::South | Edge::North => length,
             };
-            let cond = edge_condition(ck, &key(&format!("edges.{}", edge.name())), e, edge_length_m, nodes)?;
+            let cond = edge_condition(
+                ck,
+                &key(&format!("edges.{}", edge.name())),
+                e,
+                edge_length_m,
+                nodes,
+            )?;
             panel = panel.with_edge(edge, cond);
         }
     }
@@ -149,13 +188,22 @@ fn panel_from_spec(
     Ok(panel)
 }
 
-fn coating_by_name(ck: &Checker, case: &Case, key: &str, name: &str) -> Result<Coating, InputError> {
-    let c = case.spec.coatings.get(name).ok_or_else(|| InputError::UndefinedReference {
-        file: case.file.clone(),
-        key: key.to_string(),
-        name: name.to_string(),
-        hint: defined_hint(case.spec.coatings.keys()),
-    })?;
+fn coating_by_name(
+    ck: &Checker,
+    case: &Case,
+    key: &str,
+    name: &str,
+) -> Result<Coating, InputError> {
+    let c = case
+        .spec
+        .coatings
+        .get(name)
+        .ok_or_else(|| InputError::UndefinedReference {
+            file: case.file.clone(),
+            key: key.to_string(),
+            name: name.to_string(),
+            hint: defined_hint(case.spec.coatings.keys()),
+        })?;
     Ok(Coating {
         absorptivity: ck.fraction(&format!("coatings.{name}.absorptivity"), c.absorptivity)?,
         emissivity: ck.fraction(&format!("coatings.{name}.emissivity"), c.emissivity)?,
@@ -175,7 +223,12 @@ fn only_keys(ck: &Checker, key: &str, e: &EdgeSpec, allowed: &[&str]) -> Result<
     match given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
         Some((n, _)) => Err(ck.inconsistent(
             &format!("{key}.{n}"),
-            format!("not used by a {:?} edge; its keys are: kind, {}", e.kind, allowed.join(", ")).to_lowercase(),
+            format!(
+                "not used by a {:?} edge; its keys are: kind, {}",
+                e.kind,
+                allowed.join(", ")
+            )
+            .to_lowercase(),
         )),
         None => Ok(()),
     }
@@ -196,7 +249,11 @@ fn edge_condition(
         }
         EdgeKindSpec::Fixed => {
             only_keys(ck, key, e, &["temperature_k"])?;
-            let t = ck.required(&k("temperature_k"), &e.temperature_k, "a fixed edge needs its temperature")?;
+            let t = ck.required(
+                &k("temperature_k"),
+                &e.temperature_k,
+                "a fixed edge needs its temperature",
+            )?;
             EdgeCondition::FixedTemperature {
                 temperature_k: ck.profile(&k("temperature_k"), &t, |v| v >= 0.0, ">= 0 K")?,
             }
@@ -216,7 +273,11 @@ fn edge_condition(
         EdgeKindSpec::Convection => {
             only_keys(ck, key, e, &["node", "h_w_m2_k"])?;
             let n = ck.required(&k("node"), &e.node, "convection needs the fluid node")?;
-            let h = ck.required(&k("h_w_m2_k"), &e.h_w_m2_k, "convection needs its film coefficient")?;
+            let h = ck.required(
+                &k("h_w_m2_k"),
+                &e.h_w_m2_k,
+                "convection needs its film coefficient",
+            )?;
             EdgeCondition::Convection {
                 node: ck.node(&k("node"), &n, nodes)?,
                 h_w_m2_k: ck.non_negative(&k("h_w_m2_k"), h)?,
@@ -224,8 +285,16 @@ fn edge_condition(
         }
         EdgeKindSpec::Conductance => {
             only_keys(ck, key, e, &["node", "conductance_w_m_k"])?;
-            let n = ck.required(&k("node"), &e.node, "a conductance edge needs the node on the other side")?;
-            let g = ck.required(&k("conductance_w_m_k"), &e.conductance_w_m_k, "a conductance edge needs its conductance per length")?;
+            let n = ck.required(
+                &k("node"),
+                &e.node,
+                "a conductance edge needs the node on the other side",
+            )?;
+            let g = ck.required(
+                &k("conductance_w_m_k"),
+                &e.conductance_w_m_k,
+                "a conductance edge needs its conductance per length",
+            )?;
             EdgeCondition::Conductance {
                 node: ck.node(&k("node"), &n, nodes)?,
                 g_w_m_k: ck.non_negative(&k("conductance_w_m_k"), g)?,
@@ -240,9 +309,15 @@ fn region(ck: &Checker, key: &str, r: [[f64; 2]; 2]) -> Result<Region, InputErro
             ck.number(&format!("{key}[{i}][{j}]"), *v, |_| true, "finite")?;
         }
     }
-    let (lo, hi) = ([r[0][0].min(r[1][0]), r[0][1].min(r[1][1])], [r[0][0].max(r[1][0]), r[0][1].max(r[1][1])]);
+    let (lo, hi) = (
+        [r[0][0].min(r[1][0]), r[0][1].min(r[1][1])],
+        [r[0][0].max(r[1][0]), r[0][1].max(r[1][1])],
+    );
     if hi[0] <= lo[0] || hi[1] <= lo[1] {
-        return Err(ck.inconsistent(key, "a region needs two opposite corners with different x and different y"));
+        return Err(ck.inconsistent(
+            key,
+            "a region needs two opposite corners with different x and different y",
+        ));
     }
     Ok(Region::new(lo, hi))
 }
@@ -279,9 +354,17 @@ fn attach(
     }
 }
 
-fn load(ck: &Checker, key: &str, panel: RectangularPanel, l: &PanelLoadSpec) -> Result<RectangularPanel, InputError> {
+fn load(
+    ck: &Checker,
+    key: &str,
+    panel: RectangularPanel,
+    l: &PanelLoadSpec,
+) -> Result<RectangularPanel, InputError> {
     let k = |f: &str| format!("{key}.{f}");
-    let name = l.name.clone().unwrap_or_else(|| format!("{} {key}", panel.name));
+    let name = l
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{} {key}", panel.name));
     let region = match l.region_m {
         Some(r) => Some(region(ck, &k("region_m"), r)?),
         None => None,
@@ -332,7 +415,10 @@ fn load(ck: &Checker, key: &str, panel: RectangularPanel, l: &PanelLoadSpec) -> 
 
 fn reject_face_keys(ck: &Checker, key: &str, l: &PanelLoadSpec) -> Result<(), InputError> {
     if l.face.is_some() || l.band.is_some() {
-        return Err(ck.inconsistent(&format!("{key}.face"), "face and band go with incident_flux_w_m2 only; dissipated power has no face"));
+        return Err(ck.inconsistent(
+            &format!("{key}.face"),
+            "face and band go with incident_flux_w_m2 only; dissipated power has no face",
+        ));
     }
     Ok(())
 }

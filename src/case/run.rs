@@ -57,7 +57,9 @@ impl Model {
         let d = SteadyOptions::default();
         SteadyOptions {
             tolerance: s.tolerance.unwrap_or(d.tolerance),
-            max_iterations: s.max_iterations.map_or(d.max_iterations, |m| m.max(1) as usize),
+            max_iterations: s
+                .max_iterations
+                .map_or(d.max_iterations, |m| m.max(1) as usize),
             linear_solver: s.linear_solver.unwrap_or(d.linear_solver),
             time_s: s.time_s.unwrap_or(d.time_s),
         }
@@ -87,13 +89,13 @@ impl Model {
         let solution = match self.solve.mode {
             SolveMode::Steady => Solution::Steady(solve_steady(&system, &self.steady_options())?),
             SolveMode::Transient => {
-                let options = self
-                    .transient_options()?
-                    .ok_or(crate::error::SolveError::InvalidOption {
-                        option: "solve.transient",
-                        value: f64::NAN,
-                        allowed: "a [solve.transient] table",
-                    })?;
+                let options =
+                    self.transient_options()?
+                        .ok_or(crate::error::SolveError::InvalidOption {
+                            option: "solve.transient",
+                            value: f64::NAN,
+                            allowed: "a [solve.transient] table",
+                        })?;
                 Solution::Transient(solve_transient(&system, &options)?)
             }
         };

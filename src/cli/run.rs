@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Args;
 use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
-use thermorbit::output::report::{summary_json, write_results};
 use thermorbit::error::InputError;
+use thermorbit::output::report::{summary_json, write_results};
 use thermorbit::Error;
 
 /// Arguments of `thermorbit run`.
@@ -104,7 +104,11 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
         Solution::Steady(s) => s.energy_balance,
         Solution::Transient(t) => t.energy_balance,
     };
-    let averaged = if matches!(result.solution, Solution::Transient(_)) { " (time-averaged)" } else { "" };
+    let averaged = if matches!(result.solution, Solution::Transient(_)) {
+        " (time-averaged)"
+    } else {
+        ""
+    };
     println!(
         "energy balance{averaged}: in {:.6} W, out {:.6} W, stored {:.6} W, imbalance {:.3e} W (relative {:.2e})",
         b.heat_in_w, b.heat_out_w, b.stored_w, b.imbalance_w, b.relative_imbalance

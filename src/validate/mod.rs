@@ -201,7 +201,10 @@ impl ValidationCase {
         self.case.clone().ok_or_else(|| InputError::Inconsistent {
             file: self.file.clone(),
             key: "case".into(),
-            reason: format!("runner `{}` needs a [case] table holding the problem", self.runner),
+            reason: format!(
+                "runner `{}` needs a [case] table holding the problem",
+                self.runner
+            ),
         })
     }
 
