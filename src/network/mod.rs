@@ -25,7 +25,7 @@ mod sparse;
 use std::collections::HashMap;
 use std::ops::Range;
 
-pub use assembly::{AssembledNetwork, HeatFlows};
+pub use assembly::{AssembledNetwork, GridBlock, HeatFlows};
 pub use profile::{Harmonic, Profile, TimeFunction, TimeTable};
 pub use sparse::CsrMatrix;
 

@@ -114,17 +114,40 @@ impl CsrMatrix {
         (0..self.n()).map(|i| self.get(i, i)).collect()
     }
 
+    /// Builds a matrix from its CSR arrays, checking that they are consistent
+    /// (row pointers non-decreasing, columns sorted, unique and in range).
+    pub fn from_parts(row_ptr: Vec<usize>, col_idx: Vec<u32>, values: Vec<f64>) -> Option<Self> {
+        let n = row_ptr.len().checked_sub(1)?;
+        let ok = row_ptr[0] == 0
+            && row_ptr[n] == col_idx.len()
+            && values.len() == col_idx.len()
+            && row_ptr.windows(2).all(|w| w[0] <= w[1])
+            && (0..n).all(|i| {
+                let cols = &col_idx[row_ptr[i]..row_ptr[i + 1]];
+                cols.windows(2).all(|w| w[0] < w[1]) && cols.iter().all(|&c| (c as usize) < n)
+            });
+        ok.then_some(Self {
+            row_ptr,
+            col_idx,
+            values,
+        })
+    }
+
+    /// `Σ_j A_ij x_j` for one row `i` (entries summed in column order).
+    #[inline]
+    pub fn row_dot(&self, i: usize, x: &[f64]) -> f64 {
+        let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
+        self.col_idx[s..e]
+            .iter()
+            .zip(&self.values[s..e])
+            .map(|(&c, &v)| v * x[c as usize])
+            .sum::<f64>()
+    }
+
     /// `y = A x`. Rows are computed independently in a fixed order, so the
     /// result has the same bits on any number of threads.
     pub fn mul_vec(&self, x: &[f64], y: &mut [f64]) {
-        let row = |i: usize| {
-            let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
-            self.col_idx[s..e]
-                .iter()
-                .zip(&self.values[s..e])
-                .map(|(&c, &v)| v * x[c as usize])
-                .sum::<f64>()
-        };
+        let row = |i: usize| self.row_dot(i, x);
         if self.n() < PARALLEL_ROWS {
             y.iter_mut().enumerate().for_each(|(i, yi)| *yi = row(i));
         } else {

@@ -4,6 +4,15 @@
 //! sparsity pattern. A [`LinearSolver`] keeps whatever depends on the pattern
 //! alone (a symbolic factorization, a multigrid hierarchy's structure) across
 //! calls, and redoes only the numeric part.
+//!
+//! | choice (`[solver] linear = …`) | solver | fits |
+//! |---|---|---|
+//! | `direct` | supernodal Cholesky (symmetric) or LU (faer) | any non-singular system |
+//! | `multigrid` | CG + geometric multigrid V-cycle ([`MultigridCg`]) | symmetric, with grid blocks |
+//! | `amg` | CG (symmetric) or BiCGStab + aggregation AMG ([`AlgebraicMultigrid`]) | any M-matrix |
+//! | `bicgstab` | BiCGStab + aggregation AMG | any M-matrix, symmetric or not |
+//! | `jacobi-cg` | CG + diagonal preconditioner | symmetric |
+//! | `auto` | direct up to [`DIRECT_LIMIT_UNKNOWNS`]; then `multigrid` when symmetric and at least half the unknowns are grid cells, `amg` otherwise | — |
 
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
@@ -13,6 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix};
+use crate::solve::amg::AlgebraicMultigrid;
+use crate::solve::krylov::{pcg, Jacobi};
+use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 
 /// Which linear solver to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -25,10 +37,21 @@ pub enum LinearSolverChoice {
     Direct,
     /// Conjugate gradients with a Jacobi preconditioner (symmetric systems only).
     JacobiCg,
+    /// Conjugate gradients preconditioned by geometric multigrid on the
+    /// network's grid blocks (symmetric systems with panels).
+    Multigrid,
+    /// Algebraic multigrid (aggregation) preconditioning CG, or BiCGStab when
+    /// the system is not symmetric.
+    Amg,
+    /// BiCGStab preconditioned by algebraic multigrid (any system).
+    Bicgstab,
 }
 
-/// Above this many unknowns `Auto` prefers an iterative solver for symmetric systems.
+/// Above this many unknowns `Auto` prefers an iterative solver.
 pub const DIRECT_LIMIT_UNKNOWNS: usize = 50_000;
+
+/// `Auto` picks geometric multigrid when at least this fraction of the unknowns are grid cells.
+pub const MULTIGRID_GRID_FRACTION: f64 = 0.5;
 
 /// What a linear solve did.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,27 +79,55 @@ pub trait LinearSolver: Send {
 }
 
 /// Builds the solver `choice` for the network's system, or explains why it cannot.
+///
+/// A choice that does not fit (CG-based solvers on a non-symmetric system,
+/// multigrid on a network without grid blocks) is
+/// [`SolveError::UnsuitableLinearSolver`], never a wrong answer.
 pub fn new_linear_solver(
     choice: LinearSolverChoice,
     system: &AssembledNetwork,
 ) -> Result<Box<dyn LinearSolver>, SolveError> {
     let symmetric = system.is_symmetric();
+    let n = system.unknowns();
+    let blocks = system.grid_blocks();
+    let grid_cells: usize = blocks.iter().map(|b| b.shape.nx * b.shape.ny).sum();
+    let not_symmetric = |solver: &'static str| SolveError::UnsuitableLinearSolver {
+        solver,
+        reason: "conjugate gradients need a symmetric matrix; this network has advection \
+                 or radiation between solved nodes — use `bicgstab`, `amg`, `direct` or `auto`"
+            .into(),
+    };
     match choice {
         LinearSolverChoice::Auto => {
-            if symmetric && system.unknowns() > DIRECT_LIMIT_UNKNOWNS {
-                Ok(Box::new(JacobiCg::default()))
-            } else {
+            if n <= DIRECT_LIMIT_UNKNOWNS {
                 Ok(Box::new(DirectSolver::new(symmetric)))
+            } else if symmetric && grid_cells as f64 >= MULTIGRID_GRID_FRACTION * n as f64 {
+                Ok(Box::new(MultigridCg::new(
+                    blocks,
+                    MultigridOptions::default(),
+                )))
+            } else {
+                Ok(Box::new(AlgebraicMultigrid::new(symmetric)))
             }
         }
         LinearSolverChoice::Direct => Ok(Box::new(DirectSolver::new(symmetric))),
-        LinearSolverChoice::JacobiCg if !symmetric => Err(SolveError::UnsuitableLinearSolver {
-            solver: "jacobi-cg",
-            reason: "conjugate gradients need a symmetric matrix; this network has advection \
-                     or radiation between solved nodes — use `direct` or `auto`"
-                .into(),
-        }),
+        LinearSolverChoice::JacobiCg if !symmetric => Err(not_symmetric("jacobi-cg")),
         LinearSolverChoice::JacobiCg => Ok(Box::new(JacobiCg::default())),
+        LinearSolverChoice::Multigrid if !symmetric => Err(not_symmetric("multigrid")),
+        LinearSolverChoice::Multigrid if grid_cells == 0 => {
+            Err(SolveError::UnsuitableLinearSolver {
+                solver: "multigrid",
+                reason: "geometric multigrid needs a structured grid (a panel) whose cells are \
+                         all solved nodes, and this network has none — use `amg` or `auto`"
+                    .into(),
+            })
+        }
+        LinearSolverChoice::Multigrid => Ok(Box::new(MultigridCg::new(
+            blocks,
+            MultigridOptions::default(),
+        ))),
+        LinearSolverChoice::Amg => Ok(Box::new(AlgebraicMultigrid::new(symmetric))),
+        LinearSolverChoice::Bicgstab => Ok(Box::new(AlgebraicMultigrid::new(false))),
     }
 }
 
@@ -99,7 +150,7 @@ pub fn relative_residual(a: &CsrMatrix, b: &[f64], x: &[f64]) -> f64 {
 }
 
 fn norm2(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+    crate::solve::krylov::norm2(v)
 }
 
 enum Factor {
@@ -117,6 +168,7 @@ pub struct DirectSolver {
     pattern: Option<SymbolicSparseColMat<usize>>,
     symbolic_llt: Option<SymbolicLlt<usize>>,
     symbolic_lu: Option<SymbolicLu<usize>>,
+    numeric: Option<Factor>,
 }
 
 impl DirectSolver {
@@ -127,7 +179,31 @@ impl DirectSolver {
             pattern: None,
             symbolic_llt: None,
             symbolic_lu: None,
+            numeric: None,
         }
+    }
+
+    /// Factorizes `a` and keeps the factor for [`Self::solve_factored`]
+    /// (multigrid's coarsest level: factor once per matrix, solve every cycle).
+    pub fn factorize(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        self.numeric = None;
+        self.numeric = Some(self.factor(a)?);
+        Ok(())
+    }
+
+    /// Solves with the factor of the last [`Self::factorize`].
+    pub fn solve_factored(&self, b: &[f64], x: &mut [f64]) -> Result<(), SolveError> {
+        let Some(factor) = &self.numeric else {
+            return Err(self.failure("no factorization to solve with".into()));
+        };
+        x.copy_from_slice(b);
+        let n = x.len();
+        let rhs = MatMut::from_column_major_slice_mut(x, n, 1);
+        match factor {
+            Factor::Cholesky(llt) => llt.solve_in_place(rhs),
+            Factor::Lu(lu) => lu.solve_transpose_in_place(rhs),
+        }
+        Ok(())
     }
 
     fn failure(&self, reason: String) -> SolveError {
@@ -254,64 +330,8 @@ impl LinearSolver for JacobiCg {
         x: &mut [f64],
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
-        let n = b.len();
-        let inv_diag: Vec<f64> = a
-            .diagonal()
-            .iter()
-            .map(|&d| if d > 0.0 { 1.0 / d } else { 1.0 })
-            .collect();
-        let nb = norm2(b);
-        if nb == 0.0 {
-            x.fill(0.0);
-            return Ok(LinearStats {
-                iterations: 0,
-                relative_residual: 0.0,
-            });
-        }
-        let mut r = vec![0.0; n];
-        a.mul_vec(x, &mut r);
-        r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = bi - *ri);
-        let mut z: Vec<f64> = r.iter().zip(&inv_diag).map(|(ri, d)| ri * d).collect();
-        let mut p = z.clone();
-        let mut ap = vec![0.0; n];
-        let mut rz: f64 = r.iter().zip(&z).map(|(a, b)| a * b).sum();
-        for it in 0..=self.max_iterations {
-            let rel = norm2(&r) / nb;
-            if rel <= rtol {
-                return Ok(LinearStats {
-                    iterations: it,
-                    relative_residual: rel,
-                });
-            }
-            a.mul_vec(&p, &mut ap);
-            let pap: f64 = p.iter().zip(&ap).map(|(a, b)| a * b).sum();
-            if pap.is_nan() || pap <= 0.0 {
-                return Err(SolveError::LinearSolver {
-                    solver: "jacobi-cg",
-                    reason: format!("pᵀAp = {pap:.3e} ≤ 0: the matrix is not positive definite"),
-                });
-            }
-            let alpha = rz / pap;
-            for i in 0..n {
-                x[i] += alpha * p[i];
-                r[i] -= alpha * ap[i];
-                z[i] = r[i] * inv_diag[i];
-            }
-            let rz_new: f64 = r.iter().zip(&z).map(|(a, b)| a * b).sum();
-            let beta = rz_new / rz;
-            rz = rz_new;
-            for i in 0..n {
-                p[i] = z[i] + beta * p[i];
-            }
-        }
-        Err(SolveError::LinearSolver {
-            solver: "jacobi-cg",
-            reason: format!(
-                "no convergence to {rtol:.1e} in {} iterations (relative residual {:.2e})",
-                self.max_iterations,
-                norm2(&r) / nb
-            ),
-        })
+        let mut m = Jacobi::new(a);
+        pcg(a, b, x, rtol, self.max_iterations, &mut m, "jacobi-cg")
     }
 }
 

@@ -3,10 +3,15 @@
 //! They see an [`AssembledNetwork`](crate::network::AssembledNetwork) — residual,
 //! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
 
+pub mod amg;
+pub mod krylov;
 pub mod linear;
+pub mod multigrid;
 mod report;
 pub mod steady;
 
-pub use linear::{LinearSolverChoice, LinearStats};
+pub use amg::AlgebraicMultigrid;
+pub use linear::{new_linear_solver, DirectSolver, LinearSolver, LinearSolverChoice, LinearStats};
+pub use multigrid::{MultigridCg, MultigridOptions, Smoother};
 pub use report::{EnergyBalance, NewtonIteration};
 pub use steady::{solve_steady, SteadyOptions, SteadySolution, SteadySolver};

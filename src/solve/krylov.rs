@@ -1,0 +1,343 @@
+//! Krylov methods and the vector kernels they share.
+//!
+//! - Preconditioned conjugate gradients for symmetric positive definite systems
+//!   (Saad, *Iterative Methods for Sparse Linear Systems*, 2nd ed., 2003,
+//!   Algorithm 9.1).
+//! - Right-preconditioned BiCGStab for the non-symmetric systems that advection
+//!   and radiation between solved nodes bring (van der Vorst 1992; Saad 2003,
+//!   Algorithm 7.7 with right preconditioning, §9.3.2).
+//!
+//! Every reduction (dot product, norm) is summed in chunks of a fixed size whose
+//! partial sums are added in chunk order, so a solve gives the same bits on one
+//! thread or many.
+
+use rayon::prelude::*;
+
+use crate::error::SolveError;
+use crate::network::CsrMatrix;
+use crate::solve::linear::LinearStats;
+
+/// Length of the chunks whose partial sums make up a reduction; fixed so that
+/// the summation order never depends on the number of threads.
+pub(crate) const CHUNK: usize = 8192;
+
+/// Vectors shorter than this are processed on the calling thread.
+pub(crate) const PARALLEL_LEN: usize = 32_768;
+
+/// Serial dot product with four interleaved accumulators (a fixed order).
+#[inline]
+fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = [0.0f64; 4];
+    let ca = a.chunks_exact(4);
+    let cb = b.chunks_exact(4);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        s[0] += x[0] * y[0];
+        s[1] += x[1] * y[1];
+        s[2] += x[2] * y[2];
+        s[3] += x[3] * y[3];
+    }
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (s[0] + s[1]) + (s[2] + s[3]) + tail
+}
+
+/// `aᵀb`, deterministic for any thread count.
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    if a.len() < PARALLEL_LEN {
+        return a
+            .chunks(CHUNK)
+            .zip(b.chunks(CHUNK))
+            .map(|(x, y)| dot_serial(x, y))
+            .sum();
+    }
+    let partial: Vec<f64> = a
+        .par_chunks(CHUNK)
+        .zip(b.par_chunks(CHUNK))
+        .map(|(x, y)| dot_serial(x, y))
+        .collect();
+    partial.iter().sum()
+}
+
+/// `‖a‖₂`.
+pub(crate) fn norm2(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+/// Updates `out[i]` with `f(&mut out[i], [ins[0][i], …])` for every `i`, in
+/// parallel when long, and returns the sum of `f`'s return values, added chunk
+/// by chunk in a fixed order.
+pub(crate) fn zip_update<const K: usize>(
+    out: &mut [f64],
+    ins: [&[f64]; K],
+    f: impl Fn(&mut f64, [f64; K]) -> f64 + Sync,
+) -> f64 {
+    let chunk = |(ci, o): (usize, &mut [f64])| -> f64 {
+        let off = ci * CHUNK;
+        let ins: [&[f64]; K] = std::array::from_fn(|m| &ins[m][off..off + o.len()]);
+        let mut s = 0.0;
+        for (k, v) in o.iter_mut().enumerate() {
+            s += f(v, std::array::from_fn(|m| ins[m][k]));
+        }
+        s
+    };
+    if out.len() < PARALLEL_LEN {
+        out.chunks_mut(CHUNK).enumerate().map(chunk).sum()
+    } else {
+        let partial: Vec<f64> = out.par_chunks_mut(CHUNK).enumerate().map(chunk).collect();
+        partial.iter().sum()
+    }
+}
+
+/// `y[i] = f(i)` for every row, in parallel when long (each entry independent).
+pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
+    if y.len() < PARALLEL_LEN {
+        y.iter_mut().enumerate().for_each(|(i, v)| *v = f(i));
+    } else {
+        y.par_iter_mut()
+            .enumerate()
+            .with_min_len(4096)
+            .for_each(|(i, v)| *v = f(i));
+    }
+}
+
+/// `r = b − A x`.
+pub(crate) fn residual(a: &CsrMatrix, b: &[f64], x: &[f64], r: &mut [f64]) {
+    par_fill(r, |i| b[i] - a.row_dot(i, x));
+}
+
+/// A preconditioner: `z ≈ A⁻¹ r`.
+pub trait Preconditioner {
+    /// Writes `z = M⁻¹ r` (`z` is overwritten).
+    fn apply(&mut self, a: &CsrMatrix, r: &[f64], z: &mut [f64]) -> Result<(), SolveError>;
+}
+
+/// Diagonal (Jacobi) preconditioner.
+pub struct Jacobi {
+    inv_diag: Vec<f64>,
+}
+
+impl Jacobi {
+    /// From the diagonal of `a` (non-positive entries are replaced by 1).
+    pub fn new(a: &CsrMatrix) -> Self {
+        let d = a.diagonal();
+        Self {
+            inv_diag: d
+                .iter()
+                .map(|&v| {
+                    if v != 0.0 && v.is_finite() {
+                        1.0 / v
+                    } else {
+                        1.0
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Preconditioner for Jacobi {
+    fn apply(&mut self, _a: &CsrMatrix, r: &[f64], z: &mut [f64]) -> Result<(), SolveError> {
+        let d = &self.inv_diag;
+        par_fill(z, |i| r[i] * d[i]);
+        Ok(())
+    }
+}
+
+/// Preconditioned conjugate gradients (Saad 2003, Algorithm 9.1).
+///
+/// `x` holds the first guess; stops when `‖b − A x‖₂ ≤ rtol ‖b‖₂` (recursively
+/// updated residual). `solver` names the method in errors.
+pub fn pcg(
+    a: &CsrMatrix,
+    b: &[f64],
+    x: &mut [f64],
+    rtol: f64,
+    max_iterations: usize,
+    m: &mut dyn Preconditioner,
+    solver: &'static str,
+) -> Result<LinearStats, SolveError> {
+    let n = b.len();
+    let nb = norm2(b);
+    if nb == 0.0 {
+        x.fill(0.0);
+        return Ok(LinearStats {
+            iterations: 0,
+            relative_residual: 0.0,
+        });
+    }
+    let mut r = vec![0.0; n];
+    residual(a, b, x, &mut r);
+    let mut rel = norm2(&r) / nb;
+    if rel <= rtol {
+        return Ok(LinearStats {
+            iterations: 0,
+            relative_residual: rel,
+        });
+    }
+    let mut z = vec![0.0; n];
+    m.apply(a, &r, &mut z)?;
+    let mut p = z.clone();
+    let mut ap = vec![0.0; n];
+    let mut rz = dot(&r, &z);
+    for it in 1..=max_iterations {
+        a.mul_vec(&p, &mut ap);
+        let pap = dot(&p, &ap);
+        if !(pap > 0.0 && pap.is_finite()) {
+            return Err(SolveError::LinearSolver {
+                solver,
+                reason: format!(
+                    "pᵀAp = {pap:.3e} at iteration {it}: the matrix (or preconditioner) is not \
+                     positive definite — a node may have no path to a boundary"
+                ),
+            });
+        }
+        let alpha = rz / pap;
+        zip_update(x, [&p], |xi, [pi]| {
+            *xi += alpha * pi;
+            0.0
+        });
+        let rr = zip_update(&mut r, [&ap], |ri, [api]| {
+            *ri -= alpha * api;
+            *ri * *ri
+        });
+        rel = rr.sqrt() / nb;
+        if rel <= rtol {
+            return Ok(LinearStats {
+                iterations: it,
+                relative_residual: rel,
+            });
+        }
+        if !rel.is_finite() {
+            break;
+        }
+        m.apply(a, &r, &mut z)?;
+        let rz_new = dot(&r, &z);
+        let beta = rz_new / rz;
+        rz = rz_new;
+        zip_update(&mut p, [&z], |pi, [zi]| {
+            *pi = zi + beta * *pi;
+            0.0
+        });
+    }
+    Err(SolveError::LinearSolver {
+        solver,
+        reason: format!(
+            "no convergence to {rtol:.1e} in {max_iterations} iterations (relative residual {rel:.2e})"
+        ),
+    })
+}
+
+/// Right-preconditioned BiCGStab (van der Vorst 1992; Saad 2003, Algorithm 7.7).
+///
+/// For non-symmetric systems. `x` holds the first guess; stops when
+/// `‖b − A x‖₂ ≤ rtol ‖b‖₂`.
+pub fn bicgstab(
+    a: &CsrMatrix,
+    b: &[f64],
+    x: &mut [f64],
+    rtol: f64,
+    max_iterations: usize,
+    m: &mut dyn Preconditioner,
+    solver: &'static str,
+) -> Result<LinearStats, SolveError> {
+    let n = b.len();
+    let nb = norm2(b);
+    if nb == 0.0 {
+        x.fill(0.0);
+        return Ok(LinearStats {
+            iterations: 0,
+            relative_residual: 0.0,
+        });
+    }
+    let mut r = vec![0.0; n];
+    residual(a, b, x, &mut r);
+    let mut rel = norm2(&r) / nb;
+    if rel <= rtol {
+        return Ok(LinearStats {
+            iterations: 0,
+            relative_residual: rel,
+        });
+    }
+    let r_hat = r.clone();
+    let (mut rho, mut alpha, mut omega) = (1.0f64, 1.0f64, 1.0f64);
+    let mut v = vec![0.0; n];
+    let mut p = vec![0.0; n];
+    let mut p_hat = vec![0.0; n];
+    let mut s = vec![0.0; n];
+    let mut s_hat = vec![0.0; n];
+    let mut t = vec![0.0; n];
+    let breakdown = |what: &str, it: usize| SolveError::LinearSolver {
+        solver,
+        reason: format!("BiCGStab breakdown ({what}) at iteration {it}"),
+    };
+    for it in 1..=max_iterations {
+        let rho_new = dot(&r_hat, &r);
+        if rho_new == 0.0 || !rho_new.is_finite() {
+            return Err(breakdown("ρ = 0", it));
+        }
+        let beta = (rho_new / rho) * (alpha / omega);
+        rho = rho_new;
+        zip_update(&mut p, [&r, &v], |pi, [ri, vi]| {
+            *pi = ri + beta * (*pi - omega * vi);
+            0.0
+        });
+        m.apply(a, &p, &mut p_hat)?;
+        a.mul_vec(&p_hat, &mut v);
+        let rv = dot(&r_hat, &v);
+        if rv == 0.0 || !rv.is_finite() {
+            return Err(breakdown("r̂ᵀv = 0", it));
+        }
+        alpha = rho / rv;
+        let ss = zip_update(&mut s, [&r, &v], |si, [ri, vi]| {
+            *si = ri - alpha * vi;
+            *si * *si
+        });
+        if ss.sqrt() / nb <= rtol {
+            zip_update(x, [&p_hat], |xi, [pi]| {
+                *xi += alpha * pi;
+                0.0
+            });
+            return Ok(LinearStats {
+                iterations: it,
+                relative_residual: ss.sqrt() / nb,
+            });
+        }
+        m.apply(a, &s, &mut s_hat)?;
+        a.mul_vec(&s_hat, &mut t);
+        let tt = dot(&t, &t);
+        if tt == 0.0 || !tt.is_finite() {
+            return Err(breakdown("tᵀt = 0", it));
+        }
+        omega = dot(&t, &s) / tt;
+        if omega == 0.0 {
+            return Err(breakdown("ω = 0", it));
+        }
+        zip_update(x, [&p_hat, &s_hat], |xi, [pi, si]| {
+            *xi += alpha * pi + omega * si;
+            0.0
+        });
+        let rr = zip_update(&mut r, [&s, &t], |ri, [si, ti]| {
+            *ri = si - omega * ti;
+            *ri * *ri
+        });
+        rel = rr.sqrt() / nb;
+        if rel <= rtol {
+            return Ok(LinearStats {
+                iterations: it,
+                relative_residual: rel,
+            });
+        }
+        if !rel.is_finite() {
+            break;
+        }
+    }
+    Err(SolveError::LinearSolver {
+        solver,
+        reason: format!(
+            "no convergence to {rtol:.1e} in {max_iterations} iterations (relative residual {rel:.2e})"
+        ),
+    })
+}
