@@ -115,6 +115,30 @@ pub enum SolveError {
         value: f64,
         allowed: &'static str,
     },
+    /// A transient step could not be completed (fixed steps cannot shrink).
+    #[error("transient step from t = {t_s} s with dt = {dt_s:.3e} s failed: {source}")]
+    TransientStepFailed {
+        t_s: f64,
+        dt_s: f64,
+        source: Box<SolveError>,
+    },
+    /// The explicit integrator's step exceeds its stability limit.
+    #[error(
+        "explicit step dt = {dt_s:.3e} s exceeds the stability limit min C_i/K_ii = {limit_s:.3e} s \
+         (node `{node}`, t = {t_s} s); take a smaller step or use the implicit solver"
+    )]
+    ExplicitStepUnstable {
+        dt_s: f64,
+        limit_s: f64,
+        node: String,
+        t_s: f64,
+    },
+    /// The explicit integrator cannot handle massless nodes.
+    #[error(
+        "the explicit integrator cannot handle arithmetic (massless) nodes: {count} found, \
+         e.g. `{example}`; use the implicit solver"
+    )]
+    ExplicitArithmeticNodes { count: usize, example: String },
 }
 
 /// Invalid input from a case file, mesh file or the command line.

@@ -1,1 +1,17 @@
-//! Results out: CSV, JSON, plots; files written atomically.
+//! Results out: CSV tables, VTK fields and PNG plots, each file written
+//! atomically (a failed write never leaves a partial file or damages an
+//! existing one).
+//!
+//! The API is data-neutral: callers pass slices and names, so any solver
+//! result can be written without this module knowing its type.
+
+pub mod atomic;
+pub mod csv;
+pub mod plot;
+pub mod report;
+pub mod vtk;
+
+pub use atomic::{write_atomic, write_atomic_with};
+pub use csv::{write_csv, write_csv_labeled, write_csv_rows};
+pub use plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, ReferenceSlope, Series};
+pub use vtk::{write_vtk_grid, VtkGrid};

@@ -4,14 +4,21 @@
 //! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
 
 pub mod amg;
+pub mod explicit;
 pub mod krylov;
 pub mod linear;
 pub mod multigrid;
 mod report;
 pub mod steady;
+pub mod transient;
 
+pub use explicit::{solve_explicit, ExplicitOptions};
 pub use amg::AlgebraicMultigrid;
 pub use linear::{new_linear_solver, DirectSolver, LinearSolver, LinearSolverChoice, LinearStats};
 pub use multigrid::{MultigridCg, MultigridOptions, Smoother};
 pub use report::{EnergyBalance, NewtonIteration};
 pub use steady::{solve_steady, SteadyOptions, SteadySolution, SteadySolver};
+pub use transient::{
+    solve_transient, AdaptiveStep, EnergyIntegral, InitialState, StepControl, TransientMethod,
+    TransientOptions, TransientSolution, TransientSolver, TransientStats,
+};

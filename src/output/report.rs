@@ -1,0 +1,291 @@
+//! A run's results on disk and as a JSON summary.
+//!
+//! Files (in the output folder): `summary.json`; `nodes.csv` (lumped nodes,
+//! final temperatures); per panel `panel_<name>.csv`, `panel_<name>.png` (heat
+//! map) and, if asked, `panel_<name>.vtk`; for a transient also `history.csv`
+//! and `history.png` (probes and panel mean/min/max against time). Each file is
+//! written atomically.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use super::plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, Series};
+use super::vtk::{write_vtk_grid, VtkGrid};
+use super::{write_atomic, write_csv, write_csv_labeled};
+use crate::case::{Model, RunResult, Solution};
+use crate::constants::CELSIUS_OFFSET_K;
+use crate::error::OutputError;
+use crate::network::NodeKind;
+
+/// The machine-readable summary of a run.
+///
+/// Keys: `case`, `mode`, `converged`, `panels.<name>.{min_k,max_k,mean_k}`,
+/// `nodes.<name>.temperature_k` (final values for a transient),
+/// `boundaries.<name>.heat_w` (net heat into each boundary node, W),
+/// `energy_balance.{heat_in_w,heat_out_w,stored_w,imbalance_w,relative_imbalance}`
+/// (time-averaged for a transient), `iterations`, `residual_history`,
+/// `linear_solver`, `unknowns`, `wall_time_s`, and for a transient `transient`
+/// with step statistics and the energy integrals in J.
+pub fn summary_json(model: &Model, result: &RunResult) -> Value {
+    let temps = result.solution.final_temperatures_k();
+    let mut panels = Map::new();
+    for p in &model.panels {
+        if let Ok(s) = p.nodes.stats(temps) {
+            panels.insert(
+                p.name.clone(),
+                json!({ "min_k": s.min_k, "max_k": s.max_k, "mean_k": s.mean_k,
+                        "cells": p.nodes.nx() * p.nodes.ny() }),
+            );
+        }
+    }
+    let mut nodes = Map::new();
+    let mut boundaries = Map::new();
+    for (name, id) in model.network.named_nodes() {
+        let kind = match model.network.kind(*id) {
+            NodeKind::Diffusion { .. } => "diffusion",
+            NodeKind::Arithmetic => "arithmetic",
+            NodeKind::Boundary { .. } => "boundary",
+        };
+        nodes.insert(
+            name.clone(),
+            json!({ "temperature_k": temps[*id], "temperature_c": temps[*id] - CELSIUS_OFFSET_K, "kind": kind }),
+        );
+    }
+    let (mode, balance, iterations, history, extra, boundary_heat) = match &result.solution {
+        Solution::Steady(s) => (
+            "steady",
+            s.energy_balance,
+            s.iterations.len().saturating_sub(1),
+            s.iterations
+                .iter()
+                .map(|i| i.relative_residual)
+                .collect::<Vec<_>>(),
+            Value::Null,
+            s.boundary_heat_w.clone(),
+        ),
+        Solution::Transient(t) => (
+            "transient",
+            t.energy_balance,
+            t.stats.newton_iterations,
+            Vec::new(),
+            json!({
+                "start_s": t.energy.start_s, "end_s": t.energy.end_s,
+                "method": t.method, "outputs": t.times_s.len(),
+                "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
+                "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
+                "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
+                "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
+            }),
+            result
+                .system
+                .heat_flows(t.energy.end_s, &unknowns_of(result, temps))
+                .boundary_w,
+        ),
+    };
+    for (id, q) in boundary_heat {
+        boundaries.insert(model.network.label(id), json!({ "heat_w": q }));
+    }
+    let mut summary = json!({
+        "case": model.title,
+        "mode": mode,
+        "converged": true,
+        "panels": panels,
+        "nodes": nodes,
+        "boundaries": boundaries,
+        "energy_balance": {
+            "heat_in_w": balance.heat_in_w, "heat_out_w": balance.heat_out_w,
+            "stored_w": balance.stored_w, "imbalance_w": balance.imbalance_w,
+            "relative_imbalance": balance.relative_imbalance,
+        },
+        "iterations": iterations,
+        "residual_history": history,
+        "linear_solver": result.solution.linear_solver(),
+        "unknowns": result.system.unknowns(),
+        "wall_time_s": result.wall_time_s,
+    });
+    if !extra.is_null() {
+        summary["transient"] = extra;
+    }
+    summary
+}
+
+/// The unknowns' part of an all-node temperature vector.
+fn unknowns_of(result: &RunResult, temps: &[f64]) -> Vec<f64> {
+    (0..result.system.unknowns())
+        .map(|u| temps[result.system.node_of_unknown(u)])
+        .collect()
+}
+
+/// Writes every result file into `dir` (created if needed); returns their paths.
+pub fn write_results(
+    dir: &Path,
+    model: &Model,
+    result: &RunResult,
+) -> Result<Vec<PathBuf>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    let temps = result.solution.final_temperatures_k();
+    let named = model.network.named_nodes();
+    if model.output.csv && !named.is_empty() {
+        let path = dir.join("nodes.csv");
+        let labels: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+        let t_k: Vec<f64> = named.iter().map(|(_, id)| temps[*id]).collect();
+        let t_c: Vec<f64> = t_k.iter().map(|t| t - CELSIUS_OFFSET_K).collect();
+        write_csv_labeled(
+            &path,
+            &["node", "temperature_k", "temperature_c"],
+            &labels,
+            &[t_k, t_c],
+        )?;
+        written.push(path);
+    }
+    let when = match &result.solution {
+        Solution::Steady(_) => "steady state".to_string(),
+        Solution::Transient(t) => format!("t = {:.0} s", t.energy.end_s),
+    };
+    for p in &model.panels {
+        let field = p.nodes.field(temps).map_err(|e| OutputError::Plot {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let stem = format!("panel_{}", file_safe(&p.name));
+        if model.output.csv {
+            let path = dir.join(format!("{stem}.csv"));
+            let (nx, ny) = (p.nodes.nx(), p.nodes.ny());
+            let mut cols: Vec<Vec<f64>> = (0..5).map(|_| Vec::with_capacity(nx * ny)).collect();
+            for j in 0..ny {
+                for i in 0..nx {
+                    let (x, y) = p.nodes.cell_center(i, j);
+                    let t = field[j * nx + i];
+                    for (c, v) in cols.iter_mut().zip([i as f64, j as f64, x, y, t]) {
+                        c.push(v);
+                    }
+                }
+            }
+            write_csv(&path, &["i", "j", "x_m", "y_m", "temperature_k"], &cols)?;
+            written.push(path);
+        }
+        if model.output.vtk {
+            let path = dir.join(format!("{stem}.vtk"));
+            let grid = VtkGrid {
+                title: &p.name,
+                nx: p.nodes.nx(),
+                ny: p.nodes.ny(),
+                dx_m: p.nodes.dx_m(),
+                dy_m: p.nodes.dy_m(),
+                origin_m: [0.0, 0.0, 0.0],
+            };
+            write_vtk_grid(&path, &grid, &[("temperature_k", field)])?;
+            written.push(path);
+        }
+        if model.output.plots {
+            let path = dir.join(format!("{stem}.png"));
+            let title = format!("{} — panel {} ({when})", model.title, p.name);
+            plot_heat_map(
+                &path,
+                &HeatMap {
+                    title: &title,
+                    values: field,
+                    nx: p.nodes.nx(),
+                    ny: p.nodes.ny(),
+                    length_m: p.nodes.length_m(),
+                    width_m: p.nodes.width_m(),
+                    colorbar_label: "Temperature (K)",
+                },
+            )?;
+            written.push(path);
+        }
+    }
+    if let Solution::Transient(t) = &result.solution {
+        written.extend(write_history(dir, model, t)?);
+    }
+    let path = dir.join("summary.json");
+    let text = format!("{:#}\n", summary_json(model, result));
+    write_atomic(&path, text.as_bytes())?;
+    written.push(path);
+    Ok(written)
+}
+
+/// `history.csv` and `history.png` for a transient.
+fn write_history(
+    dir: &Path,
+    model: &Model,
+    t: &crate::solve::transient::TransientSolution,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut headers = vec!["t_s".to_string()];
+    let mut columns = vec![t.times_s.clone()];
+    let mut series = Vec::new();
+    for (name, id) in &model.probes {
+        let h = t.node_history(*id);
+        headers.push(format!("{name}_k"));
+        columns.push(h.clone());
+        series.push(Series {
+            label: name.clone(),
+            x: t.times_s.clone(),
+            y: h,
+        });
+    }
+    for p in &model.panels {
+        let stats: Vec<_> = t
+            .temperatures_k
+            .iter()
+            .filter_map(|temps| p.nodes.stats(temps).ok())
+            .collect();
+        for (what, values) in [
+            ("min", stats.iter().map(|s| s.min_k).collect::<Vec<_>>()),
+            ("mean", stats.iter().map(|s| s.mean_k).collect()),
+            ("max", stats.iter().map(|s| s.max_k).collect()),
+        ] {
+            headers.push(format!("{}_{what}_k", p.name));
+            series.push(Series {
+                label: format!("{} {what}", p.name),
+                x: t.times_s.clone(),
+                y: values.clone(),
+            });
+            columns.push(values);
+        }
+    }
+    let mut written = Vec::new();
+    if model.output.csv {
+        let path = dir.join("history.csv");
+        let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+        write_csv(&path, &h, &columns)?;
+        written.push(path);
+    }
+    if model.output.plots && !series.is_empty() {
+        let path = dir.join("history.png");
+        plot_lines(
+            &path,
+            &LinePlot {
+                title: format!("{} — temperatures", model.title),
+                x_label: "Time (s)".into(),
+                y_label: "Temperature (K)".into(),
+                series,
+                shaded: Vec::new(),
+                shaded_label: None,
+                log_x: false,
+                log_y: false,
+                reference_slopes: Vec::new(),
+            },
+        )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A name usable in a file name: letters, digits, `-` and `_`; others become `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,1975 @@
+//! Implicit transient solver: backward Euler, BDF2 and the trapezoidal rule,
+//! with Newton per step, local-error step control and exact landing on output
+//! times and on the network's discontinuities.
+//!
+//! # The equations
+//!
+//! For diffusion nodes (heat capacity `C_i > 0`) and arithmetic nodes (`C_i = 0`)
+//! the network is the semi-explicit index-1 DAE
+//!
+//! ```text
+//! C_i dT_i/dt = F_i(t, T)     (diffusion)
+//!           0 = F_i(t, T)     (arithmetic)
+//! ```
+//!
+//! with `F` the net heat into each unknown
+//! ([`AssembledNetwork::residual`]). Every step from `t_n` to `t_{n+1} = t_n + h`
+//! solves one nonlinear system of the form
+//!
+//! ```text
+//! G(T) = γ C (T − B) − Ψ − F(t_{n+1}, T) = 0,         ∂G/∂T = γ C + K,   K = −∂F/∂T
+//! ```
+//!
+//! where the method fixes `γ`, the base state `B` and the explicit part `Ψ`:
+//!
+//! | method | γ | B | Ψ | local error |
+//! |---|---|---|---|---|
+//! | backward Euler | `1/h` | `T_n` | 0 | `h²/2 · T''` |
+//! | trapezoidal | `2/h` | `T_n` | `F(t_n, T_n)` on diffusion rows, 0 on arithmetic rows | `h³/12 · T'''` |
+//! | BDF2, ω = h/h_{n−1} | `(1+2ω)/((1+ω) h)` | `((1+ω) T_n − ω²/(1+ω) T_{n−1}) · (1+ω)/(1+2ω)` | 0 | `h³ (1+ω)² / (6ω(1+2ω)) · T'''` |
+//!
+//! The variable-step BDF2 formula is
+//! `T_{n+1} − (1+ω)²/(1+2ω) T_n + ω²/(1+2ω) T_{n−1} = h (1+ω)/(1+2ω) T'_{n+1}`
+//! (Hairer & Wanner, *Solving Ordinary Differential Equations II*, 2nd ed.,
+//! §III.5 and §V.1; zero-stable for ω < 1 + √2, so the step may grow by at most
+//! [`BDF2_MAX_RATIO`] per step). BDF2 and backward Euler are L-stable; the
+//! trapezoidal rule is A-stable only. Arithmetic rows are always implicit
+//! (`0 = F(t_{n+1}, T_{n+1})`, the Ψ term is zero there): the trapezoidal rule
+//! applied to algebraic rows of an index-1 DAE is only marginally stable and
+//! rings (Hairer & Wanner II, §VI.1), which this avoids. The diffusion rows of
+//! the trapezoidal rule stay trapezoidal.
+//!
+//! BDF2 and the trapezoidal rule start, and restart after every discontinuity
+//! of a source or boundary temperature, with one backward-Euler step: the
+//! history before a discontinuity is not smooth and must not be used. The one
+//! first-order step has a local error O(h²), so the global error stays O(h²).
+//!
+//! # Newton
+//!
+//! Each step's system is solved by Newton's method with the exact Jacobian
+//! `γC + K` ([`AssembledNetwork::jacobian`], `C` added on the diagonal through
+//! [`AssembledNetwork::diagonal_positions`]). Convergence is judged as in the
+//! steady solver: `‖G‖₁ ≤ tolerance × heat flowing`, so the energy balance of
+//! every step closes to that tolerance. With a direct linear solver the
+//! factorization is kept across iterations and steps (a simplified Newton, as
+//! in Hairer & Wanner II, §IV.8) and refreshed only when `γ` changes or the
+//! iteration contracts slowly; for a linear network (no radiation) `K` is
+//! constant and a fixed-step run factors the matrix once per distinct `γ`.
+//! The residual is always exact, so reusing the Jacobian changes only the
+//! number of iterations, never the answer.
+//!
+//! # Step control
+//!
+//! The local error is estimated from divided differences of the time
+//! derivative `T' = F/C` on diffusion rows (`T''` from two values, `T'''` from
+//! three), which the Newton solve gives for free; with the method's error
+//! constant above this is the classical estimate of Hindmarsh's LSODE and
+//! Shampine's codes (L. F. Shampine, *Numerical Solution of Ordinary
+//! Differential Equations*, 1994, §§5–8). A step is accepted when
+//! `max_i |err_i| / (atol + rtol·|T_i|) ≤ 1`; the next step is
+//! `h · clamp(safety · err^(−1/(p+1)), max_shrink, max_growth)` (`p` the order
+//! of the estimate), kept unchanged when the factor lies in `[1, 1.2]` so that
+//! the factorization can be reused (Hairer & Wanner II, §IV.8, RADAU5's
+//! `quot1`/`quot2`). Arithmetic rows carry no error estimate of their own: in an
+//! index-1 DAE their values follow from the diffusion rows.
+//!
+//! Steps land exactly on output times and on every time returned by
+//! [`AssembledNetwork::discontinuities`] (eclipse entry and exit, table
+//! corners). Approaching a stop, the remaining interval is split into two
+//! equal steps when it is shorter than two steps, so no sliver step is taken,
+//! and the step size before the landing is restored afterwards: a landing
+//! never shrinks the later steps.
+
+use faer::linalg::solvers::Solve;
+use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
+use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
+use faer::{MatMut, Side};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SolveError;
+use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
+use crate::solve::linear::{new_linear_solver, LinearSolver, LinearSolverChoice};
+use crate::solve::report::EnergyBalance;
+use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
+
+/// Largest ratio of successive BDF2 steps (zero stability needs < 1 + √2 ≈ 2.414;
+/// Hairer & Wanner II, §III.5, Theorem 5.3 of Grigorieff's analysis).
+pub const BDF2_MAX_RATIO: f64 = 2.0;
+
+/// With `Auto`, a sparse direct factorization (kept across steps) is used up to
+/// this many unknowns; above, the linear module's iterative choice. A 2D panel
+/// of 300k cells needs about 250 MB for its Cholesky factor.
+pub const TRANSIENT_DIRECT_LIMIT_UNKNOWNS: usize = 300_000;
+
+/// TR-BDF2 stage fraction γ = 2 − √2: the scheme is L-stable and its two stages
+/// have the same `γ C + K` up to a factor (Hosea & Shampine, "Analysis and
+/// implementation of TR-BDF2", *Appl. Numer. Math.* 20, 1996).
+const TR_BDF2_GAMMA: f64 = 2.0 - std::f64::consts::SQRT_2;
+
+/// TR-BDF2 local error constant `|(−3γ² + 4γ − 2) / (12 (2 − γ))|` ≈ 0.0404
+/// (Hosea & Shampine 1996).
+const TR_BDF2_ERROR_CONSTANT: f64 = 0.040_440_114_519_880_86;
+
+/// Simplified Newton: refresh the Jacobian when the residual falls by less than this factor.
+const SLOW_CONTRACTION: f64 = 0.25;
+
+/// A factorization is reused while `γ` stays within this relative distance.
+const GAMMA_REUSE_TOLERANCE: f64 = 1e-6;
+
+/// Integration formula of the implicit solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransientMethod {
+    /// Backward Euler: first order, L-stable.
+    BackwardEuler,
+    /// Variable-step BDF2: second order, L-stable (the default).
+    #[default]
+    Bdf2,
+    /// Trapezoidal rule (Crank–Nicolson) on diffusion rows, implicit algebraic rows:
+    /// second order, A-stable.
+    Trapezoidal,
+}
+
+impl TransientMethod {
+    /// Short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransientMethod::BackwardEuler => "backward-euler",
+            TransientMethod::Bdf2 => "bdf2",
+            TransientMethod::Trapezoidal => "trapezoidal",
+        }
+    }
+
+    /// Order of accuracy.
+    pub fn order(self) -> usize {
+        match self {
+            TransientMethod::BackwardEuler => 1,
+            TransientMethod::Bdf2 | TransientMethod::Trapezoidal => 2,
+        }
+    }
+}
+
+/// Settings of adaptive step-size control.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaptiveStep {
+    /// Relative tolerance on each temperature's local error per step.
+    pub rtol: f64,
+    /// Absolute tolerance on each temperature's local error per step (K).
+    pub atol_k: f64,
+    /// First step (s); `None` picks one from the initial rates of change.
+    pub initial_dt_s: Option<f64>,
+    /// Smallest step (s) before giving up with [`SolveError::StepTooSmall`];
+    /// `None` means 1e-10 × the run's span.
+    pub dt_min_s: Option<f64>,
+    /// Largest step (s); `None` means the run's span.
+    pub dt_max_s: Option<f64>,
+    /// Safety factor on the predicted step (0 < safety < 1).
+    pub safety: f64,
+    /// Largest growth of the step from one step to the next (> 1; BDF2 also
+    /// respects [`BDF2_MAX_RATIO`]).
+    pub max_growth: f64,
+    /// Smallest factor applied after a rejected step (0 < max_shrink < 1).
+    pub max_shrink: f64,
+}
+
+impl Default for AdaptiveStep {
+    fn default() -> Self {
+        Self {
+            rtol: 1e-4,
+            atol_k: 1e-3,
+            initial_dt_s: None,
+            dt_min_s: None,
+            dt_max_s: None,
+            safety: 0.9,
+            max_growth: 2.0,
+            max_shrink: 0.2,
+        }
+    }
+}
+
+/// How the step size is chosen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepControl {
+    /// Steps of `dt_s` on the grid `start + k dt_s`, split where an output time or a
+    /// discontinuity falls between grid points (a grid point closer than `dt_s/10`
+    /// after such a time is skipped, so no step is shorter than `dt_s/10` unless two
+    /// required times are closer than that).
+    Fixed {
+        /// Step (s, > 0).
+        dt_s: f64,
+    },
+    /// Local-error control.
+    Adaptive(AdaptiveStep),
+}
+
+/// Where the run starts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum InitialState {
+    /// The network's initial temperatures (arithmetic nodes are first brought into balance).
+    #[default]
+    Network,
+    /// One temperature per unknown (K, > 0), in unknown order.
+    Given(Vec<f64>),
+    /// The steady state at the start time (the network must be grounded).
+    Steady,
+}
+
+/// Options of the transient solver.
+///
+/// Fields are public for struct-update syntax; the `with_*` setters validate,
+/// and [`TransientSolver::new`] validates everything again.
+///
+/// ```
+/// use thermorbit::solve::transient::{TransientMethod, TransientOptions};
+/// let opts = TransientOptions::adaptive(1e-5, 1e-4)?
+///     .with_span(0.0, 5_700.0)?
+///     .with_method(TransientMethod::Bdf2)
+///     .with_output_interval(60.0)?;
+/// assert!(TransientOptions::fixed_step(-1.0).is_err());
+/// # Ok::<(), thermorbit::error::SolveError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransientOptions {
+    /// Start time (s).
+    pub start_s: f64,
+    /// End time (s, ≥ start).
+    pub end_s: f64,
+    /// Integration formula.
+    pub method: TransientMethod,
+    /// Fixed or adaptive steps.
+    pub step: StepControl,
+    /// Times (s) at which temperatures are reported, within `[start_s, end_s]`.
+    /// The start and end are always reported.
+    pub output_times_s: Vec<f64>,
+    /// Also report every `output_interval_s` from the start.
+    pub output_interval_s: Option<f64>,
+    /// Newton converges when `‖G‖₁ ≤ newton_tolerance × heat flowing`.
+    pub newton_tolerance: f64,
+    /// Newton iteration limit per step.
+    pub max_newton_iterations: usize,
+    /// Keep the Jacobian and its factorization across iterations and steps while
+    /// Newton contracts fast (direct solvers only). `false` gives full Newton.
+    pub reuse_jacobian: bool,
+    /// Linear solver for the Newton systems.
+    pub linear_solver: LinearSolverChoice,
+    /// Initial temperatures.
+    pub initial_state: InitialState,
+}
+
+impl Default for TransientOptions {
+    fn default() -> Self {
+        Self {
+            start_s: 0.0,
+            end_s: 0.0,
+            method: TransientMethod::Bdf2,
+            step: StepControl::Adaptive(AdaptiveStep::default()),
+            output_times_s: Vec::new(),
+            output_interval_s: None,
+            newton_tolerance: 1e-10,
+            max_newton_iterations: 20,
+            reuse_jacobian: true,
+            linear_solver: LinearSolverChoice::Auto,
+            initial_state: InitialState::Network,
+        }
+    }
+}
+
+fn invalid(option: &'static str, value: f64, allowed: &'static str) -> SolveError {
+    SolveError::InvalidOption {
+        option,
+        value,
+        allowed,
+    }
+}
+
+fn check(
+    ok: bool,
+    option: &'static str,
+    value: f64,
+    allowed: &'static str,
+) -> Result<(), SolveError> {
+    if ok && !value.is_nan() {
+        Ok(())
+    } else {
+        Err(invalid(option, value, allowed))
+    }
+}
+
+fn check_positive(option: &'static str, value: f64) -> Result<(), SolveError> {
+    check(
+        value.is_finite() && value > 0.0,
+        option,
+        value,
+        "finite and > 0",
+    )
+}
+
+impl TransientOptions {
+    /// Fixed steps of `dt_s` seconds (BDF2).
+    pub fn fixed_step(dt_s: f64) -> Result<Self, SolveError> {
+        Self::default().with_fixed_step(dt_s)
+    }
+
+    /// Adaptive steps with relative tolerance `rtol` and absolute tolerance `atol_k` (K) (BDF2).
+    pub fn adaptive(rtol: f64, atol_k: f64) -> Result<Self, SolveError> {
+        Self::default().with_adaptive_step(rtol, atol_k)
+    }
+
+    /// Sets the time span; `end_s ≥ start_s`, both finite.
+    pub fn with_span(mut self, start_s: f64, end_s: f64) -> Result<Self, SolveError> {
+        check(start_s.is_finite(), "start time (s)", start_s, "finite")?;
+        check(
+            end_s.is_finite() && end_s >= start_s,
+            "end time (s)",
+            end_s,
+            "finite and ≥ the start time",
+        )?;
+        self.start_s = start_s;
+        self.end_s = end_s;
+        Ok(self)
+    }
+
+    /// Sets the integration formula.
+    pub fn with_method(mut self, method: TransientMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Switches to fixed steps of `dt_s` seconds.
+    pub fn with_fixed_step(mut self, dt_s: f64) -> Result<Self, SolveError> {
+        check_positive("fixed step dt (s)", dt_s)?;
+        self.step = StepControl::Fixed { dt_s };
+        Ok(self)
+    }
+
+    /// Switches to adaptive steps with the given tolerances (other settings at defaults
+    /// or kept if already adaptive).
+    pub fn with_adaptive_step(mut self, rtol: f64, atol_k: f64) -> Result<Self, SolveError> {
+        check(
+            rtol.is_finite() && rtol > 0.0 && rtol < 1.0,
+            "relative tolerance rtol",
+            rtol,
+            "0 < rtol < 1",
+        )?;
+        check(
+            atol_k.is_finite() && atol_k >= 0.0,
+            "absolute tolerance atol (K)",
+            atol_k,
+            "finite and ≥ 0",
+        )?;
+        let mut a = match self.step {
+            StepControl::Adaptive(a) => a,
+            StepControl::Fixed { .. } => AdaptiveStep::default(),
+        };
+        a.rtol = rtol;
+        a.atol_k = atol_k;
+        self.step = StepControl::Adaptive(a);
+        Ok(self)
+    }
+
+    fn adaptive_mut(
+        &mut self,
+        option: &'static str,
+        value: f64,
+    ) -> Result<&mut AdaptiveStep, SolveError> {
+        match &mut self.step {
+            StepControl::Adaptive(a) => Ok(a),
+            StepControl::Fixed { .. } => {
+                Err(invalid(option, value, "set only with adaptive steps"))
+            }
+        }
+    }
+
+    /// Sets the first step of an adaptive run.
+    pub fn with_initial_dt(mut self, dt_s: f64) -> Result<Self, SolveError> {
+        check_positive("initial step dt (s)", dt_s)?;
+        self.adaptive_mut("initial step dt (s)", dt_s)?.initial_dt_s = Some(dt_s);
+        Ok(self)
+    }
+
+    /// Sets the smallest and largest step of an adaptive run (`0 < dt_min ≤ dt_max`).
+    pub fn with_dt_limits(mut self, dt_min_s: f64, dt_max_s: f64) -> Result<Self, SolveError> {
+        check_positive("minimum step dt_min (s)", dt_min_s)?;
+        check(
+            dt_max_s.is_finite() && dt_max_s >= dt_min_s,
+            "maximum step dt_max (s)",
+            dt_max_s,
+            "finite and ≥ dt_min",
+        )?;
+        let a = self.adaptive_mut("step limits (s)", dt_min_s)?;
+        a.dt_min_s = Some(dt_min_s);
+        a.dt_max_s = Some(dt_max_s);
+        Ok(self)
+    }
+
+    /// Sets the controller's safety factor (0, 1), largest growth (> 1) and
+    /// smallest shrink factor (0, 1) of an adaptive run.
+    pub fn with_step_factors(
+        mut self,
+        safety: f64,
+        max_growth: f64,
+        max_shrink: f64,
+    ) -> Result<Self, SolveError> {
+        check_step_factors(safety, max_growth, max_shrink)?;
+        let a = self.adaptive_mut("step-size factors", safety)?;
+        a.safety = safety;
+        a.max_growth = max_growth;
+        a.max_shrink = max_shrink;
+        Ok(self)
+    }
+
+    /// Sets the output times (finite; checked against the span when the solver starts).
+    pub fn with_output_times(mut self, times_s: Vec<f64>) -> Result<Self, SolveError> {
+        if let Some(&t) = times_s.iter().find(|t| !t.is_finite()) {
+            return Err(invalid("output time (s)", t, "finite"));
+        }
+        self.output_times_s = times_s;
+        Ok(self)
+    }
+
+    /// Reports temperatures every `interval_s` seconds from the start.
+    pub fn with_output_interval(mut self, interval_s: f64) -> Result<Self, SolveError> {
+        check_positive("output interval (s)", interval_s)?;
+        self.output_interval_s = Some(interval_s);
+        Ok(self)
+    }
+
+    /// Sets the Newton tolerance (0, 1) and iteration limit (≥ 1).
+    pub fn with_newton(
+        mut self,
+        tolerance: f64,
+        max_iterations: usize,
+    ) -> Result<Self, SolveError> {
+        check(
+            tolerance > 0.0 && tolerance < 1.0,
+            "Newton tolerance",
+            tolerance,
+            "0 < tolerance < 1",
+        )?;
+        check(
+            max_iterations >= 1,
+            "Newton iteration limit",
+            max_iterations as f64,
+            "≥ 1",
+        )?;
+        self.newton_tolerance = tolerance;
+        self.max_newton_iterations = max_iterations;
+        Ok(self)
+    }
+
+    /// Enables (default) or disables reuse of the Jacobian factorization (simplified Newton).
+    pub fn with_jacobian_reuse(mut self, reuse: bool) -> Self {
+        self.reuse_jacobian = reuse;
+        self
+    }
+
+    /// Sets the linear solver.
+    pub fn with_linear_solver(mut self, choice: LinearSolverChoice) -> Self {
+        self.linear_solver = choice;
+        self
+    }
+
+    /// Sets the initial state; given temperatures must be finite and > 0.
+    pub fn with_initial_state(mut self, state: InitialState) -> Result<Self, SolveError> {
+        if let InitialState::Given(x) = &state {
+            check_initial(x)?;
+        }
+        self.initial_state = state;
+        Ok(self)
+    }
+
+    /// Checks every option (the setters check each as it is set; fields may also be
+    /// written directly).
+    pub fn validate(&self) -> Result<(), SolveError> {
+        Self::default().with_span(self.start_s, self.end_s)?;
+        match self.step {
+            StepControl::Fixed { dt_s } => check_positive("fixed step dt (s)", dt_s)?,
+            StepControl::Adaptive(a) => {
+                Self::default().with_adaptive_step(a.rtol, a.atol_k)?;
+                if let Some(dt) = a.initial_dt_s {
+                    check_positive("initial step dt (s)", dt)?;
+                }
+                if let Some(dt) = a.dt_min_s {
+                    check_positive("minimum step dt_min (s)", dt)?;
+                }
+                if let Some(dt) = a.dt_max_s {
+                    check_positive("maximum step dt_max (s)", dt)?;
+                    check(
+                        dt >= a.dt_min_s.unwrap_or(0.0),
+                        "maximum step dt_max (s)",
+                        dt,
+                        "≥ dt_min",
+                    )?;
+                }
+                check_step_factors(a.safety, a.max_growth, a.max_shrink)?;
+            }
+        }
+        for &t in &self.output_times_s {
+            check(
+                t.is_finite() && t >= self.start_s && t <= self.end_s,
+                "output time (s)",
+                t,
+                "within [start, end]",
+            )?;
+        }
+        if let Some(dt) = self.output_interval_s {
+            check_positive("output interval (s)", dt)?;
+        }
+        Self::default().with_newton(self.newton_tolerance, self.max_newton_iterations)?;
+        if let InitialState::Given(x) = &self.initial_state {
+            check_initial(x)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_step_factors(safety: f64, max_growth: f64, max_shrink: f64) -> Result<(), SolveError> {
+    check(
+        safety > 0.0 && safety < 1.0,
+        "step safety factor",
+        safety,
+        "0 < safety < 1",
+    )?;
+    check(
+        max_growth > 1.0 && max_growth <= 10.0,
+        "largest step growth factor",
+        max_growth,
+        "1 < growth ≤ 10",
+    )?;
+    check(
+        max_shrink > 0.0 && max_shrink < 1.0,
+        "smallest step shrink factor",
+        max_shrink,
+        "0 < shrink < 1",
+    )
+}
+
+fn check_initial(x: &[f64]) -> Result<(), SolveError> {
+    match x.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+        Some(&v) => Err(invalid("initial temperature (K)", v, "finite and > 0")),
+        None => Ok(()),
+    }
+}
+
+/// Energy integrated over an interval (J), with the method's own quadrature so
+/// that it closes to the Newton tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EnergyIntegral {
+    /// Start of the interval (s).
+    pub start_s: f64,
+    /// End of the interval (s).
+    pub end_s: f64,
+    /// ∫ heat in dt (J).
+    pub heat_in_j: f64,
+    /// ∫ heat out dt (J).
+    pub heat_out_j: f64,
+    /// Change of stored energy Σ C_i (T_i(end) − T_i(start)) (J).
+    pub stored_j: f64,
+    /// `heat_in_j − heat_out_j − stored_j` (J).
+    pub imbalance_j: f64,
+    /// `|imbalance_j| / max(heat_in_j, heat_out_j, |stored_j|)` (0 when nothing flows).
+    pub relative_imbalance: f64,
+}
+
+impl EnergyIntegral {
+    /// The integral from its parts.
+    pub fn new(start_s: f64, end_s: f64, heat_in_j: f64, heat_out_j: f64, stored_j: f64) -> Self {
+        let imbalance_j = heat_in_j - heat_out_j - stored_j;
+        let scale = heat_in_j.max(heat_out_j).max(stored_j.abs());
+        Self {
+            start_s,
+            end_s,
+            heat_in_j,
+            heat_out_j,
+            stored_j,
+            imbalance_j,
+            relative_imbalance: if scale > 0.0 {
+                imbalance_j.abs() / scale
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// The same balance as time-averaged watts (all zero over an empty interval).
+    pub fn average_w(&self) -> EnergyBalance {
+        let d = self.end_s - self.start_s;
+        if d > 0.0 {
+            EnergyBalance::new(self.heat_in_j / d, self.heat_out_j / d, self.stored_j / d)
+        } else {
+            EnergyBalance::new(0.0, 0.0, 0.0)
+        }
+    }
+}
+
+/// What the integrator did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransientStats {
+    /// Accepted steps.
+    pub accepted_steps: usize,
+    /// Steps rejected by the local-error test.
+    pub rejected_steps: usize,
+    /// Step attempts whose Newton iteration (or linear solve) failed and were retried.
+    pub newton_failures: usize,
+    /// Newton iterations over all attempts.
+    pub newton_iterations: usize,
+    /// Most Newton iterations in one accepted step.
+    pub max_newton_iterations_per_step: usize,
+    /// Linear-solver iterations (1 per direct solve).
+    pub linear_iterations: usize,
+    /// Jacobian evaluations.
+    pub jacobian_evaluations: usize,
+    /// Numeric factorizations (direct solvers) or matrix rebuilds.
+    pub factorizations: usize,
+    /// Smallest accepted step (s); 0 when no step was taken.
+    pub min_dt_s: f64,
+    /// Largest accepted step (s).
+    pub max_dt_s: f64,
+}
+
+/// Result of a transient run.
+#[derive(Debug, Clone)]
+pub struct TransientSolution {
+    /// Output times (s), the start and the end included.
+    pub times_s: Vec<f64>,
+    /// Temperature of every node (K) at each output time: `temperatures_k[output][node]`.
+    pub temperatures_k: Vec<Vec<f64>>,
+    /// End time of every accepted step (s).
+    pub step_times_s: Vec<f64>,
+    /// Final temperature of each unknown (K), e.g. to continue the run.
+    pub final_state_k: Vec<f64>,
+    /// Step statistics.
+    pub stats: TransientStats,
+    /// Energy integrated over the run (J).
+    pub energy: EnergyIntegral,
+    /// The run's energy balance as time-averaged watts.
+    pub energy_balance: EnergyBalance,
+    /// Energy over each interval between consecutive output times.
+    pub interval_energy: Vec<EnergyIntegral>,
+    /// Integration formula (`forward-euler` for the explicit cross-check).
+    pub method: &'static str,
+    /// Linear solver used.
+    pub linear_solver: &'static str,
+}
+
+impl TransientSolution {
+    /// Temperature history of node `node` at the output times (empty if out of range).
+    pub fn node_history(&self, node: usize) -> Vec<f64> {
+        self.temperatures_k
+            .iter()
+            .filter_map(|row| row.get(node).copied())
+            .collect()
+    }
+
+    /// Temperatures of every node at the end (K).
+    pub fn final_temperatures_k(&self) -> &[f64] {
+        self.temperatures_k.last().map_or(&[], |v| v.as_slice())
+    }
+}
+
+/// A time the integrator must land on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stop {
+    pub t: f64,
+    pub output: bool,
+    pub event: bool,
+}
+
+/// Output times (start first) and the stops after the start, sorted and merged.
+pub(crate) fn schedule(
+    start_s: f64,
+    end_s: f64,
+    output_times_s: &[f64],
+    output_interval_s: Option<f64>,
+    events: &[f64],
+) -> Vec<Stop> {
+    let span = end_s - start_s;
+    let merge = 1e-12 * start_s.abs().max(end_s.abs()).max(span);
+    let mut stops: Vec<Stop> = Vec::new();
+    let mut push = |t: f64, output: bool, event: bool| {
+        if t > start_s && t <= end_s {
+            stops.push(Stop { t, output, event });
+        }
+    };
+    for &t in output_times_s {
+        push(t, true, false);
+    }
+    if let Some(dt) = output_interval_s {
+        let mut k = 1.0;
+        loop {
+            let t = start_s + k * dt;
+            if t > end_s - merge {
+                break;
+            }
+            push(t, true, false);
+            k += 1.0;
+        }
+    }
+    for &t in events {
+        push(t, false, true);
+    }
+    push(end_s, true, false);
+    stops.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let mut merged: Vec<Stop> = Vec::with_capacity(stops.len());
+    for s in stops {
+        match merged.last_mut() {
+            Some(last) if s.t - last.t <= merge => {
+                // Keep an output time's exact value; an event keeps its restart.
+                if s.output && !last.output {
+                    last.t = s.t;
+                }
+                last.output |= s.output;
+                last.event |= s.event;
+            }
+            _ => merged.push(s),
+        }
+    }
+    merged
+}
+
+/// A sparse direct factorization kept across Newton iterations and steps.
+struct FrozenDirect {
+    symmetric: bool,
+    pattern: SymbolicSparseColMat<usize>,
+    symbolic_llt: Option<SymbolicLlt<usize>>,
+    symbolic_lu: Option<SymbolicLu<usize>>,
+    factor: Option<Factor>,
+}
+
+enum Factor {
+    Cholesky(Llt<usize, f64>),
+    Lu(Box<Lu<usize, f64>>),
+}
+
+impl FrozenDirect {
+    /// The CSR arrays of `A` are the CSC arrays of `Aᵀ`: the factor is of `Aᵀ` and a
+    /// transposed solve gives `A x = b` (as in [`crate::solve::linear`]).
+    fn new(symmetric: bool, pattern: &CsrMatrix) -> Self {
+        let n = pattern.n();
+        let col_ptr = pattern.row_ptr().to_vec();
+        let row_idx = pattern.col_idx().iter().map(|&c| c as usize).collect();
+        Self {
+            symmetric,
+            pattern: SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx),
+            symbolic_llt: None,
+            symbolic_lu: None,
+            factor: None,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        if self.symmetric {
+            "cholesky"
+        } else {
+            "lu"
+        }
+    }
+
+    fn failure(&self, reason: String) -> SolveError {
+        SolveError::LinearSolver {
+            solver: self.name(),
+            reason,
+        }
+    }
+
+    fn factorize(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        self.factor = None;
+        let mat = SparseColMatRef::new(self.pattern.as_ref(), a.values());
+        if self.symmetric {
+            if self.symbolic_llt.is_none() {
+                let s = SymbolicLlt::try_new(self.pattern.as_ref(), Side::Lower)
+                    .map_err(|e| self.failure(format!("symbolic Cholesky: {e:?}")))?;
+                self.symbolic_llt = Some(s);
+            }
+            let Some(sym) = self.symbolic_llt.clone() else {
+                return Err(self.failure("no symbolic factorization".into()));
+            };
+            let f = Llt::try_new_with_symbolic(sym, mat, Side::Lower).map_err(|e| {
+                self.failure(format!(
+                    "Cholesky factorization of γC + K failed ({e:?}): the matrix is not positive \
+                     definite — arithmetic nodes may have no path to a boundary or a diffusion node"
+                ))
+            })?;
+            self.factor = Some(Factor::Cholesky(f));
+        } else {
+            if self.symbolic_lu.is_none() {
+                let s = SymbolicLu::try_new(self.pattern.as_ref())
+                    .map_err(|e| self.failure(format!("symbolic LU: {e:?}")))?;
+                self.symbolic_lu = Some(s);
+            }
+            let Some(sym) = self.symbolic_lu.clone() else {
+                return Err(self.failure("no symbolic factorization".into()));
+            };
+            let f = Lu::try_new_with_symbolic(sym, mat)
+                .map_err(|e| self.failure(format!("LU factorization of γC + K failed: {e:?}")))?;
+            self.factor = Some(Factor::Lu(Box::new(f)));
+        }
+        Ok(())
+    }
+
+    fn solve(&self, b: &[f64], x: &mut [f64]) -> Result<(), SolveError> {
+        x.copy_from_slice(b);
+        let n = x.len();
+        let rhs = MatMut::from_column_major_slice_mut(x, n, 1);
+        match &self.factor {
+            Some(Factor::Cholesky(llt)) => llt.solve_in_place(rhs),
+            Some(Factor::Lu(lu)) => lu.solve_transpose_in_place(rhs),
+            None => return Err(self.failure("no numeric factorization".into())),
+        }
+        if x.iter().all(|v| v.is_finite()) {
+            Ok(())
+        } else {
+            Err(self.failure("the solution is not finite: γC + K is singular".into()))
+        }
+    }
+}
+
+enum StepLinear {
+    Frozen(FrozenDirect),
+    General(Box<dyn LinearSolver>),
+}
+
+/// Newton on `G(T) = γ C (T − B) − Ψ − F(t, T)`, with the matrix and its
+/// factorization kept between calls.
+pub(crate) struct NewtonCore<'a> {
+    system: &'a AssembledNetwork,
+    cap: Vec<f64>,
+    linear: StepLinear,
+    /// `K = −∂F/∂T` at the last evaluation.
+    k: CsrMatrix,
+    k_valid: bool,
+    /// `K` does not depend on the state (no radiation): evaluate once.
+    constant_k: bool,
+    /// Simplified Newton allowed (direct solver and reuse requested).
+    reuse: bool,
+    /// `γ C + K`.
+    m: CsrMatrix,
+    m_gamma: f64,
+    m_current: bool,
+    tolerance: f64,
+    max_iterations: usize,
+    g: Vec<f64>,
+    delta: Vec<f64>,
+    trial: Vec<f64>,
+    f_trial: Vec<f64>,
+    g_trial: Vec<f64>,
+    x0: Vec<f64>,
+    history: Vec<f64>,
+    pub jacobians: usize,
+    pub factorizations: usize,
+    pub iterations: usize,
+    pub linear_iterations: usize,
+}
+
+/// The explicit part of a step: `B` and `Ψ` of `G(T) = γ C (T − B) − Ψ − F`.
+pub(crate) struct StepForm<'s> {
+    pub t_s: f64,
+    pub gamma: f64,
+    pub base: &'s [f64],
+    pub psi: Option<&'s [f64]>,
+    /// Heat flowing (W) at the step's start, the scale of the residual test.
+    pub heat_scale_w: f64,
+}
+
+impl<'a> NewtonCore<'a> {
+    pub(crate) fn new(
+        system: &'a AssembledNetwork,
+        choice: LinearSolverChoice,
+        tolerance: f64,
+        max_iterations: usize,
+        reuse_jacobian: bool,
+    ) -> Result<Self, SolveError> {
+        let n = system.unknowns();
+        let symmetric = system.is_symmetric();
+        let direct = match choice {
+            LinearSolverChoice::Direct => true,
+            LinearSolverChoice::Auto => !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS,
+            _ => false,
+        };
+        let k = system.new_matrix();
+        let linear = if direct {
+            StepLinear::Frozen(FrozenDirect::new(symmetric, &k))
+        } else {
+            StepLinear::General(new_linear_solver(choice, system)?)
+        };
+        Ok(Self {
+            system,
+            cap: system.capacitance_j_k().to_vec(),
+            reuse: reuse_jacobian && direct,
+            linear,
+            m: k.clone(),
+            k,
+            k_valid: false,
+            constant_k: system.is_linear(),
+            m_gamma: f64::NAN,
+            m_current: false,
+            tolerance,
+            max_iterations,
+            g: vec![0.0; n],
+            delta: vec![0.0; n],
+            trial: vec![0.0; n],
+            f_trial: vec![0.0; n],
+            g_trial: vec![0.0; n],
+            x0: vec![0.0; n],
+            history: Vec::with_capacity(max_iterations + 1),
+            jacobians: 0,
+            factorizations: 0,
+            iterations: 0,
+            linear_iterations: 0,
+        })
+    }
+
+    pub(crate) fn linear_name(&self) -> &'static str {
+        match &self.linear {
+            StepLinear::Frozen(d) => d.name(),
+            StepLinear::General(s) => s.name(),
+        }
+    }
+
+    fn refresh_jacobian(&mut self, t_s: f64, x: &[f64]) {
+        self.system.jacobian(t_s, x, &mut self.k);
+        self.k_valid = true;
+        self.m_current = false;
+        self.jacobians += 1;
+    }
+
+    /// `G = γ C (x − B) − Ψ − f`.
+    fn form_g(cap: &[f64], form: &StepForm<'_>, x: &[f64], f: &[f64], g: &mut [f64]) -> f64 {
+        let mut norm = 0.0;
+        for i in 0..x.len() {
+            let mut gi = form.gamma * cap[i] * (x[i] - form.base[i]) - f[i];
+            if let Some(psi) = form.psi {
+                gi -= psi[i];
+            }
+            g[i] = gi;
+            norm += gi.abs();
+        }
+        norm
+    }
+
+    /// Round-off level of `‖G‖₁`: a few ulps of each term's magnitude.
+    fn roundoff(&self, form: &StepForm<'_>, x: &[f64]) -> f64 {
+        let diag = self.system.diagonal_positions();
+        let kv = self.k.values();
+        let mut sum = 0.0;
+        for i in 0..x.len() {
+            let c = form.gamma * self.cap[i];
+            sum += c * (x[i].abs() + form.base[i].abs()) + kv[diag[i]].abs() * x[i].abs();
+            if let Some(psi) = form.psi {
+                sum += psi[i].abs();
+            }
+        }
+        8.0 * f64::EPSILON * sum
+    }
+
+    /// Rebuilds `γ C + K` (and factors it) when `γ` or `K` changed.
+    fn ensure_matrix(&mut self, gamma: f64) -> Result<(), SolveError> {
+        let same_gamma = (gamma - self.m_gamma).abs() <= GAMMA_REUSE_TOLERANCE * gamma.abs();
+        if self.m_current && same_gamma {
+            return Ok(());
+        }
+        let diag = self.system.diagonal_positions();
+        let mv = self.m.values_mut();
+        mv.copy_from_slice(self.k.values());
+        for (i, &d) in diag.iter().enumerate() {
+            mv[d] += gamma * self.cap[i];
+        }
+        self.m_gamma = gamma;
+        self.m_current = true;
+        self.factorizations += 1;
+        if let StepLinear::Frozen(direct) = &mut self.linear {
+            if let Err(e) = direct.factorize(&self.m) {
+                self.m_current = false;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn linear_solve(&mut self, forcing: f64) -> Result<(), SolveError> {
+        match &mut self.linear {
+            StepLinear::Frozen(direct) => {
+                direct.solve(&self.g, &mut self.delta)?;
+                self.linear_iterations += 1;
+            }
+            StepLinear::General(solver) => {
+                self.delta.fill(0.0);
+                let stats = solver.solve(&self.m, &self.g, &mut self.delta, forcing)?;
+                self.linear_iterations += stats.iterations;
+            }
+        }
+        Ok(())
+    }
+
+    /// Solves one step: `x` holds the predictor on entry and the solution on exit,
+    /// `f` receives `F(t, x)` at the solution.
+    pub(crate) fn solve(
+        &mut self,
+        form: &StepForm<'_>,
+        x: &mut [f64],
+        f: &mut [f64],
+    ) -> Result<usize, SolveError> {
+        self.x0.copy_from_slice(x);
+        let mut first_error = None;
+        for attempt in 0..2 {
+            if attempt == 1 {
+                // The attempt with an old Jacobian failed: retry once with a fresh one.
+                x.copy_from_slice(&self.x0);
+            }
+            match self.attempt(form, x, f, attempt == 1) {
+                Ok(it) => return Ok(it),
+                Err((e, fresh)) => {
+                    if fresh || self.constant_k && self.k_valid {
+                        return Err(e);
+                    }
+                    first_error = Some(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| SolveError::LinearSolver {
+            solver: "transient Newton",
+            reason: "no attempt made".into(),
+        }))
+    }
+
+    /// One Newton attempt; on failure also says whether the Jacobian was fresh.
+    fn attempt(
+        &mut self,
+        form: &StepForm<'_>,
+        x: &mut [f64],
+        f: &mut [f64],
+        force_fresh: bool,
+    ) -> Result<usize, (SolveError, bool)> {
+        let sys = self.system;
+        let t = form.t_s;
+        let exact = !self.reuse && !self.constant_k;
+        let mut fresh = false;
+        if !self.k_valid || force_fresh || exact {
+            self.refresh_jacobian(t, x);
+            fresh = true;
+        }
+        sys.residual(t, x, f);
+        let mut norm = Self::form_g(&self.cap, form, x, f, &mut self.g);
+        let flowing = form
+            .heat_scale_w
+            .max(f.iter().map(|v| v.abs()).sum::<f64>());
+        let diag = sys.diagonal_positions();
+        let floor = 1e3
+            * f64::EPSILON
+            * x.iter()
+                .zip(diag)
+                .zip(&self.cap)
+                .map(|((xi, &d), ci)| xi.abs() * (self.k.values()[d].abs() + form.gamma * ci))
+                .sum::<f64>();
+        let scale = flowing.max(floor).max(f64::MIN_POSITIVE);
+        self.history.clear();
+        let fail = |this: &Self, e: Option<SolveError>, fresh: bool| {
+            let err = e.unwrap_or_else(|| SolveError::NotConverged {
+                solver: "transient Newton",
+                iterations: this.history.len().saturating_sub(1),
+                last_relative_residual: this.history.last().copied().unwrap_or(f64::NAN),
+                tolerance: this.tolerance,
+                history: format_history(this.history.iter().copied()),
+            });
+            (err, fresh)
+        };
+        for it in 0..=self.max_iterations {
+            let rel = norm / scale;
+            self.history.push(rel);
+            if !rel.is_finite() {
+                return Err(fail(self, None, fresh));
+            }
+            // Converged: below the tolerance, or at the round-off level of G itself.
+            if rel <= self.tolerance || norm <= self.roundoff(form, x) {
+                return Ok(it);
+            }
+            if it == self.max_iterations {
+                break;
+            }
+            if exact && it > 0 {
+                self.refresh_jacobian(t, x);
+                fresh = true;
+            }
+            if let Err(e) = self.ensure_matrix(form.gamma) {
+                return Err(fail(self, Some(e), fresh));
+            }
+            let forcing = (0.5 * self.tolerance / rel)
+                .max(0.1 * rel)
+                .clamp(1e-12, 1e-2);
+            if let Err(e) = self.linear_solve(forcing) {
+                return Err(fail(self, Some(e), fresh));
+            }
+            self.iterations += 1;
+            // Newton step x − α δ; α keeps every temperature above a tenth of its value.
+            let mut alpha = x.iter().zip(&self.delta).fold(1.0_f64, |a, (&xi, &di)| {
+                if di > 0.0 && xi - di < 0.1 * xi {
+                    a.min(0.9 * xi / di)
+                } else {
+                    a
+                }
+            });
+            let up_to_date = fresh || self.constant_k;
+            let mut trial_norm;
+            loop {
+                for i in 0..x.len() {
+                    self.trial[i] = x[i] - alpha * self.delta[i];
+                }
+                sys.residual(t, &self.trial, &mut self.f_trial);
+                trial_norm = Self::form_g(
+                    &self.cap,
+                    form,
+                    &self.trial,
+                    &self.f_trial,
+                    &mut self.g_trial,
+                );
+                let decreased = trial_norm.is_finite() && trial_norm <= (1.0 - 1e-4 * alpha) * norm;
+                // Backtrack only with an up-to-date Jacobian; with an old one, refresh instead.
+                if decreased || !up_to_date || alpha < 1.0 / 64.0 {
+                    break;
+                }
+                alpha *= 0.5;
+            }
+            if !up_to_date && !(trial_norm.is_finite() && trial_norm <= norm) {
+                // The old Jacobian no longer points downhill: refresh at x and retry.
+                self.refresh_jacobian(t, x);
+                fresh = true;
+                continue;
+            }
+            x.copy_from_slice(&self.trial);
+            f.copy_from_slice(&self.f_trial);
+            std::mem::swap(&mut self.g, &mut self.g_trial);
+            let ratio = trial_norm / norm;
+            norm = trial_norm;
+            if !up_to_date && ratio > SLOW_CONTRACTION {
+                self.refresh_jacobian(t, x);
+                fresh = true;
+            }
+        }
+        Err(fail(self, None, fresh))
+    }
+}
+
+/// Implicit transient solver for one network. Keeps the linear solver (and its
+/// symbolic factorization) and all work vectors across runs, so repeated runs
+/// (orbit after orbit) allocate nothing per step.
+pub struct TransientSolver<'a> {
+    system: &'a AssembledNetwork,
+    options: TransientOptions,
+    core: NewtonCore<'a>,
+    stops: Vec<Stop>,
+    arithmetic: bool,
+    work: Work,
+}
+
+/// Integration state carried from step to step.
+struct History {
+    /// The previous point belongs to the current smooth segment.
+    valid: bool,
+    /// Step that led to the current point (s).
+    h_prev: f64,
+    /// State and `T'` at the previous point.
+    y_prev: Vec<f64>,
+    z_prev: Vec<f64>,
+    /// Previous step's heat in / out quadrature (J), for the BDF2 recursion.
+    prev_q: (f64, f64),
+}
+
+impl History {
+    /// The previous point `(h, y, T')` when it is in the current segment.
+    fn prev(&self) -> Option<(f64, &[f64], &[f64])> {
+        self.valid
+            .then_some((self.h_prev, self.y_prev.as_slice(), self.z_prev.as_slice()))
+    }
+}
+
+/// The accepted state at the current time.
+struct State {
+    /// Temperatures of the unknowns (K).
+    y: Vec<f64>,
+    /// `T' = F/C` on diffusion rows (0 on arithmetic rows).
+    z: Vec<f64>,
+    /// `F(t, y)` (W).
+    f: Vec<f64>,
+    /// Heat flows at `(t, y)`.
+    flows: HeatFlows,
+}
+
+/// Work vectors of one step, allocated once per solver.
+struct Work {
+    /// The step's result.
+    x: Vec<f64>,
+    /// `F(t_{n+1}, x)`.
+    f: Vec<f64>,
+    /// `T' = F/C` at the result.
+    z: Vec<f64>,
+    base: Vec<f64>,
+    psi: Vec<f64>,
+    /// Start step: the full backward-Euler step.
+    xa: Vec<f64>,
+    fa: Vec<f64>,
+    /// Start step: the first half step.
+    xb: Vec<f64>,
+}
+
+/// What one step gives besides the state in [`Work`].
+struct StepOutcome {
+    iterations: usize,
+    /// Heat in and out over the step (J), with the step's quadrature.
+    q: (f64, f64),
+    /// Heat flows at the step's end.
+    flows: HeatFlows,
+    /// Weighted local error estimate (≤ 1 passes); 0 with fixed steps.
+    error: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StepKind {
+    /// One backward-Euler step.
+    BackwardEuler,
+    /// The self-starting, L-stable, second-order step of BDF2 and the
+    /// trapezoidal rule: TR-BDF2.
+    Start,
+    Trapezoidal,
+    Bdf2 {
+        omega: f64,
+    },
+}
+
+impl StepKind {
+    /// Order of the local-error estimate's step-size exponent: err ∝ h^(p+1).
+    fn estimate_order(self) -> f64 {
+        match self {
+            StepKind::BackwardEuler => 1.0,
+            _ => 2.0,
+        }
+    }
+}
+
+impl<'a> TransientSolver<'a> {
+    /// Prepares a solver; validates the options.
+    pub fn new(
+        system: &'a AssembledNetwork,
+        options: TransientOptions,
+    ) -> Result<Self, SolveError> {
+        options.validate()?;
+        if let InitialState::Given(x) = &options.initial_state {
+            check_initial_length(system, x)?;
+        }
+        let core = NewtonCore::new(
+            system,
+            options.linear_solver,
+            options.newton_tolerance,
+            options.max_newton_iterations,
+            options.reuse_jacobian,
+        )?;
+        let events = system.discontinuities(options.start_s, options.end_s);
+        let stops = schedule(
+            options.start_s,
+            options.end_s,
+            &options.output_times_s,
+            options.output_interval_s,
+            &events,
+        );
+        let arithmetic = system.capacitance_j_k().iter().any(|&c| c <= 0.0);
+        let n = system.unknowns();
+        let work = Work {
+            x: vec![0.0; n],
+            f: vec![0.0; n],
+            z: vec![0.0; n],
+            base: vec![0.0; n],
+            psi: vec![0.0; n],
+            xa: vec![0.0; n],
+            fa: vec![0.0; n],
+            xb: vec![0.0; n],
+        };
+        Ok(Self {
+            system,
+            options,
+            core,
+            stops,
+            arithmetic,
+            work,
+        })
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &TransientOptions {
+        &self.options
+    }
+
+    /// The initial state the options ask for (one temperature per unknown).
+    pub fn initial_state(&mut self) -> Result<Vec<f64>, SolveError> {
+        match &self.options.initial_state {
+            InitialState::Network => Ok(self.system.initial_state()),
+            InitialState::Given(x) => Ok(x.clone()),
+            InitialState::Steady => {
+                let opts = SteadyOptions {
+                    tolerance: self.options.newton_tolerance,
+                    time_s: self.options.start_s,
+                    linear_solver: self.options.linear_solver,
+                    ..SteadyOptions::default()
+                };
+                let mut steady = SteadySolver::new(self.system, opts)?;
+                let sol = steady.solve_from(&self.system.initial_state())?;
+                Ok((0..self.system.unknowns())
+                    .map(|u| sol.temperatures_k[self.system.node_of_unknown(u)])
+                    .collect())
+            }
+        }
+    }
+
+    /// Runs from the options' initial state.
+    pub fn solve(&mut self) -> Result<TransientSolution, SolveError> {
+        let x0 = self.initial_state()?;
+        self.solve_from(&x0)
+    }
+
+    /// Runs from `x0` (one temperature per unknown, K).
+    pub fn solve_from(&mut self, x0: &[f64]) -> Result<TransientSolution, SolveError> {
+        check_initial_length(self.system, x0)?;
+        check_initial(x0)?;
+        let sys = self.system;
+        let n = sys.unknowns();
+        let opts = self.options.clone();
+        let (start, end) = (opts.start_s, opts.end_s);
+        let span = end - start;
+        let cap = sys.capacitance_j_k();
+
+        let mut st = State {
+            y: x0.to_vec(),
+            z: vec![0.0; n],
+            f: vec![0.0; n],
+            flows: sys.heat_flows(start, x0),
+        };
+        let mut hist = History {
+            valid: false,
+            h_prev: 0.0,
+            y_prev: vec![0.0; n],
+            z_prev: vec![0.0; n],
+            prev_q: (0.0, 0.0),
+        };
+        let mut stats = TransientStats {
+            accepted_steps: 0,
+            rejected_steps: 0,
+            newton_failures: 0,
+            newton_iterations: 0,
+            max_newton_iterations_per_step: 0,
+            linear_iterations: 0,
+            jacobian_evaluations: 0,
+            factorizations: 0,
+            min_dt_s: 0.0,
+            max_dt_s: 0.0,
+        };
+        let counters0 = (
+            self.core.iterations,
+            self.core.linear_iterations,
+            self.core.jacobians,
+            self.core.factorizations,
+        );
+
+        let mut t = start;
+        self.segment_start(t, span, &mut st)?;
+        let mut times_s = vec![start];
+        let mut temperatures_k = vec![sys.node_temperatures(start, &st.y)];
+        let mut step_times_s = Vec::new();
+        let mut y_out = st.y.clone();
+        let y_start = st.y.clone();
+        let (mut q_in_total, mut q_out_total) = (0.0, 0.0);
+        let (mut q_in_interval, mut q_out_interval) = (0.0, 0.0);
+        let mut t_out = start;
+        let mut interval_energy = Vec::new();
+
+        let adaptive = match opts.step {
+            StepControl::Adaptive(a) => Some(a),
+            StepControl::Fixed { .. } => None,
+        };
+        let dt_min = adaptive.and_then(|a| a.dt_min_s).unwrap_or(1e-10 * span);
+        let dt_max = adaptive.and_then(|a| a.dt_max_s).unwrap_or(span).min(span);
+        let mut h_nat = match (opts.step, adaptive) {
+            (StepControl::Fixed { dt_s }, _) => dt_s,
+            (_, Some(a)) => a
+                .initial_dt_s
+                .unwrap_or_else(|| initial_step(&st.y, &st.z, cap, a, span))
+                .clamp(dt_min.min(dt_max), dt_max),
+            _ => span,
+        };
+        let mut stop_idx = 0;
+        while stop_idx < self.stops.len() {
+            let stop = self.stops[stop_idx];
+            // Choose the end of this step.
+            let (t1, clipped) = match opts.step {
+                StepControl::Fixed { dt_s } => {
+                    let g = next_grid(start, dt_s, t);
+                    if stop.t <= g + 0.1 * dt_s {
+                        (stop.t, true)
+                    } else {
+                        (g, false)
+                    }
+                }
+                StepControl::Adaptive(_) => {
+                    let mut h = h_nat;
+                    if let (TransientMethod::Bdf2, Some((h_prev, _, _))) =
+                        (opts.method, hist.prev())
+                    {
+                        h = h.min(BDF2_MAX_RATIO * h_prev);
+                    }
+                    let r = stop.t - t;
+                    if r <= h * (1.0 + 1e-9) {
+                        (stop.t, r < h_nat)
+                    } else if r < 2.0 * h {
+                        (t + 0.5 * r, true)
+                    } else {
+                        (t + h, h < h_nat)
+                    }
+                }
+            };
+            let h = t1 - t;
+            if !(h > 0.0) {
+                return Err(SolveError::StepTooSmall {
+                    t_s: t,
+                    dt_s: h,
+                    min_dt_s: dt_min,
+                    reason: "the step vanishes in floating point at this time".into(),
+                });
+            }
+            let kind = match (opts.method, hist.prev()) {
+                (TransientMethod::BackwardEuler, _) => StepKind::BackwardEuler,
+                (_, None) => StepKind::Start,
+                (TransientMethod::Trapezoidal, _) => StepKind::Trapezoidal,
+                (TransientMethod::Bdf2, Some((h_prev, _, _))) => {
+                    let omega = h / h_prev;
+                    // Fixed steps may meet a large ratio after a split step: restart then.
+                    if omega > 1.0 + std::f64::consts::SQRT_2 {
+                        StepKind::Start
+                    } else {
+                        StepKind::Bdf2 { omega }
+                    }
+                }
+            };
+            let outcome = match self.take_step(kind, t, h, &st, &hist, adaptive) {
+                Ok(o) => o,
+                Err(e) => match adaptive {
+                    None => {
+                        return Err(SolveError::TransientStepFailed {
+                            t_s: t,
+                            dt_s: h,
+                            source: Box::new(e),
+                        })
+                    }
+                    Some(_) => {
+                        stats.newton_failures += 1;
+                        h_nat = 0.25 * h;
+                        if h_nat < dt_min {
+                            return Err(SolveError::StepTooSmall {
+                                t_s: t,
+                                dt_s: h_nat,
+                                min_dt_s: dt_min,
+                                reason: format!("the step's Newton iteration failed: {e}"),
+                            });
+                        }
+                        continue;
+                    }
+                },
+            };
+            if let Some(a) = adaptive {
+                let err = outcome.error;
+                let p = kind.estimate_order();
+                let ideal = a.safety * err.powf(-1.0 / (p + 1.0));
+                if err > 1.0 {
+                    stats.rejected_steps += 1;
+                    h_nat = h * ideal.clamp(a.max_shrink, 1.0);
+                    if h_nat < dt_min {
+                        return Err(SolveError::StepTooSmall {
+                            t_s: t,
+                            dt_s: h_nat,
+                            min_dt_s: dt_min,
+                            reason: format!(
+                                "the local error estimate is {err:.3} times the tolerance \
+                                 (rtol {:.1e}, atol {:.1e} K)",
+                                a.rtol, a.atol_k
+                            ),
+                        });
+                    }
+                    continue;
+                }
+                let mut fac = if err > 0.0 { ideal } else { a.max_growth };
+                fac = fac.clamp(a.max_shrink, a.max_growth);
+                if (1.0..=1.2).contains(&fac) && !clipped {
+                    fac = 1.0;
+                }
+                let mut next = h * fac;
+                if clipped {
+                    // A landing step says nothing against the step used before it.
+                    next = next.max(h_nat.min(h * ideal));
+                }
+                h_nat = next.min(dt_max);
+            }
+
+            // Accept.
+            stats.accepted_steps += 1;
+            stats.max_newton_iterations_per_step =
+                stats.max_newton_iterations_per_step.max(outcome.iterations);
+            stats.min_dt_s = if stats.accepted_steps == 1 {
+                h
+            } else {
+                stats.min_dt_s.min(h)
+            };
+            stats.max_dt_s = stats.max_dt_s.max(h);
+            let (q_in, q_out) = outcome.q;
+            hist.prev_q = outcome.q;
+            q_in_interval += q_in;
+            q_out_interval += q_out;
+            q_in_total += q_in;
+            q_out_total += q_out;
+            // Shift the history: (h, y_n, z_n) becomes the previous point.
+            hist.valid = true;
+            hist.h_prev = h;
+            hist.y_prev.copy_from_slice(&st.y);
+            hist.z_prev.copy_from_slice(&st.z);
+            st.y.copy_from_slice(&self.work.x);
+            st.z.copy_from_slice(&self.work.z);
+            st.f.copy_from_slice(&self.work.f);
+            st.flows = outcome.flows;
+            t = t1;
+            step_times_s.push(t);
+
+            if t1 == stop.t {
+                stop_idx += 1;
+                if stop.output {
+                    times_s.push(t);
+                    temperatures_k.push(sys.node_temperatures(t, &st.y));
+                    let stored = stored_energy(cap, &y_out, &st.y);
+                    interval_energy.push(EnergyIntegral::new(
+                        t_out,
+                        t,
+                        q_in_interval,
+                        q_out_interval,
+                        stored,
+                    ));
+                    q_in_interval = 0.0;
+                    q_out_interval = 0.0;
+                    t_out = t;
+                    y_out.copy_from_slice(&st.y);
+                }
+                if stop.event && stop_idx < self.stops.len() {
+                    hist.valid = false;
+                    self.segment_start(t, h_nat, &mut st)?;
+                }
+            }
+        }
+
+        stats.newton_iterations = self.core.iterations - counters0.0;
+        stats.linear_iterations = self.core.linear_iterations - counters0.1;
+        stats.jacobian_evaluations = self.core.jacobians - counters0.2;
+        stats.factorizations = self.core.factorizations - counters0.3;
+        let energy = EnergyIntegral::new(
+            start,
+            end,
+            q_in_total,
+            q_out_total,
+            stored_energy(cap, &y_start, &st.y),
+        );
+        Ok(TransientSolution {
+            times_s,
+            temperatures_k,
+            step_times_s,
+            final_state_k: st.y,
+            stats,
+            energy,
+            energy_balance: energy.average_w(),
+            interval_energy,
+            method: opts.method.name(),
+            linear_solver: self.core.linear_name(),
+        })
+    }
+
+    /// One Newton solve of `G(T) = γ C (T − B) − Ψ − F(t1, T) = 0` from the
+    /// predictor in `x`; `base` and (if `with_psi`) `psi` are the work vectors.
+    fn implicit_solve(
+        core: &mut NewtonCore<'_>,
+        t1: f64,
+        gamma: f64,
+        base: &[f64],
+        psi: Option<&[f64]>,
+        heat_scale_w: f64,
+        x: &mut [f64],
+        f: &mut [f64],
+    ) -> Result<usize, SolveError> {
+        let form = StepForm {
+            t_s: t1,
+            gamma,
+            base,
+            psi,
+            heat_scale_w,
+        };
+        core.solve(&form, x, f)
+    }
+
+    /// Takes one step of `kind` from `(t, st)`; the result is left in `self.work`.
+    fn take_step(
+        &mut self,
+        kind: StepKind,
+        t: f64,
+        h: f64,
+        st: &State,
+        hist: &History,
+        adaptive: Option<AdaptiveStep>,
+    ) -> Result<StepOutcome, SolveError> {
+        let sys = self.system;
+        let t1 = t + h;
+        let n = st.y.len();
+        let cap = sys.capacitance_j_k();
+        let scale = st.flows.heat_in_w().max(st.flows.heat_out_w());
+        let w = &mut self.work;
+        let core = &mut self.core;
+        // Predictor: extrapolate the last two points, or follow T' from a segment start.
+        match hist.prev() {
+            Some((h_prev, y_prev, _)) => {
+                let r = h / h_prev;
+                for i in 0..n {
+                    w.x[i] = st.y[i] + r * (st.y[i] - y_prev[i]);
+                }
+            }
+            None => {
+                for i in 0..n {
+                    w.x[i] = st.y[i] + h * st.z[i];
+                }
+            }
+        }
+        for i in 0..n {
+            if !(w.x[i] >= 0.5 * st.y[i]) {
+                w.x[i] = st.y[i];
+            }
+        }
+        let mut iterations = 0;
+        let (q, flows) = match kind {
+            StepKind::BackwardEuler => {
+                w.base.copy_from_slice(&st.y);
+                iterations += Self::implicit_solve(
+                    core,
+                    t1,
+                    1.0 / h,
+                    &w.base,
+                    None,
+                    scale,
+                    &mut w.x,
+                    &mut w.f,
+                )?;
+                let fl = sys.heat_flows(t1, &w.x);
+                ((h * fl.heat_in_w(), h * fl.heat_out_w()), fl)
+            }
+            StepKind::Trapezoidal => {
+                w.base.copy_from_slice(&st.y);
+                for i in 0..n {
+                    w.psi[i] = if cap[i] > 0.0 { st.f[i] } else { 0.0 };
+                }
+                iterations += Self::implicit_solve(
+                    core,
+                    t1,
+                    2.0 / h,
+                    &w.base,
+                    Some(&w.psi),
+                    scale,
+                    &mut w.x,
+                    &mut w.f,
+                )?;
+                let fl = sys.heat_flows(t1, &w.x);
+                let q = (
+                    0.5 * h * (st.flows.heat_in_w() + fl.heat_in_w()),
+                    0.5 * h * (st.flows.heat_out_w() + fl.heat_out_w()),
+                );
+                (q, fl)
+            }
+            StepKind::Bdf2 { omega } => {
+                let Some((_, y_prev, _)) = hist.prev() else {
+                    return Err(internal("BDF2 step without history"));
+                };
+                let a = (1.0 + 2.0 * omega) / (1.0 + omega);
+                let b = omega * omega / (1.0 + omega);
+                for i in 0..n {
+                    w.base[i] = ((1.0 + omega) * st.y[i] - b * y_prev[i]) / a;
+                }
+                iterations += Self::implicit_solve(
+                    core,
+                    t1,
+                    a / h,
+                    &w.base,
+                    None,
+                    scale,
+                    &mut w.x,
+                    &mut w.f,
+                )?;
+                let fl = sys.heat_flows(t1, &w.x);
+                // The BDF2 formula applied to E' = q: a Q_{n+1} − b Q_n = h q_{n+1}.
+                let q = (
+                    (b * hist.prev_q.0 + h * fl.heat_in_w()) / a,
+                    (b * hist.prev_q.1 + h * fl.heat_out_w()) / a,
+                );
+                (q, fl)
+            }
+            StepKind::Start => {
+                // TR-BDF2: a trapezoidal stage to t + γh, then BDF2 through t, t + γh, t + h.
+                let h1 = TR_BDF2_GAMMA * h;
+                let h2 = h - h1;
+                let t_mid = t + h1;
+                w.base.copy_from_slice(&st.y);
+                for i in 0..n {
+                    w.psi[i] = if cap[i] > 0.0 { st.f[i] } else { 0.0 };
+                    w.xb[i] = (st.y[i] + h1 * st.z[i]).max(0.5 * st.y[i]);
+                }
+                iterations += Self::implicit_solve(
+                    core,
+                    t_mid,
+                    2.0 / h1,
+                    &w.base,
+                    Some(&w.psi),
+                    scale,
+                    &mut w.xb,
+                    &mut w.fa,
+                )?;
+                let fl_mid = sys.heat_flows(t_mid, &w.xb);
+                let q1 = (
+                    0.5 * h1 * (st.flows.heat_in_w() + fl_mid.heat_in_w()),
+                    0.5 * h1 * (st.flows.heat_out_w() + fl_mid.heat_out_w()),
+                );
+                let omega = h2 / h1;
+                let a = (1.0 + 2.0 * omega) / (1.0 + omega);
+                let b = omega * omega / (1.0 + omega);
+                for i in 0..n {
+                    w.base[i] = ((1.0 + omega) * w.xb[i] - b * st.y[i]) / a;
+                    w.x[i] = (w.xb[i] + omega * (w.xb[i] - st.y[i])).max(0.5 * w.xb[i]);
+                }
+                iterations += Self::implicit_solve(
+                    core,
+                    t1,
+                    a / h2,
+                    &w.base,
+                    None,
+                    scale,
+                    &mut w.x,
+                    &mut w.f,
+                )?;
+                let fl = sys.heat_flows(t1, &w.x);
+                let q2 = (
+                    (b * q1.0 + h2 * fl.heat_in_w()) / a,
+                    (b * q1.1 + h2 * fl.heat_out_w()) / a,
+                );
+                // T' at the stage, for the error estimate.
+                for i in 0..n {
+                    w.xa[i] = if cap[i] > 0.0 { w.fa[i] / cap[i] } else { 0.0 };
+                }
+                ((q1.0 + q2.0, q1.1 + q2.1), fl)
+            }
+        };
+        for i in 0..n {
+            w.z[i] = if cap[i] > 0.0 { w.f[i] / cap[i] } else { 0.0 };
+        }
+        let error = match adaptive {
+            None => 0.0,
+            Some(a) => {
+                let prev = match kind {
+                    StepKind::Trapezoidal | StepKind::Bdf2 { .. } => hist.prev(),
+                    _ => None,
+                };
+                let mut err = 0.0_f64;
+                for i in 0..n {
+                    if cap[i] <= 0.0 {
+                        continue;
+                    }
+                    let d1 = (w.z[i] - st.z[i]) / h;
+                    let le = match (kind, prev) {
+                        (StepKind::Start, _) => {
+                            // The third derivative from T' at t, t + γh and t + h.
+                            let h1 = TR_BDF2_GAMMA * h;
+                            let d0 = (w.xa[i] - st.z[i]) / h1;
+                            let d1 = (w.z[i] - w.xa[i]) / (h - h1);
+                            let t3 = 2.0 * (d1 - d0) / h;
+                            TR_BDF2_ERROR_CONSTANT * h * h * h * t3.abs()
+                        }
+                        (StepKind::Trapezoidal, Some((h_prev, _, zp))) => {
+                            let t3 = 2.0 * (d1 - (st.z[i] - zp[i]) / h_prev) / (h + h_prev);
+                            h * h * h / 12.0 * t3.abs()
+                        }
+                        (StepKind::Bdf2 { omega }, Some((h_prev, _, zp))) => {
+                            let t3 = 2.0 * (d1 - (st.z[i] - zp[i]) / h_prev) / (h + h_prev);
+                            let c = (1.0 + omega).powi(2) / (6.0 * omega * (1.0 + 2.0 * omega));
+                            c * h * h * h * t3.abs()
+                        }
+                        _ => 0.5 * h * h * d1.abs(),
+                    };
+                    let wt = a.atol_k + a.rtol * st.y[i].abs().max(w.x[i].abs());
+                    err = err.max(le / wt);
+                }
+                err
+            }
+        };
+        Ok(StepOutcome {
+            iterations,
+            q,
+            flows,
+            error,
+        })
+    }
+
+    /// Brings arithmetic rows of `y` into balance at `t` with the diffusion rows
+    /// held: a backward-Euler step of length `eps` (tiny) whose diffusion
+    /// temperatures are then put back, so stored energy is untouched. `f` and
+    /// `scratch` are work vectors.
+    fn project_algebraic(
+        core: &mut NewtonCore<'_>,
+        sys: &AssembledNetwork,
+        t: f64,
+        eps: f64,
+        y: &mut [f64],
+        f: &mut [f64],
+        scratch: &mut [f64],
+    ) -> Result<(), SolveError> {
+        let flows = sys.heat_flows(t, y);
+        let base = y.to_vec();
+        scratch.copy_from_slice(y);
+        Self::implicit_solve(
+            core,
+            t,
+            1.0 / eps,
+            &base,
+            None,
+            flows.heat_in_w().max(flows.heat_out_w()),
+            scratch,
+            f,
+        )?;
+        let cap = sys.capacitance_j_k();
+        for i in 0..y.len() {
+            if cap[i] <= 0.0 {
+                y[i] = scratch[i];
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a smooth segment at `t` (the run's start or just after a
+    /// discontinuity): brings arithmetic nodes into balance with the diffusion
+    /// nodes at `t⁺`, and evaluates `F(t⁺, y)`, `T' = F/C` and the heat flows there.
+    fn segment_start(&mut self, t: f64, h_scale: f64, st: &mut State) -> Result<(), SolveError> {
+        let sys = self.system;
+        let scale = h_scale
+            .abs()
+            .max(t.abs() * f64::EPSILON * 16.0)
+            .max(f64::MIN_POSITIVE);
+        let t_plus = t + 1e-9 * scale;
+        if self.arithmetic {
+            Self::project_algebraic(
+                &mut self.core,
+                sys,
+                t_plus,
+                1e-9 * scale,
+                &mut st.y,
+                &mut st.f,
+                &mut self.work.xa,
+            )
+            .map_err(|e| SolveError::TransientStepFailed {
+                t_s: t,
+                dt_s: 0.0,
+                source: Box::new(e),
+            })?;
+        }
+        sys.residual(t_plus, &st.y, &mut st.f);
+        let cap = sys.capacitance_j_k();
+        for i in 0..st.y.len() {
+            st.z[i] = if cap[i] > 0.0 { st.f[i] / cap[i] } else { 0.0 };
+        }
+        st.flows = sys.heat_flows(t, &st.y);
+        Ok(())
+    }
+}
+
+fn internal(reason: &str) -> SolveError {
+    SolveError::LinearSolver {
+        solver: "transient",
+        reason: format!("internal error: {reason}"),
+    }
+}
+
+fn check_initial_length(system: &AssembledNetwork, x: &[f64]) -> Result<(), SolveError> {
+    check(
+        x.len() == system.unknowns(),
+        "initial state length",
+        x.len() as f64,
+        "one temperature per unknown (AssembledNetwork::unknowns)",
+    )
+}
+
+/// First grid point `start + k dt` more than `dt/10` after `t`.
+fn next_grid(start: f64, dt: f64, t: f64) -> f64 {
+    let mut k = ((t - start) / dt).floor() + 1.0;
+    let mut g = start + k * dt;
+    while g <= t + 0.1 * dt {
+        k += 1.0;
+        g = start + k * dt;
+    }
+    g
+}
+
+/// Σ C_i (b_i − a_i) over diffusion nodes (J), differences first for accuracy.
+fn stored_energy(cap: &[f64], a: &[f64], b: &[f64]) -> f64 {
+    cap.iter()
+        .zip(a.iter().zip(b))
+        .map(|(c, (p, q))| c * (q - p))
+        .sum()
+}
+
+/// A first step from the initial rates of change: the backward-Euler local
+/// error `h²/2 |T''|` with `|T''| ≈ T'²/T` (an exponential-like approach) meets the
+/// tolerance; half of that, for safety.
+fn initial_step(y: &[f64], z: &[f64], cap: &[f64], a: AdaptiveStep, span: f64) -> f64 {
+    let mut h = f64::INFINITY;
+    for i in 0..y.len() {
+        if cap[i] > 0.0 && z[i] != 0.0 {
+            let w = a.atol_k + a.rtol * y[i].abs();
+            h = h.min(0.5 * (2.0 * w * y[i].abs()).sqrt() / z[i].abs());
+        }
+    }
+    if h.is_finite() && h > 0.0 {
+        h
+    } else {
+        0.01 * span
+    }
+}
+
+/// Solves a transient run from the options' initial state.
+///
+/// Fails with [`crate::error::NetworkError::NoPathToSink`] (wrapped) when a steady initial
+/// state is asked for and a node floats, with [`SolveError::InvalidOption`] for bad
+/// options, and with [`SolveError::TransientStepFailed`] or
+/// [`SolveError::StepTooSmall`] when a step cannot be completed.
+pub fn solve_transient(
+    system: &AssembledNetwork,
+    options: &TransientOptions,
+) -> Result<TransientSolution, crate::Error> {
+    if options.initial_state == InitialState::Steady {
+        system.check_grounded()?;
+    }
+    let mut solver = TransientSolver::new(system, options.clone())?;
+    Ok(solver.solve()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_merges_and_keeps_output_values() {
+        let s = schedule(0.0, 10.0, &[2.5, 10.0], Some(4.0), &[2.5, 7.0]);
+        let t: Vec<f64> = s.iter().map(|s| s.t).collect();
+        assert_eq!(t, vec![2.5, 4.0, 7.0, 8.0, 10.0]);
+        assert!(s[0].output && s[0].event);
+        assert!(!s[2].output && s[2].event);
+    }
+
+    #[test]
+    fn grid_skips_points_just_after_t() {
+        assert_eq!(next_grid(0.0, 1.0, 0.0), 1.0);
+        assert_eq!(next_grid(0.0, 1.0, 0.95), 2.0);
+        assert_eq!(next_grid(0.0, 1.0, 1.0), 2.0);
+        assert_eq!(next_grid(0.0, 1.0, 0.5), 1.0);
+    }
+}
