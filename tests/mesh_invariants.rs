@@ -49,7 +49,8 @@ fn steady_energy_balance_closes_with_every_feature() {
         .add_node("box", NodeKind::Arithmetic, 300.0)
         .expect("box");
     net.add_heat_load("gpu", coolant, gpu_w).expect("gpu");
-    net.add_heat_load("box load", gpu_box, box_w).expect("box load");
+    net.add_heat_load("box load", gpu_box, box_w)
+        .expect("box load");
     let line = ([0.1, 0.3], [0.9, 0.3]); // on a grid line: shared by two rows
     let g_line = 40.0;
     let panel = RectangularPanel::new("radiator", l, w, t, ALUMINIUM, 30, 12)

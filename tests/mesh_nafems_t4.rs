@@ -30,7 +30,10 @@ fn exact_c(x: f64, y: f64) -> f64 {
     let mut sum = 0.0;
     for n in 0..400 {
         // Root of β sin β − Bi cos β on [nπ, nπ + π/2], by bisection.
-        let (mut lo, mut hi) = (n as f64 * std::f64::consts::PI, (n as f64 + 0.5) * std::f64::consts::PI);
+        let (mut lo, mut hi) = (
+            n as f64 * std::f64::consts::PI,
+            (n as f64 + 0.5) * std::f64::consts::PI,
+        );
         let f = |b: f64| b * b.sin() - bi * b.cos();
         let flo = f(lo);
         for _ in 0..200 {
@@ -46,7 +49,8 @@ fn exact_c(x: f64, y: f64) -> f64 {
             / (A_M / 2.0 + (2.0 * lambda * A_M).sin() / (4.0 * lambda));
         // Y(y)/Y(0) in a form that cannot overflow.
         let bh = H / (K * lambda);
-        let ratio = (-lambda * y).exp() * ((1.0 + bh) + (1.0 - bh) * (-2.0 * lambda * (B_M - y)).exp())
+        let ratio = (-lambda * y).exp()
+            * ((1.0 + bh) + (1.0 - bh) * (-2.0 * lambda * (B_M - y)).exp())
             / ((1.0 + bh) + (1.0 - bh) * (-2.0 * lambda * B_M).exp());
         sum += c * (lambda * x).cos() * ratio;
     }
@@ -61,7 +65,9 @@ fn solve_t4(m: usize) -> f64 {
         specific_heat_j_kg_k: 460.0,
     };
     let mut net = ThermalNetwork::new();
-    let ambient = net.add_boundary("ambient", CELSIUS_OFFSET_K).expect("ambient");
+    let ambient = net
+        .add_boundary("ambient", CELSIUS_OFFSET_K)
+        .expect("ambient");
     let convect = || EdgeCondition::Convection {
         node: ambient,
         h_w_m2_k: H,
@@ -96,7 +102,10 @@ fn val_nafems_t4_convecting_edge_point() {
     for m in levels {
         let t = solve_t4(m);
         let e = (t - exact).abs();
-        eprintln!("  Δ = {:.5} m: T = {t:.5} °C, error {e:.3e} K", 0.1 / m as f64);
+        eprintln!(
+            "  Δ = {:.5} m: T = {t:.5} °C, error {e:.3e} K",
+            0.1 / m as f64
+        );
         values.push(t);
         errors.push(e);
     }

@@ -115,11 +115,7 @@ impl PanelGrid {
             return Err(bad("ny (cells along y)", 0.0, ">= 1"));
         }
         if nx.checked_mul(ny).is_none_or(|n| n >= 1 << 31) {
-            return Err(bad(
-                "cell count nx × ny",
-                nx as f64 * ny as f64,
-                "< 2³¹",
-            ));
+            return Err(bad("cell count nx × ny", nx as f64 * ny as f64, "< 2³¹"));
         }
         Ok(Self {
             length_m,
@@ -232,14 +228,11 @@ impl PanelGrid {
     /// row. The amounts sum to the area of `region ∩ panel`. Exact: the overlap of
     /// two axis-aligned rectangles is the product of their interval overlaps.
     pub fn overlap_areas(&self, region: &Region) -> impl Iterator<Item = CellShare> + '_ {
-        let xs: Vec<(usize, f64)> = Self::overlap_1d(
-            region.min_m[0],
-            region.max_m[0],
-            self.nx,
-            self.dx_m,
-            |i| self.x_face_m(i),
-        )
-        .collect();
+        let xs: Vec<(usize, f64)> =
+            Self::overlap_1d(region.min_m[0], region.max_m[0], self.nx, self.dx_m, |i| {
+                self.x_face_m(i)
+            })
+            .collect();
         Self::overlap_1d(
             region.min_m[1],
             region.max_m[1],

@@ -21,7 +21,7 @@ mod panel;
 pub use grid::{CellShare, PanelGrid, Region};
 pub use nodes::{FieldStats, NamedRegion, PanelNodes};
 pub use panel::{
-    AbsorbedFlux, Band, Coating, Edge, EdgeCondition, FaceSpec, LineAttachment, Material, PanelEdges,
-    PanelHeatLoad, PanelLoad, RectangularPanel, RegionAttachment, Side,
+    AbsorbedFlux, Band, Coating, Edge, EdgeCondition, FaceSpec, LineAttachment, Material,
+    PanelEdges, PanelHeatLoad, PanelLoad, RectangularPanel, RegionAttachment, Side,
     DEFAULT_INITIAL_TEMPERATURE_K,
 };

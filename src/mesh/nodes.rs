@@ -294,13 +294,9 @@ impl PanelNodes {
         let len = edge.cell_edge_length_m(&self.grid);
         match &self.edges[edge.index()] {
             EdgeLink::Insulated => 0.0,
-            EdgeLink::Nodes(_) | EdgeLink::Node(_) => {
-                g_half * (self.edge_value(edge, k, t) - tc)
-            }
+            EdgeLink::Nodes(_) | EdgeLink::Node(_) => g_half * (self.edge_value(edge, k, t) - tc),
             EdgeLink::Flux { w_m } => w_m * len,
-            EdgeLink::Series { node, g_w_m_k } => {
-                series(g_w_m_k * len, g_half) * (t[*node] - tc)
-            }
+            EdgeLink::Series { node, g_w_m_k } => series(g_w_m_k * len, g_half) * (t[*node] - tc),
         }
     }
 
@@ -366,7 +362,9 @@ impl PanelNodes {
             (Some(e), None) => self.edge_value(e, cj, t),
             (None, Some(e)) => self.edge_value(e, ci, t),
             // Corner: T(0,0) ≈ T(0,y₀) + T(x₀,0) − T(x₀,y₀), exact for bilinear fields.
-            (Some(ex), Some(ey)) => self.edge_value(ex, cj, t) + self.edge_value(ey, ci, t) - cell(),
+            (Some(ex), Some(ey)) => {
+                self.edge_value(ex, cj, t) + self.edge_value(ey, ci, t) - cell()
+            }
         }
     }
 

@@ -712,7 +712,13 @@ impl RectangularPanel {
         for a in &self.region_attachments {
             let e = format!("{elem} region attachment `{}`", a.name);
             check_node(net, &e, "node index", a.node)?;
-            check(&e, "h_w_m2_k", a.h_w_m2_k, a.h_w_m2_k > 0.0, "finite and > 0")?;
+            check(
+                &e,
+                "h_w_m2_k",
+                a.h_w_m2_k,
+                a.h_w_m2_k > 0.0,
+                "finite and > 0",
+            )?;
             check_region(&grid, &e, &a.region)?;
         }
         for (k, r) in self.named_regions.iter().enumerate() {
@@ -728,7 +734,12 @@ impl RectangularPanel {
         let mut new_names = vec![self.name.clone()];
         for (edge, link) in Edge::ALL.iter().zip(&edges) {
             match link {
-                EdgeLink::Nodes(_) if matches!(self.edges.get(*edge), EdgeCondition::FixedTemperature { .. }) => {
+                EdgeLink::Nodes(_)
+                    if matches!(
+                        self.edges.get(*edge),
+                        EdgeCondition::FixedTemperature { .. }
+                    ) =>
+                {
                     new_names.push(format!("{}.{}", self.name, edge.name()));
                 }
                 EdgeLink::Nodes(_) => new_names.extend(
@@ -1146,7 +1157,10 @@ mod tests {
             assert!(close(cnd.value(), expect, 1e-14), "{cnd:?}");
         }
         assert!(net.radiative_conductors().is_empty());
-        assert_eq!(net.group("p").unwrap().grid, Some(GridShape { nx: 3, ny: 2 }));
+        assert_eq!(
+            net.group("p").unwrap().grid,
+            Some(GridShape { nx: 3, ny: 2 })
+        );
     }
 
     #[test]
@@ -1246,7 +1260,8 @@ mod tests {
         let src = net.sources();
         // The bottom face has α = 0: its flux adds nothing.
         assert_eq!(src.len(), 4);
-        let total = |s: &HeatSource| s.loads.iter().map(|l| l.1).sum::<f64>() * s.profile.value_at(0.0);
+        let total =
+            |s: &HeatSource| s.loads.iter().map(|l| l.1).sum::<f64>() * s.profile.value_at(0.0);
         assert!(close(total(&src[0]), 0.25 * 1000.0 * 0.4, 1e-13));
         assert!(close(total(&src[1]), 0.9 * 200.0 * 0.4, 1e-13));
         assert!(close(total(&src[2]), 40.0, 1e-13));
@@ -1261,8 +1276,14 @@ mod tests {
         let space = net.add_boundary("space", 3.0).unwrap();
         let base = || RectangularPanel::new("rad", 1.0, 1.0, 0.001, AL, 4, 4);
         let cases: Vec<(RectangularPanel, &str)> = vec![
-            (RectangularPanel::new("rad", 1.0, 1.0, 0.0, AL, 4, 4), "thickness_m"),
-            (RectangularPanel::new("rad", 1.0, -1.0, 0.1, AL, 4, 4), "width_m"),
+            (
+                RectangularPanel::new("rad", 1.0, 1.0, 0.0, AL, 4, 4),
+                "thickness_m",
+            ),
+            (
+                RectangularPanel::new("rad", 1.0, -1.0, 0.1, AL, 4, 4),
+                "width_m",
+            ),
             (RectangularPanel::new("rad", 1.0, 1.0, 0.1, AL, 0, 4), "nx"),
             (
                 RectangularPanel::new(
@@ -1373,13 +1394,20 @@ mod tests {
                 base().with_absorbed_flux("sun", Side::Top, f64::NAN),
                 "incident_w_m2",
             ),
-            (base().with_initial_temperature_k(0.0), "initial_temperature_k"),
+            (
+                base().with_initial_temperature_k(0.0),
+                "initial_temperature_k",
+            ),
         ];
         for (panel, quantity) in cases {
             let err = panel.add_to(&mut net).unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains("rad") && msg.contains(quantity), "{msg}");
-            assert_eq!(net.node_count(), 1, "network changed by a failed add: {msg}");
+            assert_eq!(
+                net.node_count(),
+                1,
+                "network changed by a failed add: {msg}"
+            );
             assert!(net.linear_conductors().is_empty());
         }
         // A name already taken: the panel's own or one it would create.
@@ -1467,12 +1495,19 @@ mod tests {
             for x in [0.0, 0.01, 0.3, 0.79, l] {
                 for y in [0.0, 0.1, w] {
                     let got = p.temperature_at(x, y, &temps).unwrap();
-                    assert!(close(got, exact(x), 1e-10), "{label}: T({x},{y}) = {got}, exact {}", exact(x));
+                    assert!(
+                        close(got, exact(x), 1e-10),
+                        "{label}: T({x},{y}) = {got}, exact {}",
+                        exact(x)
+                    );
                 }
             }
             let east_heat = p.edge_heat_w(Edge::East, &temps).unwrap();
             let west_heat = p.edge_heat_w(Edge::West, &temps).unwrap();
-            assert!(close(east_heat, k * t * w * s, 1e-10), "{label}: {east_heat}");
+            assert!(
+                close(east_heat, k * t * w * s, 1e-10),
+                "{label}: {east_heat}"
+            );
             assert!(close(east_heat, -west_heat, 1e-10));
         }
     }
@@ -1505,6 +1540,10 @@ mod tests {
         let s = p.stats(&temps).unwrap();
         let expect = (0.5 * 500.0 / (1.0 * SIGMA)).powf(0.25);
         assert!(close(s.min_k, expect, 1e-9) && close(s.max_k, expect, 1e-9));
-        assert!(close(p.temperature_at(1.0, 1.0, &temps).unwrap(), expect, 1e-9));
+        assert!(close(
+            p.temperature_at(1.0, 1.0, &temps).unwrap(),
+            expect,
+            1e-9
+        ));
     }
 }
