@@ -25,6 +25,11 @@ enum Command {
     /// Example: thermorbit run cases/default.toml --out out/default
     /// (with no file, runs the built-in default case).
     Run(cli::run::RunArgs),
+    /// Orbit, Sun, eclipses, beta angle and absorbed solar/albedo/Earth-IR fluxes per surface.
+    ///
+    /// Example: thermorbit orbit --altitude-km 550 --sun-synchronous --ltan 06:00
+    /// --epoch 2027-03-20T12:00:00Z --duration-s 86400 --step-s 10 --csv out.csv
+    Orbit(cli::orbit::OrbitArgs),
     /// Run the validation suite (validation/*.toml) and print the comparison table.
     ///
     /// Example: thermorbit validate --filter nafems --out out/validation
@@ -35,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => cli::run::execute(&args),
+        Command::Orbit(args) => cli::orbit::execute(&args),
         Command::Validate(args) => cli::validate::execute(&args),
     };
     match outcome {

@@ -1,6 +1,7 @@
 //! Subcommands of the `thermorbit` binary. The library does the work; these
 //! modules parse arguments, print, and map errors to exit codes.
 
+pub mod orbit;
 pub mod run;
 pub mod validate;
 
