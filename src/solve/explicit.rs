@@ -191,7 +191,7 @@ pub fn solve_explicit(
             }
             let t1 = if g >= stop.t { stop.t } else { g };
             let h = t1 - t;
-            if !(h > 0.0) {
+            if h.is_nan() || h <= 0.0 {
                 return Err(SolveError::StepTooSmall {
                     t_s: t,
                     dt_s: h,

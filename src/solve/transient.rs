@@ -80,6 +80,9 @@
 //! and the step size before the landing is restored afterwards: a landing
 //! never shrinks the later steps.
 
+// Index loops over several vectors at once mirror the equations.
+#![allow(clippy::needless_range_loop)]
+
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
@@ -1129,7 +1132,8 @@ impl<'a> NewtonCore<'a> {
                 }
                 alpha *= 0.5;
             }
-            if !up_to_date && !(trial_norm.is_finite() && trial_norm <= norm) {
+            let improved = trial_norm.is_finite() && trial_norm <= norm;
+            if !(up_to_date || improved) {
                 // The old Jacobian no longer points downhill: refresh at x and retry.
                 self.refresh_jacobian(t, x);
                 fresh = true;
@@ -1424,7 +1428,7 @@ impl<'a> TransientSolver<'a> {
                 }
             };
             let h = t1 - t;
-            if !(h > 0.0) {
+            if h.is_nan() || h <= 0.0 {
                 return Err(SolveError::StepTooSmall {
                     t_s: t,
                     dt_s: h,
@@ -1583,28 +1587,6 @@ impl<'a> TransientSolver<'a> {
         })
     }
 
-    /// One Newton solve of `G(T) = γ C (T − B) − Ψ − F(t1, T) = 0` from the
-    /// predictor in `x`; `base` and (if `with_psi`) `psi` are the work vectors.
-    fn implicit_solve(
-        core: &mut NewtonCore<'_>,
-        t1: f64,
-        gamma: f64,
-        base: &[f64],
-        psi: Option<&[f64]>,
-        heat_scale_w: f64,
-        x: &mut [f64],
-        f: &mut [f64],
-    ) -> Result<usize, SolveError> {
-        let form = StepForm {
-            t_s: t1,
-            gamma,
-            base,
-            psi,
-            heat_scale_w,
-        };
-        core.solve(&form, x, f)
-    }
-
     /// Takes one step of `kind` from `(t, st)`; the result is left in `self.work`.
     fn take_step(
         &mut self,
@@ -1637,7 +1619,7 @@ impl<'a> TransientSolver<'a> {
             }
         }
         for i in 0..n {
-            if !(w.x[i] >= 0.5 * st.y[i]) {
+            if w.x[i].is_nan() || w.x[i] < 0.5 * st.y[i] {
                 w.x[i] = st.y[i];
             }
         }
@@ -1645,13 +1627,8 @@ impl<'a> TransientSolver<'a> {
         let (q, flows) = match kind {
             StepKind::BackwardEuler => {
                 w.base.copy_from_slice(&st.y);
-                iterations += Self::implicit_solve(
-                    core,
-                    t1,
-                    1.0 / h,
-                    &w.base,
-                    None,
-                    scale,
+                iterations += core.solve(
+                    &step_form(t1, 1.0 / h, &w.base, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -1663,13 +1640,8 @@ impl<'a> TransientSolver<'a> {
                 for i in 0..n {
                     w.psi[i] = if cap[i] > 0.0 { st.f[i] } else { 0.0 };
                 }
-                iterations += Self::implicit_solve(
-                    core,
-                    t1,
-                    2.0 / h,
-                    &w.base,
-                    Some(&w.psi),
-                    scale,
+                iterations += core.solve(
+                    &step_form(t1, 2.0 / h, &w.base, Some(&w.psi), scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -1689,13 +1661,8 @@ impl<'a> TransientSolver<'a> {
                 for i in 0..n {
                     w.base[i] = ((1.0 + omega) * st.y[i] - b * y_prev[i]) / a;
                 }
-                iterations += Self::implicit_solve(
-                    core,
-                    t1,
-                    a / h,
-                    &w.base,
-                    None,
-                    scale,
+                iterations += core.solve(
+                    &step_form(t1, a / h, &w.base, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -1717,13 +1684,8 @@ impl<'a> TransientSolver<'a> {
                     w.psi[i] = if cap[i] > 0.0 { st.f[i] } else { 0.0 };
                     w.xb[i] = (st.y[i] + h1 * st.z[i]).max(0.5 * st.y[i]);
                 }
-                iterations += Self::implicit_solve(
-                    core,
-                    t_mid,
-                    2.0 / h1,
-                    &w.base,
-                    Some(&w.psi),
-                    scale,
+                iterations += core.solve(
+                    &step_form(t_mid, 2.0 / h1, &w.base, Some(&w.psi), scale),
                     &mut w.xb,
                     &mut w.fa,
                 )?;
@@ -1739,13 +1701,8 @@ impl<'a> TransientSolver<'a> {
                     w.base[i] = ((1.0 + omega) * w.xb[i] - b * st.y[i]) / a;
                     w.x[i] = (w.xb[i] + omega * (w.xb[i] - st.y[i])).max(0.5 * w.xb[i]);
                 }
-                iterations += Self::implicit_solve(
-                    core,
-                    t1,
-                    a / h2,
-                    &w.base,
-                    None,
-                    scale,
+                iterations += core.solve(
+                    &step_form(t1, a / h2, &w.base, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -1827,13 +1784,14 @@ impl<'a> TransientSolver<'a> {
         let flows = sys.heat_flows(t, y);
         let base = y.to_vec();
         scratch.copy_from_slice(y);
-        Self::implicit_solve(
-            core,
-            t,
-            1.0 / eps,
-            &base,
-            None,
-            flows.heat_in_w().max(flows.heat_out_w()),
+        core.solve(
+            &step_form(
+                t,
+                1.0 / eps,
+                &base,
+                None,
+                flows.heat_in_w().max(flows.heat_out_w()),
+            ),
             scratch,
             f,
         )?;
@@ -1879,6 +1837,23 @@ impl<'a> TransientSolver<'a> {
         }
         st.flows = sys.heat_flows(t, &st.y);
         Ok(())
+    }
+}
+
+/// The form of one implicit solve.
+fn step_form<'s>(
+    t_s: f64,
+    gamma: f64,
+    base: &'s [f64],
+    psi: Option<&'s [f64]>,
+    heat_scale_w: f64,
+) -> StepForm<'s> {
+    StepForm {
+        t_s,
+        gamma,
+        base,
+        psi,
+        heat_scale_w,
     }
 }
 
