@@ -121,6 +121,8 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     let mut all = Vec::new();
     all.extend_from_slice(orbit::RUNNERS);
     all.extend_from_slice(environment::RUNNERS);
+    all.extend_from_slice(conduction::RUNNERS);
+    all.extend_from_slice(radiation::RUNNERS);
     all
 }
 
@@ -132,8 +134,12 @@ pub fn runner(name: &str) -> Option<Runner> {
         .map(|(_, r)| r)
 }
 
+mod conduction;
+pub mod convergence;
 mod environment;
+pub mod exact;
 mod orbit;
+mod radiation;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq)]
