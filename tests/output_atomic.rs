@@ -24,7 +24,10 @@ fn writes_a_new_file_and_replaces_an_old_one() {
     write_atomic(&path, b"first").expect("first write");
     assert_eq!(std::fs::read(&path).expect("read"), b"first");
     write_atomic(&path, b"second, longer content").expect("second write");
-    assert_eq!(std::fs::read(&path).expect("read"), b"second, longer content");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"second, longer content"
+    );
     write_atomic(&path, b"").expect("empty write");
     assert_eq!(std::fs::read(&path).expect("read"), b"");
     assert_eq!(entries(dir.path()), ["result.txt"]);
@@ -48,7 +51,11 @@ fn a_failing_writer_leaves_the_existing_file_untouched() {
         other => panic!("expected a Write error, got {other:?}"),
     }
     assert_eq!(std::fs::read(&path).expect("read"), b"good old results\n");
-    assert_eq!(entries(dir.path()), ["temperatures.csv"], "temp file left behind");
+    assert_eq!(
+        entries(dir.path()),
+        ["temperatures.csv"],
+        "temp file left behind"
+    );
 }
 
 #[test]

@@ -81,9 +81,18 @@ fn labelled_rows_quote_text_that_needs_it() {
 fn non_finite_values_are_written_readably() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nan.csv");
-    write_csv(&path, &["v"], &[[f64::NAN, f64::INFINITY, f64::NEG_INFINITY]]).expect("write");
+    write_csv(
+        &path,
+        &["v"],
+        &[[f64::NAN, f64::INFINITY, f64::NEG_INFINITY]],
+    )
+    .expect("write");
     assert_eq!(read(&path), "v\nNaN\ninf\n-inf\n");
-    let back: Vec<f64> = read(&path).lines().skip(1).map(|l| l.parse().expect("parse")).collect();
+    let back: Vec<f64> = read(&path)
+        .lines()
+        .skip(1)
+        .map(|l| l.parse().expect("parse"))
+        .collect();
     assert!(back[0].is_nan() && back[1] == f64::INFINITY && back[2] == f64::NEG_INFINITY);
 }
 
@@ -99,7 +108,10 @@ fn a_header_only_table_is_fine() {
 fn expect_invalid(result: Result<(), OutputError>, needle: &str) {
     match result {
         Err(OutputError::InvalidData { reason, .. }) => {
-            assert!(reason.contains(needle), "reason `{reason}` lacks `{needle}`")
+            assert!(
+                reason.contains(needle),
+                "reason `{reason}` lacks `{needle}`"
+            )
         }
         other => panic!("expected InvalidData about `{needle}`, got {other:?}"),
     }
@@ -114,7 +126,10 @@ fn bad_shapes_are_refused_and_the_old_file_stays() {
         write_csv(&path, &["a", "b"], &[&[1.0, 2.0][..], &[1.0][..]]),
         "column 1 has 1 values but column 0 has 2",
     );
-    expect_invalid(write_csv(&path, &["a"], &[[1.0], [2.0]]), "1 headers but 2 columns");
+    expect_invalid(
+        write_csv(&path, &["a"], &[[1.0], [2.0]]),
+        "1 headers but 2 columns",
+    );
     expect_invalid(
         write_csv_rows(&path, &["a", "b"], &[vec![1.0, 2.0], vec![3.0]]),
         "row 1 has 1 values",

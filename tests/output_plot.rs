@@ -15,7 +15,11 @@ use thermorbit::output::{plot_heat_map, plot_lines, HeatMap, LinePlot, Reference
 /// Width and height from a PNG's IHDR chunk.
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).expect("read png");
-    assert!(bytes.len() > 1000, "{} is suspiciously small", path.display());
+    assert!(
+        bytes.len() > 1000,
+        "{} is suspiciously small",
+        path.display()
+    );
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
     assert_eq!(&bytes[12..16], b"IHDR");
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
@@ -166,7 +170,9 @@ fn orbit_histories() -> LinePlot {
     let period_h = 95.0 / 60.0;
     let eclipse_h = 35.0 / 60.0;
     let n = 600;
-    let t: Vec<f64> = (0..n).map(|k| k as f64 * 3.0 * period_h / (n - 1) as f64).collect();
+    let t: Vec<f64> = (0..n)
+        .map(|k| k as f64 * 3.0 * period_h / (n - 1) as f64)
+        .collect();
     let in_eclipse = |t: f64| {
         let phase = t % period_h;
         phase > period_h - eclipse_h
@@ -236,7 +242,10 @@ fn line_plot_of_a_long_history_with_gaps() {
 #[test]
 fn convergence_plot_with_reference_slopes() {
     let cells: Vec<f64> = [4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0].to_vec();
-    let second: Vec<f64> = cells.iter().map(|n| 3.2 / (n * n) * (1.0 + 0.5 / n)).collect();
+    let second: Vec<f64> = cells
+        .iter()
+        .map(|n| 3.2 / (n * n) * (1.0 + 0.5 / n))
+        .collect();
     let first: Vec<f64> = cells.iter().map(|n| 0.9 / n).collect();
     let plot = LinePlot {
         title: "Grid convergence, plate with line source".into(),
@@ -285,7 +294,10 @@ fn narrow_log_range_and_single_point_still_plot() {
 fn expect_invalid(result: Result<(), OutputError>, needle: &str) {
     match result {
         Err(OutputError::InvalidData { reason, .. }) => {
-            assert!(reason.contains(needle), "reason `{reason}` lacks `{needle}`")
+            assert!(
+                reason.contains(needle),
+                "reason `{reason}` lacks `{needle}`"
+            )
         }
         other => panic!("expected InvalidData about `{needle}`, got {other:?}"),
     }
@@ -308,13 +320,37 @@ fn bad_heat_maps_are_rejected_and_leave_the_old_file() {
     };
     expect_invalid(plot_heat_map(&path, &HeatMap { nx: 4, ..base }), "6 values");
     expect_invalid(plot_heat_map(&path, &HeatMap { nx: 0, ..base }), "no cells");
-    expect_invalid(plot_heat_map(&path, &HeatMap { width_m: 0.0, ..base }), "width_m");
     expect_invalid(
-        plot_heat_map(&path, &HeatMap { length_m: f64::NAN, ..base }),
+        plot_heat_map(
+            &path,
+            &HeatMap {
+                width_m: 0.0,
+                ..base
+            },
+        ),
+        "width_m",
+    );
+    expect_invalid(
+        plot_heat_map(
+            &path,
+            &HeatMap {
+                length_m: f64::NAN,
+                ..base
+            },
+        ),
         "length_m",
     );
     let nan = vec![f64::NAN; 6];
-    expect_invalid(plot_heat_map(&path, &HeatMap { values: &nan, ..base }), "no finite");
+    expect_invalid(
+        plot_heat_map(
+            &path,
+            &HeatMap {
+                values: &nan,
+                ..base
+            },
+        ),
+        "no finite",
+    );
     expect_invalid(plot_heat_map(&dir.path().join("map.jpg"), &base), ".png");
     assert_eq!(std::fs::read(&path).expect("read"), b"previous");
     assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
@@ -331,15 +367,24 @@ fn bad_line_plots_are_rejected() {
     };
     expect_invalid(plot_lines(&path, &plot(vec![])), "no series");
     expect_invalid(
-        plot_lines(&path, &plot(vec![ok.clone(), Series::new("e", vec![], vec![])])),
+        plot_lines(
+            &path,
+            &plot(vec![ok.clone(), Series::new("e", vec![], vec![])]),
+        ),
         "`e` has no points",
     );
     expect_invalid(
-        plot_lines(&path, &plot(vec![Series::new("m", vec![1.0], vec![1.0, 2.0])])),
+        plot_lines(
+            &path,
+            &plot(vec![Series::new("m", vec![1.0], vec![1.0, 2.0])]),
+        ),
         "1 x values but 2 y values",
     );
     expect_invalid(
-        plot_lines(&path, &plot(vec![Series::new("n", vec![1.0], vec![f64::NAN])])),
+        plot_lines(
+            &path,
+            &plot(vec![Series::new("n", vec![1.0], vec![f64::NAN])]),
+        ),
         "no finite point",
     );
     let log = LinePlot {

@@ -95,7 +95,10 @@ fn a_multi_line_title_stays_on_one_line() {
 fn expect_invalid(result: Result<(), OutputError>, needle: &str) {
     match result {
         Err(OutputError::InvalidData { reason, .. }) => {
-            assert!(reason.contains(needle), "reason `{reason}` lacks `{needle}`")
+            assert!(
+                reason.contains(needle),
+                "reason `{reason}` lacks `{needle}`"
+            )
         }
         other => panic!("expected InvalidData about `{needle}`, got {other:?}"),
     }
@@ -106,8 +109,14 @@ fn unreadable_data_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bad.vtk");
     let four = [1.0; 4];
-    expect_invalid(write_vtk_grid(&path, &grid(2, 3), &[("t", &four)]), "6 cells");
-    expect_invalid(write_vtk_grid(&path, &grid(0, 3), &[("t", &four)]), "no cells");
+    expect_invalid(
+        write_vtk_grid(&path, &grid(2, 3), &[("t", &four)]),
+        "6 cells",
+    );
+    expect_invalid(
+        write_vtk_grid(&path, &grid(0, 3), &[("t", &four)]),
+        "no cells",
+    );
     expect_invalid(write_vtk_grid(&path, &grid(2, 2), &[]), "no field");
     expect_invalid(
         write_vtk_grid(&path, &grid(2, 2), &[("t", &[1.0, 2.0, f64::NAN, 4.0])]),
@@ -117,7 +126,10 @@ fn unreadable_data_is_refused_and_nothing_is_written() {
         write_vtk_grid(&path, &grid(2, 2), &[("a b", &four), ("a_b", &four)]),
         "two fields are named `a_b`",
     );
-    expect_invalid(write_vtk_grid(&path, &grid(2, 2), &[(" ", &four)]), "empty name");
+    expect_invalid(
+        write_vtk_grid(&path, &grid(2, 2), &[(" ", &four)]),
+        "empty name",
+    );
     let flat = VtkGrid {
         dy_m: 0.0,
         ..grid(2, 2)

@@ -231,7 +231,8 @@ fn prepare(plot: &LinePlot) -> Result<Prepared, String> {
     }
 
     let mut guides = Vec::new();
-    if !plot.reference_slopes.is_empty() && !(plot.log_x && plot.log_y) {
+    let log_log = plot.log_x && plot.log_y;
+    if !plot.reference_slopes.is_empty() && !log_log {
         return Err("reference slopes need log_x and log_y".to_owned());
     }
     for (k, r) in plot.reference_slopes.iter().enumerate() {

@@ -78,7 +78,7 @@ pub(crate) fn linear_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<Tick> {
         return vec![(lo, format_number(lo, 6)), (hi, format_number(hi, 6))];
     }
     let big = lo.abs().max(hi.abs());
-    let scientific = big >= 1e5 || big < 1e-3;
+    let scientific = !(1e-3..1e5).contains(&big);
     (first..=last)
         .map(|k| {
             let v = k as f64 * step;
