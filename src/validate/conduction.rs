@@ -208,8 +208,8 @@ fn slab_steady(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measureme
     let pts = max_point_error(p, temps, &points, exact)?;
     let heat = p.edge_heat_w(Edge::West, temps)?;
     Ok(vec![
-        Measurement::new("max |T - T_exact| at cell centres (K)", cells, 0.0),
-        Measurement::new("max |T - T_exact| on edges and corners (K)", pts, 0.0),
+        Measurement::new("max error at cell centres (K)", cells, 0.0),
+        Measurement::new("max error on edges and corners (K)", pts, 0.0),
         Measurement::new("heat through the slab (W)", heat, k * t * w * (tw - te) / l),
     ])
 }
@@ -371,7 +371,7 @@ fn rectangle_fourier(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Meas
             0.25,
         ),
         Measurement::new(
-            "max |T_centre - (T0 + (T1 - T0)/4)| over all grids (K)",
+            "centre error vs T0 + (T1 - T0)/4, worst grid (K)",
             centre_err,
             0.0,
         ),
@@ -381,12 +381,12 @@ fn rectangle_fourier(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Meas
             2.0,
         ),
         Measurement::new(
-            "max |T - T_series|, inner cells, finest grid (K)",
+            "max error vs series, inner cells, finest grid (K)",
             hot.finest_error(),
             0.0,
         ),
         Measurement::new(
-            "max |T - T_series| in the 2:1 rectangle, finest grid (K)",
+            "max error vs series, 2:1 rectangle, finest grid (K)",
             rect_err,
             0.0,
         ),
@@ -401,7 +401,7 @@ fn rectangle_fourier(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Meas
             2.0,
         ),
         Measurement::new(
-            "max |T - T_exact|, sine edge, finest grid (K)",
+            "max error, sine edge, finest grid (K)",
             sine_c.finest_error(),
             0.0,
         ),
@@ -737,7 +737,7 @@ fn manufactured_nonlinear_panel(
             2.0,
         ),
         Measurement::new(
-            "max |T - T_m| at cell centres, finest grid (K)",
+            "max error vs T_m at cell centres, finest grid (K)",
             c.finest_error(),
             0.0,
         ),
@@ -882,7 +882,11 @@ fn nafems_t2(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measurement
     }
     Ok(vec![
         Measurement::new("T_B, finest grid, vs NAFEMS target (K)", t_b, target),
-        Measurement::new("max |T_B - root| over grids, sigma CODATA (K)", worst, 0.0),
+        Measurement::new(
+            "max error of T_B vs root over grids, CODATA sigma (K)",
+            worst,
+            0.0,
+        ),
         Measurement::new(
             "root with the original sigma = 5.67e-8 vs target (K)",
             root_1990,

@@ -118,7 +118,7 @@ fn lumped_radiative_cooling(
             ));
             if method == "bdf2" {
                 measurements.push(Measurement::new(
-                    format!("max |T - T_exact|, BDF2, smallest step, {sink_label} (K)"),
+                    format!("max error, BDF2, smallest step, {sink_label} (K)"),
                     study.finest_error(),
                     0.0,
                 ));
@@ -304,7 +304,7 @@ fn radiating_fin(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Measurem
     let plot = LinePlot {
         title: "rad-03: radiating fin efficiency, insulated tip, 0 K sink".into(),
         x_label: "conduction–radiation parameter N = 2εσT_b³L²/(k t)".into(),
-        y_label: "fin efficiency η".into(),
+        y_label: "fin efficiency η (dimensionless)".into(),
         series: vec![
             Series::new("reference: first integral + quadrature", curve_n, curve_eta),
             // NaN between points breaks the line: markers only.
@@ -321,7 +321,7 @@ fn radiating_fin(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Measurem
     let plot = convergence_plot(
         &format!("rad-03: radiating fin, grid convergence of η at N = {order_n}"),
         "cell size Δx / L",
-        "|η − η_reference|",
+        "|η − η_reference| (dimensionless)",
         &[&study],
         vec![study.guide(2.0, "slope 2 (second order)")],
     );
