@@ -120,3 +120,24 @@ fn text_width(area: &Area<'_>, s: &str, style: &TextStyle<'_>) -> u32 {
         .map(|(w, _)| w)
         .unwrap_or(0)
 }
+
+/// Renders with `draw` into an RGB buffer of [`IMAGE_SIZE_PX`] (for tests
+/// that look at pixels).
+#[cfg(test)]
+pub(crate) fn render_rgb<F>(draw: F) -> Result<Vec<u8>, String>
+where
+    F: FnOnce(&Area<'_>) -> Result<(), String>,
+{
+    if !ensure_font() {
+        return Err("the embedded font could not be loaded".to_owned());
+    }
+    let (w, h) = IMAGE_SIZE_PX;
+    let mut buf = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, IMAGE_SIZE_PX).into_drawing_area();
+        root.fill(&WHITE).map_err(reason)?;
+        draw(&root)?;
+        root.present().map_err(reason)?;
+    }
+    Ok(buf)
+}

@@ -469,3 +469,105 @@ fn draw_colour_bar(
     )
     .map_err(reason)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{render_rgb, IMAGE_SIZE_PX};
+    use super::*;
+
+    /// Bounding box (x0, y0, x1, y1) of pixels of colour `c` in columns that
+    /// hold at least `min_run` of them.
+    fn bbox(buf: &[u8], c: (u8, u8, u8), min_run: usize) -> Option<(usize, usize, usize, usize)> {
+        let (w, h) = (IMAGE_SIZE_PX.0 as usize, IMAGE_SIZE_PX.1 as usize);
+        let at = |x: usize, y: usize| {
+            let k = 3 * (y * w + x);
+            (buf[k], buf[k + 1], buf[k + 2])
+        };
+        let mut b: Option<(usize, usize, usize, usize)> = None;
+        for x in 0..w {
+            let ys: Vec<usize> = (0..h).filter(|&y| at(x, y) == c).collect();
+            if ys.len() < min_run {
+                continue;
+            }
+            let (y0, y1) = (ys[0], ys[ys.len() - 1]);
+            b = Some(match b {
+                None => (x, y0, x, y1),
+                Some((a0, b0, _, b1)) => (a0, b0.min(y0), x, b1.max(y1)),
+            });
+        }
+        b
+    }
+
+    #[test]
+    fn cells_land_where_they_belong_with_y_up_and_to_scale() {
+        // 4 × 2 cells on a 2 m × 1 m plate; only cell (i = 3, j = 1), the
+        // top-right one, is hot.
+        let mut values = vec![0.0; 8];
+        values[7] = 1.0;
+        let map = HeatMap {
+            title: "orientation",
+            values: &values,
+            nx: 4,
+            ny: 2,
+            length_m: 2.0,
+            width_m: 1.0,
+            colorbar_label: "T (K)",
+        };
+        let stats = check(&map).unwrap_or_else(|e| panic!("{e}"));
+        let buf =
+            render_rgb(|root| draw(root, &map, &stats, "sub")).unwrap_or_else(|e| panic!("{e}"));
+        let cold = viridis(0.0);
+        let hot = viridis(1.0);
+        let (px0, py0, px1, py1) = bbox(&buf, cold, 20).unwrap_or_else(|| panic!("no plate"));
+        let (pw, ph) = ((px1 - px0 + 1) as f64, (py1 - py0 + 1) as f64);
+        assert!((pw / ph - 2.0).abs() < 0.02, "aspect {pw} × {ph}");
+        // Hot pixels inside the plate: its top-right quarter.
+        let (hx0, hy0, hx1, hy1) = bbox(&buf, hot, 20).unwrap_or_else(|| panic!("no hot cell"));
+        let near = |a: usize, b: f64| (a as f64 - b).abs() <= 2.0;
+        assert!(
+            near(hx0, px0 as f64 + 0.75 * pw),
+            "hot x0 {hx0}, plate {px0}..{px1}"
+        );
+        assert!(near(hx1, px1 as f64), "hot x1 {hx1}");
+        assert!(near(hy0, py0 as f64), "hot y0 {hy0}");
+        assert!(
+            near(hy1, py0 as f64 + 0.5 * ph - 1.0),
+            "hot y1 {hy1}, plate {py0}..{py1}"
+        );
+    }
+
+    #[test]
+    fn non_finite_cells_are_grey_and_out_of_the_range() {
+        let values = [f64::NAN, 300.0, f64::INFINITY, 310.0];
+        let map = HeatMap {
+            title: "",
+            values: &values,
+            nx: 2,
+            ny: 2,
+            length_m: 1.0,
+            width_m: 1.0,
+            colorbar_label: "",
+        };
+        let stats = check(&map).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((stats.min, stats.max, stats.n_bad), (300.0, 310.0, 2));
+        let buf =
+            render_rgb(|root| draw(root, &map, &stats, "sub")).unwrap_or_else(|e| panic!("{e}"));
+        let grey = (NO_DATA.0, NO_DATA.1, NO_DATA.2);
+        let (_, gy0, _, gy1) = bbox(&buf, grey, 20).unwrap_or_else(|| panic!("no grey"));
+        let (_, cy0, _, cy1) = bbox(&buf, viridis(0.0), 20).unwrap_or_else(|| panic!("no cold"));
+        // Both non-finite cells (i = 0) are grey over the full height; the
+        // cold cell (i = 1, j = 0) is in the lower half.
+        assert!(
+            gy1 - gy0 > 2 * (cy1 - cy0),
+            "grey {gy0}..{gy1}, cold {cy0}..{cy1}"
+        );
+    }
+
+    #[test]
+    fn units_come_from_the_label() {
+        assert_eq!(unit_of("Temperature (K)"), " K");
+        assert_eq!(unit_of("Heat flux (W/m²)"), " W/m²");
+        assert_eq!(unit_of("Temperature"), "");
+        assert_eq!(unit_of("odd )("), "");
+    }
+}
