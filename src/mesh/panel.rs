@@ -1441,7 +1441,8 @@ mod tests {
     #[test]
     fn linear_fields_are_reproduced_exactly_up_to_the_edges() {
         let (l, w, t, k) = (0.8, 0.3, 0.004, 200.0);
-        let kinds: Vec<(&str, Box<dyn Fn(NodeId) -> EdgeCondition>)> = vec![
+        type EastEdge = Box<dyn Fn(NodeId) -> EdgeCondition>;
+        let kinds: Vec<(&str, EastEdge)> = vec![
             (
                 "fixed",
                 Box::new(|_| EdgeCondition::FixedTemperature {
