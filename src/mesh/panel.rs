@@ -373,7 +373,7 @@ pub struct RegionAttachment {
 /// let white = Coating { absorptivity: 0.2, emissivity: 0.85 };
 /// let panel = RectangularPanel::new("radiator", 1.0, 0.5, 0.002, aluminium, 20, 10)
 ///     .with_faces(white, Some(space))
-///     .with_edge(Edge::West, EdgeCondition::FixedTemperature { temperature_k: 320.0 })
+///     .with_edge(Edge::West, EdgeCondition::FixedTemperature { temperature_k: 320.0.into() })
 ///     .with_absorbed_flux("sun", Side::Top, 1361.0)
 ///     .add_to(&mut net)?;
 /// let solution = solve_steady(&net.assemble()?, &SteadyOptions::default())?;
