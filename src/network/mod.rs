@@ -366,13 +366,17 @@ impl ThermalNetwork {
     /// Adds a linear conductor G (W/K, ≥ 0) between `a` and `b`.
     pub fn add_linear(&mut self, a: NodeId, b: NodeId, g_w_k: f64) -> Result<(), NetworkError> {
         self.two_node("linear conductor", a, b)?;
-        check_finite_range(
-            &format!("linear conductor {}–{}", self.label(a), self.label(b)),
-            "conductance G (W/K)",
-            g_w_k,
-            g_w_k >= 0.0,
-            ">= 0",
-        )?;
+        // The label is built only on failure: formatting it for every one of a
+        // million panel conductors would cost more than the assembly.
+        if !(g_w_k.is_finite() && g_w_k >= 0.0) {
+            check_finite_range(
+                &format!("linear conductor {}–{}", self.label(a), self.label(b)),
+                "conductance G (W/K)",
+                g_w_k,
+                false,
+                ">= 0",
+            )?;
+        }
         self.linear.push(Conductor {
             a: a as u32,
             b: b as u32,
@@ -384,13 +388,15 @@ impl ThermalNetwork {
     /// Adds a radiative conductor R (m², ≥ 0): heat `σ R (T_b⁴ − T_a⁴)` into `a`.
     pub fn add_radiative(&mut self, a: NodeId, b: NodeId, r_m2: f64) -> Result<(), NetworkError> {
         self.two_node("radiative conductor", a, b)?;
-        check_finite_range(
-            &format!("radiative conductor {}–{}", self.label(a), self.label(b)),
-            "radiative exchange factor R (m²)",
-            r_m2,
-            r_m2 >= 0.0,
-            ">= 0",
-        )?;
+        if !(r_m2.is_finite() && r_m2 >= 0.0) {
+            check_finite_range(
+                &format!("radiative conductor {}–{}", self.label(a), self.label(b)),
+                "radiative exchange factor R (m²)",
+                r_m2,
+                false,
+                ">= 0",
+            )?;
+        }
         self.radiative.push(Conductor {
             a: a as u32,
             b: b as u32,
@@ -407,17 +413,19 @@ impl ThermalNetwork {
         mdot_cp_w_k: f64,
     ) -> Result<(), NetworkError> {
         self.two_node("advective conductor", upstream, downstream)?;
-        check_finite_range(
-            &format!(
-                "advective conductor {}→{}",
-                self.label(upstream),
-                self.label(downstream)
-            ),
-            "capacity rate ṁc_p (W/K)",
-            mdot_cp_w_k,
-            mdot_cp_w_k >= 0.0,
-            ">= 0",
-        )?;
+        if !(mdot_cp_w_k.is_finite() && mdot_cp_w_k >= 0.0) {
+            check_finite_range(
+                &format!(
+                    "advective conductor {}→{}",
+                    self.label(upstream),
+                    self.label(downstream)
+                ),
+                "capacity rate ṁc_p (W/K)",
+                mdot_cp_w_k,
+                false,
+                ">= 0",
+            )?;
+        }
         self.advective.push(AdvectiveConductor {
             upstream,
             downstream,
