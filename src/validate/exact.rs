@@ -459,7 +459,12 @@ pub fn lumped_cooling_to_zero_k(t_s: f64, t0_k: f64, rate_k3_s: f64) -> f64 {
 ///                      + 2 [atan(T/T_s) − atan(T₀/T_s)] }.
 /// ```
 ///
-/// As `T_s → 0` it tends to `(1/T³ − 1/T₀³)/(3k)`, the sink-at-0-K result.
+/// As `T_s → 0` it tends to `(1/T³ − 1/T₀³)/(3k)`, the sink-at-0-K result:
+/// the logarithm and arctangent terms each start as `±2T_s(1/T − 1/T₀)` and
+/// cancel, leaving a remainder of order `(T_s/T)³`; each term carries an
+/// absolute round-off of order ε, so the relative round-off of `t` grows
+/// like `ε (T/T_s)³` — about 2e-10 for a 300 K body and a 3 K sink. For sinks far colder than the body use
+/// [`lumped_cooling_to_zero_k`] (whose error is then `O((T_s/T)⁴)`).
 pub fn lumped_cooling_time_s(t_k: f64, t0_k: f64, sink_k: f64, rate_k3_s: f64) -> f64 {
     let s = sink_k;
     let log = ((t0_k - s) * (t_k + s) / ((t0_k + s) * (t_k - s))).ln();
@@ -642,8 +647,10 @@ mod tests {
         let zero = (t.powi(-3) - t0.powi(-3)) / (3.0 * k);
         let warm = lumped_cooling_time_s(t, t0, 1.0, k);
         assert!((warm - zero).abs() < 1e-6 * zero, "{warm} vs {zero}");
+        // With T_s = 1 K the leading terms cancel (see the doc comment):
+        // ε (T/T_s)³ ≈ 1.4e-8 of t, about 1e-6 K here.
         let back = lumped_cooling_k(warm, t0, 1.0, k).unwrap();
-        assert!((back - t).abs() < 1e-9);
+        assert!((back - t).abs() < 1e-5, "{back} vs {t}");
         // Round trip at a warm sink.
         let s = lumped_cooling_time_s(350.0, 600.0, 300.0, k);
         assert!((lumped_cooling_k(s, 600.0, 300.0, k).unwrap() - 350.0).abs() < 1e-9);

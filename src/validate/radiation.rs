@@ -126,18 +126,27 @@ fn lumped_radiative_cooling(
             studies.push(study);
         }
     }
-    let refs: Vec<&Refinement> = studies.iter().collect();
-    let plot = convergence_plot(
-        "rad-01: lumped body cooling by radiation, time-step convergence",
-        "time step Δt (s)",
-        "max |T − T_exact| over the run (K)",
-        &refs,
-        vec![
-            studies[0].guide(1.0, "slope 1 (first order)"),
-            studies[1].guide(2.0, "slope 2 (second order)"),
-        ],
-    );
-    write_plot(ctx, &format!("{}-step.png", case.id), &plot)?;
+    // One plot per sink: backward Euler, BDF2, trapezoidal.
+    let warm_title = format!("sink at {warm} K");
+    for (k, (slug, sink_title)) in [("0K", "sink at 0 K"), ("warm", warm_title.as_str())]
+        .into_iter()
+        .enumerate()
+    {
+        let Some(three) = studies.get(3 * k..3 * k + 3) else {
+            continue;
+        };
+        let plot = convergence_plot(
+            &format!("rad-01: lumped body cooling by radiation, {sink_title}"),
+            "time step Δt (s)",
+            "max |T − T_exact| over the run (K)",
+            &three.iter().collect::<Vec<_>>(),
+            vec![
+                three[0].guide(1.0, "slope 1 (first order)"),
+                three[1].guide(2.0, "slope 2 (second order)"),
+            ],
+        );
+        write_plot(ctx, &format!("{}-step-{slug}.png", case.id), &plot)?;
+    }
     Ok(measurements)
 }
 
