@@ -75,13 +75,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "{{\"n\": {n}, \"unknowns\": {}, \"build_s\": {t_build:.4}, \"solve_s\": {t_solve:.4}, \
          \"wall_s\": {:.4}, \"newton_iterations\": {}, \"linear_iterations\": {linear_iterations}, \
          \"linear_solver\": \"{}\", \"t_min_k\": {min:.6}, \"t_max_k\": {max:.6}, \"t_mean_k\": {mean:.6}, \
-         \"relative_imbalance\": {:.3e}, \"threads\": {}}}",
+         \"relative_imbalance\": {:.3e}, \"threads\": {}, \"history\": [{}]}}",
         n * n,
         t0.elapsed().as_secs_f64(),
         sol.iterations.len() - 1,
         sol.linear_solver,
         sol.energy_balance.relative_imbalance,
         rayon::current_num_threads(),
+        sol.iterations
+            .iter()
+            .map(|h| format!(
+                "[{:.3e}, {}, {}]",
+                h.relative_residual, h.step_length, h.linear_iterations
+            ))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     if let Some(path) = write {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);

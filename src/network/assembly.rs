@@ -14,20 +14,27 @@ use super::{
 use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
 use crate::error::{NetworkError, SolveError};
 use crate::network::CsrMatrix;
+use rayon::prelude::*;
 
 /// Marks an index that does not exist (a boundary endpoint, an absent slot).
 const NONE: usize = usize::MAX;
 /// Bit that marks a node reference as a boundary node.
 const BOUNDARY_BIT: u32 = 1 << 31;
 
-/// Positions of a two-node conductor's entries in the CSR values.
+/// A term of an unknown's balance that involves one boundary node:
+/// `g (T_b − T_i) + σ r (T_b⁴ − T_i⁴)`.
 #[derive(Debug, Clone, Copy)]
-struct Slots {
-    /// Row a, column b (NONE if either is a boundary).
-    ab: usize,
-    /// Row b, column a.
-    ba: usize,
+struct BoundaryTerm {
+    /// Boundary index.
+    boundary: u32,
+    /// Linear conductance plus advective capacity rate from the boundary (W/K).
+    g: f64,
+    /// Radiative exchange factor (m²).
+    r: f64,
 }
+
+/// Rows below this count are assembled serially.
+const PARALLEL_ROWS: usize = 16_384;
 
 /// A structured grid whose cells are all unknowns, contiguous in unknown numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,13 +84,18 @@ pub struct AssembledNetwork {
     initial_k: Vec<f64>,
     boundaries: Vec<(NodeId, Profile)>,
     linear: Vec<Conductor>,
-    linear_slots: Vec<Slots>,
     radiative: Vec<Conductor>,
-    radiative_slots: Vec<Slots>,
     advective: Vec<AdvectiveConductor>,
-    /// Row downstream, column upstream.
-    advective_slots: Vec<usize>,
     diag: Vec<usize>,
+    /// Per stored entry (row i, column j ≠ i): conductance of the linear conductors
+    /// between unknowns i and j plus the capacity rate of advection from j into i (W/K).
+    lin_off: Vec<f64>,
+    /// Per stored entry: radiative exchange factor between unknowns i and j (m²);
+    /// empty when no radiation joins two unknowns.
+    rad_off: Vec<f64>,
+    /// Terms with boundary nodes, per unknown (`bnd_ptr` has n + 1 entries).
+    bnd_ptr: Vec<usize>,
+    bnd: Vec<BoundaryTerm>,
     sources: Vec<HeatSource>,
     pattern: CsrMatrix,
     named: Vec<(String, NodeId)>,
@@ -189,28 +201,88 @@ impl AssembledNetwork {
         }
         let pattern = CsrMatrix::from_pattern(row_ptr, col_idx);
         let pos = |r: usize, c: usize| pattern.position(r, c).unwrap_or(NONE);
-        let diag = (0..n).map(|i| pos(i, i)).collect();
-        let slots_of = |list: &[Conductor]| -> Vec<Slots> {
-            list.iter()
-                .map(|c| match (unknown(c.a()), unknown(c.b())) {
-                    (Some(a), Some(b)) => Slots {
-                        ab: pos(a, b),
-                        ba: pos(b, a),
-                    },
-                    _ => Slots { ab: NONE, ba: NONE },
-                })
-                .collect()
+        let diag: Vec<usize> = (0..n).map(|i| pos(i, i)).collect();
+        let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm {
+            boundary: b.unwrap_or(0),
+            g,
+            r,
         };
-        let linear_slots = slots_of(&net.linear);
-        let radiative_slots = slots_of(&net.radiative);
-        let advective_slots = net
-            .advective
+        // Row-wise coefficients for the residual and Jacobian (gathered per row,
+        // so both are assembled in parallel with a fixed summation order).
+        let nnz = pattern.nnz();
+        let mut lin_off = vec![0.0; nnz];
+        let any_free_radiation = net
+            .radiative
             .iter()
-            .map(|c| match (unknown(c.upstream), unknown(c.downstream)) {
-                (Some(u), Some(d)) => pos(d, u),
-                _ => NONE,
-            })
-            .collect();
+            .any(|c| unknown(c.a()).is_some() && unknown(c.b()).is_some());
+        let mut rad_off = if any_free_radiation {
+            vec![0.0; nnz]
+        } else {
+            Vec::new()
+        };
+        let mut bnd_rows: Vec<(usize, BoundaryTerm)> = Vec::new();
+        let boundary_of = |id: NodeId| -> Option<u32> {
+            let r = node_ref[id];
+            (r & BOUNDARY_BIT != 0).then_some(r & !BOUNDARY_BIT)
+        };
+        for c in &net.linear {
+            match (unknown(c.a()), unknown(c.b())) {
+                (Some(a), Some(b)) => {
+                    lin_off[pos(a, b)] += c.value;
+                    lin_off[pos(b, a)] += c.value;
+                }
+                (Some(a), None) => bnd_rows.push((a, term(boundary_of(c.b()), c.value, 0.0))),
+                (None, Some(b)) => bnd_rows.push((b, term(boundary_of(c.a()), c.value, 0.0))),
+                (None, None) => {}
+            }
+        }
+        for c in &net.radiative {
+            match (unknown(c.a()), unknown(c.b())) {
+                (Some(a), Some(b)) => {
+                    rad_off[pos(a, b)] += c.value;
+                    rad_off[pos(b, a)] += c.value;
+                }
+                (Some(a), None) => bnd_rows.push((a, term(boundary_of(c.b()), 0.0, c.value))),
+                (None, Some(b)) => bnd_rows.push((b, term(boundary_of(c.a()), 0.0, c.value))),
+                (None, None) => {}
+            }
+        }
+        for c in &net.advective {
+            match (unknown(c.upstream), unknown(c.downstream)) {
+                (Some(u), Some(d)) => lin_off[pos(d, u)] += c.mdot_cp_w_k,
+                (None, Some(d)) => {
+                    bnd_rows.push((d, term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0)))
+                }
+                _ => {}
+            }
+        }
+        for &d in &diag {
+            lin_off[d] = 0.0;
+            if !rad_off.is_empty() {
+                rad_off[d] = 0.0;
+            }
+        }
+        // Boundary terms: stable sort by row, merge terms to the same boundary.
+        bnd_rows.sort_by_key(|(row, _)| *row);
+        let mut bnd_ptr = Vec::with_capacity(n + 1);
+        let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(bnd_rows.len());
+        bnd_ptr.push(0);
+        let mut k = 0;
+        for row in 0..n {
+            let start = bnd.len();
+            while k < bnd_rows.len() && bnd_rows[k].0 == row {
+                let t = bnd_rows[k].1;
+                match bnd[start..].iter_mut().find(|e| e.boundary == t.boundary) {
+                    Some(e) => {
+                        e.g += t.g;
+                        e.r += t.r;
+                    }
+                    None => bnd.push(t),
+                }
+                k += 1;
+            }
+            bnd_ptr.push(bnd.len());
+        }
         let free_free_radiation = net
             .radiative
             .iter()
@@ -227,12 +299,13 @@ impl AssembledNetwork {
             initial_k,
             boundaries,
             linear: net.linear.clone(),
-            linear_slots,
             radiative: net.radiative.clone(),
-            radiative_slots,
             advective: net.advective.clone(),
-            advective_slots,
             diag,
+            lin_off,
+            rad_off,
+            bnd_ptr,
+            bnd,
             sources: net.sources.clone(),
             pattern,
             named: net.named.clone(),
@@ -382,76 +455,105 @@ impl AssembledNetwork {
     }
 
     /// Residual `F(t, x)`: net heat into each unknown (W), written to `r`.
+    ///
+    /// Each row is summed in a fixed order (stored entries by column, then the
+    /// boundary terms), rows in parallel: the same bits on any number of threads.
+    /// Flows are formed as differences `G (T_j − T_i)`, `σR (T_j⁴ − T_i⁴)`, so the
+    /// residual keeps its accuracy near the solution.
     pub fn residual(&self, t_s: f64, x: &[f64], r: &mut [f64]) {
         let tb = self.boundary_temperatures(t_s);
+        let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         r.fill(0.0);
         self.add_sources(t_s, r);
-        let mut deposit = |node_ref: u32, q: f64| {
-            if node_ref & BOUNDARY_BIT == 0 {
-                r[node_ref as usize] += q;
+        let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
+        let (lin, rad) = (&self.lin_off, &self.rad_off);
+        let row = |i: usize, q: f64| -> f64 {
+            let xi = x[i];
+            let mut s = 0.0;
+            for p in rp[i]..rp[i + 1] {
+                s += lin[p] * (x[ci[p] as usize] - xi);
             }
+            if !rad.is_empty() {
+                let xi4 = xi.powi(4);
+                let mut sr = 0.0;
+                for p in rp[i]..rp[i + 1] {
+                    sr += rad[p] * (x[ci[p] as usize].powi(4) - xi4);
+                }
+                s += SIGMA * sr;
+            }
+            for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+                let b = e.boundary as usize;
+                s += e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
+            }
+            q + s
         };
-        for c in &self.linear {
-            let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
-            let q = c.value * (lookup(rb, x, &tb) - lookup(ra, x, &tb));
-            deposit(ra, q);
-            deposit(rb, -q);
-        }
-        for c in &self.radiative {
-            let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
-            let q = SIGMA * c.value * (lookup(rb, x, &tb).powi(4) - lookup(ra, x, &tb).powi(4));
-            deposit(ra, q);
-            deposit(rb, -q);
-        }
-        for c in &self.advective {
-            let (ru, rd) = (self.node_ref[c.upstream], self.node_ref[c.downstream]);
-            deposit(
-                rd,
-                c.mdot_cp_w_k * (lookup(ru, x, &tb) - lookup(rd, x, &tb)),
-            );
-        }
+        par_rows(r, row);
     }
 
     /// Jacobian `K = −∂F/∂T` at `(t, x)`, written into `k` (which must have the
     /// network's pattern, from [`Self::new_matrix`]).
     ///
     /// Radiative terms: `∂/∂T_a σR(T_b⁴ − T_a⁴) = −4σR T_a³`, `∂/∂T_b = 4σR T_b³`.
+    /// Rows are assembled independently (in parallel, same bits on any thread count).
     pub fn jacobian(&self, t_s: f64, x: &[f64], k: &mut CsrMatrix) {
-        let tb = self.boundary_temperatures(t_s);
+        let _ = t_s;
+        let rp = self.pattern.row_ptr();
+        let ci = self.pattern.col_idx();
+        let (lin, rad) = (&self.lin_off, &self.rad_off);
         let diag = &self.diag;
-        let v = k.values_mut();
-        v.fill(0.0);
-        let mut add_pair =
-            |ra: u32, rb: u32, slots: Slots, daa: f64, dab: f64, dbb: f64, dba: f64| {
-                if ra & BOUNDARY_BIT == 0 {
-                    v[diag[ra as usize]] += daa;
-                }
-                if rb & BOUNDARY_BIT == 0 {
-                    v[diag[rb as usize]] += dbb;
-                }
-                if slots.ab != NONE {
-                    v[slots.ab] -= dab;
-                    v[slots.ba] -= dba;
-                }
-            };
-        for (c, &s) in self.linear.iter().zip(&self.linear_slots) {
-            let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
-            add_pair(ra, rb, s, c.value, c.value, c.value, c.value);
-        }
-        for (c, &s) in self.radiative.iter().zip(&self.radiative_slots) {
-            let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
-            let ga = 4.0 * SIGMA * c.value * lookup(ra, x, &tb).powi(3);
-            let gb = 4.0 * SIGMA * c.value * lookup(rb, x, &tb).powi(3);
-            add_pair(ra, rb, s, ga, gb, gb, ga);
-        }
-        for (c, &slot) in self.advective.iter().zip(&self.advective_slots) {
-            let rd = self.node_ref[c.downstream];
-            if rd & BOUNDARY_BIT == 0 {
-                v[diag[rd as usize]] += c.mdot_cp_w_k;
-                if slot != NONE {
-                    v[slot] -= c.mdot_cp_w_k;
-                }
+        let fill_row = |i: usize, v: &mut [f64]| {
+            let base = rp[i];
+            let xi = x[i];
+            let mut d = 0.0;
+            for (o, vp) in v.iter_mut().enumerate() {
+                let p = base + o;
+                *vp = -lin[p];
+                d += lin[p];
             }
+            if !rad.is_empty() {
+                let mut dr = 0.0;
+                for (o, vp) in v.iter_mut().enumerate() {
+                    let p = base + o;
+                    let c = x[ci[p] as usize];
+                    *vp -= 4.0 * SIGMA * rad[p] * c * c * c;
+                    dr += rad[p];
+                }
+                d += 4.0 * SIGMA * dr * xi * xi * xi;
+            }
+            for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+                d += e.g + 4.0 * SIGMA * e.r * xi * xi * xi;
+            }
+            v[diag[i] - base] = d;
+        };
+        let v = k.values_mut();
+        if x.len() < PARALLEL_ROWS {
+            let mut rest: &mut [f64] = v;
+            for i in 0..x.len() {
+                let (row, tail) = rest.split_at_mut(rp[i + 1] - rp[i]);
+                fill_row(i, row);
+                rest = tail;
+            }
+        } else {
+            // Split the values into chunks of whole rows, then fill chunks in parallel.
+            const ROWS: usize = 4096;
+            let mut chunks: Vec<(usize, &mut [f64])> = Vec::with_capacity(x.len() / ROWS + 1);
+            let mut rest: &mut [f64] = v;
+            let mut i = 0;
+            while i < x.len() {
+                let end = (i + ROWS).min(x.len());
+                let (c, tail) = rest.split_at_mut(rp[end] - rp[i]);
+                chunks.push((i, c));
+                rest = tail;
+                i = end;
+            }
+            chunks.into_par_iter().for_each(|(first, c)| {
+                let mut rest: &mut [f64] = c;
+                for i in first..(first + ROWS).min(x.len()) {
+                    let (row, tail) = rest.split_at_mut(rp[i + 1] - rp[i]);
+                    fill_row(i, row);
+                    rest = tail;
+                }
+            });
         }
     }
 
@@ -536,6 +638,18 @@ impl AssembledNetwork {
                 t_s,
             }),
         }
+    }
+}
+
+/// `out[i] = f(i, out[i])` for every row, in parallel for long vectors.
+fn par_rows(out: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
+    if out.len() < PARALLEL_ROWS {
+        out.iter_mut().enumerate().for_each(|(i, v)| *v = f(i, *v));
+    } else {
+        out.par_iter_mut()
+            .enumerate()
+            .with_min_len(4096)
+            .for_each(|(i, v)| *v = f(i, *v));
     }
 }
 

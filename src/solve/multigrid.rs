@@ -35,6 +35,12 @@
 //!   any number of threads;
 //! - **coarsest level**: sparse Cholesky (faer), refactorised numerically only.
 //!
+//! Measured V(2,2)-cycle convergence factors (stationary iteration, 128² cells,
+//! Chebyshev degree 2): 0.17 with an area sink (radiation, `C/Δt`) and
+//! insulated edges; 0.57 (128²) to 0.65 (256²) with fixed-temperature edges, whose half-cell edge
+//! conductances the row-sum rule counts twice on coarse levels (CG
+//! preconditioned by the cycle still converges in a few more iterations).
+//!
 //! The hierarchy's structure (aggregates, interpolation weights, coarse
 //! patterns and the map from fine to coarse entries) is built once per
 //! sparsity pattern; each new matrix (Newton iteration, time step) redoes only
@@ -102,7 +108,7 @@ impl Default for MultigridOptions {
         Self {
             smoother: Smoother::Chebyshev {
                 degree: 2,
-                ratio: 4.0,
+                ratio: 8.0,
             },
             coarsest_unknowns: 1024,
             max_direct_unknowns: 40_000,
