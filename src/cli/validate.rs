@@ -57,13 +57,15 @@ pub fn execute(args: &ValidateArgs) -> Result<ExitCode, Error> {
         });
         println!("{summary:#}");
     } else {
-        print!("{}", table(&outcomes));
-        println!(
-            "{} passed, {} failed ({} cases)",
+        let text = format!(
+            "{}{} passed, {} failed ({} cases)\n",
+            table(&outcomes),
             outcomes.len() - failed,
             failed,
             cases.len()
         );
+        // A closed pipe (`thermorbit validate | head`) is not an error of the run.
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
@@ -73,28 +75,45 @@ pub fn execute(args: &ValidateArgs) -> Result<ExitCode, Error> {
 }
 
 /// The results as a Markdown table (the same table the README shows).
+///
+/// The tolerance column states the test: `abs 1e-6` and `rel 1e-4` bound
+/// |computed − reference|; `≤ x` and `≥ x` bound the computed value itself.
 pub fn table(outcomes: &[CheckOutcome]) -> String {
+    use thermorbit::validate::ToleranceKind;
     let mut out = String::from(
-        "| case | quantity | computed | reference | error | tolerance | pass |\n|---|---|---|---|---|---|---|\n",
+        "| case | quantity | computed | reference | error | test | pass |\n|---|---|---|---|---|---|---|\n",
     );
     for o in outcomes {
-        let kind = match o.kind {
-            thermorbit::validate::ToleranceKind::Absolute => "abs",
-            thermorbit::validate::ToleranceKind::Relative => "rel",
-            thermorbit::validate::ToleranceKind::AtMost => "≤",
-            thermorbit::validate::ToleranceKind::AtLeast => "≥",
+        let test = match o.kind {
+            ToleranceKind::Absolute => format!("abs {:.1e}", o.tolerance),
+            ToleranceKind::Relative => format!("rel {:.1e}", o.tolerance),
+            ToleranceKind::AtMost => format!("≤ {}", number(o.reference + o.tolerance)),
+            ToleranceKind::AtLeast => format!("≥ {}", number(o.reference - o.tolerance)),
+        };
+        let error = match o.kind {
+            ToleranceKind::Relative => o.error,
+            _ => (o.computed - o.reference).abs(),
         };
         out.push_str(&format!(
-            "| {} | {} | {:.6} | {:.6} | {:.2e} | {} {:.1e} | {} |\n",
+            "| {} | {} | {} | {} | {:.2e} | {} | {} |\n",
             o.case_id,
-            o.quantity,
-            o.computed,
-            o.reference,
-            o.error,
-            kind,
-            o.tolerance,
+            o.quantity.replace('|', "\\|"),
+            number(o.computed),
+            number(o.reference),
+            error,
+            test,
             if o.pass { "yes" } else { "NO" }
         ));
     }
     out
+}
+
+/// Six decimals for ordinary magnitudes, scientific notation for tiny or huge ones.
+fn number(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 || (1e-3..1e6).contains(&a) {
+        format!("{v:.6}")
+    } else {
+        format!("{v:.4e}")
+    }
 }
