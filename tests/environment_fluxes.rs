@@ -34,7 +34,7 @@ proptest! {
     /// The same holds for albedo: F(n) − F(−n) is linear in n.
     #[test]
     fn prop_albedo_odd_part_is_linear(
-        cs in -1.0f64..1.0, nz in -1.0f64..1.0, az in 0.0f64..6.283, h in 1.03f64..8.0,
+        cs in -1.0f64..1.0, nz in -1.0f64..1.0, az in 0.0f64..std::f64::consts::TAU, h in 1.03f64..8.0,
     ) {
         let nh = (1.0 - nz * nz).sqrt();
         let n = [nh * az.cos(), nh * az.sin(), nz];
@@ -87,10 +87,14 @@ fn series_matches_direct_evaluation_and_interpolates_grid_values() {
             let t = s.times_s()[k];
             let direct = m.absorbed_flux_w_m2(surf, t);
             let tab = s.at_index(j, k);
+            // The series stores f32 and uses one precession matrix per block of steps
+            // (< 2e-4°): agreement to 0.01 W/m² of ~1400.
             assert!(
-                (direct.solar_w_m2 - tab.solar_w_m2).abs() < 1e-9,
-                "{} t={t}",
-                surf.name
+                (direct.solar_w_m2 - tab.solar_w_m2).abs() < 1e-2,
+                "{} t={t}: {} vs {}",
+                surf.name,
+                direct.solar_w_m2,
+                tab.solar_w_m2
             );
             assert!(
                 (direct.earth_ir_w_m2 - tab.earth_ir_w_m2).abs() < 1e-4,

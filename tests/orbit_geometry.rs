@@ -94,6 +94,7 @@ fn grazing_penumbral_pass_is_found() {
             p_s,
             o.eclipse_scan_step_s(),
             p_s,
+            o.shadow_rate_bound(ShadowModel::Conical),
         );
         if let Some(first) = ecl.first() {
             if first.umbra_entry_s.is_none() {

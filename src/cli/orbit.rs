@@ -671,14 +671,13 @@ fn write_csv(path: &Path, series: &FluxSeries) -> Result<(), Error> {
         let file = std::fs::File::create(&tmp)?;
         let mut w = std::io::BufWriter::new(file);
         writeln!(w, "{}", csv_header(series.surfaces()).join(","))?;
-        let t = series.times_s();
-        for k in 0..t.len() {
+        for (k, tk) in series.times_s().iter().enumerate() {
             let r = series.position_km()[k];
             let s = series.sun_direction()[k];
             write!(
                 w,
                 "{},{:.6},{:.6},{:.6},{:.9},{:.9},{:.9},{:.9},{:.6},{:.6}",
-                t[k],
+                tk,
                 r.x,
                 r.y,
                 r.z,

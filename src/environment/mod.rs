@@ -331,7 +331,11 @@ impl EnvironmentModel {
 
     /// Geometry shared by all surfaces at `t_s`.
     pub fn geometry(&self, t_s: f64) -> FluxGeometry {
-        let sample = self.orbit.sample(t_s, self.shadow);
+        self.geometry_from_sample(self.orbit.sample(t_s, self.shadow))
+    }
+
+    /// [`Self::geometry`] from an orbit sample already computed.
+    pub fn geometry_from_sample(&self, sample: GeometrySample) -> FluxGeometry {
         let rot = self.attitude.body_to_inertial(&sample.pointing());
         let r = sample.state.position_km;
         let rn = r.norm();

@@ -16,13 +16,14 @@
 use nalgebra::Vector3;
 use rayon::prelude::*;
 
-use super::view_factor::{diffuse_earth_factor, plate_to_sphere_view_factor};
-use super::{
-    local_normal, AbsorbedFlux, EnvironmentModel, EnvironmentPreset, FluxGeometry, Surface,
-};
+#[cfg(test)]
+use super::view_factor::diffuse_earth_factor;
+use super::view_factor::{diffuse_earth_factor_azimuths, plate_to_sphere_view_factor};
+use super::{AbsorbedFlux, EnvironmentModel, EnvironmentPreset, FluxGeometry, Surface};
 use crate::constants::EARTH_RADIUS_KM;
 use crate::error::OrbitError;
 use crate::orbit::eclipse::{assemble, negative_intervals};
+use crate::orbit::sun::{precession_matrix, sun_position_with};
 use crate::orbit::{Eclipse, ShadowModel};
 
 const N_CS: usize = 73;
@@ -57,16 +58,20 @@ impl EarthFactorTable {
             .enumerate()
             .for_each(|(i, chunk)| {
                 let cs = grid(i, N_CS);
+                let psis: Vec<f64> = (0..N_CP).map(|k| grid(k, N_CP).acos()).collect();
                 for j in 0..N_U {
                     // u = sin(γ/2), γ the tilt from nadir: n_Z = 2u² − 1, n_h = 2u√(1 − u²).
                     let u = j as f64 / (N_U - 1) as f64;
                     let nz = 2.0 * u * u - 1.0;
                     let nh = 2.0 * u * (1.0 - u * u).max(0.0).sqrt();
-                    for k in 0..N_CP {
-                        let cp = grid(k, N_CP);
-                        let n = [nh * cp, nh * (1.0 - cp * cp).max(0.0).sqrt(), nz];
-                        chunk[j * N_CP + k] = diffuse_earth_factor(h, Some(cs), n);
-                    }
+                    diffuse_earth_factor_azimuths(
+                        h,
+                        Some(cs),
+                        nz,
+                        nh,
+                        &psis,
+                        &mut chunk[j * N_CP..(j + 1) * N_CP],
+                    );
                 }
             });
         let ir = (0..N_IR)
@@ -83,10 +88,15 @@ impl EarthFactorTable {
     /// Albedo factor by trilinear interpolation; `local = (n_X, n_Y, n_Z)`.
     #[inline]
     pub fn albedo_factor(&self, sun_cos_zenith: f64, local: [f64; 3]) -> f64 {
-        let [nx, _, nz] = local;
+        self.albedo_factor_at(locate(sun_cos_zenith, N_CS), local[2], local[0])
+    }
+
+    /// [`Self::albedo_factor`] with the `cos θs` row already located.
+    #[inline(always)]
+    fn albedo_factor_at(&self, cs_row: (usize, f64), nz: f64, nx: f64) -> f64 {
         let nh = (1.0 - nz * nz).max(0.0).sqrt();
         let cp = if nh > 1e-12 { nx / nh } else { 1.0 };
-        let (i, fi) = locate(sun_cos_zenith, N_CS);
+        let (i, fi) = cs_row;
         // u = sin(γ/2) = √((1 + n_Z)/2) on [0, 1], mapped to [−1, 1] for `locate`.
         let (j, fj) = locate(2.0 * ((1.0 + nz) * 0.5).max(0.0).sqrt() - 1.0, N_U);
         let (k, fk) = locate(cp, N_CP);
@@ -100,7 +110,7 @@ impl EarthFactorTable {
     }
 
     /// IR view factor by linear interpolation in `cos γ` (γ from nadir).
-    #[inline]
+    #[inline(always)]
     pub fn ir_view_factor(&self, cos_gamma: f64) -> f64 {
         let (i, f) = locate(cos_gamma, N_IR);
         self.ir[i] + (self.ir[i + 1] - self.ir[i]) * f
@@ -168,10 +178,12 @@ pub struct FluxSeries {
     lit_fraction: Vec<f64>,
     beta_rad: Vec<f64>,
     surfaces: Vec<Surface>,
-    /// Per surface: α S max(0, n·ŝ) before shadowing.
-    solar_unshadowed: Vec<Vec<f64>>,
-    albedo: Vec<Vec<f64>>,
-    earth_ir: Vec<Vec<f64>>,
+    /// Per surface: α S max(0, n·ŝ) before shadowing. Fluxes are stored as `f32` (seven
+    /// significant digits, far finer than the environment is known) to halve the memory of
+    /// long many-surface series.
+    solar_unshadowed: Vec<Vec<f32>>,
+    albedo: Vec<Vec<f32>>,
+    earth_ir: Vec<Vec<f32>>,
     eclipses: Vec<Eclipse>,
     /// Piecewise-linear lit fraction through grid points and eclipse boundaries.
     lit_nodes_t: Vec<f64>,
@@ -184,7 +196,43 @@ struct StepData {
     umb: f64,
 }
 
-const BLOCK: usize = 4096;
+/// The per-step values the per-surface loop reads, packed for cache locality.
+struct FillStep {
+    sun_body: Vector3<f64>,
+    zenith_body: Vector3<f64>,
+    sun_horizontal_body: Vector3<f64>,
+    /// Solar flux at the satellite, W/m².
+    solar_w_m2: f64,
+    /// Solar flux at the Earth, W/m².
+    solar_at_earth_w_m2: f64,
+    /// 1/H: a normal with n_Z ≥ 1/H cannot see the Earth.
+    inv_h: f64,
+    /// Albedo-table row of `cos θs` and its weight.
+    cs_row: (usize, f64),
+    /// No sunlit point of the Earth is visible.
+    dark: bool,
+    /// Table layers bracketing `H` and the weight of the second.
+    layers: (usize, usize, f64),
+}
+
+impl FillStep {
+    fn new(g: &FluxGeometry, stack: &TableStack) -> Self {
+        let lam_max = (1.0 / g.h_ratio).acos();
+        Self {
+            sun_body: g.sun_body,
+            zenith_body: g.zenith_body,
+            sun_horizontal_body: g.sun_horizontal_body,
+            solar_w_m2: g.solar_w_m2,
+            solar_at_earth_w_m2: g.solar_at_earth_w_m2,
+            inv_h: 1.0 / g.h_ratio,
+            cs_row: locate(g.sun_cos_zenith, N_CS),
+            dark: g.sun_cos_zenith <= -lam_max.sin(),
+            layers: stack.bracket(g.h_ratio),
+        }
+    }
+}
+
+const BLOCK: usize = 2048;
 
 impl FluxSeries {
     /// Computes the series on `t0_s, t0_s + step_s, …, t1_s` (the last step may be shorter).
@@ -226,9 +274,9 @@ impl FluxSeries {
         let preset = *model.preset();
         let n_surf = surfaces.len();
         let n = times.len();
-        let mut solar = vec![vec![0.0; n]; n_surf];
-        let mut albedo = vec![vec![0.0; n]; n_surf];
-        let mut ir = vec![vec![0.0; n]; n_surf];
+        let mut solar = vec![vec![0.0_f32; n]; n_surf];
+        let mut albedo = vec![vec![0.0_f32; n]; n_surf];
+        let mut ir = vec![vec![0.0_f32; n]; n_surf];
         let mut position_km = Vec::with_capacity(n);
         let mut sun_direction = Vec::with_capacity(n);
         let mut sun_distance_au = Vec::with_capacity(n);
@@ -239,20 +287,25 @@ impl FluxSeries {
         let shadow = model.shadow();
         for start in (0..n).step_by(BLOCK) {
             let end = (start + BLOCK).min(n);
+            // One precession matrix per block (≤ 3 days at 60 s steps: < 2e-4° of error).
+            let mid_days = orbit.days_tt(0.5 * (times[start] + times[end - 1]));
+            let p_t = precession_matrix(mid_days).transpose();
             let block: Vec<StepData> = times[start..end]
                 .par_iter()
                 .map(|&t| {
-                    let geom = model.geometry(t);
-                    let f = shadow.shadow_functions(
-                        &geom.sample.state.position_km,
-                        &geom.sample.sun.position_km(),
-                    );
+                    let sun = sun_position_with(orbit.days_tt(t), &p_t);
+                    let (sample, f) = orbit.sample_with_sun(t, shadow, sun);
+                    let geom = model.geometry_from_sample(sample);
                     StepData {
-                        geom,
                         pen: f.penumbra,
                         umb: f.umbra,
+                        geom,
                     }
                 })
+                .collect();
+            let fill: Vec<FillStep> = block
+                .iter()
+                .map(|s| FillStep::new(&s.geom, &stack))
                 .collect();
             let range = start..end;
             solar
@@ -262,7 +315,7 @@ impl FluxSeries {
                 .zip(surfaces.par_iter())
                 .for_each(|(((so, al), ie), surf)| {
                     fill_surface(
-                        &block,
+                        &fill,
                         &stack,
                         &preset,
                         surf,
@@ -285,10 +338,9 @@ impl FluxSeries {
         let eclipses = if options.skip_eclipse_events {
             Vec::new()
         } else {
-            find_series_eclipses(model, &times, step_s, &pen)
+            find_series_eclipses(model, &times, step_s, &pen, &umb)
         };
         let (lit_nodes_t, lit_nodes_v) = lit_nodes(model, &times, &lit_fraction, &eclipses);
-        let _ = umb;
         Ok(Self {
             times_s: times,
             position_km,
@@ -348,30 +400,30 @@ impl FluxSeries {
 
     /// Absorbed direct solar flux on surface `surface` at grid index `k`, W/m².
     pub fn solar_w_m2(&self, surface: usize, k: usize) -> f64 {
-        self.solar_unshadowed[surface][k] * self.lit_fraction[k]
+        f64::from(self.solar_unshadowed[surface][k]) * self.lit_fraction[k]
     }
 
-    /// Absorbed direct solar flux before shadowing, per grid point, W/m².
-    pub fn solar_unshadowed_w_m2(&self, surface: usize) -> &[f64] {
-        &self.solar_unshadowed[surface]
+    /// Absorbed direct solar flux before shadowing at grid index `k`, W/m².
+    pub fn solar_unshadowed_w_m2(&self, surface: usize, k: usize) -> f64 {
+        f64::from(self.solar_unshadowed[surface][k])
     }
 
-    /// Absorbed albedo flux per grid point, W/m².
-    pub fn albedo_w_m2(&self, surface: usize) -> &[f64] {
-        &self.albedo[surface]
+    /// Absorbed albedo flux at grid index `k`, W/m².
+    pub fn albedo_w_m2(&self, surface: usize, k: usize) -> f64 {
+        f64::from(self.albedo[surface][k])
     }
 
-    /// Absorbed Earth-IR flux per grid point, W/m².
-    pub fn earth_ir_w_m2(&self, surface: usize) -> &[f64] {
-        &self.earth_ir[surface]
+    /// Absorbed Earth-IR flux at grid index `k`, W/m².
+    pub fn earth_ir_w_m2(&self, surface: usize, k: usize) -> f64 {
+        f64::from(self.earth_ir[surface][k])
     }
 
     /// All three fluxes at grid index `k`.
     pub fn at_index(&self, surface: usize, k: usize) -> AbsorbedFlux {
         AbsorbedFlux {
             solar_w_m2: self.solar_w_m2(surface, k),
-            albedo_w_m2: self.albedo[surface][k],
-            earth_ir_w_m2: self.earth_ir[surface][k],
+            albedo_w_m2: self.albedo_w_m2(surface, k),
+            earth_ir_w_m2: self.earth_ir_w_m2(surface, k),
         }
     }
 
@@ -388,9 +440,10 @@ impl FluxSeries {
     pub fn absorbed_at(&self, surface: usize, t_s: f64) -> AbsorbedFlux {
         let t = &self.times_s;
         AbsorbedFlux {
-            solar_w_m2: interp(t, &self.solar_unshadowed[surface], t_s) * self.lit_fraction_at(t_s),
-            albedo_w_m2: interp(t, &self.albedo[surface], t_s),
-            earth_ir_w_m2: interp(t, &self.earth_ir[surface], t_s),
+            solar_w_m2: interp32(t, &self.solar_unshadowed[surface], t_s)
+                * self.lit_fraction_at(t_s),
+            albedo_w_m2: interp32(t, &self.albedo[surface], t_s),
+            earth_ir_w_m2: interp32(t, &self.earth_ir[surface], t_s),
         }
     }
 
@@ -454,34 +507,43 @@ impl FluxSeries {
 }
 
 fn fill_surface(
-    block: &[StepData],
+    block: &[FillStep],
     stack: &TableStack,
     preset: &EnvironmentPreset,
     surf: &Surface,
-    solar: &mut [f64],
-    albedo: &mut [f64],
-    ir: &mut [f64],
+    solar: &mut [f32],
+    albedo: &mut [f32],
+    ir: &mut [f32],
 ) {
     let n = surf.normal_body;
     let a_alb = surf.absorptivity * preset.albedo;
     let e_ir = surf.emissivity * preset.earth_ir_w_m2;
-    for (k, s) in block.iter().enumerate() {
-        let g = &s.geom;
-        solar[k] = surf.absorptivity * g.solar_w_m2 * n.dot(&g.sun_body).max(0.0);
-        let local = local_normal(g, &n);
-        let (l0, l1, w) = stack.bracket(g.h_ratio);
-        let t0 = &stack.layers[l0];
-        let (mut fa, mut fe) = (
-            t0.albedo_factor(g.sun_cos_zenith, local),
-            t0.ir_view_factor(-local[2]),
-        );
-        if l1 != l0 {
-            let t1 = &stack.layers[l1];
-            fa += w * (t1.albedo_factor(g.sun_cos_zenith, local) - fa);
-            fe += w * (t1.ir_view_factor(-local[2]) - fe);
+    for (k, g) in block.iter().enumerate() {
+        solar[k] = (surf.absorptivity * g.solar_w_m2 * n.dot(&g.sun_body).max(0.0)) as f32;
+        let nz = n.dot(&g.zenith_body);
+        // The plate faces away from the whole Earth: no IR, no albedo.
+        if nz >= g.inv_h {
+            albedo[k] = 0.0;
+            ir[k] = 0.0;
+            continue;
         }
-        albedo[k] = a_alb * g.solar_at_earth_w_m2 * fa;
-        ir[k] = e_ir * fe;
+        let (l0, l1, w) = g.layers;
+        let layer = |l: usize| &stack.layers[l];
+        let mut fe = layer(l0).ir_view_factor(-nz);
+        if l1 != l0 {
+            fe += w * (layer(l1).ir_view_factor(-nz) - fe);
+        }
+        ir[k] = (e_ir * fe) as f32;
+        if g.dark {
+            albedo[k] = 0.0;
+            continue;
+        }
+        let nx = n.dot(&g.sun_horizontal_body);
+        let mut fa = layer(l0).albedo_factor_at(g.cs_row, nz, nx);
+        if l1 != l0 {
+            fa += w * (layer(l1).albedo_factor_at(g.cs_row, nz, nx) - fa);
+        }
+        albedo[k] = (a_alb * g.solar_at_earth_w_m2 * fa) as f32;
     }
 }
 
@@ -490,11 +552,14 @@ fn find_series_eclipses(
     times: &[f64],
     step_s: f64,
     pen_samples: &[f64],
+    umb_samples: &[f64],
 ) -> Vec<Eclipse> {
     let orbit = model.orbit();
     let shadow = model.shadow();
     let (t0, t1) = (times[0], times[times.len() - 1]);
-    if step_s > orbit.eclipse_scan_step_s() * 4.0 {
+    // The grid brackets every pass at least a few steps long, and the local-minimum search
+    // of `negative_intervals` catches shorter grazing ones; coarser grids get their own scan.
+    if step_s > orbit.period_s() / 40.0 {
         return orbit.eclipses(shadow, t0, t1);
     }
     let g = |which: u8| {
@@ -510,11 +575,21 @@ fn find_series_eclipses(
     };
     let pen = g(0);
     let umb = g(1);
-    let passes = negative_intervals(&pen, t0, t1, step_s, orbit.period_s(), Some(pen_samples));
-    let scan = orbit.eclipse_scan_step_s();
-    assemble(&passes, |a, b| match shadow {
-        ShadowModel::Cylindrical => vec![(a, b)],
-        ShadowModel::Conical => negative_intervals(&umb, a, b, scan.min((b - a) / 4.0), 0.0, None),
+    let p = orbit.period_s();
+    let rate = orbit.shadow_rate_bound(shadow);
+    let passes = negative_intervals(&pen, t0, t1, step_s, p, rate, Some(pen_samples));
+    let umbras = match shadow {
+        ShadowModel::Cylindrical => passes.clone(),
+        ShadowModel::Conical => {
+            negative_intervals(&umb, t0, t1, step_s, p, rate, Some(umb_samples))
+        }
+    };
+    assemble(&passes, |a, b| {
+        umbras
+            .iter()
+            .copied()
+            .filter(|&(ua, ub)| ua >= a - 1e-6 && ub <= b + 1e-6)
+            .collect()
     })
 }
 
@@ -559,6 +634,24 @@ fn lit_nodes(
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
     all.dedup_by(|a, b| a.0 == b.0);
     all.into_iter().unzip()
+}
+
+/// [`interp`] for `f32` values.
+fn interp32(t: &[f64], v: &[f32], x: f64) -> f64 {
+    let n = t.len();
+    if x <= t[0] {
+        return f64::from(v[0]);
+    }
+    if x >= t[n - 1] {
+        return f64::from(v[n - 1]);
+    }
+    let i = t.partition_point(|&ti| ti <= x) - 1;
+    let (ta, tb) = (t[i], t[i + 1]);
+    let (va, vb) = (f64::from(v[i]), f64::from(v[i + 1]));
+    if tb <= ta {
+        return va;
+    }
+    va + (vb - va) * (x - ta) / (tb - ta)
 }
 
 /// Linear interpolation in a sorted table, clamped at the ends.

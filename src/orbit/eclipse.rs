@@ -60,6 +60,30 @@ impl ShadowModel {
         }
     }
 
+    /// Lit fraction and shadow functions together (one disk-geometry evaluation).
+    pub fn evaluate(
+        self,
+        r_sat_km: &Vector3<f64>,
+        r_sun_km: &Vector3<f64>,
+    ) -> (f64, ShadowFunctions) {
+        match self {
+            ShadowModel::Cylindrical => (
+                self.lit_fraction(r_sat_km, r_sun_km),
+                self.shadow_functions(r_sat_km, r_sun_km),
+            ),
+            ShadowModel::Conical => {
+                let (a, b, c) = disk_geometry(r_sat_km, r_sun_km);
+                (
+                    conical_lit_fraction(a, b, c),
+                    ShadowFunctions {
+                        penumbra: c - (a + b),
+                        umbra: c - (b - a),
+                    },
+                )
+            }
+        }
+    }
+
     /// The shadow functions at this geometry (see [`ShadowFunctions`]).
     pub fn shadow_functions(
         self,
@@ -160,14 +184,17 @@ pub const EVENT_TIME_TOLERANCE_S: f64 = 1e-3;
 /// `max_extension_s`) until `g` turns positive, with boundaries found to
 /// [`EVENT_TIME_TOLERANCE_S`]. `g` is sampled every `scan_step_s`; a dip below zero between
 /// samples is caught by minimising `g` (golden section) wherever three samples bracket a local
-/// minimum, so grazing passes shorter than a step are found too. `samples` may supply `g` at
-/// the scan times `t0 + k·scan_step_s` (to reuse values computed elsewhere).
+/// minimum, so grazing passes shorter than a step are found too — unless the minimum sample
+/// exceeds `max_rate · scan_step_s`, when `|dg/dt| ≤ max_rate` rules a dip out (pass
+/// `f64::INFINITY` to always look). `samples` may supply `g` at the scan times
+/// `t0 + k·scan_step_s` (to reuse values computed elsewhere).
 pub fn negative_intervals(
     g: &dyn Fn(f64) -> f64,
     t0: f64,
     t1: f64,
     scan_step_s: f64,
     max_extension_s: f64,
+    max_rate: f64,
     samples: Option<&[f64]>,
 ) -> Vec<(f64, f64)> {
     let n = ((t1 - t0) / scan_step_s).ceil().max(1.0) as usize;
@@ -182,7 +209,12 @@ pub fn negative_intervals(
         let (ga, gb) = (vals[k], vals[k + 1]);
         if (ga >= 0.0) != (gb >= 0.0) {
             crossings.push((refine_root(g, ta, tb, ga, gb), ga >= 0.0));
-        } else if ga >= 0.0 && k + 2 <= n && vals[k + 1] < ga && vals[k + 1] <= vals[k + 2] {
+        } else if ga >= 0.0
+            && k + 2 <= n
+            && vals[k + 1] < ga
+            && vals[k + 1] <= vals[k + 2]
+            && vals[k + 1] < max_rate * scan_step_s
+        {
             // Local minimum bracketed by samples k, k+1, k+2, all non-negative: look inside.
             let (tm, gm) = golden_minimum(g, ta, time(k + 2));
             if gm < 0.0 {
@@ -305,7 +337,8 @@ fn golden_minimum(g: &dyn Fn(f64) -> f64, mut a: f64, mut b: f64) -> (f64, f64) 
 /// Eclipses (complete passes) overlapping `[t0_s, t1_s]` for a satellite and Sun whose
 /// Earth-centred positions (km) at time t are given by `geometry(t)`. The shadow functions
 /// are sampled every `scan_step_s` (a small fraction of the orbit period: the golden-section
-/// safeguard of [`negative_intervals`] catches grazing passes between samples).
+/// safeguard of [`negative_intervals`] catches grazing passes between samples; `max_rate`
+/// bounds the shadow functions' rate of change, see [`crate::orbit::Orbit::shadow_rate_bound`]).
 pub fn find_eclipses(
     geometry: &dyn Fn(f64) -> (Vector3<f64>, Vector3<f64>),
     model: ShadowModel,
@@ -313,6 +346,7 @@ pub fn find_eclipses(
     t1_s: f64,
     scan_step_s: f64,
     max_extension_s: f64,
+    max_rate: f64,
 ) -> Vec<Eclipse> {
     let pen = |t: f64| {
         let (r, s) = geometry(t);
@@ -322,12 +356,26 @@ pub fn find_eclipses(
         let (r, s) = geometry(t);
         model.shadow_functions(&r, &s).umbra
     };
-    let passes = negative_intervals(&pen, t0_s, t1_s, scan_step_s, max_extension_s, None);
+    let passes = negative_intervals(
+        &pen,
+        t0_s,
+        t1_s,
+        scan_step_s,
+        max_extension_s,
+        max_rate,
+        None,
+    );
     assemble(&passes, |a, b| match model {
         ShadowModel::Cylindrical => vec![(a, b)],
-        ShadowModel::Conical => {
-            negative_intervals(&umb, a, b, scan_step_s.min((b - a) / 4.0), 0.0, None)
-        }
+        ShadowModel::Conical => negative_intervals(
+            &umb,
+            a,
+            b,
+            scan_step_s.min((b - a) / 4.0),
+            0.0,
+            max_rate,
+            None,
+        ),
     })
 }
 
@@ -378,7 +426,7 @@ mod tests {
     #[test]
     fn intervals_of_a_sine() {
         let g = |t: f64| (t / 100.0).sin();
-        let iv = negative_intervals(&g, 1.0, 1000.0, 7.0, 1000.0, None);
+        let iv = negative_intervals(&g, 1.0, 1000.0, 7.0, 1000.0, f64::INFINITY, None);
         let pi = std::f64::consts::PI;
         assert_eq!(iv.len(), 2);
         assert!((iv[0].0 - 100.0 * pi).abs() < 2e-3 && (iv[0].1 - 200.0 * pi).abs() < 2e-3);
@@ -389,7 +437,7 @@ mod tests {
     #[test]
     fn grazing_dip_between_samples_is_found() {
         let g = |t: f64| (t - 50.0).powi(2) - 0.25; // negative on (49.5, 50.5)
-        let iv = negative_intervals(&g, 0.0, 100.0, 10.0, 0.0, None);
+        let iv = negative_intervals(&g, 0.0, 100.0, 10.0, 0.0, f64::INFINITY, None);
         assert_eq!(iv.len(), 1);
         assert!((iv[0].0 - 49.5).abs() < 2e-3 && (iv[0].1 - 50.5).abs() < 2e-3);
     }

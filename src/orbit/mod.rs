@@ -103,27 +103,56 @@ impl Orbit {
 
     /// Everything geometric at `t_s`: state, Sun, lit fraction with `shadow`, beta angle.
     pub fn sample(&self, t_s: f64, shadow: ShadowModel) -> GeometrySample {
+        self.sample_with_sun(t_s, shadow, self.sun_at(t_s)).0
+    }
+
+    /// [`Orbit::sample`] with the Sun supplied (e.g. from [`sun::sun_position_with`]), also
+    /// returning the shadow functions.
+    pub fn sample_with_sun(
+        &self,
+        t_s: f64,
+        shadow: ShadowModel,
+        sun: SunPosition,
+    ) -> (GeometrySample, ShadowFunctions) {
         let state = self.state(t_s);
-        let sun = self.sun_at(t_s);
         let r_sun = sun.position_km();
         let to_sun = r_sun - state.position_km;
         let d = to_sun.norm();
         let h = state.position_km.cross(&state.velocity_km_s);
-        GeometrySample {
-            t_s,
-            state,
-            sun,
-            sun_from_satellite: to_sun / d,
-            sun_distance_from_satellite_au: d / AU_KM,
-            lit_fraction: shadow.lit_fraction(&state.position_km, &r_sun),
-            beta_rad: beta_angle_rad(&(h / h.norm()), &sun.direction),
-        }
+        let (lit_fraction, functions) = shadow.evaluate(&state.position_km, &r_sun);
+        (
+            GeometrySample {
+                t_s,
+                state,
+                sun,
+                sun_from_satellite: to_sun / d,
+                sun_distance_from_satellite_au: d / AU_KM,
+                lit_fraction,
+                beta_rad: beta_angle_rad(&(h / h.norm()), &sun.direction),
+            },
+            functions,
+        )
     }
 
     /// Step at which shadow functions are sampled before root finding: 1/400 of the period,
     /// between 1 s and 120 s.
     pub fn eclipse_scan_step_s(&self) -> f64 {
         (self.period_s() / 400.0).clamp(1.0, 120.0)
+    }
+
+    /// An upper bound on the rate of change of the shadow functions: twice the perigee angular
+    /// rate `v_p/r_p` (rad/s) for the conical model — the Earth's centre moves across the
+    /// satellite's sky at most that fast, the disk radii far slower — and 1.5 `v_p` (km/s) for
+    /// the cylindrical one.
+    pub fn shadow_rate_bound(&self, model: ShadowModel) -> f64 {
+        let el = self.elements();
+        let e = el.eccentricity;
+        let rp = el.semi_major_axis_km * (1.0 - e);
+        let vp = (crate::constants::EARTH_MU_KM3_S2 * (1.0 + e) / rp).sqrt();
+        match model {
+            ShadowModel::Conical => 2.0 * vp / rp,
+            ShadowModel::Cylindrical => 1.5 * vp,
+        }
     }
 
     /// Every eclipse overlapping `[t0_s, t1_s]`, boundaries root-found to 1 ms; passes that
@@ -137,6 +166,7 @@ impl Orbit {
             t1_s,
             self.eclipse_scan_step_s(),
             self.period_s(),
+            self.shadow_rate_bound(model),
         )
     }
 }

@@ -66,9 +66,17 @@ fn first_frozen_sun_eclipse(orbit: &Orbit, model: ShadowModel) -> Option<crate::
     let sun = orbit.sun_at(0.0).position_km();
     let geom = |t: f64| (orbit.position_km(t), sun);
     let p = orbit.period_s();
-    find_eclipses(&geom, model, 0.0, 2.0 * p, orbit.eclipse_scan_step_s(), p)
-        .into_iter()
-        .find(|e| e.penumbra_entry_s > 0.0)
+    find_eclipses(
+        &geom,
+        model,
+        0.0,
+        2.0 * p,
+        orbit.eclipse_scan_step_s(),
+        p,
+        orbit.shadow_rate_bound(model),
+    )
+    .into_iter()
+    .find(|e| e.penumbra_entry_s > 0.0)
 }
 
 /// Cylindrical-shadow eclipse fraction of circular orbits at several altitudes and beta
