@@ -32,7 +32,9 @@ pub struct OrbitArgs {
     /// Epoch (t = 0), ISO 8601 UTC, e.g. 2027-03-20T12:00:00Z.
     #[arg(long)]
     pub epoch: Option<String>,
-    /// Circular-orbit altitude above the equatorial radius, km (100 – 1,000,000).
+    /// Circular-orbit altitude above the equatorial radius, km (100 – 1,000,000): the mean
+    /// semi-major axis minus 6378.137 km (mean elements, J2 secular theory; an osculating
+    /// circular state at the node has a ≈ 1.5 J2 R²/a sin²i larger, ~9 km for a 550 km SSO).
     #[arg(long, allow_hyphen_values = true)]
     pub altitude_km: Option<f64>,
     /// Inclination to the J2000 equator, degrees (0 – 180).
@@ -523,6 +525,11 @@ fn summarize(setup: &Setup, series: &FluxSeries) -> serde_json::Value {
         "epoch": orbit.epoch().to_iso8601(),
         "frame": "Earth-centred, mean equator and equinox of J2000",
         "propagation": match orbit.propagation() { Propagation::J2Secular => "j2-secular", Propagation::TwoBody => "two-body" },
+        "elements": "mean Keplerian elements at the epoch (J2 secular drift of node, perigee and mean anomaly; no short-period terms)",
+        "state_at_epoch_km_km_s": {
+            "position": [orbit.state(0.0).position_km.x, orbit.state(0.0).position_km.y, orbit.state(0.0).position_km.z],
+            "velocity": [orbit.state(0.0).velocity_km_s.x, orbit.state(0.0).velocity_km_s.y, orbit.state(0.0).velocity_km_s.z],
+        },
         "orbit": {
             "semi_major_axis_km": el.semi_major_axis_km,
             "eccentricity": el.eccentricity,
