@@ -152,6 +152,7 @@ def main():
                          "wall_s": pinfo["wall_s"], "total_s": pinfo["wall_s"], "rss_mb": rss,
                          "newton": pinfo["newton_iterations"], "linear": pinfo["linear_iterations"],
                          "max_dT_k": float(np.abs(t - t_ref).max())})
+            print(json.dumps(rows[-1]), flush=True)
         for r in rows:
             if r["n"] == n:
                 base = next(x for x in rows if x["n"] == n and x["solver"].startswith("thermorbit"))
