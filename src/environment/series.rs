@@ -35,7 +35,8 @@ const N_IR: usize = 4097;
 #[derive(Debug, Clone)]
 pub struct EarthFactorTable {
     h: f64,
-    albedo: Vec<f64>,
+    /// Albedo factors, `f32` (7 digits; halves the cache footprint of the hot lookups).
+    albedo: Vec<f32>,
     ir: Vec<f64>,
 }
 
@@ -74,6 +75,7 @@ impl EarthFactorTable {
                     );
                 }
             });
+        let albedo = albedo.into_iter().map(|v| v as f32).collect();
         let ir = (0..N_IR)
             .map(|i| plate_to_sphere_view_factor(grid(i, N_IR), h))
             .collect();
@@ -100,7 +102,7 @@ impl EarthFactorTable {
         // u = sin(γ/2) = √((1 + n_Z)/2) on [0, 1], mapped to [−1, 1] for `locate`.
         let (j, fj) = locate(2.0 * ((1.0 + nz) * 0.5).max(0.0).sqrt() - 1.0, N_U);
         let (k, fk) = locate(cp, N_CP);
-        let at = |a: usize, b: usize, c: usize| self.albedo[(a * N_U + b) * N_CP + c];
+        let at = |a: usize, b: usize, c: usize| f64::from(self.albedo[(a * N_U + b) * N_CP + c]);
         let lerp = |x: f64, y: f64, f: f64| x + (y - x) * f;
         let c00 = lerp(at(i, j, k), at(i, j, k + 1), fk);
         let c01 = lerp(at(i, j + 1, k), at(i, j + 1, k + 1), fk);
