@@ -160,20 +160,25 @@ impl<'a> SteadySolver<'a> {
         })
     }
 
-    /// The heat flowing through the network (W), the scale of the residual test.
-    /// A floor at round-off level (ε · Σ K_ii |T_i|) lets a problem where nothing
-    /// flows converge.
+    /// The scale of the residual test: the heat flowing through the network (W),
+    /// but never less than `round-off / tolerance`, where the residual's own
+    /// round-off is `8 ε Σ K_ii |T_i|` (each entry sums conductor flows of size
+    /// up to `K_ii |T_i|`). So a network whose conductances dwarf the heat it
+    /// carries (a finely meshed fin), or where nothing flows, converges once the
+    /// residual reaches round-off instead of stalling just above the tolerance.
     fn heat_scale(&self, x: &[f64], k: &crate::network::CsrMatrix) -> f64 {
         let flows = self.system.heat_flows(self.options.time_s, x);
         let flowing = flows.heat_in_w().max(flows.heat_out_w());
         let diag = self.system.diagonal_positions();
-        let floor = 1e3
+        let round_off = 8.0
             * f64::EPSILON
             * x.iter()
                 .zip(diag)
                 .map(|(xi, &d)| xi.abs() * k.values()[d].abs())
                 .sum::<f64>();
-        flowing.max(floor).max(f64::MIN_POSITIVE)
+        flowing
+            .max(round_off / self.options.tolerance)
+            .max(f64::MIN_POSITIVE)
     }
 }
 
