@@ -46,7 +46,10 @@ fn main() -> Result<(), thermorbit::Error> {
     let year_s = 365.25 * 86_400.0;
     let start = Instant::now();
     let _table = thermorbit::environment::series::EarthFactorTable::new(1.0 + 550.0 / 6378.137);
-    println!("albedo/IR table for one altitude: {:.3} s", start.elapsed().as_secs_f64());
+    println!(
+        "albedo/IR table for one altitude: {:.3} s",
+        start.elapsed().as_secs_f64()
+    );
     for run in 0..3 {
         let start = Instant::now();
         let series = model.flux_series(&surfaces, 0.0, year_s, 60.0, &SeriesOptions::default())?;

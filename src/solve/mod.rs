@@ -12,8 +12,8 @@ mod report;
 pub mod steady;
 pub mod transient;
 
-pub use explicit::{solve_explicit, ExplicitOptions};
 pub use amg::AlgebraicMultigrid;
+pub use explicit::{solve_explicit, ExplicitOptions};
 pub use linear::{new_linear_solver, DirectSolver, LinearSolver, LinearSolverChoice, LinearStats};
 pub use multigrid::{MultigridCg, MultigridOptions, Smoother};
 pub use report::{EnergyBalance, NewtonIteration};
