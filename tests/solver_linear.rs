@@ -24,7 +24,7 @@ fn m_matrix(n: usize, seed: u64, advection: bool) -> CsrMatrix {
     };
     let mut t: Vec<(usize, usize, f64)> = Vec::new();
     let mut diag = vec![0.0; n];
-    let mut edge =
+    let edge =
         |t: &mut Vec<(usize, usize, f64)>, diag: &mut Vec<f64>, a: usize, b: usize, g: f64| {
             t.push((a, b, -g));
             t.push((b, a, -g));
@@ -51,10 +51,10 @@ fn m_matrix(n: usize, seed: u64, advection: bool) -> CsrMatrix {
         }
     }
     if advection {
-        for i in 1..n {
+        for (i, d) in diag.iter_mut().enumerate().skip(1) {
             let m = rnd() * 3.0;
             t.push((i, i - 1, -m));
-            diag[i] += m;
+            *d += m;
         }
     }
     for (i, d) in diag.iter().enumerate() {
