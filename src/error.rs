@@ -122,6 +122,13 @@ pub enum SolveError {
         dt_s: f64,
         source: Box<SolveError>,
     },
+    /// Arithmetic (massless) nodes could not be brought into balance with the
+    /// diffusion nodes at the start of a transient or just after a discontinuity.
+    #[error(
+        "balancing the arithmetic nodes at t = {t_s} s (start of the run or of a smooth \
+         segment after a discontinuity) failed: {source}"
+    )]
+    AlgebraicBalanceFailed { t_s: f64, source: Box<SolveError> },
     /// The explicit integrator's step exceeds its stability limit.
     #[error(
         "explicit step dt = {dt_s:.3e} s exceeds the stability limit min C_i/K_ii = {limit_s:.3e} s \

@@ -2078,9 +2078,8 @@ impl<'a> TransientSolver<'a> {
                 &mut st.f,
                 &mut self.work.xa,
             )
-            .map_err(|e| SolveError::TransientStepFailed {
+            .map_err(|e| SolveError::AlgebraicBalanceFailed {
                 t_s: t,
-                dt_s: 0.0,
                 source: Box::new(e),
             })?;
         }
