@@ -667,24 +667,17 @@ pub fn csv_header(surfaces: &[Surface]) -> Vec<String> {
 }
 
 fn write_csv(path: &Path, series: &FluxSeries) -> Result<(), Error> {
-    let werr = |source: std::io::Error| {
-        Error::Output(OutputError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    let tmp = temp_path(path);
-    let result = (|| -> std::io::Result<()> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(file);
+    thermorbit::output::write_atomic_with(path, |w| {
+        let mut w = std::io::BufWriter::new(w);
         writeln!(w, "{}", csv_header(series.surfaces()).join(","))?;
-        for (k, tk) in series.times_s().iter().enumerate() {
+        let t = series.times_s();
+        for (k, t_k) in t.iter().enumerate() {
             let r = series.position_km()[k];
             let s = series.sun_direction()[k];
             write!(
                 w,
                 "{},{:.6},{:.6},{:.6},{:.9},{:.9},{:.9},{:.9},{:.6},{:.6}",
-                tk,
+                t_k,
                 r.x,
                 r.y,
                 r.z,
@@ -705,26 +698,9 @@ fn write_csv(path: &Path, series: &FluxSeries) -> Result<(), Error> {
             }
             writeln!(w)?;
         }
-        w.flush()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        werr(e)
-    })
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".tmp{}", std::process::id()));
-    path.with_file_name(name)
+        w.flush()
+    })?;
+    Ok(())
 }
 
 /// Beta angle (deg) and eclipse duration (min) once a day over a year from the epoch.
