@@ -289,6 +289,25 @@ pub struct AbsorbedFlux {
     pub region: Option<Region>,
 }
 
+impl AbsorbedFlux {
+    /// A flux in `band` on the whole of face `side`.
+    pub fn new(name: &str, side: Side, band: Band, incident_w_m2: impl Into<Profile>) -> Self {
+        Self {
+            name: name.to_string(),
+            side,
+            band,
+            incident_w_m2: incident_w_m2.into(),
+            region: None,
+        }
+    }
+
+    /// The same flux on the part of the face inside `region` only.
+    pub fn within(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+}
+
 /// How a [`PanelHeatLoad`] is given.
 #[derive(Debug, Clone)]
 pub enum PanelLoad {
@@ -492,57 +511,43 @@ impl RectangularPanel {
         self
     }
 
-    /// Adds a flux `incident_w_m2` (W/m², before absorptivity) on the whole of a face.
+    /// Adds an absorbed flux (any band, whole face or a region).
+    pub fn with_flux(mut self, flux: AbsorbedFlux) -> Self {
+        self.absorbed_fluxes.push(flux);
+        self
+    }
+
+    /// Adds a solar flux `incident_w_m2` (W/m², before absorptivity) on the
+    /// whole of a face, absorbed with the face's absorptivity.
     pub fn with_absorbed_flux(
-        mut self,
+        self,
         name: &str,
         side: Side,
         incident_w_m2: impl Into<Profile>,
     ) -> Self {
-        self.absorbed_fluxes.push(AbsorbedFlux {
-            name: name.to_string(),
-            side,
-            band: Band::Solar,
-            incident_w_m2: incident_w_m2.into(),
-            region: None,
-        });
-        self
+        self.with_flux(AbsorbedFlux::new(name, side, Band::Solar, incident_w_m2))
     }
 
-    /// Adds a flux on the part of a face inside `region`.
+    /// Adds a solar flux on the part of a face inside `region`.
     pub fn with_absorbed_flux_in(
-        mut self,
+        self,
         name: &str,
         side: Side,
         region: Region,
         incident_w_m2: impl Into<Profile>,
     ) -> Self {
-        self.absorbed_fluxes.push(AbsorbedFlux {
-            name: name.to_string(),
-            side,
-            band: Band::Solar,
-            incident_w_m2: incident_w_m2.into(),
-            region: Some(region),
-        });
-        self
+        self.with_flux(AbsorbedFlux::new(name, side, Band::Solar, incident_w_m2).within(region))
     }
 
     /// Adds an infrared flux (planetary IR, W/m² incident) on the whole of a
     /// face, absorbed with the face's emissivity.
     pub fn with_infrared_flux(
-        mut self,
+        self,
         name: &str,
         side: Side,
         incident_w_m2: impl Into<Profile>,
     ) -> Self {
-        self.absorbed_fluxes.push(AbsorbedFlux {
-            name: name.to_string(),
-            side,
-            band: Band::Infrared,
-            incident_w_m2: incident_w_m2.into(),
-            region: None,
-        });
-        self
+        self.with_flux(AbsorbedFlux::new(name, side, Band::Infrared, incident_w_m2))
     }
 
     /// Adds a heat load over the whole panel.

@@ -146,6 +146,46 @@ impl Preconditioner for Jacobi {
     }
 }
 
+/// How a Krylov iteration begins: already solved, or the initial residual.
+enum Start {
+    /// `b = 0` (then `x = 0`) or the first guess already meets the tolerance.
+    Done(LinearStats),
+    /// `r = b − A x₀`, `‖b‖₂` and `‖r‖₂ / ‖b‖₂`.
+    Iterate { r: Vec<f64>, nb: f64, rel: f64 },
+}
+
+/// The common start of CG and BiCGStab: zero right-hand side, initial residual,
+/// early exit when the first guess is good enough.
+fn start(a: &CsrMatrix, b: &[f64], x: &mut [f64], rtol: f64) -> Start {
+    let nb = norm2(b);
+    if nb == 0.0 {
+        x.fill(0.0);
+        return Start::Done(LinearStats {
+            iterations: 0,
+            relative_residual: 0.0,
+        });
+    }
+    let mut r = vec![0.0; b.len()];
+    residual(a, b, x, &mut r);
+    let rel = norm2(&r) / nb;
+    if rel <= rtol {
+        return Start::Done(LinearStats {
+            iterations: 0,
+            relative_residual: rel,
+        });
+    }
+    Start::Iterate { r, nb, rel }
+}
+
+fn not_converged(solver: &'static str, rtol: f64, max_iterations: usize, rel: f64) -> SolveError {
+    SolveError::LinearSolver {
+        solver,
+        reason: format!(
+            "no convergence to {rtol:.1e} in {max_iterations} iterations (relative residual {rel:.2e})"
+        ),
+    }
+}
+
 /// Preconditioned conjugate gradients (Saad 2003, Algorithm 9.1).
 ///
 /// `x` holds the first guess; stops when `‖b − A x‖₂ ≤ rtol ‖b‖₂` (recursively
@@ -160,23 +200,10 @@ pub fn pcg(
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
     let n = b.len();
-    let nb = norm2(b);
-    if nb == 0.0 {
-        x.fill(0.0);
-        return Ok(LinearStats {
-            iterations: 0,
-            relative_residual: 0.0,
-        });
-    }
-    let mut r = vec![0.0; n];
-    residual(a, b, x, &mut r);
-    let mut rel = norm2(&r) / nb;
-    if rel <= rtol {
-        return Ok(LinearStats {
-            iterations: 0,
-            relative_residual: rel,
-        });
-    }
+    let (mut r, nb, mut rel) = match start(a, b, x, rtol) {
+        Start::Done(stats) => return Ok(stats),
+        Start::Iterate { r, nb, rel } => (r, nb, rel),
+    };
     let mut z = vec![0.0; n];
     m.apply(a, &r, &mut z)?;
     let mut p = z.clone();
@@ -222,12 +249,7 @@ pub fn pcg(
             0.0
         });
     }
-    Err(SolveError::LinearSolver {
-        solver,
-        reason: format!(
-            "no convergence to {rtol:.1e} in {max_iterations} iterations (relative residual {rel:.2e})"
-        ),
-    })
+    Err(not_converged(solver, rtol, max_iterations, rel))
 }
 
 /// Right-preconditioned BiCGStab (van der Vorst 1992; Saad 2003, Algorithm 7.7).
@@ -244,23 +266,10 @@ pub fn bicgstab(
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
     let n = b.len();
-    let nb = norm2(b);
-    if nb == 0.0 {
-        x.fill(0.0);
-        return Ok(LinearStats {
-            iterations: 0,
-            relative_residual: 0.0,
-        });
-    }
-    let mut r = vec![0.0; n];
-    residual(a, b, x, &mut r);
-    let mut rel = norm2(&r) / nb;
-    if rel <= rtol {
-        return Ok(LinearStats {
-            iterations: 0,
-            relative_residual: rel,
-        });
-    }
+    let (mut r, nb, mut rel) = match start(a, b, x, rtol) {
+        Start::Done(stats) => return Ok(stats),
+        Start::Iterate { r, nb, rel } => (r, nb, rel),
+    };
     let r_hat = r.clone();
     let (mut rho, mut alpha, mut omega) = (1.0f64, 1.0f64, 1.0f64);
     let mut v = vec![0.0; n];
@@ -334,10 +343,5 @@ pub fn bicgstab(
             break;
         }
     }
-    Err(SolveError::LinearSolver {
-        solver,
-        reason: format!(
-            "no convergence to {rtol:.1e} in {max_iterations} iterations (relative residual {rel:.2e})"
-        ),
-    })
+    Err(not_converged(solver, rtol, max_iterations, rel))
 }
