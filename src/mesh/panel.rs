@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::NetworkError;
 use crate::mesh::grid::{CellShare, PanelGrid, Region};
 use crate::mesh::nodes::{EdgeLink, NamedRegion, PanelNodes};
+use crate::network::check_finite_range as check;
 use crate::network::{GridShape, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork};
 
 /// Bulk material of a panel.
@@ -1049,25 +1050,6 @@ fn cell_weights(
 /// Two conductances in series, `1 / (1/a + 1/b)`.
 pub(crate) fn series(a: f64, b: f64) -> f64 {
     a * b / (a + b)
-}
-
-fn check(
-    element: &str,
-    quantity: &'static str,
-    value: f64,
-    ok: bool,
-    allowed: &'static str,
-) -> Result<(), NetworkError> {
-    if value.is_finite() && ok {
-        Ok(())
-    } else {
-        Err(NetworkError::InvalidValue {
-            element: element.to_string(),
-            quantity,
-            value,
-            allowed,
-        })
-    }
 }
 
 fn check_node(

@@ -128,7 +128,9 @@ pub struct ThermalNetwork {
     sources: Vec<HeatSource>,
 }
 
-fn check_finite_range(
+/// `Ok` when `value` is finite and `ok`; otherwise [`NetworkError::InvalidValue`]
+/// naming `element`, `quantity` and the `allowed` range.
+pub(crate) fn check_finite_range(
     element: &str,
     quantity: &'static str,
     value: f64,
