@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::orbit::{CaseOrbit, OrbitOverrides};
+use super::schema::SolveMode;
 use super::schema::{
     ConductorKindSpec, ConductorSpec, NodeKindSpec, OutputSpec, ProfileSpec, SolveSpec,
 };
 use super::Case;
-use crate::error::{InputError, NetworkError};
+use crate::error::{Error, InputError, NetworkError};
 use crate::network::{Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable};
 
 /// Initial temperature when a case gives none, K (a room-temperature first guess).
@@ -30,6 +32,8 @@ pub struct Model {
     pub output: OutputSpec,
     /// Lumped nodes to report over time, `(name, node)`.
     pub probes: Vec<(String, NodeId)>,
+    /// The orbit and its environment fluxes, when the case has an `[orbit]`.
+    pub orbit: Option<CaseOrbit>,
 }
 
 /// A panel in the built model.
@@ -156,6 +160,31 @@ impl Checker<'_> {
         }
     }
 
+    /// Index of the `[[surfaces]]` entry called `name` in the orbit's flux series, or an error
+    /// (no `[orbit]`, or no such surface, listing the defined ones).
+    pub fn orbit_surface<'o>(
+        &self,
+        key: &str,
+        name: &str,
+        orbit: Option<&'o CaseOrbit>,
+    ) -> Result<(&'o CaseOrbit, usize), InputError> {
+        let orbit = orbit.ok_or_else(|| {
+            self.inconsistent(
+                key,
+                "orbit fluxes need an [orbit] table and the surface in [[surfaces]]",
+            )
+        })?;
+        orbit
+            .surface_index(name)
+            .map(|k| (orbit, k))
+            .ok_or_else(|| InputError::UndefinedReference {
+                file: self.file.to_path_buf(),
+                key: key.to_string(),
+                name: name.to_string(),
+                hint: defined_hint(orbit.setup.surfaces.iter().map(|s| &s.name)),
+            })
+    }
+
     /// The node called `name`, or an error listing the defined ones.
     pub fn node(
         &self,
@@ -188,6 +217,8 @@ pub(super) fn defined_hint<'a>(names: impl Iterator<Item = &'a String>) -> Strin
 pub(super) fn build(case: &Case) -> Result<Model, InputError> {
     let ck = Checker { file: &case.file };
     let spec = &case.spec;
+    check_solve(&ck, &spec.solve)?;
+    let orbit = build_orbit(case)?;
     let mut net = ThermalNetwork::new();
     let mut nodes: BTreeMap<String, NodeId> = BTreeMap::new();
 
@@ -250,7 +281,7 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         nodes.insert(name.clone(), id);
     }
 
-    let panels = super::panels::build_panels(&ck, case, &mut net, &nodes)?;
+    let panels = super::panels::build_panels(&ck, case, &mut net, &nodes, orbit.as_ref())?;
 
     for (i, c) in spec.conductors.iter().enumerate() {
         add_conductor(&ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
@@ -262,7 +293,25 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         if matches!(net.kind(node), NodeKind::Boundary { .. }) {
             return Err(ck.inconsistent(&key("node"), format!("`{}` is a boundary node; its temperature is prescribed, so a source there does nothing", s.node)));
         }
-        let profile = ck.profile(&key("power_w"), &s.power_w, |_| true, "finite W")?;
+        let profile = match (&s.power_w, &s.orbit_surface) {
+            (Some(p), None) => ck.profile(&key("power_w"), p, |_| true, "finite W")?,
+            (None, Some(name)) => {
+                let (orbit, k) = ck.orbit_surface(&key("orbit_surface"), name, orbit.as_ref())?;
+                let surface = &orbit.setup.surfaces[k];
+                let area = ck.required(
+                    &format!("surfaces[{k}].area_m2"),
+                    &surface.area_m2,
+                    "a source that takes its power from a surface needs the surface's area",
+                )?;
+                orbit.profile(k, surface.absorptivity * area, surface.emissivity * area)
+            }
+            _ => {
+                return Err(ck.inconsistent(
+                    &format!("sources[{i}]"),
+                    "a source takes either power_w or orbit_surface",
+                ))
+            }
+        };
         net.add_source(HeatSource {
             name: s.name.clone(),
             loads: vec![(node, 1.0)],
@@ -271,7 +320,6 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         .map_err(|e| ck.model(e))?;
     }
 
-    check_solve(&ck, &spec.solve)?;
     let probes = match &spec.output.probes {
         Some(list) => list
             .iter()
@@ -300,7 +348,43 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         solve: spec.solve.clone(),
         output: spec.output.clone(),
         probes,
+        orbit,
     })
+}
+
+/// The case's orbit and its flux series over the run (`None` without orbit tables).
+fn build_orbit(case: &Case) -> Result<Option<CaseOrbit>, InputError> {
+    let spec = &case.spec;
+    if !spec.has_orbit_tables() {
+        return Ok(None);
+    }
+    let ck = Checker { file: &case.file };
+    if spec.orbit.is_none() {
+        return Err(ck.inconsistent(
+            "orbit",
+            "missing; [attitude], [environment] and [[surfaces]] describe an orbit: add an [orbit] table",
+        ));
+    }
+    let as_input = |e: Error| match e {
+        Error::Input(e) => e,
+        other => ck.inconsistent("orbit", other.to_string()),
+    };
+    let setup = super::orbit::resolve(
+        &spec.orbit_tables(),
+        &OrbitOverrides::default(),
+        Some(&case.file),
+    )
+    .map_err(as_input)?;
+    let (t0, t1, steady) = match (&spec.solve.mode, &spec.solve.transient) {
+        (SolveMode::Transient, Some(t)) => (t.start_s.unwrap_or(0.0), t.end_s, false),
+        _ => {
+            let t = spec.solve.time_s.unwrap_or(0.0);
+            (t, t, true)
+        }
+    };
+    CaseOrbit::new(setup, t0, t1, steady)
+        .map(Some)
+        .map_err(as_input)
 }
 
 fn add_conductor(
@@ -391,7 +475,6 @@ fn add_conductor(
 }
 
 fn check_solve(ck: &Checker, s: &SolveSpec) -> Result<(), InputError> {
-    use super::schema::SolveMode;
     if let Some(t) = s.tolerance {
         ck.number(
             "solve.tolerance",

@@ -35,6 +35,7 @@
 //! ```
 
 mod build;
+pub mod orbit;
 mod panels;
 mod run;
 pub mod schema;
@@ -42,6 +43,7 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 
 pub use build::{Model, PanelModel};
+pub use orbit::CaseOrbit;
 pub use run::{RunResult, Solution};
 pub use schema::CaseFile;
 

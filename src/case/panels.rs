@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::build::{defined_hint, Checker, PanelModel};
+use super::orbit::CaseOrbit;
 use super::schema::{
     AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec, PanelSpec,
 };
@@ -24,13 +25,14 @@ pub(super) fn build_panels(
     case: &Case,
     net: &mut ThermalNetwork,
     nodes: &BTreeMap<String, NodeId>,
+    orbit: Option<&CaseOrbit>,
 ) -> Result<Vec<PanelModel>, InputError> {
     let mut out = Vec::new();
     for (name, table) in &case.spec.panels {
         let prefix = format!("panels.{name}");
         let table = merge_mesh_file(&case.file, &prefix, table.clone())?;
         let spec: PanelSpec = parse_table(table, &case.file, &prefix)?;
-        let panel = panel_from_spec(ck, case, name, &spec, nodes)?;
+        let panel = panel_from_spec(ck, case, name, &spec, nodes, orbit)?;
         let handle = panel.add_to(net).map_err(|e| ck.model(e))?;
         out.push(PanelModel {
             name: name.clone(),
@@ -79,6 +81,7 @@ fn panel_from_spec(
     name: &str,
     p: &PanelSpec,
     nodes: &BTreeMap<String, NodeId>,
+    orbit: Option<&CaseOrbit>,
 ) -> Result<RectangularPanel, InputError> {
     let key = |k: &str| format!("panels.{name}.{k}");
     let length = ck.positive(&key("length_m"), p.length_m)?;
@@ -183,8 +186,9 @@ fn panel_from_spec(
         panel = attach(ck, &key(&format!("attachments[{i}]")), panel, a, nodes)?;
     }
     for (i, l) in p.loads.iter().enumerate() {
-        panel = load(ck, &key(&format!("loads[{i}]")), panel, l)?;
+        panel = load(ck, &key(&format!("loads[{i}]")), panel, l, orbit)?;
     }
+    check_face_normals(ck, &key("loads"), p, orbit)?;
     Ok(panel)
 }
 
@@ -354,12 +358,125 @@ fn attach(
     }
 }
 
+/// A panel's two faces point opposite ways: the orbit surfaces of its top and bottom loads
+/// must have opposite normals (to within 0.1°).
+fn check_face_normals(
+    ck: &Checker,
+    key: &str,
+    p: &PanelSpec,
+    orbit: Option<&CaseOrbit>,
+) -> Result<(), InputError> {
+    let Some(orbit) = orbit else {
+        return Ok(());
+    };
+    let normal = |side: FaceKey| {
+        p.loads
+            .iter()
+            .find_map(|l| match (&l.orbit_surface, l.face) {
+                (Some(name), Some(f)) if f == side => orbit
+                    .surface_index(name)
+                    .map(|k| (name, orbit.setup.surfaces[k].normal_body)),
+                _ => None,
+            })
+    };
+    if let (Some((top, nt)), Some((bottom, nb))) = (normal(FaceKey::Top), normal(FaceKey::Bottom)) {
+        if nt.dot(&nb) > -(0.1_f64.to_radians().cos()) {
+            return Err(ck.inconsistent(
+                key,
+                format!(
+                    "the top face takes orbit_surface `{top}` and the bottom face `{bottom}`, whose normals are not opposite; a panel's faces point opposite ways"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The fluxes of orbit surface `name` on `face`: solar + albedo absorbed with the face's α,
+/// Earth IR with its ε (one [`AbsorbedFlux`] per band, incident W/m² from the orbit).
+fn orbit_load(
+    ck: &Checker,
+    key: &str,
+    mut panel: RectangularPanel,
+    l: &PanelLoadSpec,
+    name: &str,
+    orbit: Option<&CaseOrbit>,
+) -> Result<RectangularPanel, InputError> {
+    let k = |f: &str| format!("{key}.{f}");
+    if l.band.is_some() {
+        return Err(ck.inconsistent(
+            &k("band"),
+            "an orbit_surface load carries both bands (solar + albedo with α, Earth IR with ε); remove band",
+        ));
+    }
+    let face = ck.required(
+        &k("face"),
+        &l.face,
+        "an orbit_surface load falls on a face: \"top\" or \"bottom\"",
+    )?;
+    let (side, face_name) = match face {
+        FaceKey::Top => (Side::Top, "top"),
+        FaceKey::Bottom => (Side::Bottom, "bottom"),
+    };
+    let (orbit, j) = ck.orbit_surface(&k("orbit_surface"), name, orbit)?;
+    let coating = match side {
+        Side::Top => panel.top.coating,
+        Side::Bottom => panel.bottom.coating,
+    };
+    let surface = &orbit.setup.surfaces[j];
+    if coating == Coating::default() {
+        return Err(ck.inconsistent(
+            &k("face"),
+            format!("the {face_name} face has no coating to absorb with: set {face_name}_coating"),
+        ));
+    }
+    if (surface.absorptivity - coating.absorptivity).abs() > 1e-12
+        || (surface.emissivity - coating.emissivity).abs() > 1e-12
+    {
+        return Err(ck.inconsistent(
+            &k("orbit_surface"),
+            format!(
+                "surface `{name}` has α = {}, ε = {} but the {face_name} face's coating has α = {}, ε = {}; give the surface the face's coating",
+                surface.absorptivity, surface.emissivity, coating.absorptivity, coating.emissivity
+            ),
+        ));
+    }
+    let region = match l.region_m {
+        Some(r) => Some(region(ck, &k("region_m"), r)?),
+        None => None,
+    };
+    let label = l.name.clone().unwrap_or_else(|| format!("orbit {name}"));
+    for (band, what, sw, ir) in [
+        (Band::Solar, "solar + albedo", 1.0, 0.0),
+        (Band::Infrared, "Earth IR", 0.0, 1.0),
+    ] {
+        panel.absorbed_fluxes.push(AbsorbedFlux {
+            name: format!("{label} ({what})"),
+            side,
+            band,
+            incident_w_m2: orbit.profile(j, sw, ir),
+            region,
+        });
+    }
+    Ok(panel)
+}
+
 fn load(
     ck: &Checker,
     key: &str,
     panel: RectangularPanel,
     l: &PanelLoadSpec,
+    orbit: Option<&CaseOrbit>,
 ) -> Result<RectangularPanel, InputError> {
+    if let Some(name) = &l.orbit_surface {
+        if l.incident_flux_w_m2.is_some() || l.power_w.is_some() || l.power_w_m2.is_some() {
+            return Err(ck.inconsistent(
+                key,
+                "a panel load is one of: orbit_surface (with face), incident_flux_w_m2 (with face, optional band), power_w, power_w_m2",
+            ));
+        }
+        return orbit_load(ck, key, panel, l, name, orbit);
+    }
     let k = |f: &str| format!("{key}.{f}");
     let name = l
         .name
@@ -408,7 +525,7 @@ fn load(
         }
         _ => Err(ck.inconsistent(
             key,
-            "a panel load is one of: incident_flux_w_m2 (with face, optional band), power_w, power_w_m2",
+            "a panel load is one of: orbit_surface (with face), incident_flux_w_m2 (with face, optional band), power_w, power_w_m2",
         )),
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::orbit::{AttitudeSpec, EnvironmentSpec, OrbitSpec, OrbitTables, SurfaceSpec};
 use crate::solve::LinearSolverChoice;
 
 /// A whole case file.
@@ -37,6 +38,18 @@ pub struct CaseFile {
     /// Heat sources on lumped nodes.
     #[serde(default)]
     pub sources: Vec<SourceSpec>,
+    /// The orbit (see [`super::orbit`]); needed by `orbit_surface` loads.
+    #[serde(default)]
+    pub orbit: Option<OrbitSpec>,
+    /// Attitude (default nadir).
+    #[serde(default)]
+    pub attitude: Option<AttitudeSpec>,
+    /// Environment preset, shadow model and flux step.
+    #[serde(default)]
+    pub environment: Option<EnvironmentSpec>,
+    /// External surfaces: outward body-frame normals and optical properties.
+    #[serde(default)]
+    pub surfaces: Vec<SurfaceSpec>,
     /// What to solve.
     pub solve: SolveSpec,
     /// What to write.
@@ -192,7 +205,12 @@ pub struct SourceSpec {
     /// Node that receives the heat.
     pub node: String,
     /// Power, W (number, table or harmonic).
-    pub power_w: ProfileSpec,
+    #[serde(default)]
+    pub power_w: Option<ProfileSpec>,
+    /// Instead of `power_w`: the environment flux absorbed by this `[[surfaces]]` entry,
+    /// `A (α (q_sun + q_albedo) + ε q_IR)` W with the surface's area, α and ε.
+    #[serde(default)]
+    pub orbit_surface: Option<String>,
 }
 
 /// A panel: a finite-difference plate.
@@ -360,6 +378,10 @@ pub struct PanelLoadSpec {
     /// by Kirchhoff's law for a grey surface).
     #[serde(default)]
     pub band: Option<BandSpec>,
+    /// The environment fluxes on `face`, taken from this `[[surfaces]]` entry (its outward
+    /// normal is the face's): solar + albedo absorbed with the face's α, Earth IR with its ε.
+    #[serde(default)]
+    pub orbit_surface: Option<String>,
     /// Dissipated power, W, spread by area (number, table or harmonic).
     #[serde(default)]
     pub power_w: Option<ProfileSpec>,
@@ -481,6 +503,27 @@ impl Default for OutputSpec {
             vtk: false,
             probes: None,
         }
+    }
+}
+
+impl CaseFile {
+    /// The orbit tables, borrowed.
+    pub fn orbit_tables(&self) -> OrbitTables<'_> {
+        OrbitTables {
+            orbit: self.orbit.as_ref(),
+            attitude: self.attitude.as_ref(),
+            environment: self.environment.as_ref(),
+            surfaces: &self.surfaces,
+            coatings: &self.coatings,
+        }
+    }
+
+    /// True when the case uses any orbit table.
+    pub fn has_orbit_tables(&self) -> bool {
+        self.orbit.is_some()
+            || self.attitude.is_some()
+            || self.environment.is_some()
+            || !self.surfaces.is_empty()
     }
 }
 

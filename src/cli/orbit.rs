@@ -1,25 +1,24 @@
 //! `thermorbit orbit`: orbit, Sun, eclipses, beta angle and absorbed environment fluxes.
 //!
 //! Without a case file the orbit comes from flags and the surfaces are the six faces of a
-//! box (`+x … −z`) painted AZ-93 white (α = 0.15, ε = 0.91). With `--case FILE` the
-//! `[orbit]`, `[attitude]`, `[environment]` and `[[surfaces]]` tables of the file are used
-//! (other tables are left to the rest of the case schema). Every bad value is reported with
-//! the flag or key that carries it, and exits with code 2 before anything is written.
+//! box (`+x … −z`) painted AZ-93 white (α = 0.15, ε = 0.91). With a case file (`--case FILE`
+//! or `thermorbit orbit FILE`) its `[orbit]`, `[attitude]`, `[environment]` and `[[surfaces]]`
+//! tables are used, read and checked by [`thermorbit::case::orbit`] exactly as `thermorbit run`
+//! reads them (the rest of the file is not read). Every bad value is reported with the flag,
+//! or the file and key, that carries it, and exits with code 2 before anything is written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
-use nalgebra::{Matrix3, Vector3};
-use serde::Deserialize;
-use thermorbit::environment::{
-    EnvironmentModel, EnvironmentPreset, FluxSeries, SeriesOptions, Surface,
+use clap::Args;
+use thermorbit::case::orbit::{resolve as resolve_orbit, OrbitOverrides, OrbitPart};
+pub use thermorbit::case::orbit::{
+    AttitudeMode as AttitudeArg, PresetSpec as PresetArg, ShadowSpec as ShadowArg,
 };
-use thermorbit::error::{InputError, OrbitError, OutputError};
-use thermorbit::orbit::{
-    Attitude, Eclipse, Epoch, LocalTime, Orbit, Propagation, ShadowModel, Target,
-};
+use thermorbit::environment::{EnvironmentModel, FluxSeries, SeriesOptions, Surface};
+use thermorbit::error::{OrbitError, OutputError};
+use thermorbit::orbit::{Eclipse, Orbit, Propagation, ShadowModel};
 use thermorbit::Error;
 
 /// Arguments of `thermorbit orbit`.
@@ -29,6 +28,9 @@ pub struct OrbitArgs {
     /// as well override its orbit values.
     #[arg(long)]
     pub case: Option<PathBuf>,
+    /// The case file, given without --case: `thermorbit orbit CASE.toml`.
+    #[arg(value_name = "CASE", conflicts_with = "case")]
+    pub case_file: Option<PathBuf>,
     /// Epoch (t = 0), ISO 8601 UTC, e.g. 2027-03-20T12:00:00Z.
     #[arg(long)]
     pub epoch: Option<String>,
@@ -86,111 +88,6 @@ pub struct OrbitArgs {
     pub plot_dir: Option<PathBuf>,
 }
 
-/// Shadow model flag values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ShadowArg {
-    /// Conical shadow with penumbra.
-    Conical,
-    /// Cylindrical shadow.
-    Cylindrical,
-}
-
-/// Attitude flag values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AttitudeArg {
-    /// LVLH.
-    Nadir,
-    /// Sun-pointing.
-    Sun,
-    /// Nadir-pointing with yaw steering so ±y stays edge-on to the Sun.
-    SunPerpendicular,
-    /// Body axes fixed to J2000 axes.
-    Inertial,
-}
-
-/// Environment preset flag values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PresetArg {
-    /// 1361 W/m² / d², albedo 0.30, OLR 237 W/m².
-    Nominal,
-    /// 1414 W/m², albedo 0.35, OLR 257 W/m².
-    Hot,
-    /// 1322 W/m², albedo 0.25, OLR 218 W/m².
-    Cold,
-}
-
-/// The orbit part of a case file (`[orbit]`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrbitSpec {
-    /// ISO 8601 UTC epoch.
-    pub epoch: Option<String>,
-    /// Altitude, km.
-    pub altitude_km: Option<f64>,
-    /// Inclination, degrees.
-    pub inclination_deg: Option<f64>,
-    /// RAAN, degrees.
-    pub raan_deg: Option<f64>,
-    /// Sun-synchronous.
-    #[serde(default)]
-    pub sun_synchronous: bool,
-    /// LTAN, HH:MM.
-    pub ltan: Option<String>,
-    /// Geostationary.
-    #[serde(default)]
-    pub geostationary: bool,
-    /// GEO longitude, degrees.
-    pub longitude_deg: Option<f64>,
-    /// No J2 drift.
-    #[serde(default)]
-    pub two_body: bool,
-}
-
-/// `[attitude]` of a case file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AttitudeSpec {
-    /// Mode.
-    pub mode: AttitudeArg,
-}
-
-/// `[environment]` of a case file.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnvironmentSpec {
-    /// Preset.
-    pub preset: Option<PresetArg>,
-    /// Shadow model.
-    pub shadow: Option<ShadowArg>,
-}
-
-/// One `[[surfaces]]` entry of a case file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SurfaceSpec {
-    /// Name.
-    pub name: String,
-    /// Outward normal, body frame.
-    pub normal: [f64; 3],
-    /// Solar absorptivity.
-    pub absorptivity: f64,
-    /// IR emissivity.
-    pub emissivity: f64,
-    /// Area, m².
-    pub area_m2: Option<f64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CaseOrbitPart {
-    orbit: Option<OrbitSpec>,
-    attitude: Option<AttitudeSpec>,
-    environment: Option<EnvironmentSpec>,
-    surfaces: Option<Vec<SurfaceSpec>>,
-}
-
 fn arg_err(argument: &str, e: impl std::fmt::Display) -> Error {
     Error::Orbit(OrbitError::InvalidArgument {
         argument: argument.to_string(),
@@ -218,192 +115,31 @@ struct Setup {
     preset_name: &'static str,
 }
 
-fn load_case(path: &Path) -> Result<CaseOrbitPart, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-        file: path.to_path_buf(),
-        source,
-    })?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| InputError::Parse {
-        file: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let mut part = toml::Table::new();
-    for key in ["orbit", "attitude", "environment", "surfaces"] {
-        if let Some(v) = table.get(key) {
-            part.insert(key.to_string(), v.clone());
-        }
-    }
-    part.try_into().map_err(|e: toml::de::Error| {
-        Error::Input(InputError::Parse {
-            file: path.to_path_buf(),
-            message: e.to_string(),
-        })
-    })
-}
-
 fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
-    let case = match &args.case {
-        Some(p) => load_case(p)?,
-        None => CaseOrbitPart::default(),
+    let file = args.case.as_deref().or(args.case_file.as_deref());
+    let part = match file {
+        Some(p) => OrbitPart::load(p)?,
+        None => OrbitPart::default(),
     };
-    let key = |flag: &'static str, k: &'static str| -> &'static str {
-        if args.case.is_some() {
-            k
-        } else {
-            flag
-        }
+    let flags = OrbitOverrides {
+        epoch: args.epoch.clone(),
+        altitude_km: args.altitude_km,
+        inclination_deg: args.inclination_deg,
+        raan_deg: args.raan_deg,
+        sun_synchronous: args.sun_synchronous,
+        ltan: args.ltan.clone(),
+        geostationary: args.geostationary,
+        longitude_deg: args.longitude_deg,
+        two_body: args.two_body,
+        attitude: args.attitude,
+        preset: args.environment,
+        shadow: args.shadow,
     };
-    let spec = case.orbit.clone().unwrap_or_default();
-    let epoch_text = args.epoch.clone().or(spec.epoch.clone()).ok_or_else(|| {
-        arg_err(
-            "--epoch",
-            "an epoch is required, e.g. --epoch 2027-03-20T12:00:00Z",
-        )
-    })?;
-    let epoch = Epoch::parse_iso8601(&epoch_text).map_err(|e| {
-        arg_err(
-            if args.epoch.is_some() {
-                "--epoch"
-            } else {
-                "orbit.epoch"
-            },
-            e,
-        )
-    })?;
-    let propagation = if args.two_body || spec.two_body {
-        Propagation::TwoBody
-    } else {
-        Propagation::J2Secular
-    };
-    let geo = args.geostationary || (spec.geostationary && args.altitude_km.is_none());
-    let sso = args.sun_synchronous || (spec.sun_synchronous && !args.geostationary);
-    let orbit = if geo {
-        if args.altitude_km.is_some() {
-            return Err(arg_err(
-                "--altitude-km",
-                "a geostationary orbit's altitude is fixed; drop --altitude-km",
-            ));
-        }
-        let lon = args.longitude_deg.or(spec.longitude_deg).unwrap_or(0.0);
-        Orbit::geostationary(epoch, lon, propagation)
-            .map_err(|e| arg_err(key("--longitude-deg", "orbit.longitude_deg"), e))?
-    } else {
-        let alt = args.altitude_km.or(spec.altitude_km).ok_or_else(|| {
-            arg_err(
-                "--altitude-km",
-                "an altitude is required (or --geostationary)",
-            )
-        })?;
-        let alt_key = if args.altitude_km.is_some() {
-            "--altitude-km"
-        } else {
-            "orbit.altitude_km"
-        };
-        if !(alt.is_finite() && (100.0..=1_000_000.0).contains(&alt)) {
-            return Err(arg_err(
-                alt_key,
-                format!("{alt} km is out of range; allowed 100 ≤ altitude ≤ 1,000,000 km"),
-            ));
-        }
-        if sso {
-            let text =
-                args.ltan.clone().or(spec.ltan.clone()).ok_or_else(|| {
-                    arg_err("--ltan", "a sun-synchronous orbit needs --ltan HH:MM")
-                })?;
-            let ltan_key = if args.ltan.is_some() {
-                "--ltan"
-            } else {
-                "orbit.ltan"
-            };
-            let ltan = LocalTime::parse(&text).map_err(|e| arg_err(ltan_key, e))?;
-            Orbit::sun_synchronous(epoch, alt, ltan, propagation)
-                .map_err(|e| arg_err(alt_key, e))?
-        } else {
-            if args.ltan.is_some() {
-                return Err(arg_err("--ltan", "only meaningful with --sun-synchronous"));
-            }
-            let inc = args.inclination_deg.or(spec.inclination_deg).ok_or_else(|| {
-                arg_err("--inclination-deg", "give --inclination-deg (and --raan-deg), --sun-synchronous --ltan, or --geostationary")
-            })?;
-            let inc_key = if args.inclination_deg.is_some() {
-                "--inclination-deg"
-            } else {
-                "orbit.inclination_deg"
-            };
-            if !(inc.is_finite() && (0.0..=180.0).contains(&inc)) {
-                return Err(arg_err(
-                    inc_key,
-                    format!("{inc}° is out of range; allowed 0 ≤ inclination ≤ 180°"),
-                ));
-            }
-            let raan = args.raan_deg.or(spec.raan_deg).unwrap_or(0.0);
-            if !raan.is_finite() {
-                return Err(arg_err("--raan-deg", "must be a finite number of degrees"));
-            }
-            Orbit::circular(epoch, alt, inc, raan, propagation).map_err(|e| arg_err(alt_key, e))?
-        }
-    };
-    let attitude_arg = args
-        .attitude
-        .or(case.attitude.as_ref().map(|a| a.mode))
-        .unwrap_or(AttitudeArg::Nadir);
-    let attitude = match attitude_arg {
-        AttitudeArg::Nadir => Attitude::Nadir,
-        AttitudeArg::Sun => Attitude::SunPointing {
-            axis: Vector3::z(),
-            secondary_axis: Vector3::y(),
-            secondary_target: Target::OrbitNormal,
-        },
-        AttitudeArg::SunPerpendicular => Attitude::SunPerpendicular {
-            edge_on_axis: Vector3::y(),
-            pointing_axis: Vector3::z(),
-            pointing_target: Target::Nadir,
-        },
-        AttitudeArg::Inertial => Attitude::InertialFixed {
-            body_to_inertial: Matrix3::identity(),
-        },
-    };
-    let env = case.environment.clone().unwrap_or_default();
-    let preset_arg = args
-        .environment
-        .or(env.preset)
-        .unwrap_or(PresetArg::Nominal);
-    let (preset, preset_name) = match preset_arg {
-        PresetArg::Nominal => (EnvironmentPreset::nominal(), "nominal"),
-        PresetArg::Hot => (EnvironmentPreset::hot(), "hot"),
-        PresetArg::Cold => (EnvironmentPreset::cold(), "cold"),
-    };
-    let shadow = match args.shadow.or(env.shadow).unwrap_or(ShadowArg::Conical) {
-        ShadowArg::Conical => ShadowModel::Conical,
-        ShadowArg::Cylindrical => ShadowModel::Cylindrical,
-    };
-    let surfaces = match &case.surfaces {
-        Some(list) if !list.is_empty() => list
-            .iter()
-            .enumerate()
-            .map(|(k, s)| {
-                let surf = Surface::new(
-                    s.name.clone(),
-                    Vector3::new(s.normal[0], s.normal[1], s.normal[2]),
-                    s.absorptivity,
-                    s.emissivity,
-                )
-                .map_err(|e| arg_err(&format!("surfaces[{k}]"), e))?;
-                match s.area_m2 {
-                    Some(a) => surf
-                        .with_area_m2(a)
-                        .map_err(|e| arg_err(&format!("surfaces[{k}].area_m2"), e)),
-                    None => Ok(surf),
-                }
-            })
-            .collect::<Result<Vec<_>, Error>>()?,
-        Some(_) => return Err(arg_err("surfaces", "the case lists no surfaces")),
-        None => Surface::body_faces(),
-    };
+    let setup = resolve_orbit(&part.tables(), &flags, file)?;
     let step_s = positive("--step-s", args.step_s)?;
     let duration_s = match args.duration_s {
         Some(d) => positive("--duration-s", d)?,
-        None => orbit.nodal_period_s(),
+        None => setup.model.orbit().nodal_period_s(),
     };
     if duration_s / step_s > 20_000_000.0 {
         return Err(arg_err(
@@ -411,13 +147,12 @@ fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
             format!("{duration_s} s / {step_s} s is more than 20 million rows; use a longer step"),
         ));
     }
-    let model = EnvironmentModel::new(orbit, attitude, preset, shadow)?;
     Ok(Setup {
-        model,
-        surfaces,
+        model: setup.model,
+        surfaces: setup.surfaces,
         duration_s,
         step_s,
-        preset_name,
+        preset_name: setup.preset_name,
     })
 }
 
