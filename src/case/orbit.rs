@@ -705,6 +705,35 @@ impl CaseOrbit {
         })
     }
 
+    /// Span of the flux series, s.
+    pub fn span_s(&self) -> (f64, f64) {
+        let t = self.series.times_s();
+        (t[0], t[t.len() - 1])
+    }
+
+    /// Flux absorbed by surface `surface` (with its own α and ε), averaged over the series'
+    /// span: `α q̄_sun`, `α q̄_albedo`, `ε q̄_IR`.
+    pub fn average_absorbed(&self, surface: usize) -> AbsorbedFlux {
+        let (t0, t1) = self.span_s();
+        let q = self.series.average(surface, t0, t1);
+        let s = &self.setup.surfaces[surface];
+        AbsorbedFlux {
+            solar_w_m2: s.absorptivity * q.solar_w_m2,
+            albedo_w_m2: s.absorptivity * q.albedo_w_m2,
+            earth_ir_w_m2: s.emissivity * q.earth_ir_w_m2,
+        }
+    }
+
+    /// Eclipses (penumbra entry to exit, s) that overlap `[t0_s, t1_s]`, clipped to it.
+    pub fn eclipse_intervals_s(&self, t0_s: f64, t1_s: f64) -> Vec<(f64, f64)> {
+        self.series
+            .eclipses()
+            .iter()
+            .map(|e| (e.penumbra_entry_s.max(t0_s), e.penumbra_exit_s.min(t1_s)))
+            .filter(|(a, b)| b > a)
+            .collect()
+    }
+
     /// Index of the surface called `name`.
     pub fn surface_index(&self, name: &str) -> Option<usize> {
         self.setup.surfaces.iter().position(|s| s.name == name)

@@ -100,6 +100,28 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             result.wall_time_s
         ),
     }
+    if let Some(o) = &model.orbit {
+        let orbit = o.setup.model.orbit();
+        let (t0, t1) = o.span_s();
+        println!(
+            "orbit: {:.0} km, i = {:.2}°, nodal period {:.0} s, beta {:.1}° at t = {t0:.0} s, {} environment; {} eclipse(s) in the flux span",
+            orbit.perigee_altitude_km(),
+            orbit.elements().inclination_rad.to_degrees(),
+            orbit.nodal_period_s(),
+            orbit.beta_angle_rad(t0).to_degrees(),
+            o.setup.preset_name,
+            o.eclipse_intervals_s(t0, t1).len()
+        );
+        match o.averaged_over_s {
+            Some((a, b)) => println!(
+                "orbit fluxes: steady run, so every orbit load is its average over one nodal period (t = {a:.0} s to {b:.0} s)"
+            ),
+            None => println!(
+                "orbit fluxes: time-varying (tabulated every {} s); steps land on eclipse entry and exit",
+                o.setup.flux_step_s
+            ),
+        }
+    }
     let b = match &result.solution {
         Solution::Steady(s) => s.energy_balance,
         Solution::Transient(t) => t.energy_balance,

@@ -3,8 +3,8 @@
 //! Files (in the output folder): `summary.json`; `nodes.csv` (lumped nodes,
 //! final temperatures); per panel `panel_<name>.csv`, `panel_<name>.png` (heat
 //! map) and, if asked, `panel_<name>.vtk`; for a transient also `history.csv`
-//! and `history.png` (probes and panel mean/min/max against time). Each file is
-//! written atomically.
+//! and `history.png` (probes and panel mean/min/max against time, eclipses
+//! shaded when the case has an orbit). Each file is written atomically.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, Series};
 use super::vtk::{write_vtk_grid, VtkGrid};
 use super::{write_atomic, write_csv, write_csv_labeled};
-use crate::case::{Model, RunResult, Solution};
+use crate::case::{CaseOrbit, Model, RunResult, Solution};
 use crate::constants::CELSIUS_OFFSET_K;
 use crate::error::OutputError;
 use crate::network::NodeKind;
@@ -25,8 +25,11 @@ use crate::network::NodeKind;
 /// `boundaries.<name>.heat_w` (net heat into each boundary node, W),
 /// `energy_balance.{heat_in_w,heat_out_w,stored_w,imbalance_w,relative_imbalance}`
 /// (time-averaged for a transient), `iterations`, `residual_history`,
-/// `linear_solver`, `unknowns`, `wall_time_s`, and for a transient `transient`
-/// with step statistics and the energy integrals in J.
+/// `linear_solver`, `unknowns`, `wall_time_s`, for a transient `transient`
+/// with step statistics and the energy integrals in J, and with an orbit `orbit`
+/// (epoch, altitude, inclination, period, beta angle, `fluxes` — orbit-average
+/// for a steady run or time-varying —, `eclipses` and each surface's average
+/// absorbed flux).
 pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     let temps = result.solution.final_temperatures_k();
     let mut panels = Map::new();
@@ -107,7 +110,66 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     if !extra.is_null() {
         summary["transient"] = extra;
     }
+    if let Some(o) = &model.orbit {
+        summary["orbit"] = orbit_json(o);
+    }
     summary
+}
+
+/// The `orbit` part of the summary: the orbit, how its fluxes entered the run, its eclipses
+/// and the average absorbed flux per surface.
+fn orbit_json(o: &CaseOrbit) -> Value {
+    let model = &o.setup.model;
+    let orbit = model.orbit();
+    let (t0, t1) = o.span_s();
+    let fluxes = match o.averaged_over_s {
+        Some((a, b)) => format!(
+            "steady run: orbit-average fluxes over one nodal period, t = {a:.0} s to {b:.0} s"
+        ),
+        None => format!(
+            "time-varying: tabulated every {} s and interpolated; time steps land on the {} eclipse boundaries",
+            o.setup.flux_step_s,
+            o.series.eclipse_boundaries_s(t0, t1).len()
+        ),
+    };
+    let mut surfaces = Map::new();
+    for (k, s) in o.setup.surfaces.iter().enumerate() {
+        let a = o.average_absorbed(k);
+        surfaces.insert(
+            s.name.clone(),
+            json!({
+                "normal_body": [s.normal_body.x, s.normal_body.y, s.normal_body.z],
+                "absorptivity": s.absorptivity, "emissivity": s.emissivity, "area_m2": s.area_m2,
+                "average_absorbed_w_m2": { "solar": a.solar_w_m2, "albedo": a.albedo_w_m2,
+                    "earth_ir": a.earth_ir_w_m2, "total": a.total_w_m2() },
+            }),
+        );
+    }
+    let eclipses: Vec<Value> = o
+        .series
+        .eclipses()
+        .iter()
+        .map(|e| {
+            json!({
+                "penumbra_entry_s": e.penumbra_entry_s, "umbra_entry_s": e.umbra_entry_s,
+                "umbra_exit_s": e.umbra_exit_s, "penumbra_exit_s": e.penumbra_exit_s,
+            })
+        })
+        .collect();
+    json!({
+        "epoch": orbit.epoch().to_iso8601(),
+        "perigee_altitude_km": orbit.perigee_altitude_km(),
+        "apogee_altitude_km": orbit.apogee_altitude_km(),
+        "inclination_deg": orbit.elements().inclination_rad.to_degrees(),
+        "nodal_period_s": orbit.nodal_period_s(),
+        "beta_deg_at_start": orbit.beta_angle_rad(t0).to_degrees(),
+        "environment": o.setup.preset_name,
+        "fluxes": fluxes,
+        "orbit_average": o.averaged_over_s.is_some(),
+        "flux_span_s": [t0, t1],
+        "eclipses": eclipses,
+        "surfaces": surfaces,
+    })
 }
 
 /// The unknowns' part of an all-node temperature vector.
@@ -210,7 +272,8 @@ pub fn write_results(
     Ok(written)
 }
 
-/// `history.csv` and `history.png` for a transient.
+/// `history.csv` and `history.png` for a transient; with an orbit the plot's time axis is in
+/// minutes and its eclipses (penumbra entry to exit) are shaded.
 fn write_history(
     dir: &Path,
     model: &Model,
@@ -258,15 +321,34 @@ fn write_history(
     }
     if model.output.plots && !series.is_empty() {
         let path = dir.join("history.png");
+        let (x_label, shaded, shaded_label) = match &model.orbit {
+            Some(o) => {
+                for s in &mut series {
+                    s.x.iter_mut().for_each(|t| *t /= 60.0);
+                }
+                let (t0, t1) = (t.energy.start_s, t.energy.end_s);
+                let bands: Vec<(f64, f64)> = o
+                    .eclipse_intervals_s(t0, t1)
+                    .into_iter()
+                    .map(|(a, b)| (a / 60.0, b / 60.0))
+                    .collect();
+                (
+                    "Time from epoch (min)",
+                    bands,
+                    Some("eclipse (penumbra to penumbra)".to_string()),
+                )
+            }
+            None => ("Time (s)", Vec::new(), None),
+        };
         plot_lines(
             &path,
             &LinePlot {
                 title: format!("{} — temperatures", model.title),
-                x_label: "Time (s)".into(),
+                x_label: x_label.into(),
                 y_label: "Temperature (K)".into(),
                 series,
-                shaded: Vec::new(),
-                shaded_label: None,
+                shaded,
+                shaded_label,
                 log_x: false,
                 log_y: false,
                 reference_slopes: Vec::new(),
