@@ -8,8 +8,7 @@
 //! conduction plus radiation to boundaries, is symmetric positive definite.
 
 use super::{
-    AdvectiveConductor, Conductor, GridShape, HeatSource, NodeGroup, NodeId, NodeKind, Profile,
-    ThermalNetwork,
+    AdvectiveConductor, GridShape, HeatSource, NodeGroup, NodeId, NodeKind, Profile, ThermalNetwork,
 };
 use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
 use crate::error::{NetworkError, SolveError};
@@ -20,21 +19,45 @@ use rayon::prelude::*;
 const NONE: usize = usize::MAX;
 /// Bit that marks a node reference as a boundary node.
 const BOUNDARY_BIT: u32 = 1 << 31;
+/// Bit that marks a boundary term as fluid advected in from the boundary (it
+/// enters the balance like a conductance but carries no heat *into* the boundary).
+const ADVECTED_BIT: u32 = 1 << 31;
 
 /// A term of an unknown's balance that involves one boundary node:
 /// `g (T_b − T_i) + σ r (T_b⁴ − T_i⁴)`.
 #[derive(Debug, Clone, Copy)]
 struct BoundaryTerm {
-    /// Boundary index.
+    /// Boundary index, with [`ADVECTED_BIT`] set for advection from the boundary.
     boundary: u32,
-    /// Linear conductance plus advective capacity rate from the boundary (W/K).
+    /// Linear conductance, or advective capacity rate from the boundary (W/K).
     g: f64,
     /// Radiative exchange factor (m²).
     r: f64,
 }
 
+impl BoundaryTerm {
+    /// Boundary index.
+    #[inline]
+    fn index(&self) -> usize {
+        (self.boundary & !ADVECTED_BIT) as usize
+    }
+}
+
+/// A conductor between two boundary nodes: `g (T_b − T_a) + σ r (T_b⁴ − T_a⁴)`
+/// flows from boundary `b` into boundary `a` (it only enters the energy balance).
+#[derive(Debug, Clone, Copy)]
+struct BoundaryPair {
+    a: u32,
+    b: u32,
+    g: f64,
+    r: f64,
+}
+
 /// Rows below this count are assembled serially.
 const PARALLEL_ROWS: usize = 16_384;
+/// Above this many boundary nodes the heat flows are summed serially (each
+/// parallel chunk would carry a vector of all boundaries).
+const MAX_PARALLEL_BOUNDARIES: usize = 256;
 
 /// A structured grid whose cells are all unknowns, contiguous in unknown numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +106,10 @@ pub struct AssembledNetwork {
     capacitance_j_k: Vec<f64>,
     initial_k: Vec<f64>,
     boundaries: Vec<(NodeId, Profile)>,
-    linear: Vec<Conductor>,
-    radiative: Vec<Conductor>,
+    /// Conductors joining two boundary nodes (energy balance only).
+    between_boundaries: Vec<BoundaryPair>,
+    /// True when some radiative conductor has a non-zero exchange factor.
+    radiates: bool,
     advective: Vec<AdvectiveConductor>,
     diag: Vec<usize>,
     /// Per stored entry (row i, column j ≠ i): conductance of the linear conductors
@@ -221,9 +246,15 @@ impl AssembledNetwork {
             Vec::new()
         };
         let mut bnd_rows: Vec<(usize, BoundaryTerm)> = Vec::new();
+        let mut between_boundaries = Vec::new();
         let boundary_of = |id: NodeId| -> Option<u32> {
             let r = node_ref[id];
             (r & BOUNDARY_BIT != 0).then_some(r & !BOUNDARY_BIT)
+        };
+        let mut pair = |a: NodeId, b: NodeId, g: f64, r: f64| {
+            if let (Some(a), Some(b)) = (boundary_of(a), boundary_of(b)) {
+                between_boundaries.push(BoundaryPair { a, b, g, r });
+            }
         };
         for c in &net.linear {
             match (unknown(c.a()), unknown(c.b())) {
@@ -233,7 +264,7 @@ impl AssembledNetwork {
                 }
                 (Some(a), None) => bnd_rows.push((a, term(boundary_of(c.b()), c.value, 0.0))),
                 (None, Some(b)) => bnd_rows.push((b, term(boundary_of(c.a()), c.value, 0.0))),
-                (None, None) => {}
+                (None, None) => pair(c.a(), c.b(), c.value, 0.0),
             }
         }
         for c in &net.radiative {
@@ -244,14 +275,16 @@ impl AssembledNetwork {
                 }
                 (Some(a), None) => bnd_rows.push((a, term(boundary_of(c.b()), 0.0, c.value))),
                 (None, Some(b)) => bnd_rows.push((b, term(boundary_of(c.a()), 0.0, c.value))),
-                (None, None) => {}
+                (None, None) => pair(c.a(), c.b(), 0.0, c.value),
             }
         }
         for c in &net.advective {
             match (unknown(c.upstream), unknown(c.downstream)) {
                 (Some(u), Some(d)) => lin_off[pos(d, u)] += c.mdot_cp_w_k,
                 (None, Some(d)) => {
-                    bnd_rows.push((d, term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0)))
+                    let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
+                    t.boundary |= ADVECTED_BIT;
+                    bnd_rows.push((d, t));
                 }
                 _ => {}
             }
@@ -298,8 +331,8 @@ impl AssembledNetwork {
             capacitance_j_k,
             initial_k,
             boundaries,
-            linear: net.linear.clone(),
-            radiative: net.radiative.clone(),
+            between_boundaries,
+            radiates: net.radiative.iter().any(|c| c.value != 0.0),
             advective: net.advective.clone(),
             diag,
             lin_off,
@@ -358,7 +391,7 @@ impl AssembledNetwork {
 
     /// True when there are no radiative conductors (the balance is linear in T).
     pub fn is_linear(&self) -> bool {
-        self.radiative.iter().all(|c| c.value == 0.0)
+        !self.radiates
     }
 
     /// Position of each row's diagonal entry in the matrix values.
@@ -482,7 +515,7 @@ impl AssembledNetwork {
                 s += SIGMA * sr;
             }
             for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
-                let b = e.boundary as usize;
+                let b = e.index();
                 s += e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
             }
             q + s
@@ -558,25 +591,53 @@ impl AssembledNetwork {
     }
 
     /// Heat flows at `(t, x)` for the energy balance.
+    ///
+    /// The heat into boundary `b` from unknown `i` is `g (T_i − T_b) + σ r (T_i⁴ − T_b⁴)`
+    /// summed over the unknown's boundary terms (rows in chunks of fixed size,
+    /// chunks added in order: the same bits on any number of threads), plus the
+    /// conductors that join two boundaries. Fluid advected in from a boundary is
+    /// counted in `advected_w`, not as heat into the boundary.
     pub fn heat_flows(&self, t_s: f64, x: &[f64]) -> HeatFlows {
         let tb = self.boundary_temperatures(t_s);
-        let mut into_boundary = vec![0.0; self.boundaries.len()];
-        let mut deposit = |node_ref: u32, q: f64| {
-            if node_ref & BOUNDARY_BIT != 0 {
-                into_boundary[(node_ref & !BOUNDARY_BIT) as usize] += q;
+        let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
+        let nb = tb.len();
+        let rows = |first: usize, last: usize, into: &mut [f64]| {
+            for i in first..last {
+                let xi = x[i];
+                let xi4 = xi.powi(4);
+                for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+                    if e.boundary & ADVECTED_BIT == 0 {
+                        let b = e.index();
+                        into[b] += e.g * (xi - tb[b]) + SIGMA * e.r * (xi4 - tb4[b]);
+                    }
+                }
             }
         };
-        for c in &self.linear {
-            let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
-            let q = c.value * (lookup(rb, x, &tb) - lookup(ra, x, &tb));
-            deposit(ra, q);
-            deposit(rb, -q);
+        let n = x.len();
+        let mut into_boundary = vec![0.0; nb];
+        if n < PARALLEL_ROWS || nb > MAX_PARALLEL_BOUNDARIES {
+            rows(0, n, &mut into_boundary);
+        } else {
+            const ROWS: usize = 16_384;
+            let partial: Vec<Vec<f64>> = (0..n.div_ceil(ROWS))
+                .into_par_iter()
+                .map(|c| {
+                    let mut into = vec![0.0; nb];
+                    rows(c * ROWS, ((c + 1) * ROWS).min(n), &mut into);
+                    into
+                })
+                .collect();
+            for part in partial {
+                for (q, p) in into_boundary.iter_mut().zip(part) {
+                    *q += p;
+                }
+            }
         }
-        for c in &self.radiative {
-            let (ra, rb) = (self.node_ref[c.a()], self.node_ref[c.b()]);
-            let q = SIGMA * c.value * (lookup(rb, x, &tb).powi(4) - lookup(ra, x, &tb).powi(4));
-            deposit(ra, q);
-            deposit(rb, -q);
+        for c in &self.between_boundaries {
+            let (a, b) = (c.a as usize, c.b as usize);
+            let q = c.g * (tb[b] - tb[a]) + SIGMA * c.r * (tb4[b] - tb4[a]);
+            into_boundary[a] += q;
+            into_boundary[b] -= q;
         }
         let advected_w = self
             .advective
@@ -619,12 +680,64 @@ impl AssembledNetwork {
     }
 
     /// Checks that every node has a path to a boundary node (needed for a steady solve).
+    ///
+    /// Works on the assembled rows: an unknown with a boundary term of non-zero
+    /// conductance is grounded; otherwise union–find over the stored couplings
+    /// with non-zero conductance (and advection in either direction) decides.
+    /// The common case — every unknown touches a boundary — costs one pass.
     pub fn check_grounded(&self) -> Result<(), NetworkError> {
-        let floating = super::floating_nodes(
-            self.node_count(),
-            |i| self.node_ref[i] & BOUNDARY_BIT != 0,
-            super::conductor_edges(&self.linear, &self.radiative, &self.advective),
-        );
+        let n = self.unknowns();
+        let touches = |i: usize| {
+            self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]]
+                .iter()
+                .any(|e| e.g > 0.0 || e.r > 0.0)
+        };
+        let all_touch = if n < PARALLEL_ROWS {
+            (0..n).all(touches)
+        } else {
+            (0..n).into_par_iter().with_min_len(4096).all(touches)
+        };
+        if all_touch {
+            return Ok(());
+        }
+        // Union–find over unknowns plus one ground element `n`.
+        let ground = n;
+        let mut parent: Vec<usize> = (0..=n).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let join = |parent: &mut [usize], a: usize, b: usize| {
+            let (ra, rb) = (root(parent, a), root(parent, b));
+            if ra != rb {
+                parent[ra] = rb;
+            }
+        };
+        let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
+        for i in 0..n {
+            if touches(i) {
+                join(&mut parent, i, ground);
+            }
+            for p in rp[i]..rp[i + 1] {
+                let coupled =
+                    self.lin_off[p] > 0.0 || self.rad_off.get(p).is_some_and(|&r| r > 0.0);
+                if coupled {
+                    join(&mut parent, i, ci[p] as usize);
+                }
+            }
+        }
+        for c in self.advective.iter().filter(|c| c.mdot_cp_w_k > 0.0) {
+            let end = |id: NodeId| self.unknown_of_node(id).unwrap_or(ground);
+            join(&mut parent, end(c.upstream), end(c.downstream));
+        }
+        let grounded = root(&mut parent, ground);
+        let floating: Vec<NodeId> = (0..n)
+            .filter(|&i| root(&mut parent, i) != grounded)
+            .map(|i| self.node_of_unknown[i])
+            .collect();
         super::no_path_to_sink(&floating, |i| self.label(i))
     }
 
