@@ -31,7 +31,10 @@ use nalgebra::Vector3;
 pub use attitude::{Attitude, PointingContext, Target};
 pub use eclipse::{Eclipse, ShadowFunctions, ShadowModel};
 pub use epoch::{Epoch, LocalTime};
-pub use kepler::{KeplerianElements, Orbit, OrbitState, Propagation, SecularRates};
+pub use kepler::{
+    ElementKind, KeplerianElements, NearCircularElements, Orbit, OrbitState, Propagation,
+    SecularRates,
+};
 pub use sun::SunPosition;
 
 use crate::constants::AU_KM;
@@ -91,7 +94,8 @@ impl Orbit {
         sun::sun_position(self.days_tt(t_s))
     }
 
-    /// Beta angle at `t_s`, rad ([`beta_angle_rad`] with the Earth–Sun direction).
+    /// Beta angle at `t_s`, rad ([`beta_angle_rad`] with the Earth–Sun direction and
+    /// [`Orbit::orbit_normal`]).
     pub fn beta_angle_rad(&self, t_s: f64) -> f64 {
         beta_angle_rad(&self.orbit_normal(t_s), &self.sun_at(t_s).direction)
     }
@@ -118,7 +122,14 @@ impl Orbit {
         let r_sun = sun.position_km();
         let to_sun = r_sun - state.position_km;
         let d = to_sun.norm();
-        let h = state.position_km.cross(&state.velocity_km_s);
+        // The orbit plane: osculating (r × v) with short-period terms, else the mean plane
+        // (r × v of the mean model carries the node drift Ω̇ ẑ × r, ~0.01° off it).
+        let normal = if self.has_short_period_terms() {
+            let h = state.position_km.cross(&state.velocity_km_s);
+            h / h.norm()
+        } else {
+            self.orbit_normal(t_s)
+        };
         let (lit_fraction, functions) = shadow.evaluate(&state.position_km, &r_sun);
         (
             GeometrySample {
@@ -128,7 +139,7 @@ impl Orbit {
                 sun_from_satellite: to_sun / d,
                 sun_distance_from_satellite_au: d / AU_KM,
                 lit_fraction,
-                beta_rad: beta_angle_rad(&(h / h.norm()), &sun.direction),
+                beta_rad: beta_angle_rad(&normal, &sun.direction),
             },
             functions,
         )
