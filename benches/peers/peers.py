@@ -273,7 +273,7 @@ def mem_available_mb():
 
 
 def run_measured(cmd, env=None, cwd=None, mem_limit_mb=None, timeout_s=None):
-    """Runs cmd; returns (returncode, stdout, stderr, wall s, peak RSS MB).
+    """Runs cmd; returns (returncode or None on timeout, stdout, stderr, wall s, peak RSS MB).
 
     Peak RSS is the child's own (wait4's rusage); an address-space limit turns
     a runaway allocation into a clean failure instead of the OOM killer.
@@ -289,6 +289,7 @@ def run_measured(cmd, env=None, cwd=None, mem_limit_mb=None, timeout_s=None):
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd, preexec_fn=limit)
+        timed_out = False
         while True:
             pid, status, ru = os.wait4(p.pid, os.WNOHANG)
             if pid:
@@ -296,11 +297,11 @@ def run_measured(cmd, env=None, cwd=None, mem_limit_mb=None, timeout_s=None):
             if timeout_s and time.perf_counter() - t0 > timeout_s:
                 p.kill()
                 pid, status, ru = os.wait4(p.pid, 0)
-                status = -9
+                timed_out = True
                 break
             time.sleep(0.02)
         wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status) if status != -9 else -9
+        p.returncode = None if timed_out else os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return p.returncode, out.read(), err.read(), wall, ru.ru_maxrss / 1024.0
@@ -363,12 +364,12 @@ def solve_one(key, n, args, tmp, rows, ref_field):
         cmd = [args.ccx, "-i", "plate"]
         rc, out, err, wall, rss = run_measured(cmd, env=child_env(os.cpu_count() or 1), cwd=work,
                                                mem_limit_mb=limit, timeout_s=args.timeout)
-    if rc == -9:
+    if rc is None:
         row["status"] = f"failed (timeout {args.timeout:.0f} s)"
         return row
     if rc != 0 or (key == "ccx" and "*ERROR" in out):
         tail = (err or out).strip().splitlines()[-3:]
-        oom = "MemoryError" in err or "memory allocation" in err or "alloc" in err
+        oom = rc == -9 or any(w in err for w in ["MemoryError", "memory allocation", "alloc"])
         row["status"] = "failed (memory limit)" if oom else f"failed (exit {rc}): {' | '.join(tail)}"
         return row
     row["rss_mb"] = rss
@@ -587,7 +588,9 @@ def main():
     ref = res["exact"]
     print(f"exact 1-D reference: far edge {ref['far_edge_k']:.4f} K, mean {ref['mean_k']:.4f} K", flush=True)
     if args.triad:
-        rc, out, err, _, _ = run_measured([args.triad, "--matvec"] + [str(n) for n in args.sizes])
+        # Always 1024² (1 M unknowns, the issue's reference size) besides the sizes run.
+        mv_sizes = sorted(set(args.sizes) | {1024})
+        rc, out, err, _, _ = run_measured([args.triad, "--matvec"] + [str(n) for n in mv_sizes])
         if rc == 0:
             res["bound"] = json.loads(out.strip().splitlines()[-1])
             print(f"stream triad {res['bound']['triad_gb_s']:.1f} GB/s", flush=True)
