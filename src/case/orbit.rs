@@ -4,10 +4,11 @@
 //! ```toml
 //! [orbit]
 //! epoch = "2027-03-20T12:00:00Z"   # t = 0 of the run; ISO 8601 UTC
-//! altitude_km = 550.0              # 100 – 1,000,000 km (mean semi-major axis − 6378.137 km)
+//! altitude_km = 550.0              # 100 – 1,000,000 km above 6378.137 km (osculating at t = 0)
 //! sun_synchronous = true           # inclination from J2 ...
 //! ltan = "06:00"                   # ... node at this local time (or inclination_deg, raan_deg;
 //!                                  # or geostationary = true, longitude_deg)
+//! elements = "osculating"          # or "mean" (first-order J2 mean elements)
 //!
 //! [attitude]
 //! mode = "nadir"                   # nadir | sun | sun-perpendicular | inertial
@@ -54,7 +55,9 @@ use crate::environment::{
 };
 use crate::error::{Error, InputError, OrbitError};
 use crate::network::{Profile, TimeFunction};
-use crate::orbit::{Attitude, Epoch, LocalTime, Orbit, Propagation, ShadowModel, Target};
+use crate::orbit::{
+    Attitude, ElementKind, Epoch, LocalTime, Orbit, Propagation, ShadowModel, Target,
+};
 
 /// Default step of the tabulated environment fluxes, s: ~570 points per 95-minute orbit, so
 /// linear interpolation of the smooth albedo and IR terms is far below their uncertainty; the
@@ -110,6 +113,26 @@ impl PresetSpec {
     }
 }
 
+/// How the orbit's elements are read (`elements` key, `--elements` flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ElementsSpec {
+    /// Osculating at the epoch: the circular state r = R + h, v = √(μ/r) (default).
+    Osculating,
+    /// Mean elements of first-order J2 theory.
+    Mean,
+}
+
+impl ElementsSpec {
+    /// The orbit module's element kind.
+    pub fn kind(self) -> ElementKind {
+        match self {
+            ElementsSpec::Osculating => ElementKind::Osculating,
+            ElementsSpec::Mean => ElementKind::Mean,
+        }
+    }
+}
+
 /// `[orbit]`: a circular orbit by altitude and inclination, sun-synchronous by altitude and
 /// LTAN, or geostationary. At t = 0 a circular orbit is at its ascending node.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -142,6 +165,9 @@ pub struct OrbitSpec {
     /// Fixed Keplerian orbit: no J2 drift.
     #[serde(default)]
     pub two_body: bool,
+    /// `osculating` (default) or `mean` elements.
+    #[serde(default)]
+    pub elements: Option<ElementsSpec>,
 }
 
 /// `[attitude]`.
@@ -281,6 +307,8 @@ pub struct OrbitOverrides {
     pub longitude_deg: Option<f64>,
     /// `--two-body`.
     pub two_body: bool,
+    /// `--elements`.
+    pub elements: Option<ElementsSpec>,
     /// `--attitude`.
     pub attitude: Option<AttitudeMode>,
     /// `--environment`.
@@ -510,6 +538,13 @@ pub fn resolve(
                 .map_err(|e| ctx.invalid(alt_origin, e))?
         }
     };
+    let orbit = orbit.with_element_kind(
+        flags
+            .elements
+            .or(spec.elements)
+            .unwrap_or(ElementsSpec::Osculating)
+            .kind(),
+    );
     let attitude = match flags
         .attitude
         .or(tables.attitude.map(|a| a.mode))

@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use thermorbit::case::orbit::{resolve as resolve_orbit, OrbitOverrides, OrbitPart};
+use thermorbit::case::orbit::{resolve as resolve_orbit, ElementsSpec, OrbitOverrides, OrbitPart};
 pub use thermorbit::case::orbit::{
     AttitudeMode as AttitudeArg, PresetSpec as PresetArg, ShadowSpec as ShadowArg,
 };
 use thermorbit::environment::{EnvironmentModel, FluxSeries, SeriesOptions, Surface};
 use thermorbit::error::{OrbitError, OutputError};
-use thermorbit::orbit::{Eclipse, Orbit, Propagation, ShadowModel};
+use thermorbit::orbit::{Eclipse, ElementKind, Orbit, Propagation, ShadowModel};
 use thermorbit::Error;
 
 /// Arguments of `thermorbit orbit`.
@@ -34,9 +34,10 @@ pub struct OrbitArgs {
     /// Epoch (t = 0), ISO 8601 UTC, e.g. 2027-03-20T12:00:00Z.
     #[arg(long)]
     pub epoch: Option<String>,
-    /// Circular-orbit altitude above the equatorial radius, km (100 – 1,000,000): the mean
-    /// semi-major axis minus 6378.137 km (mean elements, J2 secular theory; an osculating
-    /// circular state at the node has a ≈ 1.5 J2 R²/a sin²i larger, ~9 km for a 550 km SSO).
+    /// Circular-orbit altitude above the equatorial radius 6378.137 km, km (100 – 1,000,000):
+    /// with --elements osculating (default) the state at the epoch is r = R + h at the
+    /// ascending node with the circular speed √(μ/r); with --elements mean it is the mean
+    /// semi-major axis minus R (≈ 9 km lower at the node for a 550 km SSO).
     #[arg(long, allow_hyphen_values = true)]
     pub altitude_km: Option<f64>,
     /// Inclination to the J2000 equator, degrees (0 – 180).
@@ -66,6 +67,10 @@ pub struct OrbitArgs {
     /// Fixed Keplerian orbit: no J2 drift of node, perigee and mean anomaly.
     #[arg(long)]
     pub two_body: bool,
+    /// How the orbit's elements are read: osculating (default; what a numerical J2
+    /// propagator starts from, first-order short-period terms included) or mean.
+    #[arg(long, value_enum)]
+    pub elements: Option<ElementsSpec>,
     /// Shadow model.
     #[arg(long, value_enum)]
     pub shadow: Option<ShadowArg>,
@@ -131,6 +136,7 @@ fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
         geostationary: args.geostationary,
         longitude_deg: args.longitude_deg,
         two_body: args.two_body,
+        elements: args.elements,
         attitude: args.attitude,
         preset: args.environment,
         shadow: args.shadow,
@@ -260,7 +266,12 @@ fn summarize(setup: &Setup, series: &FluxSeries) -> serde_json::Value {
         "epoch": orbit.epoch().to_iso8601(),
         "frame": "Earth-centred, mean equator and equinox of J2000",
         "propagation": match orbit.propagation() { Propagation::J2Secular => "j2-secular", Propagation::TwoBody => "two-body" },
-        "elements": "mean Keplerian elements at the epoch (J2 secular drift of node, perigee and mean anomaly; no short-period terms)",
+        "elements": match (orbit.element_kind(), orbit.has_short_period_terms()) {
+            (ElementKind::Osculating, true) => "osculating Keplerian elements at the epoch (converted to mean elements with first-order J2 short-period terms; mean elements drift secularly; positions osculating)",
+            (ElementKind::Osculating, false) => "osculating = mean Keplerian elements (two-body)",
+            (ElementKind::Mean, _) => "mean Keplerian elements at the epoch (J2 secular drift of node, perigee and mean anomaly; no short-period terms)",
+        },
+        "mean_semi_major_axis_km": orbit.mean_elements().semi_major_axis_km,
         "state_at_epoch_km_km_s": {
             "position": [orbit.state(0.0).position_km.x, orbit.state(0.0).position_km.y, orbit.state(0.0).position_km.z],
             "velocity": [orbit.state(0.0).velocity_km_s.x, orbit.state(0.0).velocity_km_s.y, orbit.state(0.0).velocity_km_s.z],
