@@ -56,7 +56,15 @@ fn independent_series(t1_s: f64) -> FluxSeries {
         unit("-y", -Vector3::y()),
         unit("zenith", -Vector3::z()),
     ];
-    FluxSeries::compute(&model, &surfaces, 0.0, t1_s, 10.0, &SeriesOptions::default()).unwrap()
+    FluxSeries::compute(
+        &model,
+        &surfaces,
+        0.0,
+        t1_s,
+        10.0,
+        &SeriesOptions::default(),
+    )
+    .unwrap()
 }
 
 fn source<'a>(
@@ -128,7 +136,10 @@ fn transient_lands_on_eclipses_and_closes_its_energy_balance() {
     let boundaries = orbit.series.eclipse_boundaries_s(t0, t1);
     let events = model.network.assemble().unwrap().discontinuities(t0, t1);
     for b in &boundaries {
-        assert!(events.iter().any(|e| (e - b).abs() < 1e-9), "{b} not an event");
+        assert!(
+            events.iter().any(|e| (e - b).abs() < 1e-9),
+            "{b} not an event"
+        );
     }
     let result = model.run().unwrap();
     let Solution::Transient(tr) = &result.solution else {
@@ -203,7 +214,10 @@ fn bad_orbit_input_names_file_key_and_range() {
     let e = err_of(&[("epoch = \"2027-06-21T00:00:00Z\"", "epoch = \"June\"")]);
     assert!(e.contains("orbit.epoch"), "{e}");
 
-    let e = err_of(&[("sun_synchronous = true", "sun_synchronous = true\ninclination_deg = 97.0")]);
+    let e = err_of(&[(
+        "sun_synchronous = true",
+        "sun_synchronous = true\ninclination_deg = 97.0",
+    )]);
     assert!(e.contains("orbit.inclination_deg"), "{e}");
 
     let e = err_of(&[("altitude_km = 550.0", "altitude = 550.0")]);
@@ -216,7 +230,10 @@ fn bad_orbit_input_names_file_key_and_range() {
     assert!(e.contains("attitude.mode"), "{e}");
 
     let e = err_of(&[("normal = [0.0, 1.0, 0.0]", "normal = [0.0, 0.0, 0.0]")]);
-    assert!(e.contains("surfaces[0]") && e.contains("zero length"), "{e}");
+    assert!(
+        e.contains("surfaces[0]") && e.contains("zero length"),
+        "{e}"
+    );
 
     let e = err_of(&[("area_m2 = 0.5\n", "area_m2 = -0.5\n")]);
     assert!(e.contains("surfaces[2].area_m2"), "{e}");
@@ -224,12 +241,21 @@ fn bad_orbit_input_names_file_key_and_range() {
 
 #[test]
 fn bad_orbit_references_are_reported() {
-    let e = err_of(&[("orbit_surface = \"radiator_plus_y\"", "orbit_surface = \"radiator_top\"")]);
+    let e = err_of(&[(
+        "orbit_surface = \"radiator_plus_y\"",
+        "orbit_surface = \"radiator_top\"",
+    )]);
     assert!(e.contains("panels.radiator.loads[0].orbit_surface"), "{e}");
-    assert!(e.contains("defined: radiator_plus_y, radiator_minus_y, rack_zenith"), "{e}");
+    assert!(
+        e.contains("defined: radiator_plus_y, radiator_minus_y, rack_zenith"),
+        "{e}"
+    );
 
     // Both faces pointing the same way.
-    let e = err_of(&[("orbit_surface = \"radiator_minus_y\"", "orbit_surface = \"radiator_plus_y\"")]);
+    let e = err_of(&[(
+        "orbit_surface = \"radiator_minus_y\"",
+        "orbit_surface = \"radiator_plus_y\"",
+    )]);
     assert!(e.contains("not opposite"), "{e}");
 
     // A surface whose coating differs from the face it drives.
@@ -252,7 +278,10 @@ fn bad_orbit_references_are_reported() {
         .and_then(|c| c.build())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("`orbit`") && e.contains("add an [orbit] table"), "{e}");
+    assert!(
+        e.contains("`orbit`") && e.contains("add an [orbit] table"),
+        "{e}"
+    );
 
     // A surface both with a coating and α, ε.
     let e = err_of(&[(
@@ -266,5 +295,8 @@ fn bad_orbit_references_are_reported() {
         "orbit_surface = \"rack_zenith\"",
         "orbit_surface = \"rack_zenith\"\npower_w = 10.0",
     )]);
-    assert!(e.contains("sources[1]") && e.contains("either power_w or orbit_surface"), "{e}");
+    assert!(
+        e.contains("sources[1]") && e.contains("either power_w or orbit_surface"),
+        "{e}"
+    );
 }

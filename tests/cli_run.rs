@@ -151,3 +151,98 @@ fn help_explains_itself_with_an_example() {
     assert!(out.status.success());
     assert!(text.contains("Example"), "{text}");
 }
+
+fn orbit_case() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/orbit-radiator.toml")
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn the_orbit_case_runs_with_eclipses_and_its_orbit_fluxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = orbit_case();
+    let case_s = case.to_str().unwrap();
+    let s = json_of(&thermorbit(
+        &["run", case_s, "--out", "res", "--json"],
+        dir.path(),
+    ));
+    assert!(
+        s["energy_balance"]["relative_imbalance"]
+            .as_f64()
+            .unwrap()
+            .abs()
+            < 1e-6
+    );
+    let orbit = &s["orbit"];
+    assert_eq!(orbit["eclipses"].as_array().unwrap().len(), 3, "{orbit}");
+    assert_eq!(orbit["orbit_average"], false);
+    assert!(orbit["fluxes"].as_str().unwrap().contains("time-varying"));
+    assert!(dir.path().join("res/history.png").exists());
+    // `thermorbit orbit CASE` reads the same tables: same surfaces, same eclipses.
+    let o = json_of(&thermorbit(
+        &["orbit", case_s, "--duration-s", "17217", "--json"],
+        dir.path(),
+    ));
+    let names: Vec<&str> = o["surfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["radiator_plus_y", "radiator_minus_y", "rack_zenith"]
+    );
+    for (a, b) in o["eclipses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(orbit["eclipses"].as_array().unwrap())
+    {
+        let (a, b) = (&a["penumbra_entry_s"], &b["penumbra_entry_s"]);
+        assert!((a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn a_steady_orbit_run_uses_and_reports_the_orbit_average() {
+    let mesh = Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/radiator-2m-x-1.5m.toml");
+    let text = std::fs::read_to_string(orbit_case())
+        .unwrap()
+        .replace(
+            "../meshes/radiator-2m-x-1.5m.toml",
+            &mesh.to_string_lossy().replace('\\', "/"),
+        )
+        .replace("mode = \"transient\"", "mode = \"steady\"");
+    let cut = text.find("[solve.transient]").unwrap();
+    let keep = text.find("[output]").unwrap();
+    let text = format!("{}{}", &text[..cut], &text[keep..]);
+    let (dir, out, _) = run_case(&text);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains(
+            "orbit fluxes: steady run, so every orbit load is its average over one nodal period"
+        ),
+        "{report}"
+    );
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(s["orbit"]["orbit_average"], true);
+    // The run's average absorbed flux per surface is the orbit command's orbit average.
+    let o = json_of(&thermorbit(&["orbit", "case.toml", "--json"], dir.path()));
+    for srf in o["surfaces"].as_array().unwrap() {
+        let name = srf["name"].as_str().unwrap();
+        let a = srf["orbit_average_w_m2"]["total"].as_f64().unwrap();
+        let b = s["orbit"]["surfaces"][name]["average_absorbed_w_m2"]["total"]
+            .as_f64()
+            .unwrap();
+        assert!((a - b).abs() < 1e-4 * (1.0 + a), "{name}: {a} vs {b}");
+    }
+}

@@ -321,42 +321,45 @@ fn write_history(
     }
     if model.output.plots && !series.is_empty() {
         let path = dir.join("history.png");
-        let (x_label, shaded, shaded_label) = match &model.orbit {
-            Some(o) => {
-                for s in &mut series {
-                    s.x.iter_mut().for_each(|t| *t /= 60.0);
-                }
-                let (t0, t1) = (t.energy.start_s, t.energy.end_s);
-                let bands: Vec<(f64, f64)> = o
-                    .eclipse_intervals_s(t0, t1)
-                    .into_iter()
-                    .map(|(a, b)| (a / 60.0, b / 60.0))
-                    .collect();
-                (
-                    "Time from epoch (min)",
-                    bands,
-                    Some("eclipse (penumbra to penumbra)".to_string()),
-                )
-            }
-            None => ("Time (s)", Vec::new(), None),
-        };
-        plot_lines(
-            &path,
-            &LinePlot {
-                title: format!("{} — temperatures", model.title),
-                x_label: x_label.into(),
-                y_label: "Temperature (K)".into(),
-                series,
-                shaded,
-                shaded_label,
-                log_x: false,
-                log_y: false,
-                reference_slopes: Vec::new(),
-            },
-        )?;
+        plot_lines(&path, &history_plot(model, t, series))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// The history plot: temperatures against time; with an orbit, time in minutes from the epoch
+/// and the eclipses (penumbra entry to exit) shaded, with a legend entry.
+fn history_plot(
+    model: &Model,
+    t: &crate::solve::transient::TransientSolution,
+    mut series: Vec<Series>,
+) -> LinePlot {
+    let (x_label, shaded, shaded_label) = match &model.orbit {
+        Some(o) => {
+            for s in &mut series {
+                s.x.iter_mut().for_each(|t| *t /= 60.0);
+            }
+            let bands: Vec<(f64, f64)> = o
+                .eclipse_intervals_s(t.energy.start_s, t.energy.end_s)
+                .into_iter()
+                .map(|(a, b)| (a / 60.0, b / 60.0))
+                .collect();
+            let label = (!bands.is_empty()).then(|| "eclipse (penumbra entry to exit)".to_string());
+            ("Time from epoch (min)", bands, label)
+        }
+        None => ("Time (s)", Vec::new(), None),
+    };
+    LinePlot {
+        title: format!("{} — temperatures", model.title),
+        x_label: x_label.into(),
+        y_label: "Temperature (K)".into(),
+        series,
+        shaded,
+        shaded_label,
+        log_x: false,
+        log_y: false,
+        reference_slopes: Vec::new(),
+    }
 }
 
 /// A name usable in a file name: letters, digits, `-` and `_`; others become `_`.
@@ -370,4 +373,41 @@ fn file_safe(name: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Case;
+
+    /// The shipped orbit case cut to one orbit: its history plot shades the one eclipse, in
+    /// minutes, with a legend entry; the default (orbit-less) transient shades nothing.
+    #[test]
+    fn history_plot_shades_eclipses_of_an_orbit_case() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/orbit-radiator.toml");
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("end_s = 17217.0", "end_s = 5739.0");
+        let model = Case::from_toml(&text, &file).unwrap().build().unwrap();
+        let result = model.run().unwrap();
+        let Solution::Transient(t) = &result.solution else {
+            panic!("transient expected")
+        };
+        let series = vec![Series::new("x", t.times_s.clone(), t.times_s.clone())];
+        let plot = history_plot(&model, t, series);
+        assert_eq!(plot.shaded.len(), 1, "{:?}", plot.shaded);
+        let (a, b) = plot.shaded[0];
+        // 550 km, β ≈ −3°: ≈ 35.8 min of shadow, starting ≈ 36 min after the noon node.
+        assert!((b - a - 35.8).abs() < 1.0, "{a}..{b}");
+        assert!(a > 20.0 && b < 5739.0 / 60.0, "{a}..{b}");
+        assert!(plot.shaded_label.is_some());
+        assert_eq!(plot.x_label, "Time from epoch (min)");
+        assert!((plot.series[0].x.last().copied().unwrap_or(0.0) - 5739.0 / 60.0).abs() < 1e-9);
+
+        let mut plain = model.clone();
+        plain.orbit = None;
+        let plot = history_plot(&plain, t, Vec::new());
+        assert!(plot.shaded.is_empty() && plot.shaded_label.is_none());
+        assert_eq!(plot.x_label, "Time (s)");
+    }
 }
