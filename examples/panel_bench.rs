@@ -4,8 +4,10 @@
 //!
 //! ```text
 //! cargo run --release --example panel_bench -- 1024 [--linear auto|direct|multigrid|amg|…]
-//!     [--tolerance 1e-10] [--write temperatures.f64]
+//!     [--tolerance 1e-10] [--no-nested] [--write temperatures.f64]
 //! ```
+//! `--no-nested` starts Newton from the initial temperatures instead of the
+//! nested-iteration guess of `solve_steady` (for before/after comparisons).
 //! `--write` stores the cell temperatures (K) as little-endian f64, row-major.
 //! Peak memory: run under `/usr/bin/time -v`.
 
@@ -16,7 +18,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use thermorbit::solve::{solve_steady, LinearSolverChoice, SteadyOptions};
+use thermorbit::solve::{solve_steady, LinearSolverChoice, SteadyOptions, SteadySolver};
 
 fn main() -> ExitCode {
     match run() {
@@ -34,6 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut linear = LinearSolverChoice::Auto;
     let mut tolerance = 1e-10;
     let mut write = None;
+    let mut nested = true;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--linear" => {
@@ -44,6 +47,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--tolerance" => {
                 tolerance = args.next().ok_or("--tolerance needs a value")?.parse()?;
             }
+            "--no-nested" => nested = false,
             "--write" => write = Some(args.next().ok_or("--write needs a path")?),
             other => n = other.parse().map_err(|e| format!("size `{other}`: {e}"))?,
         }
@@ -63,7 +67,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         ..options
     };
     let t1 = Instant::now();
-    let sol = solve_steady(&system, &options)?;
+    let sol = if nested {
+        solve_steady(&system, &options)?
+    } else {
+        system.check_grounded()?;
+        SteadySolver::new(&system, options)?.solve_from(&system.initial_state())?
+    };
     let t_solve = t1.elapsed().as_secs_f64();
     let t = &sol.temperatures_k[cells.clone()];
     let (min, max) = t

@@ -741,6 +741,171 @@ impl AssembledNetwork {
         super::no_path_to_sink(&floating, |i| self.label(i))
     }
 
+    /// The stored-entry couplings of the rows: the pattern, the linear (plus
+    /// advective) conductance and the radiative exchange factor of each stored
+    /// entry (the radiative array is empty when no radiation joins two unknowns).
+    /// Multigrid coarsens them into a coarse network for nested iteration.
+    pub(crate) fn row_couplings(&self) -> (&CsrMatrix, &[f64], &[f64]) {
+        (&self.pattern, &self.lin_off, &self.rad_off)
+    }
+
+    /// This network coarsened over aggregates: unknown `i` joins coarse unknown
+    /// `agg[i]` (for nested iteration, which solves the coarse network first).
+    ///
+    /// The caller gives the coarse pattern and the per-entry couplings of the
+    /// coarse network (multigrid's scaled Galerkin product of [`Self::row_couplings`],
+    /// so the conductance across a coarse face is the rediscretised `k t Δy/Δx`);
+    /// their diagonal entries are ignored. Over an aggregate, boundary terms
+    /// (sinks: `Σ g`, `Σ r`), source loads and heat capacities are summed, so the
+    /// coarse network carries the same heat; initial temperatures are averaged.
+    /// Coarse unknown `c` is node `c`, boundary `b` node `n_coarse + b` with its
+    /// profile; `blocks` become the coarse network's grid groups. `None` when
+    /// the pattern lacks a diagonal entry or the sizes disagree.
+    pub(crate) fn coarsened(
+        &self,
+        agg: &[u32],
+        n_coarse: usize,
+        blocks: &[GridBlock],
+        pattern: CsrMatrix,
+        mut lin_off: Vec<f64>,
+        mut rad_off: Vec<f64>,
+    ) -> Option<AssembledNetwork> {
+        let (n, nc) = (self.unknowns(), n_coarse);
+        let sizes_fit = agg.len() == n
+            && pattern.n() == nc
+            && lin_off.len() == pattern.nnz()
+            && (rad_off.is_empty() || rad_off.len() == pattern.nnz())
+            && agg.iter().all(|&g| (g as usize) < nc);
+        if !sizes_fit || nc + self.boundaries.len() >= BOUNDARY_BIT as usize {
+            return None;
+        }
+        let diag = (0..nc)
+            .map(|i| pattern.position(i, i))
+            .collect::<Option<Vec<usize>>>()?;
+        for &d in &diag {
+            lin_off[d] = 0.0;
+            if let Some(r) = rad_off.get_mut(d) {
+                *r = 0.0;
+            }
+        }
+        // Members of every aggregate, in fine order.
+        let mut ptr = vec![0usize; nc + 1];
+        for &g in agg {
+            ptr[g as usize + 1] += 1;
+        }
+        for k in 0..nc {
+            ptr[k + 1] += ptr[k];
+        }
+        let mut fill = ptr.clone();
+        let mut members = vec![0u32; n];
+        for (i, &g) in agg.iter().enumerate() {
+            members[fill[g as usize]] = i as u32;
+            fill[g as usize] += 1;
+        }
+        let mut capacitance_j_k = vec![0.0; nc];
+        let mut initial_k = vec![0.0; nc];
+        let mut bnd_ptr = Vec::with_capacity(nc + 1);
+        let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(nc);
+        bnd_ptr.push(0);
+        for c in 0..nc {
+            let start = bnd.len();
+            let own = &members[ptr[c]..ptr[c + 1]];
+            for &i in own {
+                let i = i as usize;
+                capacitance_j_k[c] += self.capacitance_j_k[i];
+                initial_k[c] += self.initial_k[i];
+                for t in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+                    match bnd[start..].iter_mut().find(|e| e.boundary == t.boundary) {
+                        Some(e) => {
+                            e.g += t.g;
+                            e.r += t.r;
+                        }
+                        None => bnd.push(*t),
+                    }
+                }
+            }
+            initial_k[c] /= own.len().max(1) as f64;
+            bnd_ptr.push(bnd.len());
+        }
+        let node_of = |id: NodeId| -> NodeId {
+            let r = self.node_ref[id];
+            if r & BOUNDARY_BIT == 0 {
+                agg[r as usize] as NodeId
+            } else {
+                nc + (r & !BOUNDARY_BIT) as NodeId
+            }
+        };
+        let sources = self
+            .sources
+            .iter()
+            .map(|s| {
+                let mut loads: Vec<(NodeId, f64)> = s
+                    .loads
+                    .iter()
+                    .map(|&(node, w)| (node_of(node), w))
+                    .collect();
+                loads.sort_by_key(|l| l.0);
+                loads.dedup_by(|later, kept| {
+                    let same = later.0 == kept.0;
+                    if same {
+                        kept.1 += later.1;
+                    }
+                    same
+                });
+                HeatSource {
+                    name: s.name.clone(),
+                    loads,
+                    profile: s.profile.clone(),
+                }
+            })
+            .collect();
+        let advective = self
+            .advective
+            .iter()
+            .map(|c| AdvectiveConductor {
+                upstream: node_of(c.upstream),
+                downstream: node_of(c.downstream),
+                mdot_cp_w_k: c.mdot_cp_w_k,
+            })
+            .collect();
+        let groups = blocks
+            .iter()
+            .enumerate()
+            .map(|(k, b)| NodeGroup {
+                name: format!("coarse-grid-{k}"),
+                nodes: b.first_unknown..b.first_unknown + b.shape.nx * b.shape.ny,
+                grid: Some(b.shape),
+            })
+            .collect();
+        Some(AssembledNetwork {
+            node_ref: (0..nc as u32)
+                .chain((0..self.boundaries.len() as u32).map(|b| BOUNDARY_BIT | b))
+                .collect(),
+            node_of_unknown: (0..nc).collect(),
+            capacitance_j_k,
+            initial_k,
+            boundaries: self
+                .boundaries
+                .iter()
+                .enumerate()
+                .map(|(b, (_, p))| (nc + b, p.clone()))
+                .collect(),
+            between_boundaries: self.between_boundaries.clone(),
+            radiates: self.radiates,
+            advective,
+            diag,
+            lin_off,
+            rad_off,
+            bnd_ptr,
+            bnd,
+            sources,
+            pattern,
+            named: Vec::new(),
+            groups,
+            symmetric: self.symmetric,
+        })
+    }
+
     /// Fails if any temperature is not finite or is negative.
     pub fn check_state(&self, t_s: f64, x: &[f64]) -> Result<(), SolveError> {
         match x.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
@@ -839,6 +1004,36 @@ mod tests {
             }
         }
         assert!(!asm.is_symmetric());
+    }
+
+    /// The grounded check on the assembled rows finds the nodes the network's
+    /// own check finds: a chain to a sink and advection into a sink ground, a
+    /// zero conductance does not.
+    #[test]
+    fn grounded_check_on_rows_matches_the_network() {
+        let mut net = ThermalNetwork::new();
+        let s = net.add_boundary("sink", 3.0).unwrap();
+        let mut node = |name: &str| net.add_node(name, NodeKind::Arithmetic, 300.0).unwrap();
+        let (a, b, c, d, e, f) = (
+            node("a"),
+            node("b"),
+            node("c"),
+            node("d"),
+            node("e"),
+            node("f"),
+        );
+        net.add_radiative(a, s, 1.0).unwrap();
+        net.add_linear(a, b, 2.0).unwrap();
+        net.add_advective(c, s, 1.0).unwrap();
+        net.add_linear(d, e, 1.0).unwrap();
+        net.add_linear(f, s, 0.0).unwrap();
+        let expected = net.check_grounded().unwrap_err().to_string();
+        let got = net.assemble().unwrap().check_grounded().unwrap_err();
+        assert_eq!(got.to_string(), expected);
+        assert!(matches!(got, NetworkError::NoPathToSink { count: 3, .. }));
+        net.add_linear(e, b, 1.0).unwrap();
+        net.add_linear(f, c, 1.0).unwrap();
+        assert!(net.assemble().unwrap().check_grounded().is_ok());
     }
 
     /// Net heat into unknowns plus heat into boundaries equals sources (+ advection).

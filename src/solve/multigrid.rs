@@ -52,7 +52,7 @@
 use rayon::prelude::*;
 
 use crate::error::SolveError;
-use crate::network::{CsrMatrix, GridBlock, GridShape};
+use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
 use crate::solve::krylov::{pcg, residual, Preconditioner, CHUNK, PARALLEL_LEN};
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 
@@ -549,6 +549,64 @@ impl Gather {
     }
 }
 
+/// One step of nested iteration: a network coarsened by one level of the
+/// geometric hierarchy (2 × 2 agglomeration of its grid blocks, lumped nodes
+/// kept), and the bilinear prolongation back to the fine unknowns.
+///
+/// The coarse network's conductances are the scaled Galerkin product of the
+/// fine ones — the same coarse operator as the hierarchy's (module docs), so
+/// across a coarse face the conductance is the rediscretised `k t Δy/Δx` —
+/// and its sinks, sources and capacities are the sums over each aggregate
+/// ([`AssembledNetwork::coarsened`]). Its solution, interpolated, is a first
+/// guess within the coarse grid's discretisation error of the fine one
+/// (nested iteration: Trottenberg, Oosterlee & Schüller, *Multigrid*, 2001, §2.6).
+pub(crate) struct CoarseNetwork {
+    /// The coarse network.
+    pub(crate) network: AssembledNetwork,
+    transfer: Transfer,
+}
+
+impl CoarseNetwork {
+    /// Coarsens `system`, or `None` when it has no grid block to coarsen (or
+    /// coarsening would remove fewer than a tenth of the unknowns).
+    pub(crate) fn new(system: &AssembledNetwork, coupling_scale: f64) -> Option<Self> {
+        let (pattern, lin, rad) = system.row_couplings();
+        let n = pattern.n();
+        let t = Transfer::geometric(n, &system.grid_blocks());
+        if t.blocks.is_empty() || t.n_coarse * 10 > n * 9 {
+            return None;
+        }
+        let owner = t.fine_block_of(n);
+        let (coarse, gather) =
+            galerkin_structure(pattern, &t, |i, j| owner[i] != NONE && owner[i] == owner[j])
+                .ok()?;
+        let coarsen = |fine: &[f64]| {
+            let mut c = vec![0.0; coarse.nnz()];
+            gather.apply(fine, &mut c, coupling_scale);
+            c
+        };
+        let lin_c = coarsen(lin);
+        let rad_c = if rad.is_empty() {
+            Vec::new()
+        } else {
+            coarsen(rad)
+        };
+        let network =
+            system.coarsened(&t.agg, t.n_coarse, &t.coarse_blocks(), coarse, lin_c, rad_c)?;
+        Some(Self {
+            network,
+            transfer: t,
+        })
+    }
+
+    /// Fine unknowns interpolated (bilinearly on grids, copied elsewhere) from coarse ones.
+    pub(crate) fn prolong(&self, coarse: &[f64]) -> Vec<f64> {
+        let mut fine = vec![0.0; self.transfer.agg.len()];
+        self.transfer.prolong_add(coarse, &mut fine);
+        fine
+    }
+}
+
 /// Work vectors of one level.
 #[derive(Debug, Clone)]
 struct Work {
@@ -951,5 +1009,92 @@ impl LinearSolver for MultigridCg {
         let max_it = self.max_iterations;
         let h = self.prepare(a)?;
         pcg(a, b, x, rtol, max_it, &mut VCycle(h), "multigrid-cg")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{HeatSource, NodeKind, Profile, ThermalNetwork};
+
+    /// An `nx × ny` grid joined by conductance `g` (a square-cell plate:
+    /// `k t Δy/Δx = k t`), each cell radiating `r` to a 3 K sink, 10 W into
+    /// cell (0, 0), and a lumped node joined to cell (1, 1) with conductance 5.
+    fn plate(nx: usize, ny: usize, g: f64, r: f64) -> AssembledNetwork {
+        let mut net = ThermalNetwork::new();
+        let sink = net.add_boundary("space", 3.0).unwrap();
+        let cells = net
+            .add_group(
+                "plate",
+                &vec![1.0; nx * ny],
+                300.0,
+                Some(GridShape { nx, ny }),
+            )
+            .unwrap();
+        let id = |i: usize, j: usize| cells.start + j * nx + i;
+        for j in 0..ny {
+            for i in 0..nx {
+                if i + 1 < nx {
+                    net.add_linear(id(i, j), id(i + 1, j), g).unwrap();
+                }
+                if j + 1 < ny {
+                    net.add_linear(id(i, j), id(i, j + 1), g).unwrap();
+                }
+                net.add_radiative(id(i, j), sink, r).unwrap();
+            }
+        }
+        let lump = net.add_node("lump", NodeKind::Arithmetic, 320.0).unwrap();
+        net.add_linear(lump, id(1, 1), 5.0).unwrap();
+        net.add_source(HeatSource {
+            name: "load".into(),
+            loads: vec![(id(0, 0), 4.0), (id(1, 0), 6.0)],
+            profile: Profile::Constant(1.0),
+        })
+        .unwrap();
+        net.assemble().unwrap()
+    }
+
+    /// The coarse network carries the same sinks and sources, its conductance
+    /// across a coarse face is the fine one (square cells stay square), and the
+    /// lumped node keeps its coupling (to the aggregate of its cell).
+    #[test]
+    fn coarse_network_is_the_rediscretised_plate() {
+        let (g, r) = (2.5, 0.01);
+        let fine = plate(8, 6, g, r);
+        let coarse = CoarseNetwork::new(&fine, 0.5).unwrap();
+        let c = &coarse.network;
+        assert_eq!(c.unknowns(), 4 * 3 + 1);
+        assert_eq!(c.grid_blocks()[0].shape, GridShape { nx: 4, ny: 3 });
+        // Uniform temperature: no conduction, so the summed residual is sources − sinks.
+        let total = |sys: &AssembledNetwork, t: f64| {
+            let x = vec![t; sys.unknowns()];
+            let mut f = vec![0.0; sys.unknowns()];
+            sys.residual(0.0, &x, &mut f);
+            f.iter().sum::<f64>()
+        };
+        let (tf, tc) = (total(&fine, 290.0), total(c, 290.0));
+        assert!((tf - tc).abs() < 1e-12 * tf.abs(), "{tf} vs {tc}");
+        // Coarse Jacobian: −g between neighbouring coarse cells, −5 to the lump.
+        let mut k = c.new_matrix();
+        c.jacobian(0.0, &vec![300.0; c.unknowns()], &mut k);
+        assert!((k.get(0, 1) + g).abs() < 1e-12);
+        assert!((k.get(0, 4) + g).abs() < 1e-12);
+        assert!((k.get(12, 0) + 5.0).abs() < 1e-12);
+        assert_eq!(k.get(0, 5), 0.0);
+        // Prolongation reproduces a field linear in x between coarse cell centres.
+        let xc: Vec<f64> = (0..13)
+            .map(|q| if q < 12 { 10.0 * (q % 4) as f64 } else { 7.0 })
+            .collect();
+        let xf = coarse.prolong(&xc);
+        // Fine cell i has its centre at i + ½; coarse cell I at 2I + 1 (fine units).
+        for i in 1..7 {
+            let expected = 10.0 * ((i as f64 + 0.5) - 1.0) / 2.0;
+            assert!(
+                (xf[2 * 8 + i] - expected).abs() < 1e-12,
+                "cell {i}: {}",
+                xf[2 * 8 + i]
+            );
+        }
+        assert_eq!(xf[48], 7.0);
     }
 }

@@ -5,11 +5,29 @@
 //! (Dennis & Schnabel, *Numerical Methods for Unconstrained Optimization and
 //! Nonlinear Equations*, §6.3). Converged when `‖F‖₁` is below `tolerance`
 //! times the heat flowing, so the energy balance closes to that tolerance.
+//!
+//! [`solve_steady`] starts Newton from a nested-iteration guess on networks made
+//! mostly of grids ([`nested_first_guess`]): the network is solved on coarser
+//! grids first, so the fine Newton iteration starts within the coarse grid's
+//! discretisation error and needs two or three steps instead of six or more.
 
 use crate::error::SolveError;
 use crate::network::AssembledNetwork;
-use crate::solve::linear::{new_linear_solver, LinearSolver, LinearSolverChoice};
+use crate::solve::linear::{
+    new_linear_solver, LinearSolver, LinearSolverChoice, MULTIGRID_GRID_FRACTION,
+};
+use crate::solve::multigrid::{CoarseNetwork, MultigridOptions};
 use crate::solve::report::{EnergyBalance, NewtonIteration};
+
+/// Nested iteration coarsens a network while it has at least this many unknowns
+/// (so the coarsest network solved has about a quarter of it).
+pub const NESTED_MIN_UNKNOWNS: usize = 16_384;
+
+/// Coarse solves of the nested iteration stop at this relative residual (or at
+/// the solve's tolerance if that is looser): a coarse solution differs from the
+/// fine one by the coarse grid's discretisation error, far above this, so a
+/// tighter coarse solve would not give a better first guess.
+pub const NESTED_TOLERANCE: f64 = 1e-6;
 
 /// Options of the steady solver.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,7 +200,7 @@ impl<'a> SteadySolver<'a> {
     }
 }
 
-/// Solves the steady state of `system`, starting from its initial temperatures.
+/// Solves the steady state of `system`, starting from [`nested_first_guess`].
 ///
 /// Fails with [`crate::error::NetworkError::NoPathToSink`] (wrapped) when a node floats, and
 /// with [`SolveError::NotConverged`] (with the residual history) when Newton
@@ -192,8 +210,56 @@ pub fn solve_steady(
     options: &SteadyOptions,
 ) -> Result<SteadySolution, crate::Error> {
     system.check_grounded()?;
+    let x0 = nested_first_guess(system, options);
     let mut solver = SteadySolver::new(system, options.clone())?;
-    Ok(solver.solve_from(&system.initial_state())?)
+    Ok(solver.solve_from(&x0)?)
+}
+
+/// A first guess for Newton by nested iteration (Trottenberg, Oosterlee &
+/// Schüller, *Multigrid*, 2001, §2.6; Kelley, *Iterative Methods for Linear
+/// and Nonlinear Equations*, 1995, §8.1 on starting inexact Newton near the root).
+///
+/// The network is coarsened by agglomerating its grid blocks 2 × 2
+/// ([`CoarseNetwork`]: the same conductances across coarse faces as a coarser
+/// mesh of the panel, the same sinks and sources in total) until it has fewer
+/// than [`NESTED_MIN_UNKNOWNS`]; the coarsest network is solved from its
+/// initial temperatures, and each coarse solution, interpolated bilinearly,
+/// starts Newton on the next finer network (to [`NESTED_TOLERANCE`]). The guess
+/// returned is the interpolated solution of the network one level coarser.
+///
+/// Returns the network's initial temperatures where nested iteration does not
+/// apply — fewer than [`NESTED_MIN_UNKNOWNS`] unknowns, a non-symmetric system,
+/// or less than [`MULTIGRID_GRID_FRACTION`] of the unknowns on grids — or when a
+/// coarse solve fails (the fine solve then proceeds as without it).
+pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
+    coarse_solution(system, options).unwrap_or_else(|| system.initial_state())
+}
+
+/// The interpolated steady solution of `system` coarsened once, if nested iteration applies.
+fn coarse_solution(system: &AssembledNetwork, options: &SteadyOptions) -> Option<Vec<f64>> {
+    let n = system.unknowns();
+    let grid_cells: usize = system
+        .grid_blocks()
+        .iter()
+        .map(|b| b.shape.nx * b.shape.ny)
+        .sum();
+    if n < NESTED_MIN_UNKNOWNS
+        || !system.is_symmetric()
+        || (grid_cells as f64) < MULTIGRID_GRID_FRACTION * n as f64
+    {
+        return None;
+    }
+    let coarse = CoarseNetwork::new(system, MultigridOptions::default().coupling_scale)?;
+    let guess = nested_first_guess(&coarse.network, options);
+    let coarse_options = SteadyOptions {
+        tolerance: options.tolerance.max(NESTED_TOLERANCE),
+        linear_solver: LinearSolverChoice::Auto,
+        ..options.clone()
+    };
+    let mut solver = SteadySolver::new(&coarse.network, coarse_options).ok()?;
+    let solution = solver.solve_from(&guess).ok()?;
+    let nc = coarse.network.unknowns();
+    Some(coarse.prolong(&solution.temperatures_k[..nc]))
 }
 
 /// Largest step length ≤ 1 that keeps every temperature above a tenth of its value.
