@@ -12,7 +12,9 @@
 
 use std::ops::Range;
 
-use thermorbit::network::{GridShape, HeatSource, NodeId, Profile, ThermalNetwork};
+use thermorbit::network::{
+    GridShape, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
+};
 
 /// Panel side (m).
 pub const SIDE_M: f64 = 1.0;
@@ -86,4 +88,54 @@ pub fn panel_on(net: &mut ThermalNetwork, name: &str, n: usize, sink: NodeId) ->
     })
     .expect("edge load");
     cells
+}
+
+/// The orbit case of the transient benchmarks: the `n × n` panel in a 5,700 s
+/// orbit, absorbing 300 W/m² on every cell while lit (10 s ramps at eclipse
+/// entry, 3,600 s, and exit, 5,690 s; periodic), with a chain of 100 lumped rack
+/// nodes (5 kJ/K and 10 W each, 5 W/K between neighbours) whose every tenth
+/// node is tied (2 W/K) to a cell along the panel's middle row.
+pub fn orbit_panel(n: usize) -> ThermalNetwork {
+    let Panel {
+        mut network, cells, ..
+    } = panel(n);
+    let area = SIDE_M * SIDE_M / (n * n) as f64;
+    let sun = TimeTable::new(
+        "sun",
+        vec![0.0, 3600.0, 3610.0, 5680.0, 5690.0],
+        vec![300.0, 300.0, 0.0, 0.0, 300.0],
+        Some(5700.0),
+    )
+    .expect("sun table");
+    network
+        .add_source(HeatSource {
+            name: "sun".into(),
+            loads: cells.clone().map(|c| (c, area)).collect(),
+            profile: sun.into(),
+        })
+        .expect("sun source");
+    let mut prev = None;
+    for k in 0..100 {
+        let node = network
+            .add_node(
+                &format!("rack{k}"),
+                NodeKind::Diffusion {
+                    capacitance_j_k: 5000.0,
+                },
+                300.0,
+            )
+            .expect("rack node");
+        network
+            .add_heat_load(&format!("gpu{k}"), node, 10.0)
+            .expect("rack load");
+        if let Some(p) = prev {
+            network.add_linear(p, node, 5.0).expect("rack chain");
+        }
+        if k % 10 == 0 {
+            let cell = cells.start + (n / 2) * n + k / 10 * (n / 10);
+            network.add_linear(node, cell, 2.0).expect("rack tie");
+        }
+        prev = Some(node);
+    }
+    network
 }

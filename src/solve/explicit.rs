@@ -168,18 +168,7 @@ pub fn solve_explicit(
     let mut step_times_s = Vec::new();
     let mut interval_energy = Vec::new();
     let (mut q_in, mut q_out, mut qi_in, mut qi_out) = (0.0, 0.0, 0.0, 0.0);
-    let mut stats = TransientStats {
-        accepted_steps: 0,
-        rejected_steps: 0,
-        newton_failures: 0,
-        newton_iterations: 0,
-        max_newton_iterations_per_step: 0,
-        linear_iterations: 0,
-        jacobian_evaluations: 0,
-        factorizations: 0,
-        min_dt_s: 0.0,
-        max_dt_s: 0.0,
-    };
+    let mut stats = TransientStats::default();
     let mut t = start;
     let mut t_out = start;
     for stop in stops {

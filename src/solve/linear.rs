@@ -14,15 +14,12 @@
 //! | `jacobi-cg` | CG + diagonal preconditioner | symmetric |
 //! | `auto` | direct up to [`DIRECT_LIMIT_UNKNOWNS`]; then `multigrid` when symmetric and at least half the unknowns are grid cells, `amg` otherwise | — |
 
-use faer::linalg::solvers::Solve;
-use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
-use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
-use faer::{MatMut, Side};
 use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
-use crate::network::{AssembledNetwork, CsrMatrix};
+use crate::network::{AssembledNetwork, CsrMatrix, GridBlock};
 use crate::solve::amg::AlgebraicMultigrid;
+pub use crate::solve::direct::DirectSolver;
 use crate::solve::krylov::{pcg, Jacobi};
 use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 
@@ -90,7 +87,7 @@ pub fn new_linear_solver(
     let symmetric = system.is_symmetric();
     let n = system.unknowns();
     let blocks = system.grid_blocks();
-    let grid_cells: usize = blocks.iter().map(|b| b.shape.nx * b.shape.ny).sum();
+    let grid_cells = grid_cells(&blocks);
     let not_symmetric = |solver: &'static str| SolveError::UnsuitableLinearSolver {
         solver,
         reason: "conjugate gradients need a symmetric matrix; this network has advection \
@@ -131,6 +128,11 @@ pub fn new_linear_solver(
     }
 }
 
+/// Unknowns that are cells of the grid blocks `blocks`.
+pub(crate) fn grid_cells(blocks: &[GridBlock]) -> usize {
+    blocks.iter().map(|b| b.shape.nx * b.shape.ny).sum()
+}
+
 /// `‖b − A x‖₂ / ‖b‖₂` (0 when b = 0 and x solves it).
 pub fn relative_residual(a: &CsrMatrix, b: &[f64], x: &[f64]) -> f64 {
     let mut ax = vec![0.0; b.len()];
@@ -151,156 +153,6 @@ pub fn relative_residual(a: &CsrMatrix, b: &[f64], x: &[f64]) -> f64 {
 
 fn norm2(v: &[f64]) -> f64 {
     crate::solve::krylov::norm2(v)
-}
-
-enum Factor {
-    Cholesky(Llt<usize, f64>),
-    Lu(Box<Lu<usize, f64>>),
-}
-
-/// Sparse direct solver (faer): the symbolic factorization is computed on the
-/// first call and reused for every later matrix with the same pattern.
-///
-/// The CSR arrays of `A` are the CSC arrays of `Aᵀ`, so the factorization is
-/// of `Aᵀ` and a transposed solve gives `A x = b` (for a symmetric matrix the two coincide).
-pub struct DirectSolver {
-    symmetric: bool,
-    pattern: Option<SymbolicSparseColMat<usize>>,
-    symbolic_llt: Option<SymbolicLlt<usize>>,
-    symbolic_lu: Option<SymbolicLu<usize>>,
-    numeric: Option<Factor>,
-}
-
-impl DirectSolver {
-    /// A direct solver; Cholesky when `symmetric`, LU otherwise.
-    pub fn new(symmetric: bool) -> Self {
-        Self {
-            symmetric,
-            pattern: None,
-            symbolic_llt: None,
-            symbolic_lu: None,
-            numeric: None,
-        }
-    }
-
-    /// Factorizes `a` and keeps the factor for [`Self::solve_factored`]
-    /// (multigrid's coarsest level: factor once per matrix, solve every cycle).
-    pub fn factorize(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
-        self.numeric = None;
-        self.numeric = Some(self.factor(a)?);
-        Ok(())
-    }
-
-    /// Solves with the factor of the last [`Self::factorize`].
-    pub fn solve_factored(&self, b: &[f64], x: &mut [f64]) -> Result<(), SolveError> {
-        let Some(factor) = &self.numeric else {
-            return Err(self.failure("no factorization to solve with".into()));
-        };
-        x.copy_from_slice(b);
-        let n = x.len();
-        let rhs = MatMut::from_column_major_slice_mut(x, n, 1);
-        match factor {
-            Factor::Cholesky(llt) => llt.solve_in_place(rhs),
-            Factor::Lu(lu) => lu.solve_transpose_in_place(rhs),
-        }
-        Ok(())
-    }
-
-    fn failure(&self, reason: String) -> SolveError {
-        SolveError::LinearSolver {
-            solver: self.name(),
-            reason,
-        }
-    }
-
-    fn factor(&mut self, a: &CsrMatrix) -> Result<Factor, SolveError> {
-        if self
-            .pattern
-            .as_ref()
-            .is_none_or(|p| p.row_idx().len() != a.nnz())
-        {
-            let col_ptr = a.row_ptr().to_vec();
-            let row_idx = a.col_idx().iter().map(|&c| c as usize).collect();
-            let n = a.n();
-            self.pattern = Some(SymbolicSparseColMat::new_checked(
-                n, n, col_ptr, None, row_idx,
-            ));
-            self.symbolic_llt = None;
-            self.symbolic_lu = None;
-        }
-        let Some(pattern) = self.pattern.as_ref() else {
-            return Err(self.failure("no pattern".into()));
-        };
-        let mat = SparseColMatRef::new(pattern.as_ref(), a.values());
-        if self.symmetric {
-            if self.symbolic_llt.is_none() {
-                let s = SymbolicLlt::try_new(pattern.as_ref(), Side::Lower)
-                    .map_err(|e| self.failure(format!("symbolic Cholesky: {e:?}")))?;
-                self.symbolic_llt = Some(s);
-            }
-            let Some(sym) = self.symbolic_llt.clone() else {
-                return Err(self.failure("no symbolic factorization".into()));
-            };
-            Llt::try_new_with_symbolic(sym, mat, Side::Lower)
-                .map(Factor::Cholesky)
-                .map_err(|e| {
-                    self.failure(format!(
-                        "Cholesky factorization failed ({e:?}): the matrix is not positive \
-                         definite — a node may have no path to a boundary"
-                    ))
-                })
-        } else {
-            if self.symbolic_lu.is_none() {
-                let s = SymbolicLu::try_new(pattern.as_ref())
-                    .map_err(|e| self.failure(format!("symbolic LU: {e:?}")))?;
-                self.symbolic_lu = Some(s);
-            }
-            let Some(sym) = self.symbolic_lu.clone() else {
-                return Err(self.failure("no symbolic factorization".into()));
-            };
-            Lu::try_new_with_symbolic(sym, mat)
-                .map(|lu| Factor::Lu(Box::new(lu)))
-                .map_err(|e| self.failure(format!("LU factorization failed: {e:?}")))
-        }
-    }
-}
-
-impl LinearSolver for DirectSolver {
-    fn name(&self) -> &'static str {
-        if self.symmetric {
-            "cholesky"
-        } else {
-            "lu"
-        }
-    }
-
-    fn solve(
-        &mut self,
-        a: &CsrMatrix,
-        b: &[f64],
-        x: &mut [f64],
-        _rtol: f64,
-    ) -> Result<LinearStats, SolveError> {
-        let factor = self.factor(a)?;
-        x.copy_from_slice(b);
-        let n = x.len();
-        let rhs = MatMut::from_column_major_slice_mut(x, n, 1);
-        match &factor {
-            Factor::Cholesky(llt) => llt.solve_in_place(rhs),
-            Factor::Lu(lu) => lu.solve_transpose_in_place(rhs),
-        }
-        let relative_residual = relative_residual(a, b, x);
-        if !relative_residual.is_finite() || relative_residual > 1e-6 {
-            return Err(self.failure(format!(
-                "solution is inaccurate (relative residual {relative_residual:.2e}): the matrix \
-                 is singular or nearly so — check that every node has a path to a boundary"
-            )));
-        }
-        Ok(LinearStats {
-            iterations: 1,
-            relative_residual,
-        })
-    }
 }
 
 /// Conjugate gradients preconditioned by the diagonal (symmetric positive definite systems).

@@ -4,6 +4,7 @@
 //! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
 
 pub mod amg;
+pub mod direct;
 pub mod explicit;
 pub mod krylov;
 pub mod linear;
