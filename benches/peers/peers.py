@@ -342,8 +342,8 @@ def solve_one(key, n, args, tmp, rows, ref_field):
     if est is not None and est > 0.85 * avail:
         row["status"] = f"skipped (memory: needs ~{est / 1024:.1f} GB, {avail / 1024:.1f} GB available)"
         return row
-    if key == "ccx" and n > args.ccx_max_n:
-        row["status"] = f"skipped (CalculiX above {args.ccx_max_n}²: --ccx-max-n)"
+    if n > args.max_n.get(key, n):
+        row["status"] = f"skipped (above {args.max_n[key]}²: --max-n {key}=N)"
         return row
     limit = 0.9 * avail
     field = None
@@ -559,14 +559,22 @@ def main():
     ap.add_argument("--out", default="results.json")
     ap.add_argument("--tol", type=float, default=1e-10)
     ap.add_argument("--py-threads", type=int, default=int(os.environ.get("PEERS_PY_THREADS", "1")))
-    ap.add_argument("--ccx-max-n", type=int, default=512,
-                    help="largest size for CalculiX (512² took 5 min and 1.9 GB; 1024² ~ 30 min)")
-    ap.add_argument("--timeout", type=float, default=3600.0, help="per solver run, seconds")
+    ap.add_argument("--max-n", nargs="+", default=[], metavar="SOLVER=N",
+                    help="largest size per solver, e.g. ccx=1024 superlu=1024 (default ccx=512: "
+                         "CalculiX took 6 min and 1.8 GB at 512², ~30 min and ~8 GB at 1024²)")
+    ap.add_argument("--timeout", type=float, default=5400.0, help="per solver run, seconds")
     ap.add_argument("--from-json", help="re-print the table and plot from a results.json")
     ap.add_argument("--solve", help=argparse.SUPPRESS)  # child mode: method
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--write", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    max_n = {"ccx": 512}
+    for item in args.max_n:
+        key, _, val = item.partition("=")
+        if key not in SOLVERS or not val.isdigit():
+            ap.error(f"--max-n {item}: expected SOLVER=N with SOLVER one of {', '.join(SOLVERS)}")
+        max_n[key] = int(val)
+    args.max_n = max_n
     if args.solve:
         x, info = newton(args.n, args.solve, args.tol)
         x.astype("<f8").tofile(args.write)

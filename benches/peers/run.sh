@@ -12,7 +12,7 @@
 #   PEERS_NO_CCX=1 benches/peers/run.sh         # without CalculiX
 #   benches/peers/run.sh --solvers thermorbit pyamg   # extra arguments go to peers.py
 #
-# CalculiX runs up to 512² by default (--ccx-max-n 1024 to go further: ~30 min,
+# CalculiX runs up to 512² by default (--max-n ccx=1024 to go further: ~30 min,
 # ~8 GB). A solver whose extrapolated peak memory exceeds 85 % of the available
 # memory is skipped with a "skipped (memory)" row, and every run is capped at
 # 90 % of it, so SuperLU at 2048² cannot take the machine down.
