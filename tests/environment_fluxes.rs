@@ -98,8 +98,10 @@ fn series_matches_direct_evaluation_and_interpolates_grid_values() {
             );
             assert!(
                 (direct.earth_ir_w_m2 - tab.earth_ir_w_m2).abs() < 1e-4,
-                "{} t={t}",
-                surf.name
+                "{} t={t}: {} vs {}",
+                surf.name,
+                direct.earth_ir_w_m2,
+                tab.earth_ir_w_m2
             );
             assert!(
                 (direct.albedo_w_m2 - tab.albedo_w_m2).abs() < 3e-3 * peak_albedo,

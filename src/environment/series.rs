@@ -1,17 +1,28 @@
 //! Tabulated absorbed fluxes over a time span, shared across many surfaces.
 //!
-//! Per time step the orbit, Sun, lit fraction, attitude and local frame are computed once.
-//! Per surface and step, the solar term is a dot product, the Earth-IR view factor comes
-//! from a fine 1D table in `cos γ`, and the albedo factor from a 3D table in
-//! (`cos θs`, `n_Z`, `cos ψ`) — solar zenith angle at the sub-satellite point, the normal's
-//! zenith component and its azimuth from the Sun — filled once per orbit altitude by the
-//! quadrature of [`super::view_factor::diffuse_earth_factor`] and interpolated trilinearly
-//! (error below 0.25 % of the sub-solar nadir value; tested). Eccentric orbits get a stack
-//! of tables in `H = r/R`.
+//! Per time step the orbit, Sun, lit fraction, attitude and local frame are computed once and
+//! kept in a compact [`StepFrame`] (Sun and zenith in body axes, the solar flux, the table
+//! layers of `H = r/R`). From it, per surface and step:
+//!
+//! - the direct solar term `α S max(0, n·ŝ)` is one dot product, and the Earth-IR term
+//!   `ε q_IR F_e(n·r̂)` a dot product and a lookup in a fine 1D table in `cos γ`: both are
+//!   evaluated *when read*, in `f64`, which costs less than storing and loading them;
+//! - the albedo factor, the only costly term, comes from a 3D table in (`cos θs`, `n_Z`,
+//!   `cos ψ`) — solar zenith angle at the sub-satellite point, the normal's zenith component
+//!   and its azimuth from the Sun — filled once per orbit altitude by the quadrature of
+//!   [`super::view_factor::diffuse_earth_factor`] and interpolated trilinearly (error below
+//!   0.25 % of the sub-solar nadir value; tested); it is evaluated once, at [`FluxSeries::compute`],
+//!   and stored as `f32` (seven significant digits). Eccentric orbits get a stack of tables
+//!   in `H`.
+//!
+//! The work runs in parallel over blocks of [`BLOCK`] time steps; every value depends only on
+//! its own time step, so the result has the same bits on any number of threads.
 //!
 //! Eclipse boundaries are root-found (to 1 ms) from the shadow functions sampled on the same
 //! grid, so a transient solver can land steps on them; between grid points the lit fraction
 //! is interpolated piecewise-linearly through those boundaries and extra penumbra points.
+
+use std::sync::{Arc, Mutex, OnceLock};
 
 use nalgebra::Vector3;
 use rayon::prelude::*;
@@ -19,7 +30,8 @@ use rayon::prelude::*;
 #[cfg(test)]
 use super::view_factor::diffuse_earth_factor;
 use super::view_factor::{diffuse_earth_factor_azimuths, plate_to_sphere_view_factor};
-use super::{AbsorbedFlux, EnvironmentModel, EnvironmentPreset, FluxGeometry, Surface};
+use super::{AbsorbedFlux, EnvironmentModel, EnvironmentPreset, Surface};
+#[cfg(test)]
 use crate::constants::EARTH_RADIUS_KM;
 use crate::error::OrbitError;
 use crate::orbit::eclipse::{assemble, negative_intervals};
@@ -31,19 +43,44 @@ const N_U: usize = 97;
 const N_CP: usize = 25;
 const N_IR: usize = 4097;
 
+/// Earth-IR view factors at one `H = r/R`, tabulated in `cos γ` on [−1, 1].
+#[derive(Debug, Clone)]
+struct IrTable {
+    values: Vec<f64>,
+}
+
+impl IrTable {
+    fn new(h: f64) -> Self {
+        Self {
+            values: (0..N_IR)
+                .map(|i| plate_to_sphere_view_factor(grid(i, N_IR), h))
+                .collect(),
+        }
+    }
+
+    /// Linear interpolation in `cos γ` (γ from nadir).
+    #[inline(always)]
+    fn view_factor(&self, cos_gamma: f64) -> f64 {
+        let (i, f) = locate(cos_gamma, N_IR);
+        let v = &self.values[i..i + 2];
+        v[0] + (v[1] - v[0]) * f
+    }
+}
+
 /// Albedo and IR factor tables at one `H = r/R`.
 #[derive(Debug, Clone)]
 pub struct EarthFactorTable {
     h: f64,
     /// Albedo factors, `f32` (7 digits; halves the cache footprint of the hot lookups).
     albedo: Vec<f32>,
-    ir: Vec<f64>,
+    ir: IrTable,
 }
 
 fn grid(i: usize, n: usize) -> f64 {
     -1.0 + 2.0 * i as f64 / (n - 1) as f64
 }
 
+#[inline(always)]
 fn locate(v: f64, n: usize) -> (usize, f64) {
     let x = ((v.clamp(-1.0, 1.0) + 1.0) * 0.5 * (n - 1) as f64).min((n - 1) as f64);
     let i = (x as usize).min(n - 2);
@@ -76,10 +113,11 @@ impl EarthFactorTable {
                 }
             });
         let albedo = albedo.into_iter().map(|v| v as f32).collect();
-        let ir = (0..N_IR)
-            .map(|i| plate_to_sphere_view_factor(grid(i, N_IR), h))
-            .collect();
-        Self { h, albedo, ir }
+        Self {
+            h,
+            albedo,
+            ir: IrTable::new(h),
+        }
     }
 
     /// `H = r/R` of this table.
@@ -96,68 +134,150 @@ impl EarthFactorTable {
     /// [`Self::albedo_factor`] with the `cos θs` row already located.
     #[inline(always)]
     fn albedo_factor_at(&self, cs_row: (usize, f64), nz: f64, nx: f64) -> f64 {
+        self.albedo_in_cell(&AlbedoCell::new(cs_row, nz, nx))
+    }
+
+    /// Trilinear interpolation in a located cell (the same cell serves every layer of `H`).
+    #[inline(always)]
+    fn albedo_in_cell(&self, c: &AlbedoCell) -> f64 {
+        const DI: usize = N_U * N_CP;
+        // One bounds check for the eight corners.
+        let t = &self.albedo[c.base..c.base + DI + N_CP + 2];
+        let at = |o: usize| f64::from(t[o]);
+        let lerp = |x: f64, y: f64, f: f64| x + (y - x) * f;
+        let c00 = lerp(at(0), at(1), c.fk);
+        let c01 = lerp(at(N_CP), at(N_CP + 1), c.fk);
+        let c10 = lerp(at(DI), at(DI + 1), c.fk);
+        let c11 = lerp(at(DI + N_CP), at(DI + N_CP + 1), c.fk);
+        lerp(lerp(c00, c01, c.fj), lerp(c10, c11, c.fj), c.fi)
+    }
+
+    /// IR view factor by linear interpolation in `cos γ` (γ from nadir).
+    #[inline(always)]
+    pub fn ir_view_factor(&self, cos_gamma: f64) -> f64 {
+        self.ir.view_factor(cos_gamma)
+    }
+}
+
+/// The albedo-table cell of a normal: the flat index of its lower corner `(i, j, k)` in
+/// (`cos θs`, `u = sin(γ/2)`, `cos ψ`) and the weights along each axis.
+#[derive(Debug, Clone, Copy)]
+struct AlbedoCell {
+    base: usize,
+    fi: f64,
+    fj: f64,
+    fk: f64,
+}
+
+impl AlbedoCell {
+    /// `cs_row` the located `cos θs`; `nz`, `nx` the normal's zenith and sunward components.
+    #[inline(always)]
+    fn new(cs_row: (usize, f64), nz: f64, nx: f64) -> Self {
         let nh = (1.0 - nz * nz).max(0.0).sqrt();
         let cp = if nh > 1e-12 { nx / nh } else { 1.0 };
         let (i, fi) = cs_row;
         // u = sin(γ/2) = √((1 + n_Z)/2) on [0, 1], mapped to [−1, 1] for `locate`.
         let (j, fj) = locate(2.0 * ((1.0 + nz) * 0.5).max(0.0).sqrt() - 1.0, N_U);
         let (k, fk) = locate(cp, N_CP);
-        let at = |a: usize, b: usize, c: usize| f64::from(self.albedo[(a * N_U + b) * N_CP + c]);
-        let lerp = |x: f64, y: f64, f: f64| x + (y - x) * f;
-        let c00 = lerp(at(i, j, k), at(i, j, k + 1), fk);
-        let c01 = lerp(at(i, j + 1, k), at(i, j + 1, k + 1), fk);
-        let c10 = lerp(at(i + 1, j, k), at(i + 1, j, k + 1), fk);
-        let c11 = lerp(at(i + 1, j + 1, k), at(i + 1, j + 1, k + 1), fk);
-        lerp(lerp(c00, c01, fj), lerp(c10, c11, fj), fi)
+        Self {
+            base: (i * N_U + j) * N_CP + k,
+            fi,
+            fj,
+            fk,
+        }
     }
+}
 
-    /// IR view factor by linear interpolation in `cos γ` (γ from nadir).
+/// Albedo tables are filled at most this far apart in the Earth's angular radius `asin(1/H)`,
+/// degrees (linear interpolation between them; see [`layer_heights`]).
+const ALBEDO_LAYER_SPACING_DEG: f64 = 1.5;
+/// IR tables are this close: the view factor is `cos γ sin² a` in full view (a = asin(1/H)),
+/// whose linear interpolation over δ errs by at most `δ²/4` (2e-7 at 0.05°).
+const IR_LAYER_SPACING_DEG: f64 = 0.05;
+
+/// `H` values of table layers spanning `[h_min, h_max]`: uniform in the Earth's angular
+/// radius `asin(1/H)`, at most `spacing_deg` apart, the ends exact; one layer for an empty span.
+fn layer_heights(h_min: f64, h_max: f64, spacing_deg: f64) -> Vec<f64> {
+    if h_max - h_min < 1e-9 * h_min {
+        return vec![h_min];
+    }
+    let (a0, a1) = ((1.0 / h_min).asin(), (1.0 / h_max).asin());
+    let n = (((a0 - a1).to_degrees() / spacing_deg).ceil() as usize).max(1) + 1;
+    (0..n)
+        .map(|k| match k {
+            0 => h_min,
+            k if k == n - 1 => h_max,
+            k => 1.0 / (a0 + (a1 - a0) * k as f64 / (n - 1) as f64).sin(),
+        })
+        .collect()
+}
+
+/// The two layers of increasing `heights` that bracket `h`, and the weight of the upper one
+/// (clamped to the end layers).
+fn bracket_layers(heights: &[f64], h: f64) -> LayerBracket {
+    let k = heights.partition_point(|&x| x < h);
+    let single = |k: usize| LayerBracket {
+        lower: k as u32,
+        upper: k as u32,
+        weight: 0.0,
+    };
+    if k == 0 {
+        return single(0);
+    }
+    if k == heights.len() {
+        return single(k - 1);
+    }
+    let (lo, hi) = (heights[k - 1], heights[k]);
+    LayerBracket {
+        lower: (k - 1) as u32,
+        upper: k as u32,
+        weight: (h - lo) / (hi - lo),
+    }
+}
+
+/// An albedo table at `h`, shared with earlier calls at the same `H` (bit for bit): the table
+/// depends on `H` alone, so a sizing loop or a second series of the same orbit skips the fill.
+/// The most recent [`TABLE_CACHE_SIZE`] tables are kept (0.7 MB each).
+fn cached_table(h: f64) -> Arc<EarthFactorTable> {
+    static CACHE: OnceLock<Mutex<Vec<Arc<EarthFactorTable>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Ok(c) = cache.lock() {
+        if let Some(t) = c.iter().find(|t| t.h.to_bits() == h.to_bits()) {
+            return Arc::clone(t);
+        }
+    }
+    let table = Arc::new(EarthFactorTable::new(h));
+    // A poisoned lock only costs the caching.
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= TABLE_CACHE_SIZE {
+            c.remove(0);
+        }
+        c.push(Arc::clone(&table));
+    }
+    table
+}
+
+/// Number of albedo tables [`cached_table`] keeps.
+const TABLE_CACHE_SIZE: usize = 16;
+
+/// Two table layers bracketing `H` and the weight of the upper one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LayerBracket {
+    lower: u32,
+    upper: u32,
+    weight: f64,
+}
+
+impl LayerBracket {
+    /// `f(lower) + w (f(upper) − f(lower))`, with one evaluation when both are the same layer.
     #[inline(always)]
-    pub fn ir_view_factor(&self, cos_gamma: f64) -> f64 {
-        let (i, f) = locate(cos_gamma, N_IR);
-        self.ir[i] + (self.ir[i + 1] - self.ir[i]) * f
-    }
-}
-
-/// Tables spanning an orbit's range of `H`.
-#[derive(Debug, Clone)]
-struct TableStack {
-    layers: Vec<EarthFactorTable>,
-}
-
-impl TableStack {
-    fn for_orbit(h_min: f64, h_max: f64) -> Self {
-        if h_max - h_min < 1e-9 * h_min {
-            return Self {
-                layers: vec![EarthFactorTable::new(h_min)],
-            };
+    fn blend(&self, f: impl Fn(usize) -> f64) -> f64 {
+        let lo = f(self.lower as usize);
+        if self.upper == self.lower {
+            lo
+        } else {
+            lo + self.weight * (f(self.upper as usize) - lo)
         }
-        // Layers uniform in the Earth's angular radius asin(1/H), at most 1.5° apart.
-        let (a0, a1) = ((1.0 / h_min).asin(), (1.0 / h_max).asin());
-        let n = (((a0 - a1).to_degrees() / 1.5).ceil() as usize).max(1) + 1;
-        let layers = (0..n)
-            .map(|k| {
-                let a = a0 + (a1 - a0) * k as f64 / (n - 1) as f64;
-                EarthFactorTable::new(1.0 / a.sin())
-            })
-            .collect();
-        Self { layers }
-    }
-
-    /// Two layers and the weight of the second, for `h`.
-    fn bracket(&self, h: f64) -> (usize, usize, f64) {
-        let l = &self.layers;
-        if l.len() == 1 || h <= l[0].h {
-            return (0, 0, 0.0);
-        }
-        for k in 0..l.len() - 1 {
-            if h <= l[k + 1].h {
-                let w = (h - l[k].h) / (l[k + 1].h - l[k].h);
-                return (k, k + 1, w);
-            }
-        }
-        let last = l.len() - 1;
-        (last, last, 0.0)
     }
 }
 
@@ -168,6 +288,94 @@ pub struct SeriesOptions {
     /// fraction is interpolated between grid points only).
     pub skip_eclipse_events: bool,
 }
+
+/// What the per-surface solar and Earth-IR formulas read at one time step, packed (80 bytes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StepFrame {
+    /// Satellite-to-Sun unit vector, body axes.
+    sun_body: Vector3<f64>,
+    /// Solar flux at the satellite (before shadowing), W/m².
+    solar_w_m2: f64,
+    /// Zenith r̂, body axes.
+    zenith_body: Vector3<f64>,
+    /// 1/H: a normal with n_Z ≥ 1/H cannot see the Earth.
+    inv_h: f64,
+    /// IR table layers bracketing `H`.
+    layers: LayerBracket,
+}
+
+impl StepFrame {
+    /// Absorbed direct solar flux before shadowing, `α S max(0, n·ŝ)`, W/m².
+    #[inline(always)]
+    fn solar_unshadowed_w_m2(&self, surface: &Surface) -> f64 {
+        surface.absorptivity * self.solar_w_m2 * surface.normal_body.dot(&self.sun_body).max(0.0)
+    }
+
+    /// Plate-to-Earth view factor `F_e` of `normal` from the IR tables (zero when the plate
+    /// faces away from the whole Earth, `n_Z ≥ 1/H`).
+    #[inline(always)]
+    fn earth_view_factor(&self, ir: &[IrTable], normal: &Vector3<f64>) -> f64 {
+        let nz = normal.dot(&self.zenith_body);
+        if nz >= self.inv_h {
+            return 0.0;
+        }
+        self.layers.blend(|l| ir[l].view_factor(-nz))
+    }
+}
+
+/// What the albedo fill reads at one time step (only while computing).
+struct AlbedoStep {
+    zenith_body: Vector3<f64>,
+    sun_horizontal_body: Vector3<f64>,
+    /// Solar flux at the Earth, W/m².
+    solar_at_earth_w_m2: f64,
+    inv_h: f64,
+    /// Albedo-table row of `cos θs` and its weight.
+    cs_row: (usize, f64),
+    /// No sunlit point of the Earth is visible.
+    dark: bool,
+    /// Albedo table layers bracketing `H`.
+    layers: LayerBracket,
+}
+
+/// Per-step results of the geometry pass, before they are laid out in the series.
+struct StepRecord {
+    position_km: Vector3<f64>,
+    sun_direction: Vector3<f64>,
+    sun_distance_au: f64,
+    lit_fraction: f64,
+    beta_rad: f64,
+    penumbra: f64,
+    umbra: f64,
+    /// `H = r/R`.
+    h_ratio: f64,
+    /// Cosine of the solar zenith angle at the sub-satellite point.
+    sun_cos_zenith: f64,
+    /// Horizontal unit vector towards the Sun, body axes.
+    sun_horizontal_body: Vector3<f64>,
+    /// Solar flux at the Earth, W/m².
+    solar_at_earth_w_m2: f64,
+    /// Its layer bracket is set once the span's range of `H` is known.
+    frame: StepFrame,
+}
+
+impl StepRecord {
+    fn albedo_step(&self, albedo_heights: &[f64]) -> AlbedoStep {
+        let lam_max = self.frame.inv_h.acos();
+        AlbedoStep {
+            zenith_body: self.frame.zenith_body,
+            sun_horizontal_body: self.sun_horizontal_body,
+            solar_at_earth_w_m2: self.solar_at_earth_w_m2,
+            inv_h: self.frame.inv_h,
+            cs_row: locate(self.sun_cos_zenith, N_CS),
+            dark: self.sun_cos_zenith <= -lam_max.sin(),
+            layers: bracket_layers(albedo_heights, self.h_ratio),
+        }
+    }
+}
+
+/// Time steps per work block: the unit of parallel work and of the albedo storage layout.
+const BLOCK: usize = 2048;
 
 /// Absorbed fluxes for many surfaces on a uniform time grid, with the shared geometry and the
 /// eclipses of the span.
@@ -180,64 +388,27 @@ pub struct FluxSeries {
     lit_fraction: Vec<f64>,
     beta_rad: Vec<f64>,
     surfaces: Vec<Surface>,
-    /// Per surface: α S max(0, n·ŝ) before shadowing. Fluxes are stored as `f32` (seven
-    /// significant digits, far finer than the environment is known) to halve the memory of
-    /// long many-surface series.
-    solar_unshadowed: Vec<Vec<f32>>,
-    albedo: Vec<Vec<f32>>,
-    earth_ir: Vec<Vec<f32>>,
+    preset: EnvironmentPreset,
+    /// Per-step geometry from which the solar and IR terms are evaluated when read.
+    frames: Vec<StepFrame>,
+    /// Earth-IR tables, one per layer of `H`.
+    ir: Vec<IrTable>,
+    /// Absorbed albedo flux, W/m², `f32`, block-major: the steps `start..start + len` of a
+    /// block are stored surface after surface from offset `start · n_surfaces`.
+    albedo: Vec<f32>,
     eclipses: Vec<Eclipse>,
     /// Piecewise-linear lit fraction through grid points and eclipse boundaries.
     lit_nodes_t: Vec<f64>,
     lit_nodes_v: Vec<f64>,
 }
 
-struct StepData {
-    geom: FluxGeometry,
-    pen: f64,
-    umb: f64,
-}
-
-/// The per-step values the per-surface loop reads, packed for cache locality.
-struct FillStep {
-    sun_body: Vector3<f64>,
-    zenith_body: Vector3<f64>,
-    sun_horizontal_body: Vector3<f64>,
-    /// Solar flux at the satellite, W/m².
-    solar_w_m2: f64,
-    /// Solar flux at the Earth, W/m².
-    solar_at_earth_w_m2: f64,
-    /// 1/H: a normal with n_Z ≥ 1/H cannot see the Earth.
-    inv_h: f64,
-    /// Albedo-table row of `cos θs` and its weight.
-    cs_row: (usize, f64),
-    /// No sunlit point of the Earth is visible.
-    dark: bool,
-    /// Table layers bracketing `H` and the weight of the second.
-    layers: (usize, usize, f64),
-}
-
-impl FillStep {
-    fn new(g: &FluxGeometry, stack: &TableStack) -> Self {
-        let lam_max = (1.0 / g.h_ratio).acos();
-        Self {
-            sun_body: g.sun_body,
-            zenith_body: g.zenith_body,
-            sun_horizontal_body: g.sun_horizontal_body,
-            solar_w_m2: g.solar_w_m2,
-            solar_at_earth_w_m2: g.solar_at_earth_w_m2,
-            inv_h: 1.0 / g.h_ratio,
-            cs_row: locate(g.sun_cos_zenith, N_CS),
-            dark: g.sun_cos_zenith <= -lam_max.sin(),
-            layers: stack.bracket(g.h_ratio),
-        }
-    }
-}
-
-const BLOCK: usize = 2048;
-
 impl FluxSeries {
     /// Computes the series on `t0_s, t0_s + step_s, …, t1_s` (the last step may be shorter).
+    ///
+    /// Two passes in parallel over blocks of [`BLOCK`] steps: the geometry of every step
+    /// (orbit, Sun, shadow, attitude, local frame), then — with tables spanning the range of
+    /// `H` actually met (short-period terms move a circular orbit's radius by kilometres) — the
+    /// albedo of every surface.
     pub fn compute(
         model: &EnvironmentModel,
         surfaces: &[Surface],
@@ -269,16 +440,83 @@ impl FluxSeries {
             .map(|k| (t0_s + k as f64 * step_s).min(t1_s))
             .collect();
         let orbit = model.orbit();
-        let stack = TableStack::for_orbit(
-            (EARTH_RADIUS_KM + orbit.perigee_altitude_km()) / EARTH_RADIUS_KM,
-            (EARTH_RADIUS_KM + orbit.apogee_altitude_km()) / EARTH_RADIUS_KM,
-        );
+        let shadow = model.shadow();
+        let n = times.len();
+        let mut records: Vec<Vec<StepRecord>> = times
+            .par_chunks(BLOCK)
+            .map(|steps| {
+                // One precession matrix per block (≤ 3 days at 60 s steps: < 2e-4° of error).
+                let mid_days = orbit.days_tt(0.5 * (steps[0] + steps[steps.len() - 1]));
+                let p_t = precession_matrix(mid_days).transpose();
+                steps
+                    .iter()
+                    .map(|&t| {
+                        let sun = sun_position_with(orbit.days_tt(t), &p_t);
+                        let (sample, f) = orbit.sample_with_sun(t, shadow, sun);
+                        let g = model.geometry_from_sample(sample);
+                        StepRecord {
+                            position_km: sample.state.position_km,
+                            sun_direction: sample.sun.direction,
+                            sun_distance_au: sample.sun.distance_au,
+                            lit_fraction: sample.lit_fraction,
+                            beta_rad: sample.beta_rad,
+                            penumbra: f.penumbra,
+                            umbra: f.umbra,
+                            h_ratio: g.h_ratio,
+                            sun_cos_zenith: g.sun_cos_zenith,
+                            sun_horizontal_body: g.sun_horizontal_body,
+                            solar_at_earth_w_m2: g.solar_at_earth_w_m2,
+                            frame: StepFrame {
+                                sun_body: g.sun_body,
+                                solar_w_m2: g.solar_w_m2,
+                                zenith_body: g.zenith_body,
+                                inv_h: 1.0 / g.h_ratio,
+                                layers: LayerBracket {
+                                    lower: 0,
+                                    upper: 0,
+                                    weight: 0.0,
+                                },
+                            },
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let (h_min, h_max) = records
+            .iter()
+            .flatten()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+                (lo.min(r.h_ratio), hi.max(r.h_ratio))
+            });
+        let albedo_heights = layer_heights(h_min, h_max, ALBEDO_LAYER_SPACING_DEG);
+        let albedo_tables: Vec<Arc<EarthFactorTable>> =
+            albedo_heights.iter().map(|&h| cached_table(h)).collect();
+        let ir_heights = layer_heights(h_min, h_max, IR_LAYER_SPACING_DEG);
+        let ir: Vec<IrTable> = ir_heights.par_iter().map(|&h| IrTable::new(h)).collect();
         let preset = *model.preset();
         let n_surf = surfaces.len();
-        let n = times.len();
-        let mut solar = vec![vec![0.0_f32; n]; n_surf];
-        let mut albedo = vec![vec![0.0_f32; n]; n_surf];
-        let mut ir = vec![vec![0.0_f32; n]; n_surf];
+        let mut albedo = vec![0.0_f32; n * n_surf];
+        let mut chunks: Vec<&mut [f32]> = if n_surf == 0 {
+            records.iter().map(|_| <&mut [f32]>::default()).collect()
+        } else {
+            albedo.chunks_mut(BLOCK * n_surf).collect()
+        };
+        records
+            .par_iter_mut()
+            .zip(chunks.par_iter_mut())
+            .for_each(|(block, out)| {
+                let steps: Vec<AlbedoStep> = block
+                    .iter_mut()
+                    .map(|r| {
+                        r.frame.layers = bracket_layers(&ir_heights, r.h_ratio);
+                        r.albedo_step(&albedo_heights)
+                    })
+                    .collect();
+                for (surf, row) in surfaces.iter().zip(out.chunks_mut(block.len())) {
+                    fill_albedo(&steps, &albedo_tables, &preset, surf, row);
+                }
+            });
+        drop(chunks);
         let mut position_km = Vec::with_capacity(n);
         let mut sun_direction = Vec::with_capacity(n);
         let mut sun_distance_au = Vec::with_capacity(n);
@@ -286,57 +524,18 @@ impl FluxSeries {
         let mut beta_rad = Vec::with_capacity(n);
         let mut pen = Vec::with_capacity(n);
         let mut umb = Vec::with_capacity(n);
-        let shadow = model.shadow();
-        for start in (0..n).step_by(BLOCK) {
-            let end = (start + BLOCK).min(n);
-            // One precession matrix per block (≤ 3 days at 60 s steps: < 2e-4° of error).
-            let mid_days = orbit.days_tt(0.5 * (times[start] + times[end - 1]));
-            let p_t = precession_matrix(mid_days).transpose();
-            let block: Vec<StepData> = times[start..end]
-                .par_iter()
-                .map(|&t| {
-                    let sun = sun_position_with(orbit.days_tt(t), &p_t);
-                    let (sample, f) = orbit.sample_with_sun(t, shadow, sun);
-                    let geom = model.geometry_from_sample(sample);
-                    StepData {
-                        pen: f.penumbra,
-                        umb: f.umbra,
-                        geom,
-                    }
-                })
-                .collect();
-            let fill: Vec<FillStep> = block
-                .iter()
-                .map(|s| FillStep::new(&s.geom, &stack))
-                .collect();
-            let range = start..end;
-            solar
-                .par_iter_mut()
-                .zip(albedo.par_iter_mut())
-                .zip(ir.par_iter_mut())
-                .zip(surfaces.par_iter())
-                .for_each(|(((so, al), ie), surf)| {
-                    fill_surface(
-                        &fill,
-                        &stack,
-                        &preset,
-                        surf,
-                        &mut so[range.clone()],
-                        &mut al[range.clone()],
-                        &mut ie[range.clone()],
-                    );
-                });
-            for s in &block {
-                let g = &s.geom.sample;
-                position_km.push(g.state.position_km);
-                sun_direction.push(g.sun.direction);
-                sun_distance_au.push(g.sun.distance_au);
-                lit_fraction.push(g.lit_fraction);
-                beta_rad.push(g.beta_rad);
-                pen.push(s.pen);
-                umb.push(s.umb);
-            }
+        let mut frames = Vec::with_capacity(n);
+        for r in records.iter().flatten() {
+            position_km.push(r.position_km);
+            sun_direction.push(r.sun_direction);
+            sun_distance_au.push(r.sun_distance_au);
+            lit_fraction.push(r.lit_fraction);
+            beta_rad.push(r.beta_rad);
+            pen.push(r.penumbra);
+            umb.push(r.umbra);
+            frames.push(r.frame);
         }
+        drop(records);
         let eclipses = if options.skip_eclipse_events {
             Vec::new()
         } else {
@@ -351,9 +550,10 @@ impl FluxSeries {
             lit_fraction,
             beta_rad,
             surfaces: surfaces.to_vec(),
-            solar_unshadowed: solar,
+            preset,
+            frames,
+            ir,
             albedo,
-            earth_ir: ir,
             eclipses,
             lit_nodes_t,
             lit_nodes_v,
@@ -402,22 +602,29 @@ impl FluxSeries {
 
     /// Absorbed direct solar flux on surface `surface` at grid index `k`, W/m².
     pub fn solar_w_m2(&self, surface: usize, k: usize) -> f64 {
-        f64::from(self.solar_unshadowed[surface][k]) * self.lit_fraction[k]
+        self.solar_unshadowed_w_m2(surface, k) * self.lit_fraction[k]
     }
 
-    /// Absorbed direct solar flux before shadowing at grid index `k`, W/m².
+    /// Absorbed direct solar flux before shadowing at grid index `k`, `α S max(0, n·ŝ)`, W/m².
     pub fn solar_unshadowed_w_m2(&self, surface: usize, k: usize) -> f64 {
-        f64::from(self.solar_unshadowed[surface][k])
+        self.frames[k].solar_unshadowed_w_m2(&self.surfaces[surface])
     }
 
     /// Absorbed albedo flux at grid index `k`, W/m².
     pub fn albedo_w_m2(&self, surface: usize, k: usize) -> f64 {
-        f64::from(self.albedo[surface][k])
+        // Indexing `surfaces` first keeps an out-of-range surface from reading its neighbour.
+        let _ = &self.surfaces[surface];
+        let start = k - k % BLOCK;
+        let len = BLOCK.min(self.times_s.len() - start);
+        f64::from(self.albedo[start * self.surfaces.len() + surface * len + (k - start)])
     }
 
-    /// Absorbed Earth-IR flux at grid index `k`, W/m².
+    /// Absorbed Earth-IR flux at grid index `k`, `ε q_IR F_e`, W/m².
     pub fn earth_ir_w_m2(&self, surface: usize, k: usize) -> f64 {
-        f64::from(self.earth_ir[surface][k])
+        let s = &self.surfaces[surface];
+        s.emissivity
+            * self.preset.earth_ir_w_m2
+            * self.frames[k].earth_view_factor(&self.ir, &s.normal_body)
     }
 
     /// All three fluxes at grid index `k`.
@@ -440,12 +647,20 @@ impl FluxSeries {
     /// unshadowed solar term interpolated linearly on the grid, the solar term multiplied by
     /// [`Self::lit_fraction_at`].
     pub fn absorbed_at(&self, surface: usize, t_s: f64) -> AbsorbedFlux {
-        let t = &self.times_s;
+        let (i, j, w) = bracket(&self.times_s, t_s);
+        let lerp = |f: &dyn Fn(usize) -> f64| {
+            let a = f(i);
+            if j == i {
+                a
+            } else {
+                a + (f(j) - a) * w
+            }
+        };
         AbsorbedFlux {
-            solar_w_m2: interp32(t, &self.solar_unshadowed[surface], t_s)
+            solar_w_m2: lerp(&|k| self.solar_unshadowed_w_m2(surface, k))
                 * self.lit_fraction_at(t_s),
-            albedo_w_m2: interp32(t, &self.albedo[surface], t_s),
-            earth_ir_w_m2: interp32(t, &self.earth_ir[surface], t_s),
+            albedo_w_m2: lerp(&|k| self.albedo_w_m2(surface, k)),
+            earth_ir_w_m2: lerp(&|k| self.earth_ir_w_m2(surface, k)),
         }
     }
 
@@ -508,44 +723,27 @@ impl FluxSeries {
     }
 }
 
-fn fill_surface(
-    block: &[FillStep],
-    stack: &TableStack,
+/// Absorbed albedo flux `α a S_⊕ F_a` on `surf` over one block of steps, into `out`.
+fn fill_albedo(
+    steps: &[AlbedoStep],
+    tables: &[Arc<EarthFactorTable>],
     preset: &EnvironmentPreset,
     surf: &Surface,
-    solar: &mut [f32],
-    albedo: &mut [f32],
-    ir: &mut [f32],
+    out: &mut [f32],
 ) {
     let n = surf.normal_body;
     let a_alb = surf.absorptivity * preset.albedo;
-    let e_ir = surf.emissivity * preset.earth_ir_w_m2;
-    for (k, g) in block.iter().enumerate() {
-        solar[k] = (surf.absorptivity * g.solar_w_m2 * n.dot(&g.sun_body).max(0.0)) as f32;
+    for (o, g) in out.iter_mut().zip(steps) {
         let nz = n.dot(&g.zenith_body);
-        // The plate faces away from the whole Earth: no IR, no albedo.
-        if nz >= g.inv_h {
-            albedo[k] = 0.0;
-            ir[k] = 0.0;
-            continue;
-        }
-        let (l0, l1, w) = g.layers;
-        let layer = |l: usize| &stack.layers[l];
-        let mut fe = layer(l0).ir_view_factor(-nz);
-        if l1 != l0 {
-            fe += w * (layer(l1).ir_view_factor(-nz) - fe);
-        }
-        ir[k] = (e_ir * fe) as f32;
-        if g.dark {
-            albedo[k] = 0.0;
+        // Dark visible cap, or a plate facing away from the whole Earth: no albedo.
+        if g.dark || nz >= g.inv_h {
+            *o = 0.0;
             continue;
         }
         let nx = n.dot(&g.sun_horizontal_body);
-        let mut fa = layer(l0).albedo_factor_at(g.cs_row, nz, nx);
-        if l1 != l0 {
-            fa += w * (layer(l1).albedo_factor_at(g.cs_row, nz, nx) - fa);
-        }
-        albedo[k] = (a_alb * g.solar_at_earth_w_m2 * fa) as f32;
+        let cell = AlbedoCell::new(g.cs_row, nz, nx);
+        let fa = g.layers.blend(|l| tables[l].albedo_in_cell(&cell));
+        *o = (a_alb * g.solar_at_earth_w_m2 * fa) as f32;
     }
 }
 
@@ -638,22 +836,22 @@ fn lit_nodes(
     all.into_iter().unzip()
 }
 
-/// [`interp`] for `f32` values.
-fn interp32(t: &[f64], v: &[f32], x: f64) -> f64 {
+/// Grid interval of `x` in the sorted `t`: indices `(i, j)` and the weight of `j`, clamped to
+/// the ends (`i == j` there, and on a zero-length last step).
+fn bracket(t: &[f64], x: f64) -> (usize, usize, f64) {
     let n = t.len();
     if x <= t[0] {
-        return f64::from(v[0]);
+        return (0, 0, 0.0);
     }
     if x >= t[n - 1] {
-        return f64::from(v[n - 1]);
+        return (n - 1, n - 1, 0.0);
     }
     let i = t.partition_point(|&ti| ti <= x) - 1;
     let (ta, tb) = (t[i], t[i + 1]);
-    let (va, vb) = (f64::from(v[i]), f64::from(v[i + 1]));
     if tb <= ta {
-        return va;
+        return (i, i, 0.0);
     }
-    va + (vb - va) * (x - ta) / (tb - ta)
+    (i, i + 1, (x - ta) / (tb - ta))
 }
 
 /// Linear interpolation in a sorted table, clamped at the ends.
