@@ -77,16 +77,21 @@
 //! row's own round-off level must fall below `tolerance × heat flowing`, so
 //! the energy balance of every step closes to that tolerance (and a row whose
 //! `γ C T` term dwarfs its heat flows, in a very short step, is not asked for
-//! digits it cannot have). With a direct linear solver the factorization is
-//! kept across iterations and steps (a simplified Newton, Hairer & Wanner II,
-//! §IV.8) and refreshed only when `γ` changes or an iteration reduces the
-//! residual by less than [`SLOW_CONTRACTION`]; for a linear network (no
-//! radiation) `K` is constant and a fixed-step run factors the matrix once per
-//! distinct `γ`. With an iterative linear solver the Jacobian is evaluated at
-//! every iteration (exact Newton, inexact linear solves with an
-//! Eisenstat–Walker forcing term as in the steady solver). The residual is
-//! always exact, so reusing the Jacobian changes only the number of
-//! iterations, never the answer. A step whose Newton fails is retried with a
+//! digits it cannot have). With a direct linear solver
+//! ([`crate::solve::direct::DirectSolver`]: symbolic factorization once, numeric
+//! factorization per matrix, then any number of triangular solves) the matrix
+//! and its factor are kept across iterations and steps (a simplified Newton,
+//! Hairer & Wanner II, §IV.8) and refreshed only when `γ` changes or an
+//! iteration reduces the residual by less than [`SLOW_CONTRACTION`]; for a
+//! linear network (no radiation) `K` is constant and a fixed-step run factors
+//! the matrix once per distinct `γ`. Multigrid-preconditioned CG keeps its
+//! hierarchy the same way (structure once, numeric values updated when the
+//! matrix is rebuilt) and solves each Newton system inexactly, to the
+//! Eisenstat–Walker forcing term of the steady solver; a contraction no better
+//! than that term is then not taken for a stale Jacobian. Other iterative
+//! solvers evaluate the Jacobian at every iteration (exact Newton, inexact
+//! linear solves). The residual is always exact, so reusing the Jacobian
+//! changes only the number of iterations, never the answer. A step whose Newton fails is retried with a
 //! quarter of the step (adaptive) or reported as
 //! [`SolveError::TransientStepFailed`] with the residual history (fixed).
 
