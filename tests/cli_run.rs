@@ -184,7 +184,7 @@ fn the_orbit_case_runs_with_eclipses_and_its_orbit_fluxes() {
     assert!(dir.path().join("res/history.png").exists());
     // `thermorbit orbit CASE` reads the same tables: same surfaces, same eclipses.
     let o = json_of(&thermorbit(
-        &["orbit", case_s, "--duration-s", "17217", "--json"],
+        &["orbit", case_s, "--duration-s", "17204", "--json"],
         dir.path(),
     ));
     let names: Vec<&str> = o["surfaces"]
