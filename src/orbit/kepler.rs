@@ -830,6 +830,61 @@ mod tests {
         let r = j2.rates();
         let lon_rate = r.raan_rad_s + r.arg_perigee_rad_s + r.mean_anomaly_rad_s;
         assert!((lon_rate / EARTH_ROTATION_RAD_S - 1.0).abs() < 1e-6);
+        // With the short-period terms the satellite sits at the radius of a circular
+        // equatorial orbit turning with the Earth: ω² r³ = μ (1 + 1.5 J2 (R/r)²), moving at ω r.
+        let w = EARTH_ROTATION_RAD_S;
+        let mut r_exact = (EARTH_MU_KM3_S2 / (w * w)).cbrt();
+        for _ in 0..20 {
+            let k = 1.0 + 1.5 * EARTH_J2 * (EARTH_RADIUS_KM / r_exact).powi(2);
+            r_exact = (EARTH_MU_KM3_S2 * k / (w * w)).cbrt();
+        }
+        for t in [0.0, 20_000.0, 50_000.0] {
+            let s = j2.state(t);
+            assert!(
+                (s.position_km.norm() - r_exact).abs() < 0.01,
+                "{}",
+                s.position_km.norm()
+            );
+            let v = s.velocity_km_s.norm();
+            assert!((v / (w * r_exact) - 1.0).abs() < 1e-6, "{v}");
+        }
+    }
+
+    #[test]
+    fn short_period_terms_vanish_on_average_and_match_the_energy_integral() {
+        // δa is the energy integral of the J2 disturbing function on a circle,
+        // Δa = (2a²/μ) ΔR with R = −(μ J2 R²/2a³)(3 sin²i sin²λ − 1).
+        let (a, i): (f64, f64) = (6_928.137, 1.7);
+        let r_dist = |lambda: f64| {
+            let s = i.sin() * lambda.sin();
+            -(EARTH_MU_KM3_S2 * EARTH_J2 * EARTH_RADIUS_KM.powi(2) / (2.0 * a.powi(3)))
+                * (3.0 * s * s - 1.0)
+        };
+        let mean_r = (r_dist(0.0) + r_dist(std::f64::consts::FRAC_PI_2)) / 2.0;
+        for k in 0..12 {
+            let lambda = k as f64 * 0.5;
+            let d = j2_short_period_near_circular(a, i, lambda);
+            let da = 2.0 * a * a / EARTH_MU_KM3_S2 * (r_dist(lambda) - mean_r);
+            assert!(
+                (d.semi_major_axis_km - da).abs() < 1e-9,
+                "{} vs {da}",
+                d.semi_major_axis_km
+            );
+        }
+        let n = 360;
+        let avg = (0..n)
+            .map(|k| j2_short_period_near_circular(a, i, TAU * k as f64 / n as f64))
+            .fold([0.0; 6], |acc, d| {
+                [
+                    acc[0] + d.semi_major_axis_km,
+                    acc[1] + d.inclination_rad,
+                    acc[2] + d.raan_rad,
+                    acc[3] + d.arg_latitude_rad,
+                    acc[4] + d.ex,
+                    acc[5] + d.ey,
+                ]
+            });
+        assert!(avg.iter().all(|x| (x / n as f64).abs() < 1e-15), "{avg:?}");
     }
 
     #[test]

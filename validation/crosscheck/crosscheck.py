@@ -270,12 +270,12 @@ def run_thermorbit(binary, epoch, args, two_body, duration, step, extra):
     return summary, data, " ".join(cmd[1:]).replace(csv_path, "out.csv")
 
 
-def check(binary, scenario, duration, step, extra):
+def check(binary, scenario, duration, step, extra, j2_axis="cip"):
     name, epoch, args, state, two_body = scenario
     summary, data, cmd = run_thermorbit(binary, epoch, args, two_body, duration, step, extra)
     t = data["t_s"]
     r0, v0 = state()
-    pole = pole_of_date(epoch)
+    pole = pole_of_date(epoch) if j2_axis == "cip" else np.array([0.0, 0.0, 1.0])
     sol = propagate(r0, v0, duration, two_body, pole)
     # Sun: astropy every 60 s, a cubic spline in between (the Sun moves 0.04 deg per minute).
     t_sun = np.arange(0.0, duration + 60.0, 60.0)
@@ -380,14 +380,19 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--duration-s", type=float, default=86400.0)
     ap.add_argument("--step-s", type=float, default=10.0)
-    ap.add_argument("--quick", action="store_true", help="four scenarios instead of 24")
+    ap.add_argument("--quick", action="store_true", help="8 scenarios instead of 24")
     ap.add_argument("--markdown", help="also write the table to this file")
     ap.add_argument("--extra", default="", help="extra thermorbit flags, e.g. '--elements mean'")
+    ap.add_argument("--j2-axis", choices=["cip", "z"], default="cip",
+                    help="J2 about the pole of date (default) or the GCRS/J2000 z axis")
+    ap.add_argument("--only-j2", action="store_true", help="skip the two-body scenarios")
     a = ap.parse_args()
     rows = []
     t0 = time.time()
     for sc in scenarios(a.quick):
-        r = check(a.binary, sc, a.duration_s, a.step_s, a.extra.split())
+        if a.only_j2 and sc[4]:
+            continue
+        r = check(a.binary, sc, a.duration_s, a.step_s, a.extra.split(), a.j2_axis)
         rows.append(r)
         print(f"  {r['name']:<28} sun {r['sun_deg']:.4f} deg  beta {r['beta_deg']:.4f} deg  "
               f"pos {r['pos_km']:.2f} km  pen.in {r['pen_in']:.2f} s  umb.in {r['umb_in']:.2f} s  "
