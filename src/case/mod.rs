@@ -1,7 +1,9 @@
 //! Case files: the TOML schema, its checks, and building a runnable model.
 //!
 //! A case names materials, coatings, lumped nodes, panels, conductors, sources,
-//! what to solve and what to write. [`Case::load`] reads and checks it; every
+//! optionally an orbit (`[orbit]`, `[attitude]`, `[environment]`, `[[surfaces]]`,
+//! see [`orbit`]) whose absorbed fluxes drive panel faces and nodes, what to solve
+//! and what to write. [`Case::load`] reads and checks it; every
 //! error names the file, the key path and the allowed range. [`Case::build`]
 //! turns it into a [`Model`]: a [`ThermalNetwork`] plus the panel handles that
 //! map results back to (x, y).
