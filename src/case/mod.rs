@@ -5,7 +5,7 @@
 //! see [`orbit`]) whose absorbed fluxes drive panel faces and nodes, what to solve
 //! and what to write. [`Case::load`] reads and checks it; every
 //! error names the file, the key path and the allowed range. [`Case::build`]
-//! turns it into a [`Model`]: a [`ThermalNetwork`] plus the panel handles that
+//! turns it into a [`Model`]: a [`ThermalNetwork`](crate::network::ThermalNetwork) plus the panel handles that
 //! map results back to (x, y).
 //!
 //! ```toml
