@@ -112,9 +112,6 @@ pub struct AssembledNetwork {
     radiates: bool,
     advective: Vec<AdvectiveConductor>,
     diag: Vec<usize>,
-    /// Per stored entry (row i, column j ≠ i): conductance of the linear conductors
-    /// between unknowns i and j plus the capacity rate of advection from j into i (W/K).
-    lin_off: Vec<f64>,
     /// Per stored entry: radiative exchange factor between unknowns i and j (m²);
     /// empty when no radiation joins two unknowns.
     rad_off: Vec<f64>,
@@ -122,6 +119,9 @@ pub struct AssembledNetwork {
     bnd_ptr: Vec<usize>,
     bnd: Vec<BoundaryTerm>,
     sources: Vec<HeatSource>,
+    /// The pattern; its values are, per stored entry (row i, column j ≠ i), the
+    /// conductance of the linear conductors between unknowns i and j plus the
+    /// capacity rate of advection from j into i (W/K), zero on the diagonal.
     pattern: CsrMatrix,
     named: Vec<(String, NodeId)>,
     groups: Vec<NodeGroup>,
@@ -335,12 +335,11 @@ impl AssembledNetwork {
             radiates: net.radiative.iter().any(|c| c.value != 0.0),
             advective: net.advective.clone(),
             diag,
-            lin_off,
             rad_off,
             bnd_ptr,
             bnd,
             sources: net.sources.clone(),
-            pattern,
+            pattern: pattern.with_values(lin_off),
             named: net.named.clone(),
             groups: net.groups.clone(),
             symmetric,
@@ -399,9 +398,9 @@ impl AssembledNetwork {
         &self.diag
     }
 
-    /// A matrix with the network's pattern and zero values.
+    /// A matrix with the network's pattern (shared, not copied) and zero values.
     pub fn new_matrix(&self) -> CsrMatrix {
-        self.pattern.clone()
+        self.pattern.zeros_like()
     }
 
     /// Grids whose cells are all unknowns (for geometric multigrid and output).
@@ -499,7 +498,7 @@ impl AssembledNetwork {
         r.fill(0.0);
         self.add_sources(t_s, r);
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
-        let (lin, rad) = (&self.lin_off, &self.rad_off);
+        let (lin, rad) = (self.pattern.values(), &self.rad_off);
         let row = |i: usize, q: f64| -> f64 {
             let xi = x[i];
             let mut s = 0.0;
@@ -532,7 +531,7 @@ impl AssembledNetwork {
         let _ = t_s;
         let rp = self.pattern.row_ptr();
         let ci = self.pattern.col_idx();
-        let (lin, rad) = (&self.lin_off, &self.rad_off);
+        let (lin, rad) = (self.pattern.values(), &self.rad_off);
         let diag = &self.diag;
         let fill_row = |i: usize, v: &mut [f64]| {
             let base = rp[i];
@@ -602,8 +601,7 @@ impl AssembledNetwork {
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         let nb = tb.len();
         let rows = |first: usize, last: usize, into: &mut [f64]| {
-            for i in first..last {
-                let xi = x[i];
+            for (i, &xi) in x.iter().enumerate().take(last).skip(first) {
                 let xi4 = xi.powi(4);
                 for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
                     if e.boundary & ADVECTED_BIT == 0 {
@@ -721,11 +719,11 @@ impl AssembledNetwork {
             if touches(i) {
                 join(&mut parent, i, ground);
             }
-            for p in rp[i]..rp[i + 1] {
-                let coupled =
-                    self.lin_off[p] > 0.0 || self.rad_off.get(p).is_some_and(|&r| r > 0.0);
-                if coupled {
-                    join(&mut parent, i, ci[p] as usize);
+            let lin = &self.pattern.values()[rp[i]..rp[i + 1]];
+            for (o, (&j, &g)) in ci[rp[i]..rp[i + 1]].iter().zip(lin).enumerate() {
+                let r = self.rad_off.get(rp[i] + o).copied().unwrap_or(0.0);
+                if g > 0.0 || r > 0.0 {
+                    join(&mut parent, i, j as usize);
                 }
             }
         }
@@ -746,7 +744,7 @@ impl AssembledNetwork {
     /// entry (the radiative array is empty when no radiation joins two unknowns).
     /// Multigrid coarsens them into a coarse network for nested iteration.
     pub(crate) fn row_couplings(&self) -> (&CsrMatrix, &[f64], &[f64]) {
-        (&self.pattern, &self.lin_off, &self.rad_off)
+        (&self.pattern, self.pattern.values(), &self.rad_off)
     }
 
     /// This network coarsened over aggregates: unknown `i` joins coarse unknown
@@ -894,12 +892,11 @@ impl AssembledNetwork {
             radiates: self.radiates,
             advective,
             diag,
-            lin_off,
             rad_off,
             bnd_ptr,
             bnd,
             sources,
-            pattern,
+            pattern: pattern.with_values(lin_off),
             named: Vec::new(),
             groups,
             symmetric: self.symmetric,

@@ -771,15 +771,17 @@ impl Hierarchy {
         self.factor_coarsest()
     }
 
+    /// Inverse diagonals and Gershgorin bounds `max_i Σ_j |a_ij| / a_ii` of every
+    /// level (rows in parallel; the maximum is exact, so the bits do not depend
+    /// on the thread count), into the vectors of the previous update.
     fn update_smoothers(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
-        self.inv_diag.clear();
-        self.lambda_max.clear();
-        for l in 0..self.levels() {
+        let levels = self.levels();
+        self.inv_diag.resize_with(levels, Vec::new);
+        self.lambda_max.resize(levels, 0.0);
+        for l in 0..levels {
             let m = if l == 0 { a } else { &self.mats[l - 1] };
             let (rp, ci, v) = (m.row_ptr(), m.col_idx(), m.values());
-            let mut inv = vec![0.0; m.n()];
-            let mut gersh = 0.0f64;
-            for i in 0..m.n() {
+            let ratio = |i: usize, inv: &mut f64| -> f64 {
                 let (mut d, mut sum) = (0.0, 0.0);
                 for p in rp[i]..rp[i + 1] {
                     if ci[p] as usize == i {
@@ -787,17 +789,32 @@ impl Hierarchy {
                     }
                     sum += v[p].abs();
                 }
-                if !(d > 0.0 && d.is_finite()) {
-                    return Err(unsuitable(format!(
-                        "diagonal entry {d:e} of row {i} on level {l} is not positive: the \
-                         matrix is not an M-matrix (a node may have no conductor)"
-                    )));
-                }
-                inv[i] = 1.0 / d;
-                gersh = gersh.max(sum / d);
+                *inv = 1.0 / d;
+                sum / d
+            };
+            let inv = &mut self.inv_diag[l];
+            inv.resize(m.n(), 0.0);
+            let gersh = if m.n() < PARALLEL_LEN {
+                inv.iter_mut()
+                    .enumerate()
+                    .map(|(i, x)| ratio(i, x))
+                    .fold(0.0, f64::max)
+            } else {
+                inv.par_iter_mut()
+                    .enumerate()
+                    .with_min_len(4096)
+                    .map(|(i, x)| ratio(i, x))
+                    .reduce(|| 0.0, f64::max)
+            };
+            // 1/d is positive and finite exactly when d is (bar subnormal d).
+            if let Some(i) = inv.iter().position(|x| !(*x > 0.0 && x.is_finite())) {
+                let d = m.get(i, i);
+                return Err(unsuitable(format!(
+                    "diagonal entry {d:e} of row {i} on level {l} is not positive: the \
+                     matrix is not an M-matrix (a node may have no conductor)"
+                )));
             }
-            self.inv_diag.push(inv);
-            self.lambda_max.push(gersh);
+            self.lambda_max[l] = gersh;
         }
         Ok(())
     }

@@ -27,7 +27,11 @@ pub const NESTED_MIN_UNKNOWNS: usize = 16_384;
 /// the solve's tolerance if that is looser): a coarse solution differs from the
 /// fine one by the coarse grid's discretisation error, far above this, so a
 /// tighter coarse solve would not give a better first guess.
-pub const NESTED_TOLERANCE: f64 = 1e-6;
+pub const NESTED_TOLERANCE: f64 = 1e-5;
+
+/// Coarse networks of the nested iteration up to this size are solved with the
+/// `auto` linear solver (sparse Cholesky); larger ones with multigrid-CG.
+const NESTED_DIRECT_UNKNOWNS: usize = 8192;
 
 /// Options of the steady solver.
 #[derive(Debug, Clone, PartialEq)]
@@ -251,9 +255,16 @@ fn coarse_solution(system: &AssembledNetwork, options: &SteadyOptions) -> Option
     }
     let coarse = CoarseNetwork::new(system, MultigridOptions::default().coupling_scale)?;
     let guess = nested_first_guess(&coarse.network, options);
+    // Multigrid on coarse networks too (symmetric, mostly grid): `auto` would
+    // factorise them directly up to 50,000 unknowns, which costs more here.
+    let linear_solver = if coarse.network.unknowns() > NESTED_DIRECT_UNKNOWNS {
+        LinearSolverChoice::Multigrid
+    } else {
+        LinearSolverChoice::Auto
+    };
     let coarse_options = SteadyOptions {
         tolerance: options.tolerance.max(NESTED_TOLERANCE),
-        linear_solver: LinearSolverChoice::Auto,
+        linear_solver,
         ..options.clone()
     };
     let mut solver = SteadySolver::new(&coarse.network, coarse_options).ok()?;
