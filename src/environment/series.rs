@@ -501,22 +501,6 @@ impl FluxSeries {
         } else {
             albedo.chunks_mut(BLOCK * n_surf).collect()
         };
-        records
-            .par_iter_mut()
-            .zip(chunks.par_iter_mut())
-            .for_each(|(block, out)| {
-                let steps: Vec<AlbedoStep> = block
-                    .iter_mut()
-                    .map(|r| {
-                        r.frame.layers = bracket_layers(&ir_heights, r.h_ratio);
-                        r.albedo_step(&albedo_heights)
-                    })
-                    .collect();
-                for (surf, row) in surfaces.iter().zip(out.chunks_mut(block.len())) {
-                    fill_albedo(&steps, &albedo_tables, &preset, surf, row);
-                }
-            });
-        drop(chunks);
         let mut position_km = Vec::with_capacity(n);
         let mut sun_direction = Vec::with_capacity(n);
         let mut sun_distance_au = Vec::with_capacity(n);
@@ -524,7 +508,6 @@ impl FluxSeries {
         let mut beta_rad = Vec::with_capacity(n);
         let mut pen = Vec::with_capacity(n);
         let mut umb = Vec::with_capacity(n);
-        let mut frames = Vec::with_capacity(n);
         for r in records.iter().flatten() {
             position_km.push(r.position_km);
             sun_direction.push(r.sun_direction);
@@ -533,15 +516,40 @@ impl FluxSeries {
             beta_rad.push(r.beta_rad);
             pen.push(r.penumbra);
             umb.push(r.umbra);
-            frames.push(r.frame);
         }
+        // The albedo fill and the eclipse search (which needs only the shadow samples) run
+        // side by side.
+        let ((), (eclipses, (lit_nodes_t, lit_nodes_v))) = rayon::join(
+            || {
+                records
+                    .par_iter_mut()
+                    .zip(chunks.par_iter_mut())
+                    .for_each(|(block, out)| {
+                        let steps: Vec<AlbedoStep> = block
+                            .iter_mut()
+                            .map(|r| {
+                                r.frame.layers = bracket_layers(&ir_heights, r.h_ratio);
+                                r.albedo_step(&albedo_heights)
+                            })
+                            .collect();
+                        for (surf, row) in surfaces.iter().zip(out.chunks_mut(block.len())) {
+                            fill_albedo(&steps, &albedo_tables, &preset, surf, row);
+                        }
+                    })
+            },
+            || {
+                let eclipses = if options.skip_eclipse_events {
+                    Vec::new()
+                } else {
+                    find_series_eclipses(model, &times, step_s, &pen, &umb)
+                };
+                let nodes = lit_nodes(model, &times, &lit_fraction, &eclipses);
+                (eclipses, nodes)
+            },
+        );
+        drop(chunks);
+        let frames: Vec<StepFrame> = records.iter().flatten().map(|r| r.frame).collect();
         drop(records);
-        let eclipses = if options.skip_eclipse_events {
-            Vec::new()
-        } else {
-            find_series_eclipses(model, &times, step_s, &pen, &umb)
-        };
-        let (lit_nodes_t, lit_nodes_v) = lit_nodes(model, &times, &lit_fraction, &eclipses);
         Ok(Self {
             times_s: times,
             position_km,
@@ -903,6 +911,50 @@ mod tests {
             let c = -1.0 + k as f64 * 0.01;
             let e = plate_to_sphere_view_factor(c, h);
             assert!((table.ir_view_factor(c) - e).abs() < 1e-6);
+        }
+    }
+
+    /// Between two layers of `H` a few kilometres apart (the osculating radius of a circular
+    /// orbit) the blended albedo factor matches the quadrature at the intermediate `H`, and
+    /// the IR tables at their spacing match the closed form.
+    #[test]
+    fn layers_interpolate_in_h() {
+        let (h0, h1) = (1.0850, 1.0875);
+        let heights = layer_heights(h0, h1, ALBEDO_LAYER_SPACING_DEG);
+        assert_eq!(heights, vec![h0, h1]);
+        let tables: Vec<EarthFactorTable> =
+            heights.iter().map(|&h| EarthFactorTable::new(h)).collect();
+        let mut worst: f64 = 0.0;
+        for (m, &w) in [0.25, 0.5, 0.8].iter().enumerate() {
+            let h = h0 + w * (h1 - h0);
+            let b = bracket_layers(&heights, h);
+            assert_eq!((b.lower, b.upper), (0, 1));
+            let peak = diffuse_earth_factor(h, Some(1.0), [0.0, 0.0, -1.0]);
+            for k in 0..200 {
+                let x = (k * 7 + m * 13) as f64;
+                let cs = (0.37 * x).sin();
+                let nz = (0.53 * x + 0.2).cos();
+                let az = 1.7 * x;
+                let nh = (1.0 - nz * nz).sqrt();
+                let n = [nh * az.cos(), nh * az.sin(), nz];
+                let cell = AlbedoCell::new(locate(cs, N_CS), nz, n[0]);
+                let tab = b.blend(|l| tables[l].albedo_in_cell(&cell));
+                let exact = diffuse_earth_factor(h, Some(cs), n);
+                worst = worst.max((tab - exact).abs() / peak);
+            }
+        }
+        assert!(worst < 2.5e-3, "worst blended table error {worst} of peak");
+        let heights = layer_heights(1.05, 1.5, IR_LAYER_SPACING_DEG);
+        let ir: Vec<IrTable> = heights.iter().map(|&h| IrTable::new(h)).collect();
+        for k in 0..500 {
+            let h = 1.05 + 0.45 * (k as f64 * 0.618_034).fract();
+            let c = (k as f64 * 0.77).sin();
+            let fe = bracket_layers(&heights, h).blend(|l| ir[l].view_factor(c));
+            let exact = plate_to_sphere_view_factor(c, h);
+            assert!(
+                (fe - exact).abs() < 1e-6,
+                "H = {h}, cos γ = {c}: {fe} vs {exact}"
+            );
         }
     }
 }
