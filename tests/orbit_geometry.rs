@@ -204,8 +204,8 @@ proptest! {
     fn prop_mean_osculating_round_trip(
         alt in 200.0f64..36_000.0,
         inc in 0.0f64..180.0,
-        raan in 0.0f64..6.28,
-        u in 0.0f64..6.28,
+        raan in 0.0f64..std::f64::consts::TAU,
+        u in 0.0f64..std::f64::consts::TAU,
     ) {
         let osc = KeplerianElements {
             semi_major_axis_km: EARTH_RADIUS_KM + alt,
