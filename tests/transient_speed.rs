@@ -16,6 +16,7 @@ mod common;
 use std::time::Instant;
 
 use thermorbit::network::AssembledNetwork;
+use thermorbit::solve::transient::FactorReuse;
 use thermorbit::solve::{LinearSolverChoice, TransientOptions, TransientSolution, TransientSolver};
 
 /// Runs `opts` on `sys`, prints the timing line labelled `label`, returns the solution.
@@ -55,6 +56,65 @@ fn speed_thousand_steps_on_a_256_panel() {
     let sol = timed("1000 steps, 256²", &sys, opts);
     assert_eq!(sol.stats.accepted_steps, 1000);
     assert!(sol.energy.relative_imbalance < 1e-8);
+}
+
+/// The issue-4 benchmark alone: one orbit at 10 s fixed steps with `auto` (the kept factor).
+#[test]
+#[ignore = "timing; run in release"]
+fn speed_orbit_auto_only() {
+    let sys = common::orbit_panel(256).assemble().unwrap();
+    let fixed = TransientOptions::fixed_step(10.0)
+        .unwrap()
+        .with_span(0.0, 5700.0)
+        .unwrap()
+        .with_output_interval(60.0)
+        .unwrap();
+    let sol = timed("orbit, 256² + 100 nodes, auto", &sys, fixed);
+    assert!(sol.energy.relative_imbalance < 1e-8);
+}
+
+/// The benchmark orbit with each use of the kept factor, alternated `ROUNDS`
+/// times: refactorize at every Jacobian refresh (f64), stale-factor Krylov
+/// (f64), stale-factor Krylov with f32 sweeps (the default). All close the
+/// energy balance and agree to 1e-6 K.
+#[test]
+#[ignore = "timing; run in release"]
+fn speed_orbit_factor_reuse_variants() {
+    const ROUNDS: usize = 3;
+    let sys = common::orbit_panel(256).assemble().unwrap();
+    let fixed = TransientOptions::fixed_step(10.0)
+        .unwrap()
+        .with_span(0.0, 5700.0)
+        .unwrap()
+        .with_output_interval(60.0)
+        .unwrap();
+    let variants = [
+        ("refactorize, f64", false, false),
+        ("Krylov, f64", true, false),
+        ("Krylov, f32 sweeps", true, true),
+    ];
+    let mut reference: Option<Vec<f64>> = None;
+    for round in 0..ROUNDS {
+        for (label, krylov, single_precision) in variants {
+            let opts = fixed.clone().with_factor_reuse(FactorReuse {
+                krylov,
+                single_precision,
+            });
+            let sol = timed(&format!("round {round}, orbit, {label}"), &sys, opts);
+            assert!(sol.energy.relative_imbalance < 1e-8);
+            let x = sol.final_temperatures_k().to_vec();
+            if let Some(r) = &reference {
+                let d = r
+                    .iter()
+                    .zip(&x)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max);
+                assert!(d < 1e-6, "{label} differs by {d:.2e} K");
+            } else {
+                reference = Some(x);
+            }
+        }
+    }
 }
 
 #[test]

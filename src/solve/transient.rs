@@ -131,7 +131,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::pcg;
+use crate::solve::krylov::{bicgstab, pcg};
 use crate::solve::linear::{
     grid_cells, new_linear_solver, LinearSolver, LinearSolverChoice, LinearStats,
     MULTIGRID_GRID_FRACTION,
@@ -175,6 +175,20 @@ pub const SLOW_CONTRACTION: f64 = 0.001;
 
 /// A factorization is reused while `γ` stays within this relative distance.
 const GAMMA_REUSE_TOLERANCE: f64 = 1e-6;
+
+/// Krylov iterations allowed with a stale factor as preconditioner before the
+/// matrix is factorized afresh (each costs about one triangular solve pair).
+pub const STALE_FACTOR_MAX_ITERATIONS: usize = 4;
+
+/// Krylov iterations beyond the first, summed since the last factorization,
+/// after which the next solve refactorizes: one numeric factorization of the
+/// 256² benchmark panel costs about 15 triangular solve pairs, so past this
+/// budget the stale factor has cost more than a new one would.
+pub const STALE_FACTOR_BUDGET: usize = 15;
+
+/// A stale factor preconditions while `γ` stays within this relative distance
+/// of the `γ` it was factorized for; beyond, the matrix is factorized afresh.
+const STALE_FACTOR_GAMMA_RANGE: f64 = 0.5;
 
 /// Integration formula of the implicit solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -312,8 +326,35 @@ pub struct TransientOptions {
     pub reuse_jacobian: bool,
     /// Linear solver for the Newton systems.
     pub linear_solver: LinearSolverChoice,
+    /// How a kept direct factor is used (direct linear solver only).
+    pub factor_reuse: FactorReuse,
     /// Initial temperatures.
     pub initial_state: InitialState,
+}
+
+/// How the transient solver uses its kept sparse direct factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactorReuse {
+    /// When the Jacobian is refreshed, solve with the current matrix by CG
+    /// (BiCGStab when non-symmetric) preconditioned by the old factor, and
+    /// factorize afresh only when that takes more than
+    /// [`STALE_FACTOR_MAX_ITERATIONS`], the iterations since the last
+    /// factorization exceed [`STALE_FACTOR_BUDGET`], or `γ` moved by more than
+    /// half. `false`: factorize at every refresh.
+    pub krylov: bool,
+    /// Sweep an `f32` copy of the Cholesky factor
+    /// ([`DirectSolver::with_single_precision_sweeps`]); Newton's exact
+    /// residual corrects its error.
+    pub single_precision: bool,
+}
+
+impl Default for FactorReuse {
+    fn default() -> Self {
+        Self {
+            krylov: true,
+            single_precision: true,
+        }
+    }
 }
 
 impl Default for TransientOptions {
@@ -329,6 +370,7 @@ impl Default for TransientOptions {
             max_newton_iterations: 20,
             reuse_jacobian: true,
             linear_solver: LinearSolverChoice::Auto,
+            factor_reuse: FactorReuse::default(),
             initial_state: InitialState::Network,
         }
     }
@@ -584,6 +626,12 @@ impl TransientOptions {
     /// Sets the linear solver.
     pub fn with_linear_solver(mut self, choice: LinearSolverChoice) -> Self {
         self.linear_solver = choice;
+        self
+    }
+
+    /// Sets how a kept direct factor is used.
+    pub fn with_factor_reuse(mut self, reuse: FactorReuse) -> Self {
+        self.factor_reuse = reuse;
         self
     }
 
@@ -862,7 +910,11 @@ impl StepLinear {
     /// The solver `choice` resolves to for the step systems of `system` (see
     /// [`TransientOptions::linear_solver`]); a choice that does not fit is
     /// [`SolveError::UnsuitableLinearSolver`].
-    fn new(choice: LinearSolverChoice, system: &AssembledNetwork) -> Result<Self, SolveError> {
+    fn new(
+        choice: LinearSolverChoice,
+        system: &AssembledNetwork,
+        single_precision: bool,
+    ) -> Result<Self, SolveError> {
         let n = system.unknowns();
         let symmetric = system.is_symmetric();
         let blocks = system.grid_blocks();
@@ -874,16 +926,19 @@ impl StepLinear {
                 hierarchy: None,
             }))
         };
+        let direct = || {
+            StepLinear::Direct(Box::new(
+                DirectSolver::new(symmetric).with_single_precision_sweeps(single_precision),
+            ))
+        };
         Ok(match choice {
             LinearSolverChoice::Auto if !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS => {
-                StepLinear::Direct(Box::new(DirectSolver::new(symmetric)))
+                direct()
             }
             LinearSolverChoice::Auto if cells as f64 >= MULTIGRID_GRID_FRACTION * n as f64 => {
                 multigrid(blocks)
             }
-            LinearSolverChoice::Direct => {
-                StepLinear::Direct(Box::new(DirectSolver::new(symmetric)))
-            }
+            LinearSolverChoice::Direct => direct(),
             LinearSolverChoice::Multigrid => {
                 // The linear module's checks: symmetric, with grid cells.
                 new_linear_solver(choice, system)?;
@@ -924,6 +979,14 @@ pub(crate) struct NewtonCore<'a> {
     m: CsrMatrix,
     m_gamma: f64,
     m_current: bool,
+    /// Solve with a stale factor by preconditioned Krylov iterations ([`FactorReuse::krylov`]).
+    stale_krylov: bool,
+    /// The kept factor is of `m` as it is now.
+    factor_current: bool,
+    /// `γ` of the kept factor.
+    factor_gamma: f64,
+    /// Krylov iterations beyond the first since the last factorization.
+    stale_extra: usize,
     tolerance: f64,
     max_iterations: usize,
     g: Vec<f64>,
@@ -956,10 +1019,11 @@ impl<'a> NewtonCore<'a> {
         tolerance: f64,
         max_iterations: usize,
         reuse_jacobian: bool,
+        factor_reuse: FactorReuse,
     ) -> Result<Self, SolveError> {
         let n = system.unknowns();
         let k = system.new_matrix();
-        let linear = StepLinear::new(choice, system)?;
+        let linear = StepLinear::new(choice, system, factor_reuse.single_precision)?;
         Ok(Self {
             system,
             cap: system.capacitance_j_k().to_vec(),
@@ -971,6 +1035,10 @@ impl<'a> NewtonCore<'a> {
             constant_k: system.is_linear(),
             m_gamma: f64::NAN,
             m_current: false,
+            stale_krylov: factor_reuse.krylov && reuse_jacobian,
+            factor_current: false,
+            factor_gamma: f64::NAN,
+            stale_extra: 0,
             tolerance,
             max_iterations,
             g: vec![0.0; n],
@@ -1033,7 +1101,9 @@ impl<'a> NewtonCore<'a> {
         }
     }
 
-    /// Rebuilds `γ C + K` (and factors it) when `γ` or `K` changed.
+    /// Rebuilds `γ C + K` when `γ` or `K` changed, and factors it — unless a
+    /// kept direct factor of a nearby matrix (`γ` within
+    /// [`STALE_FACTOR_GAMMA_RANGE`]) is to precondition Krylov iterations instead.
     fn ensure_matrix(&mut self, gamma: f64) -> Result<(), SolveError> {
         let same_gamma = (gamma - self.m_gamma).abs() <= GAMMA_REUSE_TOLERANCE * gamma.abs();
         if self.m_current && same_gamma {
@@ -1047,20 +1117,73 @@ impl<'a> NewtonCore<'a> {
         }
         self.m_gamma = gamma;
         self.m_current = true;
+        let near = (gamma - self.factor_gamma).abs() <= STALE_FACTOR_GAMMA_RANGE * gamma.abs();
+        if let StepLinear::Direct(direct) = &self.linear {
+            if self.stale_krylov && near && direct.is_factored() {
+                self.factor_current = false;
+                return Ok(());
+            }
+        }
+        self.factorize()
+    }
+
+    /// Factorizes (direct) or prepares (multigrid) the current `γ C + K`.
+    fn factorize(&mut self) -> Result<(), SolveError> {
         self.factorizations += 1;
+        self.factor_gamma = self.m_gamma;
+        self.stale_extra = 0;
         let prepared = match &mut self.linear {
             StepLinear::Direct(direct) => direct.factorize(&self.m),
             StepLinear::Multigrid(mg) => mg.prepare(&self.m),
             StepLinear::General(_) => Ok(()),
         };
+        self.factor_current = prepared.is_ok();
         if prepared.is_err() {
             self.m_current = false;
         }
         prepared
     }
 
+    /// `(γ C + K) δ = G` by CG (BiCGStab when non-symmetric) preconditioned by
+    /// the stale direct factor, to the relative residual `forcing`; `None` when
+    /// it needs more than [`STALE_FACTOR_MAX_ITERATIONS`] or breaks down.
+    fn stale_factor_solve(&mut self, forcing: f64) -> Option<usize> {
+        let StepLinear::Direct(direct) = &mut self.linear else {
+            return None;
+        };
+        let krylov = if self.system.is_symmetric() {
+            pcg
+        } else {
+            bicgstab
+        };
+        let stats = krylov(
+            &self.m,
+            &self.g,
+            &mut self.delta,
+            forcing,
+            STALE_FACTOR_MAX_ITERATIONS,
+            direct.as_mut(),
+            "stale-factor Krylov",
+        )
+        .ok()?;
+        self.stale_extra += stats.iterations.saturating_sub(1);
+        Some(stats.iterations)
+    }
+
     fn linear_solve(&mut self, forcing: f64) -> Result<(), SolveError> {
         self.delta.fill(0.0);
+        if !self.factor_current && matches!(self.linear, StepLinear::Direct(_)) {
+            if self.stale_extra < STALE_FACTOR_BUDGET {
+                if let Some(iterations) = self.stale_factor_solve(forcing) {
+                    self.linear_iterations += iterations;
+                    return Ok(());
+                }
+                // Counted: the iterations spent before giving up.
+                self.linear_iterations += STALE_FACTOR_MAX_ITERATIONS;
+                self.delta.fill(0.0);
+            }
+            self.factorize()?;
+        }
         let iterations = match &mut self.linear {
             StepLinear::Direct(direct) => {
                 direct.solve_factored_mut(&self.g, &mut self.delta)?;
@@ -1434,6 +1557,7 @@ impl<'a> TransientSolver<'a> {
             options.newton_tolerance,
             options.max_newton_iterations,
             options.reuse_jacobian,
+            options.factor_reuse,
         )?;
         let events = system.discontinuities(options.start_s, options.end_s);
         let stops = schedule(
