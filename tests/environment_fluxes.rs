@@ -190,7 +190,7 @@ fn series_is_identical_on_one_and_two_threads() {
     };
     let (a, b) = (run(1), run(2));
     assert_eq!(a.eclipses(), b.eclipses());
-    for j in 0..surfaces.len() {
+    for (j, surf) in surfaces.iter().enumerate() {
         for k in 0..a.times_s().len() {
             let (x, y) = (a.at_index(j, k), b.at_index(j, k));
             assert_eq!(x, y, "surface {j}, step {k}");
@@ -200,8 +200,8 @@ fn series_is_identical_on_one_and_two_threads() {
         // The block-major albedo storage: steps in later (and the last, partial) blocks hold
         // their own surface's values.
         for k in [2047, 2048, 4100, 5000] {
-            let direct = m.absorbed_flux_w_m2(&surfaces[j], a.times_s()[k]);
-            let peak_albedo = surfaces[j].absorptivity * 0.30 * 1361.0;
+            let direct = m.absorbed_flux_w_m2(surf, a.times_s()[k]);
+            let peak_albedo = surf.absorptivity * 0.30 * 1361.0;
             assert!(
                 (direct.albedo_w_m2 - a.albedo_w_m2(j, k)).abs() < 3e-3 * peak_albedo,
                 "surface {j}, step {k}: {} vs {}",
