@@ -98,8 +98,13 @@ def newton(n, method, tol):
     f = residual(x)
     hist = []
     lin_its = 0
+    lap_diag = lap.diagonal()
+    eps = np.finfo(float).eps
     for _ in range(60):
-        heat = max(q.sum(), (SIGMA * r * x**4).sum())
+        # thermorbit's scale (src/solve/steady.rs, heat_scale): the heat flowing, but
+        # never less than the residual's own round-off 8 eps sum K_ii |T_i| over tol.
+        round_off = 8.0 * eps * ((lap_diag + 4.0 * SIGMA * r * x**3) * np.abs(x)).sum()
+        heat = max(q.sum(), (SIGMA * r * x**4).sum(), round_off / tol)
         rel = np.abs(f).sum() / heat
         hist.append(rel)
         if rel <= tol:
