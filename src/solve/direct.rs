@@ -510,6 +510,28 @@ mod tests {
     }
 
     #[test]
+    fn single_precision_sweeps_are_close_and_a_stale_factor_preconditions_cg() {
+        let a = laplacian_2d(256, 0.01);
+        let n = a.n();
+        let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.21).cos()).collect();
+        let mut d = DirectSolver::new(true).with_single_precision_sweeps(true);
+        d.factorize(&a).unwrap();
+        let mut x = vec![0.0; n];
+        d.solve_factored_mut(&b, &mut x).unwrap();
+        let rel = relative_residual(&a, &b, &x);
+        // f32 rounding (a supernodal factor at this size): far from f64 round-off, yet a good correction.
+        assert!(rel > 1e-12 && rel < 1e-4, "{rel:.2e}");
+        // The same (f32) factor preconditions CG on a moved matrix (shift
+        // 0.01 → 0.012 on the diagonal) in a few iterations to 1e-10.
+        let moved = laplacian_2d(256, 0.012);
+        let mut y = vec![0.0; n];
+        let stats =
+            crate::solve::krylov::pcg(&moved, &b, &mut y, 1e-10, 20, &mut d, "test").unwrap();
+        assert!(stats.iterations <= 8, "{} iterations", stats.iterations);
+        assert!(relative_residual(&moved, &b, &y) < 1e-9);
+    }
+
+    #[test]
     fn wrong_length_and_indefinite_matrices_are_errors() {
         let a = laplacian_2d(4, 0.0);
         let mut d = DirectSolver::new(true);
