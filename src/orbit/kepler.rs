@@ -372,7 +372,7 @@ impl Orbit {
     /// let osc = Orbit::circular(epoch, 550.0, 53.0, 0.0, Propagation::J2Secular).unwrap();
     /// let mean = osc.clone().with_element_kind(ElementKind::Mean);
     /// // Both start 550 km up at the node; the osculating one's mean orbit is lower by
-/// // 1.5 J2 R²/a sin²i ≈ 6.1 km.
+    /// // 1.5 J2 R²/a sin²i ≈ 6.1 km.
     /// assert!((osc.position_km(0.0) - mean.position_km(0.0)).norm() < 1e-6);
     /// let da = mean.mean_elements().semi_major_axis_km - osc.mean_elements().semi_major_axis_km;
     /// assert!((da - 6.08).abs() < 0.01, "{da}");
