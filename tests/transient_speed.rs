@@ -42,6 +42,24 @@ fn timed(label: &str, sys: &AssembledNetwork, opts: TransientOptions) -> Transie
     sol
 }
 
+/// One 5,700 s orbit at 10 s fixed steps, output every 60 s.
+fn orbit_options() -> TransientOptions {
+    TransientOptions::fixed_step(10.0)
+        .unwrap()
+        .with_span(0.0, 5700.0)
+        .unwrap()
+        .with_output_interval(60.0)
+        .unwrap()
+}
+
+/// Largest |a − b| over two temperature fields (K).
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
 #[test]
 #[ignore = "timing; run in release"]
 fn speed_thousand_steps_on_a_256_panel() {
@@ -63,12 +81,7 @@ fn speed_thousand_steps_on_a_256_panel() {
 #[ignore = "timing; run in release"]
 fn speed_orbit_auto_only() {
     let sys = common::orbit_panel(256).assemble().unwrap();
-    let fixed = TransientOptions::fixed_step(10.0)
-        .unwrap()
-        .with_span(0.0, 5700.0)
-        .unwrap()
-        .with_output_interval(60.0)
-        .unwrap();
+    let fixed = orbit_options();
     let sol = timed("orbit, 256² + 100 nodes, auto", &sys, fixed);
     assert!(sol.energy.relative_imbalance < 1e-8);
 }
@@ -82,12 +95,7 @@ fn speed_orbit_auto_only() {
 fn speed_orbit_factor_reuse_variants() {
     const ROUNDS: usize = 3;
     let sys = common::orbit_panel(256).assemble().unwrap();
-    let fixed = TransientOptions::fixed_step(10.0)
-        .unwrap()
-        .with_span(0.0, 5700.0)
-        .unwrap()
-        .with_output_interval(60.0)
-        .unwrap();
+    let fixed = orbit_options();
     let variants = [
         ("refactorize, f64", false, false),
         ("Krylov, f64", true, false),
@@ -104,11 +112,7 @@ fn speed_orbit_factor_reuse_variants() {
             assert!(sol.energy.relative_imbalance < 1e-8);
             let x = sol.final_temperatures_k().to_vec();
             if let Some(r) = &reference {
-                let d = r
-                    .iter()
-                    .zip(&x)
-                    .map(|(a, b)| (a - b).abs())
-                    .fold(0.0, f64::max);
+                let d = max_abs_diff(r, &x);
                 assert!(d < 1e-6, "{label} differs by {d:.2e} K");
             } else {
                 reference = Some(x);
@@ -121,12 +125,7 @@ fn speed_orbit_factor_reuse_variants() {
 #[ignore = "timing; run in release"]
 fn speed_one_orbit_panel_and_lumped_nodes() {
     let sys = common::orbit_panel(256).assemble().unwrap();
-    let fixed = TransientOptions::fixed_step(10.0)
-        .unwrap()
-        .with_span(0.0, 5700.0)
-        .unwrap()
-        .with_output_interval(60.0)
-        .unwrap();
+    let fixed = orbit_options();
     let direct = timed("orbit, 256² + 100 nodes, auto", &sys, fixed.clone());
     let mg = timed(
         "orbit, 256² + 100 nodes, multigrid",
@@ -147,12 +146,7 @@ fn speed_one_orbit_panel_and_lumped_nodes() {
     for sol in [&direct, &mg] {
         assert!(sol.energy.relative_imbalance < 1e-8);
     }
-    let dt_max = direct
-        .final_temperatures_k()
-        .iter()
-        .zip(mg.final_temperatures_k())
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let dt_max = max_abs_diff(direct.final_temperatures_k(), mg.final_temperatures_k());
     assert!(
         dt_max < 1e-6,
         "direct and multigrid differ by {dt_max:.2e} K"
