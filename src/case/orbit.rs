@@ -397,7 +397,8 @@ impl Ctx<'_> {
     }
 }
 
-fn arg_err(argument: &str, reason: impl Display) -> Error {
+/// The error of a bad command-line value: names the flag (`--altitude-km`) and why.
+pub fn arg_err(argument: &str, reason: impl Display) -> Error {
     Error::Orbit(OrbitError::InvalidArgument {
         argument: argument.to_string(),
         reason: reason.to_string(),
@@ -767,6 +768,24 @@ impl CaseOrbit {
             .map(|e| (e.penumbra_entry_s.max(t0_s), e.penumbra_exit_s.min(t1_s)))
             .filter(|(a, b)| b > a)
             .collect()
+    }
+
+    /// How the orbit's fluxes entered the run, one line for the summary and the console:
+    /// averaged over one nodal period (steady) or tabulated and interpolated (transient).
+    pub fn fluxes_description(&self) -> String {
+        match self.averaged_over_s {
+            Some((a, b)) => format!(
+                "steady run, so every orbit load is its average over one nodal period (t = {a:.0} s to {b:.0} s)"
+            ),
+            None => {
+                let (t0, t1) = self.span_s();
+                format!(
+                    "time-varying: tabulated every {} s and interpolated; time steps land on the {} eclipse boundaries",
+                    self.setup.flux_step_s,
+                    self.series.eclipse_boundaries_s(t0, t1).len()
+                )
+            }
+        }
     }
 
     /// Index of the surface called `name`.

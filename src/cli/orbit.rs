@@ -12,12 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use thermorbit::case::orbit::{resolve as resolve_orbit, ElementsSpec, OrbitOverrides, OrbitPart};
+use thermorbit::case::orbit::{
+    arg_err, resolve as resolve_orbit, ElementsSpec, OrbitOverrides, OrbitPart, OrbitSetup,
+};
 pub use thermorbit::case::orbit::{
     AttitudeMode as AttitudeArg, PresetSpec as PresetArg, ShadowSpec as ShadowArg,
 };
 use thermorbit::environment::{EnvironmentModel, FluxSeries, SeriesOptions, Surface};
-use thermorbit::error::{OrbitError, OutputError};
+use thermorbit::error::OutputError;
 use thermorbit::orbit::{Eclipse, ElementKind, Orbit, Propagation, ShadowModel};
 use thermorbit::Error;
 
@@ -93,13 +95,6 @@ pub struct OrbitArgs {
     pub plot_dir: Option<PathBuf>,
 }
 
-fn arg_err(argument: &str, e: impl std::fmt::Display) -> Error {
-    Error::Orbit(OrbitError::InvalidArgument {
-        argument: argument.to_string(),
-        reason: e.to_string(),
-    })
-}
-
 fn positive(argument: &str, v: f64) -> Result<f64, Error> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
@@ -113,11 +108,10 @@ fn positive(argument: &str, v: f64) -> Result<f64, Error> {
 
 /// Everything resolved from flags and the case file.
 struct Setup {
-    model: EnvironmentModel,
-    surfaces: Vec<Surface>,
+    /// Orbit, attitude, environment and surfaces, as `thermorbit run` resolves them.
+    orbit: OrbitSetup,
     duration_s: f64,
     step_s: f64,
-    preset_name: &'static str,
 }
 
 fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
@@ -154,21 +148,19 @@ fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
         ));
     }
     Ok(Setup {
-        model: setup.model,
-        surfaces: setup.surfaces,
+        orbit: setup,
         duration_s,
         step_s,
-        preset_name: setup.preset_name,
     })
 }
 
 /// Runs `thermorbit orbit`.
 pub fn execute(args: &OrbitArgs) -> Result<ExitCode, Error> {
     let setup = resolve(args)?;
-    let model = &setup.model;
+    let model = &setup.orbit.model;
     let orbit = model.orbit();
     let series = model.flux_series(
-        &setup.surfaces,
+        &setup.orbit.surfaces,
         0.0,
         setup.duration_s,
         setup.step_s,
@@ -211,7 +203,7 @@ fn eclipse_json(e: &Eclipse) -> serde_json::Value {
 }
 
 fn summarize(setup: &Setup, series: &FluxSeries) -> serde_json::Value {
-    let model = &setup.model;
+    let model = &setup.orbit.model;
     let orbit = model.orbit();
     let el = orbit.elements();
     let times = series.times_s();
@@ -293,7 +285,7 @@ fn summarize(setup: &Setup, series: &FluxSeries) -> serde_json::Value {
         "step_s": setup.step_s,
         "shadow": match model.shadow() { ShadowModel::Conical => "conical", ShadowModel::Cylindrical => "cylindrical" },
         "environment": {
-            "preset": setup.preset_name,
+            "preset": setup.orbit.preset_name,
             "solar_flux_at_epoch_w_m2": model.geometry(0.0).solar_w_m2,
             "albedo": preset.albedo,
             "earth_ir_w_m2": preset.earth_ir_w_m2,

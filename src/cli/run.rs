@@ -112,15 +112,7 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             o.setup.preset_name,
             o.eclipse_intervals_s(t0, t1).len()
         );
-        match o.averaged_over_s {
-            Some((a, b)) => println!(
-                "orbit fluxes: steady run, so every orbit load is its average over one nodal period (t = {a:.0} s to {b:.0} s)"
-            ),
-            None => println!(
-                "orbit fluxes: time-varying (tabulated every {} s); steps land on eclipse entry and exit",
-                o.setup.flux_step_s
-            ),
-        }
+        println!("orbit fluxes: {}", o.fluxes_description());
     }
     let b = match &result.solution {
         Solution::Steady(s) => s.energy_balance,

@@ -122,16 +122,6 @@ fn orbit_json(o: &CaseOrbit) -> Value {
     let model = &o.setup.model;
     let orbit = model.orbit();
     let (t0, t1) = o.span_s();
-    let fluxes = match o.averaged_over_s {
-        Some((a, b)) => format!(
-            "steady run: orbit-average fluxes over one nodal period, t = {a:.0} s to {b:.0} s"
-        ),
-        None => format!(
-            "time-varying: tabulated every {} s and interpolated; time steps land on the {} eclipse boundaries",
-            o.setup.flux_step_s,
-            o.series.eclipse_boundaries_s(t0, t1).len()
-        ),
-    };
     let mut surfaces = Map::new();
     for (k, s) in o.setup.surfaces.iter().enumerate() {
         let a = o.average_absorbed(k);
@@ -164,7 +154,7 @@ fn orbit_json(o: &CaseOrbit) -> Value {
         "nodal_period_s": orbit.nodal_period_s(),
         "beta_deg_at_start": orbit.beta_angle_rad(t0).to_degrees(),
         "environment": o.setup.preset_name,
-        "fluxes": fluxes,
+        "fluxes": o.fluxes_description(),
         "orbit_average": o.averaged_over_s.is_some(),
         "flux_span_s": [t0, t1],
         "eclipses": eclipses,
