@@ -91,7 +91,9 @@
 //! takes more than [`STALE_FACTOR_MAX_ITERATIONS`] iterations, when the
 //! iterations spent since the last factorization pass [`STALE_FACTOR_BUDGET`],
 //! or when `γ` moved by more than half (on the 256² orbit benchmark: 11
-//! instead of 28 factorizations, 1.74 instead of 1.57 solve pairs per step). The
+//! instead of 28 factorizations, 1.74 instead of 1.57 solve pairs per step;
+//! `cargo test --release --test transient_speed -- --ignored --nocapture
+//! speed_orbit_factor_reuse_variants`). The
 //! Cholesky sweeps may read an `f32` copy of the factor
 //! ([`FactorReuse::single_precision`], the default): the exact residual and
 //! the outer iteration correct its ~1e-7 relative error. Multigrid-preconditioned CG keeps its
@@ -180,7 +182,9 @@ const ROUNDOFF_ULPS: f64 = 8.0;
 /// reduces the residual by less than this factor. RADAU5's default for the same
 /// decision (Hairer & Wanner II, §IV.8, `WORK(3) = 0.001`); on a 256² radiating
 /// panel it cut the solves per step from 3.5 to 2.3 for one refactorization per
-/// ~30 steps (1.5 with the quadratic predictor).
+/// ~30 steps (1.5 with the quadratic predictor then in use; the cubic predictor's
+/// current counts are printed by `cargo test --release --test transient_speed --
+/// --ignored --nocapture`).
 pub const SLOW_CONTRACTION: f64 = 0.001;
 
 /// A factorization is reused while `γ` stays within this relative distance.
@@ -332,7 +336,8 @@ pub struct TransientOptions {
     /// Newton iteration limit per step.
     pub max_newton_iterations: usize,
     /// Keep the Jacobian and its factorization across iterations and steps while
-    /// Newton contracts fast (direct solvers only). `false` gives full Newton.
+    /// Newton contracts fast (direct factor or multigrid hierarchy; other
+    /// solvers always take full Newton). `false` gives full Newton.
     pub reuse_jacobian: bool,
     /// Linear solver for the Newton systems.
     pub linear_solver: LinearSolverChoice,
