@@ -5,9 +5,10 @@
 //! Run: `cargo bench --bench environment`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nalgebra::Vector3;
 use thermorbit::environment::series::EarthFactorTable;
-use thermorbit::environment::{EnvironmentModel, EnvironmentPreset, SeriesOptions, Surface};
+use thermorbit::environment::{
+    fibonacci_normals, EnvironmentModel, EnvironmentPreset, SeriesOptions, Surface,
+};
 use thermorbit::orbit::{Attitude, Epoch, LocalTime, Orbit, Propagation, ShadowModel};
 
 fn model() -> EnvironmentModel {
@@ -27,20 +28,10 @@ fn model() -> EnvironmentModel {
 
 /// 100 normals on a Fibonacci lattice.
 fn surfaces() -> Vec<Surface> {
-    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-    (0..100)
-        .map(|k| {
-            let z = 1.0 - 2.0 * (k as f64 + 0.5) / 100.0;
-            let r = (1.0 - z * z).sqrt();
-            let phi = golden * k as f64;
-            Surface::new(
-                format!("s{k}"),
-                Vector3::new(r * phi.cos(), r * phi.sin(), z),
-                0.3,
-                0.85,
-            )
-            .unwrap_or_else(|e| panic!("{e}"))
-        })
+    fibonacci_normals(100)
+        .into_iter()
+        .enumerate()
+        .map(|(k, n)| Surface::new(format!("s{k}"), n, 0.3, 0.85).unwrap_or_else(|e| panic!("{e}")))
         .collect()
 }
 

@@ -9,19 +9,17 @@
 
 use std::time::Instant;
 
-use nalgebra::Vector3;
-use thermorbit::environment::{EnvironmentModel, EnvironmentPreset, SeriesOptions, Surface};
+use thermorbit::environment::{
+    fibonacci_normals, EnvironmentModel, EnvironmentPreset, SeriesOptions, Surface,
+};
 use thermorbit::orbit::{Attitude, Epoch, LocalTime, Orbit, Propagation, ShadowModel};
 
 /// 100 surfaces with normals spread over the sphere (Fibonacci lattice) and varied coatings.
 fn surfaces() -> Result<Vec<Surface>, thermorbit::Error> {
-    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-    (0..100)
-        .map(|k| {
-            let z = 1.0 - 2.0 * (k as f64 + 0.5) / 100.0;
-            let r = (1.0 - z * z).sqrt();
-            let phi = golden * k as f64;
-            let n = Vector3::new(r * phi.cos(), r * phi.sin(), z);
+    fibonacci_normals(100)
+        .into_iter()
+        .enumerate()
+        .map(|(k, n)| {
             Ok(Surface::new(
                 format!("s{k:03}"),
                 n,

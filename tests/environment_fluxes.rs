@@ -211,3 +211,16 @@ fn series_is_identical_on_one_and_two_threads() {
         }
     }
 }
+
+#[test]
+fn fibonacci_normals_are_unit_and_balanced() {
+    let normals = thermorbit::environment::fibonacci_normals(100);
+    assert_eq!(normals.len(), 100);
+    let mut sum = nalgebra::Vector3::zeros();
+    for n in &normals {
+        assert!((n.norm() - 1.0).abs() < 1e-12, "{n}");
+        sum += n;
+    }
+    // An even spread has its centroid near the origin (exactly 0 in z by symmetry).
+    assert!(sum.norm() / 100.0 < 0.02, "centroid {}", sum / 100.0);
+}

@@ -414,3 +414,18 @@ pub fn absorbed_at_geometry(
         earth_ir_w_m2: surface.emissivity * preset.earth_ir_w_m2 * f_e,
     }
 }
+
+/// `n` unit normals spread nearly evenly over the sphere: the Fibonacci lattice
+/// `z_k = 1 − 2 (k + ½)/n`, `φ_k = k π (3 − √5)` (González, *Math. Geosci.* 42, 2010), for
+/// benchmarks and examples that need many differently oriented surfaces.
+pub fn fibonacci_normals(n: usize) -> Vec<Vector3<f64>> {
+    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+    (0..n)
+        .map(|k| {
+            let z = 1.0 - 2.0 * (k as f64 + 0.5) / n as f64;
+            let r = (1.0 - z * z).sqrt();
+            let phi = golden * k as f64;
+            Vector3::new(r * phi.cos(), r * phi.sin(), z)
+        })
+        .collect()
+}

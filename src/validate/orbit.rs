@@ -304,8 +304,11 @@ fn sun_synchronous(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measu
 /// `~ a (n Δt)⁴ / 384`, below a micrometre at 5 s in LEO).
 struct CowellTrajectory {
     dt_s: f64,
-    states: Vec<(Vector3<f64>, Vector3<f64>)>,
+    states: Vec<State>,
 }
+
+/// Position (km) and velocity (km/s).
+type State = (Vector3<f64>, Vector3<f64>);
 
 impl CowellTrajectory {
     fn integrate(r0: Vector3<f64>, v0: Vector3<f64>, dt_s: f64, t_end_s: f64) -> Self {
@@ -326,13 +329,18 @@ impl CowellTrajectory {
         Self { dt_s, states }
     }
 
-    /// Position at `t_s` (clamped to the integrated span).
-    fn position_km(&self, t_s: f64) -> Vector3<f64> {
+    /// The step holding `t_s` (clamped to the integrated span): its end states and the
+    /// fraction `s ∈ [0, 1]` of the step.
+    fn segment(&self, t_s: f64) -> (State, State, f64) {
         let last = self.states.len() - 1;
         let x = (t_s / self.dt_s).clamp(0.0, last as f64);
         let k = (x.floor() as usize).min(last.saturating_sub(1));
-        let s = x - k as f64;
-        let ((r0, v0), (r1, v1)) = (self.states[k], self.states[(k + 1).min(last)]);
+        (self.states[k], self.states[(k + 1).min(last)], x - k as f64)
+    }
+
+    /// Position at `t_s` (clamped to the integrated span).
+    fn position_km(&self, t_s: f64) -> Vector3<f64> {
+        let ((r0, v0), (r1, v1), s) = self.segment(t_s);
         let (s2, s3) = (s * s, s * s * s);
         r0 * (2.0 * s3 - 3.0 * s2 + 1.0)
             + v0 * (self.dt_s * (s3 - 2.0 * s2 + s))
@@ -342,11 +350,7 @@ impl CowellTrajectory {
 
     /// Velocity at `t_s` (derivative of the Hermite interpolant).
     fn velocity_km_s(&self, t_s: f64) -> Vector3<f64> {
-        let last = self.states.len() - 1;
-        let x = (t_s / self.dt_s).clamp(0.0, last as f64);
-        let k = (x.floor() as usize).min(last.saturating_sub(1));
-        let s = x - k as f64;
-        let ((r0, v0), (r1, v1)) = (self.states[k], self.states[(k + 1).min(last)]);
+        let ((r0, v0), (r1, v1), s) = self.segment(t_s);
         let s2 = s * s;
         (r0 * (6.0 * s2 - 6.0 * s) + r1 * (6.0 * s - 6.0 * s2)) / self.dt_s
             + v0 * (3.0 * s2 - 4.0 * s + 1.0)
