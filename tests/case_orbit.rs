@@ -20,7 +20,7 @@ fn shipped_text() -> String {
     std::fs::read_to_string(shipped()).unwrap()
 }
 
-/// The shipped case's text with one-orbit span and the given edits, as a case anchored beside
+/// The shipped case's text with the given edits, as a case anchored beside
 /// the shipped file (so its `mesh` path resolves).
 fn variant(edits: &[(&str, &str)]) -> Result<Case, thermorbit::error::InputError> {
     let mut text = shipped_text();
@@ -129,6 +129,9 @@ fn transient_lands_on_eclipses_and_closes_its_energy_balance() {
     assert_eq!((t0, t1), (0.0, 17204.0));
     let eclipses = orbit.eclipse_intervals_s(t0, t1);
     assert_eq!(eclipses.len(), 3, "{eclipses:?}");
+    // The case file's claim: β = −3.3° at the June-solstice epoch (noon-midnight SSO).
+    let beta = orbit.setup.model.orbit().beta_angle_rad(t0).to_degrees();
+    assert!((beta + 3.3).abs() < 0.05, "β = {beta}°");
     for (a, b) in &eclipses {
         // 550 km, β ≈ −3°: about 36 minutes of shadow per orbit.
         assert!((b - a - 2147.0).abs() < 60.0, "{a}..{b}");
