@@ -98,7 +98,7 @@ pub fn new_linear_solver(
         LinearSolverChoice::Auto => {
             if n <= DIRECT_LIMIT_UNKNOWNS {
                 Ok(Box::new(DirectSolver::new(symmetric)))
-            } else if symmetric && grid_cells as f64 >= MULTIGRID_GRID_FRACTION * n as f64 {
+            } else if symmetric && mostly_grid(system) {
                 Ok(Box::new(MultigridCg::new(
                     blocks,
                     MultigridOptions::default(),
@@ -131,6 +131,13 @@ pub fn new_linear_solver(
 /// Unknowns that are cells of the grid blocks `blocks`.
 pub(crate) fn grid_cells(blocks: &[GridBlock]) -> usize {
     blocks.iter().map(|b| b.shape.nx * b.shape.ny).sum()
+}
+
+/// True when at least [`MULTIGRID_GRID_FRACTION`] of the system's unknowns are grid
+/// cells: where geometric multigrid (and the nested iteration built on its
+/// coarsening) is the solver of choice.
+pub(crate) fn mostly_grid(system: &AssembledNetwork) -> bool {
+    grid_cells(&system.grid_blocks()) as f64 >= MULTIGRID_GRID_FRACTION * system.unknowns() as f64
 }
 
 /// `‖b − A x‖₂ / ‖b‖₂` (0 when b = 0 and x solves it).

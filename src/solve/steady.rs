@@ -13,9 +13,7 @@
 
 use crate::error::SolveError;
 use crate::network::AssembledNetwork;
-use crate::solve::linear::{
-    new_linear_solver, LinearSolver, LinearSolverChoice, MULTIGRID_GRID_FRACTION,
-};
+use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
 use crate::solve::multigrid::{CoarseNetwork, MultigridOptions};
 use crate::solve::report::{EnergyBalance, NewtonIteration};
 
@@ -233,7 +231,7 @@ pub fn solve_steady(
 ///
 /// Returns the network's initial temperatures where nested iteration does not
 /// apply — fewer than [`NESTED_MIN_UNKNOWNS`] unknowns, a non-symmetric system,
-/// or less than [`MULTIGRID_GRID_FRACTION`] of the unknowns on grids — or when a
+/// or less than [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION) of the unknowns on grids — or when a
 /// coarse solve fails (the fine solve then proceeds as without it).
 pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
     coarse_solution(system, options).unwrap_or_else(|| system.initial_state())
@@ -241,16 +239,7 @@ pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) ->
 
 /// The interpolated steady solution of `system` coarsened once, if nested iteration applies.
 fn coarse_solution(system: &AssembledNetwork, options: &SteadyOptions) -> Option<Vec<f64>> {
-    let n = system.unknowns();
-    let grid_cells: usize = system
-        .grid_blocks()
-        .iter()
-        .map(|b| b.shape.nx * b.shape.ny)
-        .sum();
-    if n < NESTED_MIN_UNKNOWNS
-        || !system.is_symmetric()
-        || (grid_cells as f64) < MULTIGRID_GRID_FRACTION * n as f64
-    {
+    if system.unknowns() < NESTED_MIN_UNKNOWNS || !system.is_symmetric() || !mostly_grid(system) {
         return None;
     }
     let coarse = CoarseNetwork::new(system, MultigridOptions::default().coupling_scale)?;
