@@ -992,6 +992,11 @@ impl MultigridCg {
         self.hierarchy.as_ref()
     }
 
+    /// The hierarchy of the last [`Self::prepare`], to solve with it unchanged.
+    pub fn hierarchy_mut(&mut self) -> Option<&mut Hierarchy> {
+        self.hierarchy.as_mut()
+    }
+
     /// Builds the hierarchy for `a`, or updates its numeric values.
     pub fn prepare(&mut self, a: &CsrMatrix) -> Result<&mut Hierarchy, SolveError> {
         match &mut self.hierarchy {

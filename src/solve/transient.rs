@@ -141,14 +141,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
-use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, HeatFlows};
+use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
 use crate::solve::krylov::{bicgstab, pcg};
 use crate::solve::linear::{
-    grid_cells, new_linear_solver, LinearSolver, LinearSolverChoice, LinearStats,
-    MULTIGRID_GRID_FRACTION,
+    grid_cells, new_linear_solver, LinearSolver, LinearSolverChoice, MULTIGRID_GRID_FRACTION,
 };
-use crate::solve::multigrid::{Coarsening, Hierarchy, MultigridOptions, VCycle};
+use crate::solve::multigrid::{MultigridCg, MultigridOptions, VCycle};
 use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
 
@@ -858,65 +857,17 @@ pub(crate) fn schedule(
     merged
 }
 
-/// Conjugate gradients preconditioned by a geometric-multigrid V-cycle whose
-/// hierarchy is kept with the step matrix: built once per pattern, its numeric
-/// values updated only when `γ C + K` is rebuilt (a new `γ`, a refreshed Jacobian),
-/// not at every solve.
-struct KeptMultigrid {
-    blocks: Vec<GridBlock>,
-    options: MultigridOptions,
-    hierarchy: Option<Hierarchy>,
-}
-
-/// CG iteration limit of [`KeptMultigrid`] (a step needs 1–6).
+/// CG iteration limit of the kept multigrid CG (a step needs 1–6).
 const MULTIGRID_MAX_ITERATIONS: usize = 200;
-
-impl KeptMultigrid {
-    /// Builds the hierarchy for `m`, or updates its values for a matrix with the same pattern.
-    fn prepare(&mut self, m: &CsrMatrix) -> Result<(), SolveError> {
-        match &mut self.hierarchy {
-            Some(h) if h.fits(m) => h.update(m),
-            _ => {
-                self.hierarchy = None;
-                self.hierarchy = Some(Hierarchy::new(
-                    m,
-                    &Coarsening::Geometric(self.blocks.clone()),
-                    true,
-                    self.options,
-                )?);
-                Ok(())
-            }
-        }
-    }
-
-    fn solve(
-        &mut self,
-        m: &CsrMatrix,
-        b: &[f64],
-        x: &mut [f64],
-        rtol: f64,
-    ) -> Result<LinearStats, SolveError> {
-        let Some(h) = self.hierarchy.as_mut() else {
-            return Err(internal("multigrid solve before its hierarchy was built"));
-        };
-        pcg(
-            m,
-            b,
-            x,
-            rtol,
-            MULTIGRID_MAX_ITERATIONS,
-            &mut VCycle(h),
-            "multigrid-cg",
-        )
-    }
-}
 
 /// The linear solver of the step systems `(γ C + K) δ = G`.
 enum StepLinear {
     /// Sparse direct factorization kept across iterations and steps.
     Direct(Box<DirectSolver>),
-    /// Multigrid-preconditioned CG with the hierarchy kept across iterations and steps.
-    Multigrid(Box<KeptMultigrid>),
+    /// Multigrid-preconditioned CG with the hierarchy kept across iterations and
+    /// steps: built once per pattern ([`MultigridCg::prepare`]), its numeric values
+    /// updated only when `γ C + K` is rebuilt, not at every solve.
+    Multigrid(Box<MultigridCg>),
     /// Any other solver of [`crate::solve::linear`], called afresh every solve.
     General(Box<dyn LinearSolver>),
 }
@@ -935,11 +886,9 @@ impl StepLinear {
         let blocks = system.grid_blocks();
         let cells = grid_cells(&blocks);
         let multigrid = |blocks| {
-            StepLinear::Multigrid(Box::new(KeptMultigrid {
-                blocks,
-                options: MultigridOptions::default(),
-                hierarchy: None,
-            }))
+            let mut mg = MultigridCg::new(blocks, MultigridOptions::default());
+            mg.max_iterations = MULTIGRID_MAX_ITERATIONS;
+            StepLinear::Multigrid(Box::new(mg))
         };
         let direct = || {
             StepLinear::Direct(Box::new(
@@ -1149,7 +1098,7 @@ impl<'a> NewtonCore<'a> {
         self.stale_extra = 0;
         let prepared = match &mut self.linear {
             StepLinear::Direct(direct) => direct.factorize(&self.m),
-            StepLinear::Multigrid(mg) => mg.prepare(&self.m),
+            StepLinear::Multigrid(mg) => mg.prepare(&self.m).map(|_| ()),
             StepLinear::General(_) => Ok(()),
         };
         self.factor_current = prepared.is_ok();
@@ -1205,8 +1154,20 @@ impl<'a> NewtonCore<'a> {
                 1
             }
             StepLinear::Multigrid(mg) => {
-                mg.solve(&self.m, &self.g, &mut self.delta, forcing)?
-                    .iterations
+                let max_iterations = mg.max_iterations;
+                let Some(h) = mg.hierarchy_mut() else {
+                    return Err(internal("multigrid solve before its hierarchy was built"));
+                };
+                let stats = pcg(
+                    &self.m,
+                    &self.g,
+                    &mut self.delta,
+                    forcing,
+                    max_iterations,
+                    &mut VCycle(h),
+                    "multigrid-cg",
+                )?;
+                stats.iterations
             }
             StepLinear::General(solver) => {
                 solver
