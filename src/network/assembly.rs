@@ -700,42 +700,31 @@ impl AssembledNetwork {
         }
         // Union–find over unknowns plus one ground element `n`.
         let ground = n;
-        let mut parent: Vec<usize> = (0..=n).collect();
-        fn root(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
-        let join = |parent: &mut [usize], a: usize, b: usize| {
-            let (ra, rb) = (root(parent, a), root(parent, b));
-            if ra != rb {
-                parent[ra] = rb;
-            }
-        };
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
-        for i in 0..n {
-            if touches(i) {
-                join(&mut parent, i, ground);
-            }
-            let lin = &self.pattern.values()[rp[i]..rp[i + 1]];
-            for (o, (&j, &g)) in ci[rp[i]..rp[i + 1]].iter().zip(lin).enumerate() {
-                let r = self.rad_off.get(rp[i] + o).copied().unwrap_or(0.0);
-                if g > 0.0 || r > 0.0 {
-                    join(&mut parent, i, j as usize);
-                }
-            }
-        }
-        for c in self.advective.iter().filter(|c| c.mdot_cp_w_k > 0.0) {
-            let end = |id: NodeId| self.unknown_of_node(id).unwrap_or(ground);
-            join(&mut parent, end(c.upstream), end(c.downstream));
-        }
-        let grounded = root(&mut parent, ground);
-        let floating: Vec<NodeId> = (0..n)
-            .filter(|&i| root(&mut parent, i) != grounded)
-            .map(|i| self.node_of_unknown[i])
-            .collect();
+        let lin = self.pattern.values();
+        let rad = |p: usize| self.rad_off.get(p).copied().unwrap_or(0.0);
+        let to_ground = (0..n).filter(|&i| touches(i)).map(|i| (i, ground));
+        let between_unknowns = (0..n).flat_map(|i| {
+            (rp[i]..rp[i + 1])
+                .filter(|&p| lin[p] > 0.0 || rad(p) > 0.0)
+                .map(move |p| (i, ci[p] as usize))
+        });
+        let advected = self
+            .advective
+            .iter()
+            .filter(|c| c.mdot_cp_w_k > 0.0)
+            .map(|c| {
+                let end = |id: NodeId| self.unknown_of_node(id).unwrap_or(ground);
+                (end(c.upstream), end(c.downstream))
+            });
+        let floating: Vec<NodeId> = super::floating_nodes(
+            n + 1,
+            |i| i == ground,
+            to_ground.chain(between_unknowns).chain(advected),
+        )
+        .into_iter()
+        .map(|i| self.node_of_unknown[i])
+        .collect();
         super::no_path_to_sink(&floating, |i| self.label(i))
     }
 

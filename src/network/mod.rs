@@ -536,7 +536,7 @@ fn conductor_edges<'a>(
 }
 
 /// Nodes whose connected component (over `edges`) holds no boundary node (union–find).
-fn floating_nodes(
+pub(super) fn floating_nodes(
     n: usize,
     is_boundary: impl Fn(NodeId) -> bool,
     edges: impl Iterator<Item = (NodeId, NodeId)>,
