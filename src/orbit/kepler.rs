@@ -295,9 +295,9 @@ pub struct Orbit {
     elements: KeplerianElements,
     /// Mean elements at the epoch.
     mean: KeplerianElements,
+    /// How the elements are read: `Osculating` only where that applies, so with
+    /// [`Propagation::J2Secular`] it also says whether positions carry short-period terms.
     kind: ElementKind,
-    /// Positions include the J2 short-period terms.
-    short_period: bool,
     propagation: Propagation,
     rates: SecularRates,
     /// Unperturbed mean motion √(μ/a³), rad/s.
@@ -424,7 +424,6 @@ impl Orbit {
             elements,
             mean,
             kind,
-            short_period,
             propagation,
             rates,
             mean_motion_rad_s: n,
@@ -605,7 +604,7 @@ impl Orbit {
 
     /// Whether positions include the J2 short-period terms.
     pub fn has_short_period_terms(&self) -> bool {
-        self.short_period
+        self.kind == ElementKind::Osculating && self.propagation == Propagation::J2Secular
     }
 
     /// The propagation model.
@@ -636,7 +635,7 @@ impl Orbit {
     /// short-period terms when [`Orbit::has_short_period_terms`].
     pub fn osculating_elements_at(&self, t_s: f64) -> KeplerianElements {
         let mean = self.elements_at(t_s);
-        if self.short_period {
+        if self.has_short_period_terms() {
             mean_to_osculating(&mean)
         } else {
             mean
@@ -676,7 +675,7 @@ impl Orbit {
     /// the model position, including the drift of Ω and ω:
     /// `v = (Ṁ/n) R v_pf + Ω̇ ẑ × r + ω̇ ĥ × r`.
     pub fn state(&self, t_s: f64) -> OrbitState {
-        if self.short_period {
+        if self.has_short_period_terms() {
             return two_body_state(&self.osculating_elements_at(t_s));
         }
         let el = self.elements_at(t_s);
@@ -711,7 +710,7 @@ impl Orbit {
     /// Unit orbit normal `ĥ = (sin Ω sin i, −cos Ω sin i, cos i)` at `t_s`, of the osculating
     /// plane when positions include the short-period terms, else of the mean plane.
     pub fn orbit_normal(&self, t_s: f64) -> Vector3<f64> {
-        let (raan, i) = if self.short_period {
+        let (raan, i) = if self.has_short_period_terms() {
             let el = self.osculating_elements_at(t_s);
             (el.raan_rad, el.inclination_rad)
         } else {
