@@ -41,8 +41,8 @@ fn val_orbit_and_environment_cases_pass() {
         ran += 1;
     }
     assert!(
-        ran >= 8,
-        "expected the orb-01..05 and env-01..03 cases, ran {ran}"
+        ran >= 9,
+        "expected the orb-01..06 and env-01..03 cases, ran {ran}"
     );
     assert_eq!(failed, 0, "failed checks:\n{table}");
 }
