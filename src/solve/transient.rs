@@ -144,9 +144,7 @@ use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
 use crate::solve::krylov::{bicgstab, pcg};
-use crate::solve::linear::{
-    grid_cells, new_linear_solver, LinearSolver, LinearSolverChoice, MULTIGRID_GRID_FRACTION,
-};
+use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
 use crate::solve::multigrid::{MultigridCg, MultigridOptions, VCycle};
 use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
@@ -158,9 +156,10 @@ pub const BDF2_MAX_RATIO: f64 = 2.0;
 /// With `Auto`, a sparse direct factorization (kept across steps) is used up to
 /// this many unknowns (a 2D panel of 300k cells needs about 250 MB for its
 /// Cholesky factor); above, multigrid-preconditioned CG with the hierarchy kept
-/// across steps when at least [`MULTIGRID_GRID_FRACTION`] of the unknowns are grid
-/// cells, the linear module's `auto` choice otherwise. At 256² the kept factor
-/// is the faster of the two (tests/transient_speed.rs prints both): a step needs
+/// across steps when at least
+/// [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION)
+/// of the unknowns are grid cells, the linear module's `auto` choice otherwise.
+/// At 256² the kept factor is the faster of the two (tests/transient_speed.rs prints both): a step needs
 /// about one triangular solve pair, while multigrid CG needs 4–5 V-cycles to
 /// meet the Newton tolerance of 1e-10 of the heat flowing.
 pub const TRANSIENT_DIRECT_LIMIT_UNKNOWNS: usize = 300_000;
@@ -884,7 +883,6 @@ impl StepLinear {
         let n = system.unknowns();
         let symmetric = system.is_symmetric();
         let blocks = system.grid_blocks();
-        let cells = grid_cells(&blocks);
         let multigrid = |blocks| {
             let mut mg = MultigridCg::new(blocks, MultigridOptions::default());
             mg.max_iterations = MULTIGRID_MAX_ITERATIONS;
@@ -899,9 +897,7 @@ impl StepLinear {
             LinearSolverChoice::Auto if !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS => {
                 direct()
             }
-            LinearSolverChoice::Auto if cells as f64 >= MULTIGRID_GRID_FRACTION * n as f64 => {
-                multigrid(blocks)
-            }
+            LinearSolverChoice::Auto if mostly_grid(system) => multigrid(blocks),
             LinearSolverChoice::Direct => direct(),
             LinearSolverChoice::Multigrid => {
                 // The linear module's checks: symmetric, with grid cells.
