@@ -1,7 +1,7 @@
 //! Tabulated absorbed fluxes over a time span, shared across many surfaces.
 //!
 //! Per time step the orbit, Sun, lit fraction, attitude and local frame are computed once and
-//! kept in a compact [`StepFrame`] (Sun and zenith in body axes, the solar flux, the table
+//! kept in a compact `StepFrame` (Sun and zenith in body axes, the solar flux, the table
 //! layers of `H = r/R`). From it, per surface and step:
 //!
 //! - the direct solar term `α S max(0, n·ŝ)` is one dot product, and the Earth-IR term
@@ -15,7 +15,7 @@
 //!   and stored as `f32` (seven significant digits). Eccentric orbits get a stack of tables
 //!   in `H`.
 //!
-//! The work runs in parallel over blocks of [`BLOCK`] time steps; every value depends only on
+//! The work runs in parallel over blocks of `BLOCK` (2048) time steps; every value depends only on
 //! its own time step, so the result has the same bits on any number of threads.
 //!
 //! Eclipse boundaries are root-found (to 1 ms) from the shadow functions sampled on the same
@@ -405,7 +405,7 @@ pub struct FluxSeries {
 impl FluxSeries {
     /// Computes the series on `t0_s, t0_s + step_s, …, t1_s` (the last step may be shorter).
     ///
-    /// Two passes in parallel over blocks of [`BLOCK`] steps: the geometry of every step
+    /// Two passes in parallel over blocks of `BLOCK` steps: the geometry of every step
     /// (orbit, Sun, shadow, attitude, local frame), then — with tables spanning the range of
     /// `H` actually met (short-period terms move a circular orbit's radius by kilometres) — the
     /// albedo of every surface.

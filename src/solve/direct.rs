@@ -13,7 +13,7 @@
 //! The CSR arrays of `A` are the CSC arrays of `Aᵀ`, so the factorization is of
 //! `Aᵀ` and a transposed solve gives `A x = b`; for a symmetric matrix the two coincide.
 //!
-//! Cholesky solves use [`supernodal_solve`], a plain sequential sweep over the
+//! Cholesky solves use `supernodal_solve`, a plain sequential sweep over the
 //! supernodes that streams the factor once each way: for one right-hand side
 //! it was measured ≈ 4× faster than faer's general dense-block kernels on the
 //! 256² benchmark panel (2.6 M entries in `L`). The sweeps are bound by memory

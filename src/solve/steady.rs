@@ -222,7 +222,7 @@ pub fn solve_steady(
 /// and Nonlinear Equations*, 1995, §8.1 on starting inexact Newton near the root).
 ///
 /// The network is coarsened by agglomerating its grid blocks 2 × 2
-/// ([`CoarseNetwork`]: the same conductances across coarse faces as a coarser
+/// (`CoarseNetwork`: the same conductances across coarse faces as a coarser
 /// mesh of the panel, the same sinks and sources in total) until it has fewer
 /// than [`NESTED_MIN_UNKNOWNS`]; the coarsest network is solved from its
 /// initial temperatures, and each coarse solution, interpolated bilinearly,
