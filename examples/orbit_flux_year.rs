@@ -5,7 +5,9 @@
 //! same `H`: runs 1 and 2 reuse them). Each run then reads every flux back, since the solar
 //! and Earth-IR terms are evaluated when read.
 //!
-//! Run: `cargo run --release --example orbit_flux_year`
+//! Run: `cargo run --release --example orbit_flux_year [-- RUNS [DAYS]]` (default 3 runs of
+//! 365.25 days); the last line is the median compute time over the runs after the first
+//! (which fills the tables when more than one run is asked for).
 
 use std::time::Instant;
 
@@ -30,7 +32,22 @@ fn surfaces() -> Result<Vec<Surface>, thermorbit::Error> {
         .collect()
 }
 
-fn main() -> Result<(), thermorbit::Error> {
+/// Positional argument `k` parsed as `T`, or `default` when absent; a malformed one is an error.
+fn arg<T: std::str::FromStr>(k: usize, default: T) -> Result<T, String> {
+    match std::env::args().nth(k) {
+        None => Ok(default),
+        Some(a) => a
+            .parse()
+            .map_err(|_| format!("argument {k} ({a:?}): expected a number")),
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runs: usize = arg(1, 3)?;
+    let days: f64 = arg(2, 365.25)?;
+    if runs == 0 || !(days > 0.0 && days <= 3660.0) {
+        return Err("RUNS must be at least 1 and DAYS in (0, 3660]".into());
+    }
     let epoch = Epoch::parse_iso8601("2027-01-01T00:00:00Z")?;
     let orbit = Orbit::sun_synchronous(
         epoch,
@@ -45,17 +62,19 @@ fn main() -> Result<(), thermorbit::Error> {
         ShadowModel::Conical,
     )?;
     let surfaces = surfaces()?;
-    let year_s = 365.25 * 86_400.0;
+    let span_s = days * 86_400.0;
     let start = Instant::now();
     let _table = thermorbit::environment::series::EarthFactorTable::new(1.0 + 550.0 / 6378.137);
     println!(
         "one albedo/IR table fill (not cached): {:.3} s",
         start.elapsed().as_secs_f64()
     );
-    for run in 0..3 {
+    let mut compute_s = Vec::with_capacity(runs);
+    for run in 0..runs {
         let start = Instant::now();
-        let series = model.flux_series(&surfaces, 0.0, year_s, 60.0, &SeriesOptions::default())?;
+        let series = model.flux_series(&surfaces, 0.0, span_s, 60.0, &SeriesOptions::default())?;
         let dt = start.elapsed().as_secs_f64();
+        compute_s.push(dt);
         // Reading every value back: the solar and IR terms are evaluated on reading.
         let start = Instant::now();
         let n = series.times_s().len();
@@ -76,5 +95,18 @@ fn main() -> Result<(), thermorbit::Error> {
             total / (n * surfaces.len()) as f64
         );
     }
+    // Run 0 filled the tables; the median is over the later runs (or run 0 alone).
+    let mut later = compute_s.split_off(compute_s.len().min(1));
+    if later.is_empty() {
+        later = compute_s;
+    }
+    later.sort_by(f64::total_cmp);
+    let m = later.len();
+    let median = 0.5 * (later[(m - 1) / 2] + later[m / 2]);
+    println!(
+        "compute median {median:.3} s over {m} run(s) (min {:.3}, max {:.3})",
+        later[0],
+        later[m - 1]
+    );
     Ok(())
 }
