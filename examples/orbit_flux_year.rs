@@ -6,8 +6,10 @@
 //! and Earth-IR terms are evaluated when read.
 //!
 //! Run: `cargo run --release --example orbit_flux_year [-- RUNS [DAYS]]` (default 3 runs of
-//! 365.25 days); the last line is the median compute time over the runs after the first
-//! (which fills the tables when more than one run is asked for).
+//! 365.25 days); the last lines are the median compute time over the runs after the first
+//! (which fills the tables when more than one run is asked for) and, on Linux, the median CPU
+//! time of all threads during the compute: on a shared machine the wall time depends on the
+//! load, the CPU time much less.
 
 use std::time::Instant;
 
@@ -42,6 +44,30 @@ fn arg<T: std::str::FromStr>(k: usize, default: T) -> Result<T, String> {
     }
 }
 
+/// CPU time of all this process's threads so far, s (Linux `/proc/self/task/*/schedstat`,
+/// whose first field is the time on a CPU in ns); `None` elsewhere.
+fn cpu_time_s() -> Option<f64> {
+    let mut ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 * 1e-9)
+}
+
+/// Median, minimum and maximum of the runs after the first (run 0 fills the tables), or of
+/// run 0 alone.
+fn summary(runs: &[f64]) -> (f64, f64, f64, usize) {
+    let mut v = runs
+        .get(1..)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(runs)
+        .to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len();
+    (0.5 * (v[(m - 1) / 2] + v[m / 2]), v[0], v[m - 1], m)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs: usize = arg(1, 3)?;
     let days: f64 = arg(2, 365.25)?;
@@ -70,11 +96,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64()
     );
     let mut compute_s = Vec::with_capacity(runs);
+    let mut cpu_s = Vec::with_capacity(runs);
     for run in 0..runs {
+        let cpu0 = cpu_time_s();
         let start = Instant::now();
         let series = model.flux_series(&surfaces, 0.0, span_s, 60.0, &SeriesOptions::default())?;
         let dt = start.elapsed().as_secs_f64();
         compute_s.push(dt);
+        if let (Some(a), Some(b)) = (cpu0, cpu_time_s()) {
+            cpu_s.push(b - a);
+        }
         // Reading every value back: the solar and IR terms are evaluated on reading.
         let start = Instant::now();
         let n = series.times_s().len();
@@ -95,18 +126,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             total / (n * surfaces.len()) as f64
         );
     }
-    // Run 0 filled the tables; the median is over the later runs (or run 0 alone).
-    let mut later = compute_s.split_off(compute_s.len().min(1));
-    if later.is_empty() {
-        later = compute_s;
+    let (median, lo, hi, m) = summary(&compute_s);
+    println!("compute median {median:.3} s over {m} run(s) (min {lo:.3}, max {hi:.3})");
+    if cpu_s.len() == runs {
+        let (median, lo, hi, m) = summary(&cpu_s);
+        println!(
+            "compute CPU time median {median:.3} s over {m} run(s) (min {lo:.3}, max {hi:.3})"
+        );
     }
-    later.sort_by(f64::total_cmp);
-    let m = later.len();
-    let median = 0.5 * (later[(m - 1) / 2] + later[m / 2]);
-    println!(
-        "compute median {median:.3} s over {m} run(s) (min {:.3}, max {:.3})",
-        later[0],
-        later[m - 1]
-    );
     Ok(())
 }
