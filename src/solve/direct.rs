@@ -30,7 +30,7 @@ use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::llt::factor::LltRegularization;
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::cholesky::simplicial::SimplicialLltRef;
-use faer::sparse::linalg::cholesky::supernodal::{SupernodalLltRef, SymbolicSupernodalCholesky};
+use faer::sparse::linalg::cholesky::supernodal::SymbolicSupernodalCholesky;
 use faer::sparse::linalg::cholesky::{
     factorize_symbolic_cholesky, SymbolicCholesky, SymbolicCholeskyRaw, SymmetricOrdering,
 };
@@ -51,6 +51,8 @@ pub const DIRECT_RESIDUAL_LIMIT: f64 = 1e-6;
 /// allocated once per pattern.
 struct CholeskyFactor {
     symbolic: SymbolicCholesky<usize>,
+    /// The sweeps' layout of a supernodal factor (`None` for a simplicial one).
+    plan: Option<SweepPlan>,
     values: Vec<f64>,
     /// `values` rounded to `f32` for the sweeps (empty unless single-precision sweeps).
     values_f32: Vec<f32>,
@@ -64,6 +66,10 @@ struct CholeskyFactor {
 struct Scratch {
     permuted: Vec<f64>,
     tmp: Vec<f64>,
+    /// Each half of a parallel sweep's own scratch.
+    halves: [HalfScratch; 2],
+    /// Final values of the top columns (backward sweep of a split plan).
+    above: Vec<f64>,
 }
 
 /// Sparse direct solver (faer): Cholesky when symmetric, LU otherwise.
@@ -198,7 +204,12 @@ impl DirectSolver {
                     symbolic.factorize_numeric_llt_scratch::<f64>(par, Default::default()),
                 )
                 .map_err(|e| self.failure(format!("Cholesky workspace: {e:?}")))?;
+                let plan = match symbolic.raw() {
+                    SymbolicCholeskyRaw::Supernodal(sn) => Some(SweepPlan::new(sn)),
+                    SymbolicCholeskyRaw::Simplicial(_) => None,
+                };
                 self.cholesky = Some(CholeskyFactor {
+                    plan,
                     values: vec![0.0; symbolic.len_val()],
                     values_f32: Vec::new(),
                     symbolic,
@@ -276,27 +287,32 @@ impl DirectSolver {
             let Some(c) = self.cholesky.as_ref().filter(|c| c.factored) else {
                 return Err(self.failure("no numeric factorization to solve with".into()));
             };
-            s.permuted.resize(n, 0.0);
+            // Taken out of the scratch so that the sweeps may borrow the rest of it.
+            let mut permuted = std::mem::take(&mut s.permuted);
+            permuted.resize(n, 0.0);
             let perm = c.symbolic.perm();
             match perm {
                 Some(p) => {
-                    for (pi, &f) in s.permuted.iter_mut().zip(p.arrays().0) {
+                    for (pi, &f) in permuted.iter_mut().zip(p.arrays().0) {
                         *pi = b[f];
                     }
                 }
-                None => s.permuted.copy_from_slice(b),
+                None => permuted.copy_from_slice(b),
             }
-            match c.symbolic.raw() {
-                SymbolicCholeskyRaw::Supernodal(sn) if c.values_f32.is_empty() => {
-                    supernodal_solve(sn, &c.values, &c.values, &mut s.permuted, &mut s.tmp)
+            match (c.symbolic.raw(), c.plan.as_ref()) {
+                (SymbolicCholeskyRaw::Supernodal(_), Some(plan)) if c.values_f32.is_empty() => {
+                    supernodal_solve(plan, &c.values, &mut permuted, s)
                 }
-                SymbolicCholeskyRaw::Supernodal(sn) => {
-                    supernodal_solve(sn, &c.values, &c.values_f32, &mut s.permuted, &mut s.tmp)
+                (SymbolicCholeskyRaw::Supernodal(_), Some(plan)) => {
+                    supernodal_solve(plan, &c.values_f32, &mut permuted, s)
                 }
-                SymbolicCholeskyRaw::Simplicial(sp) => SimplicialLltRef::new(sp, &c.values)
+                (SymbolicCholeskyRaw::Supernodal(_), None) => {
+                    return Err(self.failure("supernodal factor without its sweep plan".into()))
+                }
+                (SymbolicCholeskyRaw::Simplicial(sp), _) => SimplicialLltRef::new(sp, &c.values)
                     .solve_in_place_with_conj(
                         Conj::No,
-                        MatMut::from_column_major_slice_mut(&mut s.permuted, n, 1),
+                        MatMut::from_column_major_slice_mut(&mut permuted, n, 1),
                         Par::Seq,
                         MemStack::new(&mut MemBuffer::new(StackReq::EMPTY)),
                     ),
@@ -304,11 +320,12 @@ impl DirectSolver {
             match perm {
                 Some(p) => {
                     for (xi, &k) in x.iter_mut().zip(p.arrays().1) {
-                        *xi = s.permuted[k];
+                        *xi = permuted[k];
                     }
                 }
-                None => x.copy_from_slice(&s.permuted),
+                None => x.copy_from_slice(&permuted),
             }
+            s.permuted = permuted;
         } else {
             let Some(lu) = self.lu.as_ref() else {
                 return Err(self.failure("no numeric factorization to solve with".into()));
@@ -369,38 +386,257 @@ impl Preconditioner for DirectSolver {
     }
 }
 
-/// Solves `L Lᵀ x = b` in place for a supernodal Cholesky factor (rows already
-/// permuted). `structure` gives the supernodes' shapes (faer's view needs the
-/// `f64` values); the sweeps read `values` (the same entries, `f64` or their
-/// `f32` copy), accumulating in `f64`. Each supernode's values are a column-major `(m + p) × m` block:
-/// its `m × m` lower-triangular diagonal block over the `p` rows of its pattern.
-/// Forward sweep (`L y = b`): column by column, updating the block's own rows and
-/// accumulating the pattern rows' updates in `tmp` (scattered once per
-/// supernode); backward sweep (`Lᵀ x = y`): the pattern rows gathered once into
-/// `tmp`, then dot products. Inner loops run over contiguous slices.
-fn supernodal_solve<V: Copy + Into<f64>>(
-    s: &SymbolicSupernodalCholesky<usize>,
-    structure: &[f64],
+/// One supernode of the sweeps, flattened from faer's symbolic structure once
+/// per pattern (faer's per-call `supernode` view cost ≈ 5 % of a sweep on the
+/// many small supernodes of a 2D grid).
+#[derive(Debug, Clone, Copy)]
+struct SweepNode {
+    /// First column.
+    start: usize,
+    /// Columns (`m`).
+    width: usize,
+    /// Its pattern rows are `SweepPlan::rows[pattern_begin..pattern_end]` (`p` rows).
+    pattern_begin: usize,
+    pattern_end: usize,
+    /// Offset of its column-major `(m + p) × m` block in the factor's values.
+    values: usize,
+}
+
+/// Subtrees of the supernodal elimination tree swept by one task: supernode
+/// ranges `nodes` (each a whole subtree, in postorder) whose columns lie in `cols`.
+#[derive(Debug, Clone, Default)]
+struct SweepPart {
+    nodes: Vec<std::ops::Range<usize>>,
+    cols: std::ops::Range<usize>,
+}
+
+/// Two halves of the elimination forest swept in parallel, and the supernodes
+/// above them (their common ancestors) swept alone.
+#[derive(Debug, Clone)]
+struct SweepSplit {
+    halves: [SweepPart; 2],
+    /// Supernodes in no half, increasing (every ancestor of a half's supernode
+    /// outside that half is one of them).
+    top: Vec<usize>,
+    /// Columns of the `top` supernodes.
+    top_cols: Vec<usize>,
+    /// Slot of each column in `top_cols` (`u32::MAX` for other columns).
+    top_slot: Vec<u32>,
+}
+
+/// The supernodal factor's structure, flattened for the triangular sweeps, with
+/// an optional fixed split of the elimination tree into two parallel halves.
+#[derive(Debug, Clone)]
+struct SweepPlan {
+    nodes: Vec<SweepNode>,
+    rows: Vec<usize>,
+    split: Option<SweepSplit>,
+}
+
+/// Factors with fewer stored entries are swept on one thread: below this,
+/// `rayon::join`'s few microseconds outweigh half a sweep.
+const PARALLEL_SWEEP_MIN_ENTRIES: usize = 200_000;
+
+/// A split is used only when it cuts the sweep's critical path (the larger
+/// half plus the top part, in stored entries) to at most this fraction of the
+/// whole.
+const PARALLEL_SWEEP_MAX_PATH: f64 = 0.75;
+
+/// Expansions of the heaviest subtree tried while looking for a balanced split.
+const PARALLEL_SWEEP_EXPANSIONS: usize = 256;
+
+impl SweepPlan {
+    /// Flattens `s` and looks for a split. The supernodal elimination tree has
+    /// `parent(k)` = the supernode holding the first row of `k`'s pattern (the
+    /// rows of a column of `L` are its ancestors: Liu, "The role of elimination
+    /// trees in sparse factorization", *SIAM J. Matrix Anal. Appl.* 11, 1990).
+    /// The split is sought by repeatedly replacing the heaviest candidate
+    /// subtree by its children (its root joins the top part), cutting the
+    /// candidates, in order, where the larger side plus the top part is least.
+    fn new(s: &SymbolicSupernodalCholesky<usize>) -> Self {
+        let count = s.n_supernodes();
+        let offsets = s.col_ptr_for_val();
+        let mut rows = Vec::new();
+        let mut nodes = Vec::with_capacity(count);
+        for (k, (&end, &values)) in s.supernode_end().iter().zip(offsets).enumerate() {
+            let node = s.supernode(k);
+            let width = end - node.start();
+            let pattern_begin = rows.len();
+            rows.extend_from_slice(node.pattern());
+            nodes.push(SweepNode {
+                start: node.start(),
+                width,
+                pattern_begin,
+                pattern_end: rows.len(),
+                values,
+            });
+        }
+        let mut plan = Self {
+            nodes,
+            rows,
+            split: None,
+        };
+        if offsets.get(count).copied().unwrap_or(0) >= PARALLEL_SWEEP_MIN_ENTRIES {
+            plan.split = plan.find_split(s.nrows());
+        }
+        plan
+    }
+
+    fn find_split(&self, n: usize) -> Option<SweepSplit> {
+        let count = self.nodes.len();
+        let mut sn_of_col = vec![0usize; n];
+        for (k, nd) in self.nodes.iter().enumerate() {
+            sn_of_col[nd.start..nd.start + nd.width].fill(k);
+        }
+        let weight = |nd: &SweepNode| (nd.width + nd.pattern_end - nd.pattern_begin) * nd.width;
+        let mut parent = vec![usize::MAX; count];
+        let mut first: Vec<usize> = (0..count).collect();
+        let mut size = vec![1usize; count];
+        let mut work: Vec<usize> = self.nodes.iter().map(weight).collect();
+        for k in 0..count {
+            let nd = self.nodes[k];
+            if nd.pattern_end > nd.pattern_begin {
+                let p = sn_of_col[self.rows[nd.pattern_begin]];
+                if p <= k {
+                    return None;
+                }
+                parent[k] = p;
+                first[p] = first[p].min(first[k]);
+                size[p] += size[k];
+                work[p] += work[k];
+            }
+        }
+        // Each subtree must be a contiguous range ending at its root (postorder).
+        if (0..count).any(|k| k + 1 - first[k] != size[k]) {
+            return None;
+        }
+        let mut children = vec![Vec::new(); count];
+        for k in 0..count {
+            if parent[k] != usize::MAX {
+                children[parent[k]].push(k);
+            }
+        }
+        let total: usize = self.nodes.iter().map(weight).sum();
+        let mut candidates: Vec<usize> = (0..count).filter(|&k| parent[k] == usize::MAX).collect();
+        let mut best: Option<(usize, Vec<usize>, usize)> = None;
+        for _ in 0..PARALLEL_SWEEP_EXPANSIONS {
+            candidates.sort_unstable();
+            let inside: usize = candidates.iter().map(|&c| work[c]).sum();
+            let top = total - inside;
+            let mut left = 0;
+            for cut in 1..candidates.len() {
+                left += work[candidates[cut - 1]];
+                let path = left.max(inside - left) + top;
+                if best.as_ref().is_none_or(|b| path < b.0) {
+                    best = Some((path, candidates.clone(), cut));
+                }
+            }
+            let heaviest = candidates
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| !children[c].is_empty())
+                .max_by_key(|(_, &c)| (work[c], c));
+            let Some((at, &c)) = heaviest else {
+                break;
+            };
+            candidates.swap_remove(at);
+            candidates.extend_from_slice(&children[c]);
+        }
+        let (path, candidates, cut) = best?;
+        if path as f64 > PARALLEL_SWEEP_MAX_PATH * total as f64 {
+            return None;
+        }
+        let part = |roots: &[usize]| SweepPart {
+            nodes: roots.iter().map(|&c| first[c]..c + 1).collect(),
+            cols: roots.first().map_or(0, |&c| self.nodes[first[c]].start)
+                ..roots
+                    .last()
+                    .map_or(0, |&c| self.nodes[c].start + self.nodes[c].width),
+        };
+        let halves = [part(&candidates[..cut]), part(&candidates[cut..])];
+        let mut in_half = vec![false; count];
+        for r in halves.iter().flat_map(|h| h.nodes.iter()) {
+            in_half[r.clone()].fill(true);
+        }
+        let top: Vec<usize> = (0..count).filter(|&k| !in_half[k]).collect();
+        let mut top_cols = Vec::new();
+        let mut top_slot = vec![u32::MAX; n];
+        for &k in &top {
+            let nd = self.nodes[k];
+            for (col, slot) in top_slot[nd.start..nd.start + nd.width]
+                .iter_mut()
+                .enumerate()
+            {
+                *slot = u32::try_from(top_cols.len()).ok()?;
+                top_cols.push(nd.start + col);
+            }
+        }
+        Some(SweepSplit {
+            halves,
+            top,
+            top_cols,
+            top_slot,
+        })
+    }
+}
+
+/// Scratch of one half of a parallel sweep.
+#[derive(Debug, Default)]
+struct HalfScratch {
+    /// One supernode's pattern rows.
+    tmp: Vec<f64>,
+    /// Forward sweep: updates to the top columns outside the half's own columns.
+    outside: Vec<f64>,
+}
+
+/// The part of `x` one sweep task owns: `own` is `x[offset..offset + own.len()]`;
+/// rows beyond it are top columns, reached through `top_slot`.
+struct Window<'a> {
+    own: &'a mut [f64],
+    offset: usize,
+    top_slot: &'a [u32],
+}
+
+/// Forward sweep (`L y = b`) over supernodes `nodes` (increasing) of `plan`:
+/// column by column within each supernode, updating the block's own rows and
+/// accumulating the pattern rows' updates in `tmp`, scattered once per
+/// supernode — into `x` for rows in the window, added into `outside` (by top
+/// slot) for the others. A one-column supernode (most of a 2D grid's) scatters
+/// directly. `values` are the factor's entries (`f64` or `f32`), accumulated
+/// in `f64`. (Accumulating four columns per pass over `tmp` measured no faster.)
+fn forward_sweep<V: Copy + Into<f64>>(
+    plan: &SweepPlan,
     values: &[V],
-    x: &mut [f64],
+    nodes: impl Iterator<Item = usize>,
+    w: &mut Window<'_>,
+    outside: &mut [f64],
     tmp: &mut Vec<f64>,
 ) {
-    let factor = SupernodalLltRef::new(s, structure);
-    let offsets = s.col_ptr_for_val();
-    let count = s.n_supernodes();
-    // Supernode k: first column, pattern rows, width m, block height, values.
-    let block = |k: usize| {
-        let node = factor.supernode(k);
-        let m = node.val().ncols();
-        let pattern = node.pattern();
-        let l = &values[offsets[k]..offsets[k + 1]];
-        (node.start(), pattern, m, m + pattern.len(), l)
-    };
-    for k in 0..count {
-        let (start, pattern, m, rows, l) = block(k);
+    let end = w.offset + w.own.len();
+    for k in nodes {
+        let nd = plan.nodes[k];
+        let m = nd.width;
+        let pattern = &plan.rows[nd.pattern_begin..nd.pattern_end];
+        let p = pattern.len();
+        let rows = m + p;
+        let l = &values[nd.values..nd.values + rows * m];
+        let local = nd.start - w.offset;
+        if m == 1 {
+            let xc = w.own[local] / l[0].into();
+            w.own[local] = xc;
+            for (&row, &v) in pattern.iter().zip(&l[1..]) {
+                let t = v.into() * xc;
+                if row < end {
+                    w.own[row - w.offset] -= t;
+                } else {
+                    outside[w.top_slot[row] as usize] += t;
+                }
+            }
+            continue;
+        }
         tmp.clear();
-        tmp.resize(pattern.len(), 0.0);
-        let xs = &mut x[start..start + m];
+        tmp.resize(p, 0.0);
+        let xs = &mut w.own[local..local + m];
         for c in 0..m {
             let col = &l[c * rows..(c + 1) * rows];
             let xc = xs[c] / col[c].into();
@@ -413,20 +649,145 @@ fn supernodal_solve<V: Copy + Into<f64>>(
             }
         }
         for (&row, &t) in pattern.iter().zip(tmp.iter()) {
-            x[row] -= t;
+            if row < end {
+                w.own[row - w.offset] -= t;
+            } else {
+                outside[w.top_slot[row] as usize] += t;
+            }
         }
     }
-    for k in (0..count).rev() {
-        let (start, pattern, m, rows, l) = block(k);
+}
+
+/// Backward sweep (`Lᵀ x = y`) over supernodes `nodes` (decreasing): the
+/// pattern rows gathered once into `tmp` (from the window, or from `above`,
+/// the top columns' final values, by top slot), then dot products. A
+/// one-column supernode reads its pattern rows directly.
+fn backward_sweep<V: Copy + Into<f64>>(
+    plan: &SweepPlan,
+    values: &[V],
+    nodes: impl Iterator<Item = usize>,
+    w: &mut Window<'_>,
+    above: &[f64],
+    tmp: &mut Vec<f64>,
+) {
+    let end = w.offset + w.own.len();
+    let read = |own: &[f64], row: usize| {
+        if row < end {
+            own[row - w.offset]
+        } else {
+            above[w.top_slot[row] as usize]
+        }
+    };
+    for k in nodes {
+        let nd = plan.nodes[k];
+        let m = nd.width;
+        let pattern = &plan.rows[nd.pattern_begin..nd.pattern_end];
+        let p = pattern.len();
+        let rows = m + p;
+        let l = &values[nd.values..nd.values + rows * m];
+        let local = nd.start - w.offset;
+        if m == 1 {
+            let mut acc = [0.0; 2];
+            for (j, (&row, &v)) in pattern.iter().zip(&l[1..]).enumerate() {
+                acc[j & 1] += v.into() * read(w.own, row);
+            }
+            w.own[local] = (w.own[local] - (acc[0] + acc[1])) / l[0].into();
+            continue;
+        }
         tmp.clear();
-        tmp.extend(pattern.iter().map(|&row| x[row]));
-        let xs = &mut x[start..start + m];
+        tmp.extend(pattern.iter().map(|&row| read(w.own, row)));
+        let xs = &mut w.own[local..local + m];
         for c in (0..m).rev() {
             let col = &l[c * rows..(c + 1) * rows];
             let sum = xs[c] - dot(&col[c + 1..m], &xs[c + 1..]) - dot(&col[m..], tmp);
             xs[c] = sum / col[c].into();
         }
     }
+}
+
+/// Splits `x` into the two halves' windows (`a.cols` before `b.cols`).
+fn half_windows<'a>(x: &'a mut [f64], split: &'a SweepSplit) -> (Window<'a>, Window<'a>) {
+    let [a, b] = &split.halves;
+    let (_, rest) = x.split_at_mut(a.cols.start);
+    let (own_a, rest) = rest.split_at_mut(a.cols.end - a.cols.start);
+    let (_, rest) = rest.split_at_mut(b.cols.start - a.cols.end);
+    let (own_b, _) = rest.split_at_mut(b.cols.end - b.cols.start);
+    let window = |own, offset| Window {
+        own,
+        offset,
+        top_slot: &split.top_slot,
+    };
+    (window(own_a, a.cols.start), window(own_b, b.cols.start))
+}
+
+/// Solves `L Lᵀ x = b` in place for a supernodal Cholesky factor (rows already
+/// permuted) laid out by `plan`; `values` are the factor's entries (`f64` or
+/// their `f32` copy), accumulated in `f64`. Each supernode's values are a
+/// column-major `(m + p) × m` block: its `m × m` lower-triangular diagonal block
+/// over the `p` rows of its pattern.
+///
+/// With a split, the two halves of the elimination forest are independent
+/// (a supernode's pattern rows are its ancestors: its own half or the top), so
+/// the forward sweep runs them in parallel (`rayon::join`), each adding its
+/// updates of top columns outside its own columns into its own buffer; the
+/// buffers are subtracted in a fixed order (half 0, then half 1) before the top
+/// supernodes are swept. The backward sweep runs the top first, then the
+/// halves in parallel, reading the top's final values. The split and every
+/// summation order are fixed by the pattern, so the result has the same bits on
+/// one thread or two.
+fn supernodal_solve<V: Copy + Into<f64> + Sync>(
+    plan: &SweepPlan,
+    values: &[V],
+    x: &mut [f64],
+    s: &mut Scratch,
+) {
+    let Some(split) = plan.split.as_ref() else {
+        let all = 0..plan.nodes.len();
+        let mut w = Window {
+            own: x,
+            offset: 0,
+            top_slot: &[],
+        };
+        forward_sweep(plan, values, all.clone(), &mut w, &mut [], &mut s.tmp);
+        backward_sweep(plan, values, all.rev(), &mut w, &[], &mut s.tmp);
+        return;
+    };
+    let slots = split.top_cols.len();
+    let [ha, hb] = &mut s.halves;
+    {
+        let (mut wa, mut wb) = half_windows(x, split);
+        let half = |part: &SweepPart, w: &mut Window<'_>, h: &mut HalfScratch| {
+            h.outside.clear();
+            h.outside.resize(slots, 0.0);
+            let nodes = part.nodes.iter().flat_map(|r| r.clone());
+            forward_sweep(plan, values, nodes, w, &mut h.outside, &mut h.tmp);
+        };
+        let [pa, pb] = &split.halves;
+        rayon::join(|| half(pa, &mut wa, ha), || half(pb, &mut wb, hb));
+    }
+    for h in [&*ha, &*hb] {
+        for (&col, &u) in split.top_cols.iter().zip(&h.outside) {
+            x[col] -= u;
+        }
+    }
+    let mut w = Window {
+        own: x,
+        offset: 0,
+        top_slot: &[],
+    };
+    let top = split.top.iter().copied();
+    forward_sweep(plan, values, top.clone(), &mut w, &mut [], &mut s.tmp);
+    backward_sweep(plan, values, top.rev(), &mut w, &[], &mut s.tmp);
+    s.above.clear();
+    s.above.extend(split.top_cols.iter().map(|&col| x[col]));
+    let above = s.above.as_slice();
+    let (mut wa, mut wb) = half_windows(x, split);
+    let half = |part: &SweepPart, w: &mut Window<'_>, h: &mut HalfScratch| {
+        let nodes = part.nodes.iter().rev().flat_map(|r| r.clone().rev());
+        backward_sweep(plan, values, nodes, w, above, &mut h.tmp);
+    };
+    let [pa, pb] = &split.halves;
+    rayon::join(|| half(pa, &mut wa, ha), || half(pb, &mut wb, hb));
 }
 
 /// Dot product with four independent partial sums (breaks the add latency
@@ -529,6 +890,38 @@ mod tests {
             crate::solve::krylov::pcg(&moved, &b, &mut y, 1e-10, 20, &mut d, "test").unwrap();
         assert!(stats.iterations <= 8, "{} iterations", stats.iterations);
         assert!(relative_residual(&moved, &b, &y) < 1e-9);
+    }
+
+    /// The 256² grid's factor is split into two parallel halves; the split
+    /// sweep solves to round-off and gives the same bits on one and two threads.
+    #[test]
+    fn split_sweeps_solve_exactly_with_the_same_bits_on_one_and_two_threads() {
+        let a = laplacian_2d(256, 0.01);
+        let n = a.n();
+        let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() + 0.5).collect();
+        let mut d = DirectSolver::new(true);
+        d.factorize(&a).unwrap();
+        let split = d
+            .cholesky
+            .as_ref()
+            .and_then(|c| c.plan.as_ref())
+            .and_then(|p| p.split.as_ref())
+            .expect("a split at 256²");
+        let [h0, h1] = &split.halves;
+        assert!(h0.cols.end <= h1.cols.start && !split.top.is_empty());
+        let solve_on = |threads: usize, d: &mut DirectSolver| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut x = vec![0.0; n];
+            pool.install(|| d.solve_factored_mut(&b, &mut x)).unwrap();
+            x
+        };
+        let one = solve_on(1, &mut d);
+        let two = solve_on(2, &mut d);
+        assert_eq!(one, two);
+        assert!(relative_residual(&a, &b, &one) < 1e-13);
     }
 
     #[test]
