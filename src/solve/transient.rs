@@ -53,7 +53,7 @@
 //! into balance at `t⁺` (a backward-Euler step of negligible length whose
 //! diffusion temperatures are put back, so no energy is stored).
 //!
-//! Predictor: the cubic through the last four accepted points of the segment
+//! Predictor: the quintic through the last six accepted points of the segment
 //! (fewer after a restart; `T + h T'` at a segment start), in Lagrange form for
 //! any step sizes, so a second-order step usually converges in one Newton
 //! iteration. The predictor only sets where Newton starts, never the answer.
@@ -180,8 +180,8 @@ const ROUNDOFF_ULPS: f64 = 8.0;
 /// reduces the residual by less than this factor. RADAU5's default for the same
 /// decision (Hairer & Wanner II, §IV.8, `WORK(3) = 0.001`); on a 256² radiating
 /// panel it cut the solves per step from 3.5 to 2.3 for one refactorization per
-/// ~30 steps (1.5 with the quadratic predictor then in use; the cubic predictor's
-/// current counts are printed by `cargo test --release --test transient_speed --
+/// ~30 steps (1.5 with the quadratic predictor then in use; the current
+/// predictor's counts are printed by `cargo test --release --test transient_speed --
 /// --ignored --nocapture`).
 pub const SLOW_CONTRACTION: f64 = 0.001;
 
@@ -1429,10 +1429,16 @@ impl History {
     }
 }
 
-/// Points of the predictor polynomial (4: cubic). A step of a second-order
-/// method then starts `O(h⁴)` from its answer; on the 256² orbit case the
-/// first Newton residual fell from ~1e-4 (quadratic) to ~1e-6 of the heat flowing.
-const PREDICTOR_POINTS: usize = 4;
+/// Points of the predictor polynomial (6: quintic). The BDF2 solution of a
+/// smooth problem is a smooth sequence, so extrapolating more of it starts
+/// Newton closer: on the 256² orbit case the first Newton residual fell from
+/// ~1e-4 of the heat flowing (quadratic) to ~1e-6 (cubic) and ~1e-7 (quintic),
+/// where one simplified-Newton iteration with a kept factor (contraction
+/// ≈ 1e-3, the drift of the radiative `4σεA T³` terms) meets the 1e-10
+/// tolerance: 1.57 → 1.11 Newton iterations per step, 1.74 → 1.23 solves
+/// (`speed_orbit_auto_only` in tests/transient_speed.rs; 5 points: 1.23, 7:
+/// 1.10, 8: 1.14). Each point costs one stored state.
+const PREDICTOR_POINTS: usize = 6;
 
 /// Lagrange weights `ℓ_j(τ) = Π_{k≠j} (τ − τ_k)/(τ_j − τ_k)` of the interpolating
 /// polynomial through the nodes `taus` (distinct, at most [`PREDICTOR_POINTS`]),
