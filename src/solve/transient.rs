@@ -962,6 +962,16 @@ pub(crate) struct NewtonCore<'a> {
     pub linear_iterations: usize,
 }
 
+/// What `NewtonCore::form_g` measures in its pass over the rows.
+struct GNorms {
+    /// `Σ_i max(|G_i| − r_i, 0)` (NaN when `G` is not finite).
+    excess: f64,
+    /// `Σ |f_i|` (W).
+    flowing: f64,
+    /// `Σ |x_i| (|K_ii| + γ C_i)` (W), the round-off scale of the rows.
+    floor: f64,
+}
+
 /// The explicit part of a step: `B` and `Ψ` of `G(T) = γ C (T − B) − Ψ − F`.
 pub(crate) struct StepForm<'s> {
     pub t_s: f64,
@@ -1026,11 +1036,14 @@ impl<'a> NewtonCore<'a> {
         self.jacobians += 1;
     }
 
-    /// Writes `G = γ C (x − B) − Ψ − f` and returns `Σ_i max(|G_i| − r_i, 0)`:
-    /// the part of `‖G‖₁` above each row's round-off level `r_i`, a few ulps of
-    /// the magnitudes that make up `G_i` (`γ C_i (|x_i| + |B_i|) + K_ii |x_i| + |Ψ_i|`).
-    /// A row whose capacitance term dwarfs its heat flows (a tiny step) cannot
-    /// do better than `r_i`; an arithmetic row must still meet the tolerance.
+    /// Writes `G = γ C (x − B) − Ψ − f` and returns, in one pass, its norm
+    /// `Σ_i max(|G_i| − r_i, 0)` — the part of `‖G‖₁` above each row's
+    /// round-off level `r_i`, a few ulps of the magnitudes that make up `G_i`
+    /// (`γ C_i (|x_i| + |B_i|) + K_ii |x_i| + |Ψ_i|`) — with the scales of the
+    /// convergence test (`Σ |f_i|` and `Σ |x_i| (|K_ii| + γ C_i)`). A row whose
+    /// capacitance term dwarfs its heat flows (a tiny step) cannot do better
+    /// than `r_i`; an arithmetic row must still meet the tolerance. The norm is
+    /// NaN when any `G_i` is not finite (never "converged").
     fn form_g(
         cap: &[f64],
         k: &CsrMatrix,
@@ -1039,25 +1052,29 @@ impl<'a> NewtonCore<'a> {
         x: &[f64],
         f: &[f64],
         g: &mut [f64],
-    ) -> f64 {
+    ) -> GNorms {
         let kv = k.values();
-        let mut excess = 0.0;
+        let (mut excess, mut flowing, mut floor) = (0.0, 0.0, 0.0);
+        let mut finite = true;
         for i in 0..x.len() {
             let c = form.gamma * cap[i];
             let mut gi = c * (x[i] - form.base[i]) - f[i];
-            let mut r = c * (x[i].abs() + form.base[i].abs()) + kv[diag[i]].abs() * x[i].abs();
+            let kx = kv[diag[i]].abs() * x[i].abs();
+            let mut r = c * (x[i].abs() + form.base[i].abs()) + kx;
             if let Some(psi) = form.psi {
                 gi -= psi[i];
                 r += psi[i].abs();
             }
             g[i] = gi;
+            finite &= gi.is_finite();
             excess += (gi.abs() - ROUNDOFF_ULPS * f64::EPSILON * r).max(0.0);
+            flowing += f[i].abs();
+            floor += kx + c * x[i].abs();
         }
-        // NaN propagates: a non-finite residual is never "converged".
-        if g.iter().any(|v| !v.is_finite()) {
-            f64::NAN
-        } else {
-            excess
+        GNorms {
+            excess: if finite { excess } else { f64::NAN },
+            flowing,
+            floor,
         }
     }
 
@@ -1224,17 +1241,10 @@ impl<'a> NewtonCore<'a> {
         }
         sys.residual(t, x, f);
         let diag = sys.diagonal_positions();
-        let mut norm = Self::form_g(&self.cap, &self.k, diag, form, x, f, &mut self.g);
-        let flowing = form
-            .heat_scale_w
-            .max(f.iter().map(|v| v.abs()).sum::<f64>());
-        let floor = 1e3
-            * f64::EPSILON
-            * x.iter()
-                .zip(diag)
-                .zip(&self.cap)
-                .map(|((xi, &d), ci)| xi.abs() * (self.k.values()[d].abs() + form.gamma * ci))
-                .sum::<f64>();
+        let first = Self::form_g(&self.cap, &self.k, diag, form, x, f, &mut self.g);
+        let mut norm = first.excess;
+        let flowing = form.heat_scale_w.max(first.flowing);
+        let floor = 1e3 * f64::EPSILON * first.floor;
         let scale = flowing.max(floor).max(f64::MIN_POSITIVE);
         self.history.clear();
         let fail = |this: &Self, e: Option<SolveError>, fresh: bool| {
@@ -1297,7 +1307,8 @@ impl<'a> NewtonCore<'a> {
                     &self.trial,
                     &self.f_trial,
                     &mut self.g_trial,
-                );
+                )
+                .excess;
                 let decreased = trial_norm.is_finite() && trial_norm <= (1.0 - 1e-4 * alpha) * norm;
                 // Backtrack only with an up-to-date Jacobian; with an old one, refresh instead.
                 if decreased || !up_to_date || alpha < 1.0 / 64.0 {
