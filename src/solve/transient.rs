@@ -1801,9 +1801,11 @@ impl<'a> TransientSolver<'a> {
             q_out_total += q_out;
             // Shift the history: (h, y_n, z_n) becomes the previous point.
             hist.push(h, &st.y, &st.z);
-            st.y.copy_from_slice(&self.work.x);
-            st.z.copy_from_slice(&self.work.z);
-            st.f.copy_from_slice(&self.work.f);
+            // Swapped, not copied: every step writes `x`, `z` and `f` of the
+            // work afresh (predictor, end of step, Newton's first residual).
+            std::mem::swap(&mut st.y, &mut self.work.x);
+            std::mem::swap(&mut st.z, &mut self.work.z);
+            std::mem::swap(&mut st.f, &mut self.work.f);
             st.flows = outcome.flows;
             t = t1;
             step_times_s.push(t);
