@@ -90,7 +90,7 @@
 //! to the forcing term, and the matrix is factorized afresh only when that
 //! takes more than [`STALE_FACTOR_MAX_ITERATIONS`] iterations, when the
 //! iterations spent since the last factorization pass [`STALE_FACTOR_BUDGET`],
-//! or when `γ` moved by more than half (on the 256² orbit benchmark: 11
+//! or when `γ` moved by more than half (on the 256² orbit benchmark with the cubic predictor: 11
 //! instead of 28 factorizations, 1.74 instead of 1.57 solve pairs per step;
 //! `cargo test --release --test transient_speed -- --ignored --nocapture
 //! speed_orbit_factor_reuse_variants`). The
