@@ -68,7 +68,7 @@ fn independent_series(t1_s: f64) -> FluxSeries {
 }
 
 fn source<'a>(
-    net: &'a thermorbit::network::ThermalNetwork,
+    net: &'a thermorbit::network::AssembledNetwork,
     name: &str,
 ) -> &'a thermorbit::network::HeatSource {
     net.sources()
@@ -85,7 +85,7 @@ fn panel_faces_and_rack_take_the_flux_series_values() {
     let model = Case::load(&shipped()).unwrap().build().unwrap();
     let end = 17204.0;
     let reference = independent_series(end);
-    let net = &model.network;
+    let net = &model.system;
     let top_sw = source(net, "radiator.environment +y (solar + albedo)");
     let top_ir = source(net, "radiator.environment +y (Earth IR)");
     let bottom_sw = source(net, "radiator.environment -y (solar + albedo)");
@@ -137,7 +137,7 @@ fn transient_lands_on_eclipses_and_closes_its_energy_balance() {
         assert!((b - a - 2147.0).abs() < 60.0, "{a}..{b}");
     }
     let boundaries = orbit.series.eclipse_boundaries_s(t0, t1);
-    let events = model.network.assemble().unwrap().discontinuities(t0, t1);
+    let events = model.system.discontinuities(t0, t1);
     for b in &boundaries {
         assert!(
             events.iter().any(|e| (e - b).abs() < 1e-9),
@@ -160,7 +160,7 @@ fn transient_lands_on_eclipses_and_closes_its_energy_balance() {
     assert!(bal.heat_in_w > 2000.0 && bal.heat_in_w < 2600.0, "{bal:?}");
     // The rack cools in eclipse: its temperature at the end of the first eclipse is below
     // that at its start.
-    let rack = model.network.node("rack").unwrap();
+    let rack = model.system.node("rack").unwrap();
     let h = tr.node_history(rack);
     let at = |t: f64| {
         let k = tr
@@ -190,7 +190,7 @@ fn steady_run_uses_the_orbit_average() {
     assert_eq!(orbit.averaged_over_s, Some((0.0, period)));
     let reference = independent_series(period);
     let q = reference.average(0, 0.0, period);
-    let top = source(&model.network, "radiator.environment +y (solar + albedo)");
+    let top = source(&model.system, "radiator.environment +y (solar + albedo)");
     assert!(top.profile.is_constant());
     let v = top.profile.value_at(1234.0);
     assert!(

@@ -29,7 +29,7 @@ fn every_shipped_case_builds() {
         let model = Case::load(&file)
             .and_then(|c| c.build())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert!(model.network.node_count() > 0, "{}", file.display());
+        assert!(model.system.node_count() > 0, "{}", file.display());
     }
 }
 

@@ -12,7 +12,9 @@ use super::schema::{
 };
 use super::Case;
 use crate::error::{Error, InputError, NetworkError};
-use crate::network::{Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable};
+use crate::network::{
+    AssembledNetwork, Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
+};
 
 /// Initial temperature when a case gives none, K (a room-temperature first guess).
 pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
@@ -22,8 +24,12 @@ pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
 pub struct Model {
     /// Title for reports and plots.
     pub title: String,
-    /// The thermal network.
-    pub network: ThermalNetwork,
+    /// The thermal network, assembled (the node-and-conductor lists it was
+    /// built from are dropped: at a million cells they would double the memory
+    /// of a solve).
+    pub system: AssembledNetwork,
+    /// Wall time of the assembly, s (part of a run's reported wall time).
+    pub assembly_time_s: f64,
     /// Panels, in name order.
     pub panels: Vec<PanelModel>,
     /// Solver settings (checked).
@@ -337,13 +343,17 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
             .map(|(n, &id)| (n.clone(), id))
             .collect(),
     };
+    let assembly_start = std::time::Instant::now();
+    let system = net.assemble().map_err(|e| ck.model(e))?;
+    drop(net);
     Ok(Model {
         title: spec.title.clone().unwrap_or_else(|| {
             case.file
                 .file_stem()
                 .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned())
         }),
-        network: net,
+        system,
+        assembly_time_s: assembly_start.elapsed().as_secs_f64(),
         panels,
         solve: spec.solve.clone(),
         output: spec.output.clone(),

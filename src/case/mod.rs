@@ -170,7 +170,7 @@ mod tests {
     fn the_default_case_builds() {
         let model = Case::default_case().and_then(|c| c.build()).unwrap();
         assert_eq!(model.panels.len(), 1);
-        assert!(model.network.node_count() > 4800);
+        assert!(model.system.node_count() > 4800);
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::time::Instant;
 use super::schema::{InitialStateSpec, MethodSpec, SolveMode, TransientSpec};
 use super::Model;
 use crate::error::Error;
-use crate::network::AssembledNetwork;
 use crate::solve::transient::{InitialState, TransientMethod, TransientOptions, TransientSolution};
 use crate::solve::{solve_steady, solve_transient, SteadyOptions, SteadySolution};
 
@@ -44,8 +43,6 @@ impl Solution {
 pub struct RunResult {
     /// The solution.
     pub solution: Solution,
-    /// The assembled system (unknown numbering, heat flows).
-    pub system: AssembledNetwork,
     /// Wall time of assembly and solve, s.
     pub wall_time_s: f64,
 }
@@ -85,9 +82,9 @@ impl Model {
     /// Assembles and solves the model.
     pub fn run(&self) -> Result<RunResult, Error> {
         let start = Instant::now();
-        let system = self.network.assemble()?;
+        let system = &self.system;
         let solution = match self.solve.mode {
-            SolveMode::Steady => Solution::Steady(solve_steady(&system, &self.steady_options())?),
+            SolveMode::Steady => Solution::Steady(solve_steady(system, &self.steady_options())?),
             SolveMode::Transient => {
                 let options =
                     self.transient_options()?
@@ -96,13 +93,12 @@ impl Model {
                             value: f64::NAN,
                             allowed: "a [solve.transient] table",
                         })?;
-                Solution::Transient(solve_transient(&system, &options)?)
+                Solution::Transient(solve_transient(system, &options)?)
             }
         };
         Ok(RunResult {
             solution,
-            system,
-            wall_time_s: start.elapsed().as_secs_f64(),
+            wall_time_s: self.assembly_time_s + start.elapsed().as_secs_f64(),
         })
     }
 }

@@ -25,11 +25,14 @@ pub struct RunArgs {
 
 /// Loads, solves and writes; exit 2 on bad input, 1 if the solver fails.
 pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
+    thermorbit::trace("start");
     let case = match &args.case {
         Some(path) => Case::load(path)?,
         None => Case::default_case()?,
     };
+    thermorbit::trace("case loaded");
     let model = case.build()?;
+    thermorbit::trace("model built");
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = case
             .file
@@ -41,7 +44,7 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
         eprintln!(
             "thermorbit: {} — {} nodes; solving ({:?})…",
             model.title,
-            model.network.node_count(),
+            model.system.node_count(),
             model.solve.mode
         );
     }
@@ -54,7 +57,9 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
         }),
         other => other,
     })?;
+    thermorbit::trace("solved");
     let files = write_results(&out, &model, &result)?;
+    thermorbit::trace("written");
     if args.json {
         println!("{:#}", summary_json(&model, &result));
         return Ok(ExitCode::SUCCESS);
@@ -82,7 +87,7 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
                 s.iterations.len().saturating_sub(1),
                 history.join(" → "),
                 s.linear_solver,
-                result.system.unknowns(),
+                model.system.unknowns(),
                 result.wall_time_s
             );
         }
@@ -127,9 +132,9 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
         "energy balance{averaged}: in {:.6} W, out {:.6} W, stored {:.6} W, imbalance {:.3e} W (relative {:.2e})",
         b.heat_in_w, b.heat_out_w, b.stored_w, b.imbalance_w, b.relative_imbalance
     );
-    if !model.network.named_nodes().is_empty() {
+    if !model.system.named_nodes().is_empty() {
         println!("{:<24} {:>12} {:>10}", "node", "T (K)", "T (°C)");
-        for (name, id) in model.network.named_nodes() {
+        for (name, id) in model.system.named_nodes() {
             let t = temps[*id];
             println!("{name:<24} {t:>12.3} {:>10.2}", t - CELSIUS_OFFSET_K);
         }

@@ -184,13 +184,10 @@ impl AssembledNetwork {
                 count[d] += 1;
             }
         }
-        let mut start = Vec::with_capacity(n + 1);
-        start.push(0usize);
-        for &k in &count {
-            start.push(start[start.len() - 1] + k);
-        }
+        let start = exclusive_prefix_sum(&count);
+        drop(count);
         let mut cols = vec![0u32; start[n]];
-        let mut fill = start.clone();
+        let mut fill = start[..n].to_vec();
         let mut put = |row: usize, col: usize| {
             cols[fill[row]] = col as u32;
             fill[row] += 1;
@@ -209,22 +206,29 @@ impl AssembledNetwork {
                 put(d, u);
             }
         }
-        let mut row_ptr = Vec::with_capacity(n + 1);
-        let mut col_idx = Vec::with_capacity(cols.len());
-        row_ptr.push(0);
+        drop(fill);
+        // Sort each row and drop repeated columns, compacting in place (a row's
+        // entries never move right), so no second column array is needed.
+        let mut row_ptr = start;
+        let mut len = 0;
         for i in 0..n {
-            let row = &mut cols[start[i]..start[i + 1]];
-            row.sort_unstable();
+            let (begin, end) = (row_ptr[i], row_ptr[i + 1]);
+            row_ptr[i] = len;
+            cols[begin..end].sort_unstable();
             let mut last = None;
-            for &c in row.iter() {
+            for k in begin..end {
+                let c = cols[k];
                 if last != Some(c) {
-                    col_idx.push(c);
+                    cols[len] = c;
+                    len += 1;
                     last = Some(c);
                 }
             }
-            row_ptr.push(col_idx.len());
         }
-        let pattern = CsrMatrix::from_pattern(row_ptr, col_idx);
+        row_ptr[n] = len;
+        cols.truncate(len);
+        cols.shrink_to_fit();
+        let pattern = CsrMatrix::from_pattern(row_ptr, cols);
         let pos = |r: usize, c: usize| pattern.position(r, c).unwrap_or(NONE);
         let diag: Vec<usize> = (0..n).map(|i| pos(i, i)).collect();
         let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm {
@@ -245,7 +249,6 @@ impl AssembledNetwork {
         } else {
             Vec::new()
         };
-        let mut bnd_rows: Vec<(usize, BoundaryTerm)> = Vec::new();
         let mut between_boundaries = Vec::new();
         let boundary_of = |id: NodeId| -> Option<u32> {
             let r = node_ref[id];
@@ -262,9 +265,8 @@ impl AssembledNetwork {
                     lin_off[pos(a, b)] += c.value;
                     lin_off[pos(b, a)] += c.value;
                 }
-                (Some(a), None) => bnd_rows.push((a, term(boundary_of(c.b()), c.value, 0.0))),
-                (None, Some(b)) => bnd_rows.push((b, term(boundary_of(c.a()), c.value, 0.0))),
                 (None, None) => pair(c.a(), c.b(), c.value, 0.0),
+                _ => {}
             }
         }
         for c in &net.radiative {
@@ -273,20 +275,13 @@ impl AssembledNetwork {
                     rad_off[pos(a, b)] += c.value;
                     rad_off[pos(b, a)] += c.value;
                 }
-                (Some(a), None) => bnd_rows.push((a, term(boundary_of(c.b()), 0.0, c.value))),
-                (None, Some(b)) => bnd_rows.push((b, term(boundary_of(c.a()), 0.0, c.value))),
                 (None, None) => pair(c.a(), c.b(), 0.0, c.value),
+                _ => {}
             }
         }
         for c in &net.advective {
-            match (unknown(c.upstream), unknown(c.downstream)) {
-                (Some(u), Some(d)) => lin_off[pos(d, u)] += c.mdot_cp_w_k,
-                (None, Some(d)) => {
-                    let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
-                    t.boundary |= ADVECTED_BIT;
-                    bnd_rows.push((d, t));
-                }
-                _ => {}
+            if let (Some(u), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
+                lin_off[pos(d, u)] += c.mdot_cp_w_k;
             }
         }
         for &d in &diag {
@@ -295,27 +290,60 @@ impl AssembledNetwork {
                 rad_off[d] = 0.0;
             }
         }
-        // Boundary terms: stable sort by row, merge terms to the same boundary.
-        bnd_rows.sort_by_key(|(row, _)| *row);
-        let mut bnd_ptr = Vec::with_capacity(n + 1);
-        let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(bnd_rows.len());
-        bnd_ptr.push(0);
-        let mut k = 0;
+        // Terms with boundary nodes, bucketed by row in conductor order (a
+        // counting sort), then merged per row: one term per boundary.
+        let boundary_terms = |visit: &mut dyn FnMut(usize, BoundaryTerm)| {
+            for (c, g, r) in net
+                .linear
+                .iter()
+                .map(|c| (c, c.value, 0.0))
+                .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
+            {
+                match (unknown(c.a()), unknown(c.b())) {
+                    (Some(a), None) => visit(a, term(boundary_of(c.b()), g, r)),
+                    (None, Some(b)) => visit(b, term(boundary_of(c.a()), g, r)),
+                    _ => {}
+                }
+            }
+            for c in &net.advective {
+                if let (None, Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
+                    let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
+                    t.boundary |= ADVECTED_BIT;
+                    visit(d, t);
+                }
+            }
+        };
+        let mut per_row = vec![0usize; n];
+        boundary_terms(&mut |row, _| per_row[row] += 1);
+        let mut bnd_ptr = exclusive_prefix_sum(&per_row);
+        drop(per_row);
+        let mut fill = bnd_ptr[..n].to_vec();
+        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n]];
+        boundary_terms(&mut |row, t| {
+            bnd[fill[row]] = t;
+            fill[row] += 1;
+        });
+        drop(fill);
+        let mut len = 0;
         for row in 0..n {
-            let start = bnd.len();
-            while k < bnd_rows.len() && bnd_rows[k].0 == row {
-                let t = bnd_rows[k].1;
-                match bnd[start..].iter_mut().find(|e| e.boundary == t.boundary) {
+            let (begin, end) = (bnd_ptr[row], bnd_ptr[row + 1]);
+            bnd_ptr[row] = len;
+            for k in begin..end {
+                let t = bnd[k];
+                match bnd[bnd_ptr[row]..len].iter_mut().find(|e| e.boundary == t.boundary) {
                     Some(e) => {
                         e.g += t.g;
                         e.r += t.r;
                     }
-                    None => bnd.push(t),
+                    None => {
+                        bnd[len] = t;
+                        len += 1;
+                    }
                 }
-                k += 1;
             }
-            bnd_ptr.push(bnd.len());
         }
+        bnd_ptr[n] = len;
+        bnd.truncate(len);
         let free_free_radiation = net
             .radiative
             .iter()
@@ -388,6 +416,15 @@ impl AssembledNetwork {
         self.symmetric
     }
 
+    /// True when the off-diagonal entries of `K = −∂F/∂T` do not depend on the
+    /// state: no radiation between two unknowns (linear conductors and advection
+    /// have constant off-diagonal terms; radiation to boundaries sits on the
+    /// diagonal). Then every Jacobian and every `C/Δt + K` differs from another
+    /// only on its diagonal, which multigrid uses to update its hierarchy.
+    pub fn has_constant_couplings(&self) -> bool {
+        self.rad_off.is_empty()
+    }
+
     /// True when there are no radiative conductors (the balance is linear in T).
     pub fn is_linear(&self) -> bool {
         !self.radiates
@@ -427,6 +464,39 @@ impl AssembledNetwork {
     /// Named nodes of the network.
     pub fn named_nodes(&self) -> &[(String, NodeId)] {
         &self.named
+    }
+
+    /// The node called `name`.
+    pub fn node(&self, name: &str) -> Result<NodeId, NetworkError> {
+        self.named
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| NetworkError::UnknownNode {
+                name: name.to_string(),
+            })
+    }
+
+    /// True when node `id` is a boundary node (temperature prescribed).
+    pub fn is_boundary(&self, id: NodeId) -> bool {
+        self.node_ref
+            .get(id)
+            .is_some_and(|r| r & BOUNDARY_BIT != 0)
+    }
+
+    /// `"boundary"`, `"diffusion"` (with heat capacity) or `"arithmetic"` (massless).
+    pub fn kind_name(&self, id: NodeId) -> &'static str {
+        match self.unknown_of_node(id) {
+            None if self.is_boundary(id) => "boundary",
+            None => "none",
+            Some(u) if self.capacitance_j_k[u] > 0.0 => "diffusion",
+            Some(_) => "arithmetic",
+        }
+    }
+
+    /// Heat sources, as added to the network.
+    pub fn sources(&self) -> &[HeatSource] {
+        &self.sources
     }
 
     /// A readable label for node `id`.
@@ -903,6 +973,18 @@ impl AssembledNetwork {
             }),
         }
     }
+}
+
+/// `[0, c₀, c₀ + c₁, …, Σc]`: the start of each bucket of sizes `counts`, and the total.
+fn exclusive_prefix_sum(counts: &[usize]) -> Vec<usize> {
+    let mut start = Vec::with_capacity(counts.len() + 1);
+    start.push(0);
+    let mut total = 0;
+    for &c in counts {
+        total += c;
+        start.push(total);
+    }
+    start
 }
 
 /// `out[i] = f(i, out[i])` for every row, in parallel for long vectors.

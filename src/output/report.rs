@@ -16,7 +16,7 @@ use super::{write_atomic, write_csv, write_csv_labeled};
 use crate::case::{CaseOrbit, Model, RunResult, Solution};
 use crate::constants::CELSIUS_OFFSET_K;
 use crate::error::OutputError;
-use crate::network::NodeKind;
+use crate::network::AssembledNetwork;
 
 /// The machine-readable summary of a run.
 ///
@@ -44,12 +44,8 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     }
     let mut nodes = Map::new();
     let mut boundaries = Map::new();
-    for (name, id) in model.network.named_nodes() {
-        let kind = match model.network.kind(*id) {
-            NodeKind::Diffusion { .. } => "diffusion",
-            NodeKind::Arithmetic => "arithmetic",
-            NodeKind::Boundary { .. } => "boundary",
-        };
+    for (name, id) in model.system.named_nodes() {
+        let kind = model.system.kind_name(*id);
         nodes.insert(
             name.clone(),
             json!({ "temperature_k": temps[*id], "temperature_c": temps[*id] - CELSIUS_OFFSET_K, "kind": kind }),
@@ -80,14 +76,14 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
                 "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
                 "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
             }),
-            result
+            model
                 .system
-                .heat_flows(t.energy.end_s, &unknowns_of(result, temps))
+                .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
                 .boundary_w,
         ),
     };
     for (id, q) in boundary_heat {
-        boundaries.insert(model.network.label(id), json!({ "heat_w": q }));
+        boundaries.insert(model.system.label(id), json!({ "heat_w": q }));
     }
     let mut summary = json!({
         "case": model.title,
@@ -104,7 +100,7 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
         "iterations": iterations,
         "residual_history": history,
         "linear_solver": result.solution.linear_solver(),
-        "unknowns": result.system.unknowns(),
+        "unknowns": model.system.unknowns(),
         "wall_time_s": result.wall_time_s,
     });
     if !extra.is_null() {
@@ -163,9 +159,9 @@ fn orbit_json(o: &CaseOrbit) -> Value {
 }
 
 /// The unknowns' part of an all-node temperature vector.
-fn unknowns_of(result: &RunResult, temps: &[f64]) -> Vec<f64> {
-    (0..result.system.unknowns())
-        .map(|u| temps[result.system.node_of_unknown(u)])
+fn unknowns_of(system: &AssembledNetwork, temps: &[f64]) -> Vec<f64> {
+    (0..system.unknowns())
+        .map(|u| temps[system.node_of_unknown(u)])
         .collect()
 }
 
@@ -181,7 +177,7 @@ pub fn write_results(
     })?;
     let mut written = Vec::new();
     let temps = result.solution.final_temperatures_k();
-    let named = model.network.named_nodes();
+    let named = model.system.named_nodes();
     if model.output.csv && !named.is_empty() {
         let path = dir.join("nodes.csv");
         let labels: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();

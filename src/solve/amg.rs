@@ -148,6 +148,7 @@ impl AlgebraicMultigrid {
                     },
                     self.symmetric,
                     self.options,
+                    false,
                 )?)
             }
         }

@@ -150,13 +150,13 @@ impl Preconditioner for Jacobi {
 enum Start {
     /// `b = 0` (then `x = 0`) or the first guess already meets the tolerance.
     Done(LinearStats),
-    /// `r = b − A x₀`, `‖b‖₂` and `‖r‖₂ / ‖b‖₂`.
-    Iterate { r: Vec<f64>, nb: f64, rel: f64 },
+    /// `‖b‖₂` and `‖r‖₂ / ‖b‖₂` (`r = b − A x₀` written to the caller's vector).
+    Iterate { nb: f64, rel: f64 },
 }
 
-/// The common start of CG and BiCGStab: zero right-hand side, initial residual,
-/// early exit when the first guess is good enough.
-fn start(a: &CsrMatrix, b: &[f64], x: &mut [f64], rtol: f64) -> Start {
+/// The common start of CG and BiCGStab: zero right-hand side, initial residual
+/// `r`, early exit when the first guess is good enough.
+fn start(a: &CsrMatrix, b: &[f64], x: &mut [f64], rtol: f64, r: &mut Vec<f64>) -> Start {
     let nb = norm2(b);
     if nb == 0.0 {
         x.fill(0.0);
@@ -165,16 +165,16 @@ fn start(a: &CsrMatrix, b: &[f64], x: &mut [f64], rtol: f64) -> Start {
             relative_residual: 0.0,
         });
     }
-    let mut r = vec![0.0; b.len()];
-    residual(a, b, x, &mut r);
-    let rel = norm2(&r) / nb;
+    r.resize(b.len(), 0.0);
+    residual(a, b, x, r);
+    let rel = norm2(r) / nb;
     if rel <= rtol {
         return Start::Done(LinearStats {
             iterations: 0,
             relative_residual: rel,
         });
     }
-    Start::Iterate { r, nb, rel }
+    Start::Iterate { nb, rel }
 }
 
 fn not_converged(solver: &'static str, rtol: f64, max_iterations: usize, rel: f64) -> SolveError {
@@ -199,19 +199,47 @@ pub fn pcg(
     m: &mut dyn Preconditioner,
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
+    let mut work = PcgWork::default();
+    pcg_in(&mut work, a, b, x, rtol, max_iterations, m, solver)
+}
+
+/// The vectors of [`pcg`], kept by a solver that calls it repeatedly (no
+/// allocation, no fresh pages per solve).
+#[derive(Debug, Clone, Default)]
+pub struct PcgWork {
+    r: Vec<f64>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    ap: Vec<f64>,
+}
+
+/// [`pcg`] with its vectors in `work` (resized to the system).
+#[allow(clippy::too_many_arguments)]
+pub fn pcg_in(
+    work: &mut PcgWork,
+    a: &CsrMatrix,
+    b: &[f64],
+    x: &mut [f64],
+    rtol: f64,
+    max_iterations: usize,
+    m: &mut dyn Preconditioner,
+    solver: &'static str,
+) -> Result<LinearStats, SolveError> {
     let n = b.len();
-    let (mut r, nb, mut rel) = match start(a, b, x, rtol) {
+    let PcgWork { r, z, p, ap } = work;
+    let (nb, mut rel) = match start(a, b, x, rtol, r) {
         Start::Done(stats) => return Ok(stats),
-        Start::Iterate { r, nb, rel } => (r, nb, rel),
+        Start::Iterate { nb, rel } => (nb, rel),
     };
-    let mut z = vec![0.0; n];
-    m.apply(a, &r, &mut z)?;
-    let mut p = z.clone();
-    let mut ap = vec![0.0; n];
-    let mut rz = dot(&r, &z);
+    for v in [&mut *z, &mut *p, &mut *ap] {
+        v.resize(n, 0.0);
+    }
+    m.apply(a, r, z)?;
+    p.copy_from_slice(z);
+    let mut rz = dot(r, z);
     for it in 1..=max_iterations {
-        a.mul_vec(&p, &mut ap);
-        let pap = dot(&p, &ap);
+        a.mul_vec(p, ap);
+        let pap = dot(p, ap);
         if !(pap > 0.0 && pap.is_finite()) {
             return Err(SolveError::LinearSolver {
                 solver,
@@ -222,11 +250,11 @@ pub fn pcg(
             });
         }
         let alpha = rz / pap;
-        zip_update(x, [&p], |xi, [pi]| {
+        zip_update(x, [&*p], |xi, [pi]| {
             *xi += alpha * pi;
             0.0
         });
-        let rr = zip_update(&mut r, [&ap], |ri, [api]| {
+        let rr = zip_update(r, [&*ap], |ri, [api]| {
             *ri -= alpha * api;
             *ri * *ri
         });
@@ -240,11 +268,11 @@ pub fn pcg(
         if !rel.is_finite() {
             break;
         }
-        m.apply(a, &r, &mut z)?;
-        let rz_new = dot(&r, &z);
+        m.apply(a, r, z)?;
+        let rz_new = dot(r, z);
         let beta = rz_new / rz;
         rz = rz_new;
-        zip_update(&mut p, [&z], |pi, [zi]| {
+        zip_update(p, [&*z], |pi, [zi]| {
             *pi = zi + beta * *pi;
             0.0
         });
@@ -266,9 +294,10 @@ pub fn bicgstab(
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
     let n = b.len();
-    let (mut r, nb, mut rel) = match start(a, b, x, rtol) {
+    let mut r = Vec::new();
+    let (nb, mut rel) = match start(a, b, x, rtol, &mut r) {
         Start::Done(stats) => return Ok(stats),
-        Start::Iterate { r, nb, rel } => (r, nb, rel),
+        Start::Iterate { nb, rel } => (nb, rel),
     };
     let r_hat = r.clone();
     let (mut rho, mut alpha, mut omega) = (1.0f64, 1.0f64, 1.0f64);

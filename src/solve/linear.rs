@@ -99,10 +99,10 @@ pub fn new_linear_solver(
             if n <= DIRECT_LIMIT_UNKNOWNS {
                 Ok(Box::new(DirectSolver::new(symmetric)))
             } else if symmetric && mostly_grid(system) {
-                Ok(Box::new(MultigridCg::new(
-                    blocks,
-                    MultigridOptions::default(),
-                )))
+                Ok(Box::new(
+                    MultigridCg::new(blocks, MultigridOptions::default())
+                        .with_constant_couplings(system.has_constant_couplings()),
+                ))
             } else {
                 Ok(Box::new(AlgebraicMultigrid::new(symmetric)))
             }
@@ -119,10 +119,10 @@ pub fn new_linear_solver(
                     .into(),
             })
         }
-        LinearSolverChoice::Multigrid => Ok(Box::new(MultigridCg::new(
-            blocks,
-            MultigridOptions::default(),
-        ))),
+        LinearSolverChoice::Multigrid => Ok(Box::new(
+            MultigridCg::new(blocks, MultigridOptions::default())
+                .with_constant_couplings(system.has_constant_couplings()),
+        )),
         LinearSolverChoice::Amg => Ok(Box::new(AlgebraicMultigrid::new(symmetric))),
         LinearSolverChoice::Bicgstab => Ok(Box::new(AlgebraicMultigrid::new(false))),
     }

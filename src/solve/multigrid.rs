@@ -53,7 +53,7 @@ use rayon::prelude::*;
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
-use crate::solve::krylov::{pcg, residual, Preconditioner, CHUNK, PARALLEL_LEN};
+use crate::solve::krylov::{pcg_in, residual, PcgWork, Preconditioner, CHUNK, PARALLEL_LEN};
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 
 /// Marks an absent index.
@@ -417,11 +417,14 @@ struct Gather {
 struct RowsPart {
     row_len: Vec<u32>,
     cols: Vec<u32>,
+    values: Vec<f64>,
     gather_len: Vec<u32>,
     src: Vec<u32>,
 }
 
-/// Builds the coarse pattern and the gather map of the (scaled) Galerkin product.
+/// Builds the coarse matrix of the (scaled) Galerkin product of `a`, with the
+/// coupling scale `scale`, and — when `keep_gather` — the gather map that
+/// recomputes its values from another matrix with `a`'s pattern.
 ///
 /// `scaled(i, j)` says whether the coupling of fine `i` to fine `j` (in
 /// different aggregates) enters with the coupling scale.
@@ -429,7 +432,9 @@ fn galerkin_structure(
     a: &CsrMatrix,
     t: &Transfer,
     scaled: impl Fn(usize, usize) -> bool + Sync,
-) -> Result<(CsrMatrix, Gather), SolveError> {
+    scale: f64,
+    keep_gather: bool,
+) -> Result<(CsrMatrix, Option<Gather>), SolveError> {
     if a.nnz() > SOURCE_MASK as usize {
         return Err(SolveError::LinearSolver {
             solver: "multigrid",
@@ -454,7 +459,8 @@ fn galerkin_structure(
         members[fill[g as usize]] = i as u32;
         fill[g as usize] += 1;
     }
-    let (rp, ci) = (a.row_ptr(), a.col_idx());
+    let (rp, ci, av) = (a.row_ptr(), a.col_idx(), a.values());
+    let weight = [1.0, scale, 1.0 - scale];
     // Coarse rows are built in chunks (in parallel), then joined in order.
     const ROWS: usize = 4096;
     let build = |k: usize| -> RowsPart {
@@ -480,14 +486,22 @@ fn galerkin_structure(
             for &(col, s) in &buf {
                 if col != last {
                     part.cols.push(col);
-                    part.gather_len.push(0);
+                    part.values.push(0.0);
+                    if keep_gather {
+                        part.gather_len.push(0);
+                    }
                     cols += 1;
                     last = col;
                 }
-                if let Some(g) = part.gather_len.last_mut() {
-                    *g += 1;
+                if let Some(v) = part.values.last_mut() {
+                    *v += weight[(s >> 30) as usize] * av[(s & SOURCE_MASK) as usize];
                 }
-                part.src.push(s);
+                if keep_gather {
+                    if let Some(g) = part.gather_len.last_mut() {
+                        *g += 1;
+                    }
+                    part.src.push(s);
+                }
             }
             part.row_len.push(cols);
         }
@@ -504,7 +518,8 @@ fn galerkin_structure(
     let mut row_ptr = Vec::with_capacity(nc + 1);
     row_ptr.push(0usize);
     let mut col_idx: Vec<u32> = Vec::with_capacity(total_cols);
-    let mut gptr = Vec::with_capacity(total_cols + 1);
+    let mut values: Vec<f64> = Vec::with_capacity(total_cols);
+    let mut gptr = Vec::with_capacity(if keep_gather { total_cols + 1 } else { 0 });
     gptr.push(0usize);
     let mut src = Vec::with_capacity(total_src);
     for part in parts {
@@ -515,16 +530,16 @@ fn galerkin_structure(
             gptr.push(gptr[gptr.len() - 1] + len as usize);
         }
         col_idx.extend_from_slice(&part.cols);
+        values.extend_from_slice(&part.values);
         src.extend_from_slice(&part.src);
     }
-    let nnz = col_idx.len();
-    let m = CsrMatrix::from_parts(row_ptr, col_idx, vec![0.0; nnz]).ok_or_else(|| {
+    let m = CsrMatrix::from_parts(row_ptr, col_idx, values).ok_or_else(|| {
         SolveError::LinearSolver {
             solver: "multigrid",
             reason: "internal error: inconsistent coarse pattern".into(),
         }
     })?;
-    Ok((m, Gather { ptr: gptr, src }))
+    Ok((m, keep_gather.then_some(Gather { ptr: gptr, src })))
 }
 
 impl Gather {
@@ -577,9 +592,15 @@ impl CoarseNetwork {
             return None;
         }
         let owner = t.fine_block_of(n);
-        let (coarse, gather) =
-            galerkin_structure(pattern, &t, |i, j| owner[i] != NONE && owner[i] == owner[j])
-                .ok()?;
+        let (coarse, gather) = galerkin_structure(
+            pattern,
+            &t,
+            |i, j| owner[i] != NONE && owner[i] == owner[j],
+            coupling_scale,
+            true,
+        )
+        .ok()?;
+        let gather = gather?;
         let coarsen = |fine: &[f64]| {
             let mut c = vec![0.0; coarse.nnz()];
             gather.apply(fine, &mut c, coupling_scale);
@@ -607,12 +628,13 @@ impl CoarseNetwork {
     }
 }
 
-/// Work vectors of one level.
+/// Work vectors of one level: its correction `x` and right-hand side `b`
+/// (empty on the fine level, which works on the caller's vectors) and the
+/// smoother's scratch `d`, which also holds the residual restricted to the next level.
 #[derive(Debug, Clone)]
 struct Work {
     x: Vec<f64>,
     b: Vec<f64>,
-    r: Vec<f64>,
     d: Vec<f64>,
 }
 
@@ -621,7 +643,15 @@ impl Work {
         Self {
             x: vec![0.0; n],
             b: vec![0.0; n],
-            r: vec![0.0; n],
+            d: vec![0.0; n],
+        }
+    }
+
+    /// Scratch only: the fine level's `x` and `b` are the caller's.
+    fn fine(n: usize) -> Self {
+        Self {
+            x: Vec::new(),
+            b: Vec::new(),
             d: vec![0.0; n],
         }
     }
@@ -645,7 +675,14 @@ pub struct Hierarchy {
     fine_n: usize,
     fine_nnz: usize,
     transfers: Vec<Transfer>,
+    /// How each coarse matrix's values follow from the finer one's (empty with
+    /// diagonal updates).
     gathers: Vec<Gather>,
+    /// With diagonal updates: per coarse level, the part of each diagonal entry
+    /// that does not come from the finer level's diagonal (its couplings inside
+    /// the aggregate and the row-sum correction), and the diagonal's positions.
+    diagonal_base: Vec<Vec<f64>>,
+    diagonal_pos: Vec<Vec<usize>>,
     /// Coupling scale of each transfer.
     scales: Vec<f64>,
     /// Matrices of levels 1.. (level 0 is the caller's).
@@ -674,11 +711,19 @@ fn unsuitable(reason: String) -> SolveError {
 
 impl Hierarchy {
     /// Builds the hierarchy for `a` (structure and numeric values).
+    ///
+    /// With `diagonal_updates`, later matrices are promised to differ from `a`
+    /// only on the diagonal (a network with constant couplings:
+    /// [`AssembledNetwork::has_constant_couplings`]); the hierarchy then keeps
+    /// no gather maps and [`Self::update`] only moves coarse diagonals: the
+    /// Galerkin diagonal of aggregate `c` is `Σ_{i∈c} a_ii` plus terms of the
+    /// off-diagonal entries, so it changes by the sum of the fine diagonal's changes.
     pub(crate) fn new(
         a: &CsrMatrix,
         coarsening: &Coarsening,
         symmetric: bool,
         options: MultigridOptions,
+        diagonal_updates: bool,
     ) -> Result<Self, SolveError> {
         let mut h = Self {
             options,
@@ -687,11 +732,13 @@ impl Hierarchy {
             fine_nnz: a.nnz(),
             transfers: Vec::new(),
             gathers: Vec::new(),
+            diagonal_base: Vec::new(),
+            diagonal_pos: Vec::new(),
             scales: Vec::new(),
             mats: Vec::new(),
             inv_diag: Vec::new(),
             lambda_max: Vec::new(),
-            work: vec![Work::new(a.n())],
+            work: vec![Work::fine(a.n())],
             coarsest: None,
         };
         let mut blocks = match coarsening {
@@ -717,18 +764,37 @@ impl Hierarchy {
             if t.n_coarse * 10 > n * 9 || t.n_coarse == 0 {
                 break; // coarsening stalled
             }
-            let (mut coarse, gather) = match coarsening {
+            let keep_gather = !diagonal_updates;
+            let (coarse, gather) = match coarsening {
                 Coarsening::Geometric(_) => {
                     let owner = t.fine_block_of(n);
-                    galerkin_structure(cur, &t, |i, j| owner[i] != NONE && owner[i] == owner[j])?
+                    galerkin_structure(
+                        cur,
+                        &t,
+                        |i, j| owner[i] != NONE && owner[i] == owner[j],
+                        scale,
+                        keep_gather,
+                    )?
                 }
-                Coarsening::Algebraic { .. } => galerkin_structure(cur, &t, |_, _| scale != 1.0)?,
+                Coarsening::Algebraic { .. } => {
+                    galerkin_structure(cur, &t, |_, _| scale != 1.0, scale, keep_gather)?
+                }
             };
-            gather.apply(cur.values(), coarse.values_mut(), scale);
+            if let Some(g) = gather {
+                h.gathers.push(g);
+            } else {
+                let pos = diagonal_positions(&coarse)?;
+                let mut base: Vec<f64> = pos.iter().map(|&p| coarse.values()[p]).collect();
+                let fine_diag = diagonal_positions(cur)?;
+                for (i, &p) in fine_diag.iter().enumerate() {
+                    base[t.agg[i] as usize] -= cur.values()[p];
+                }
+                h.diagonal_base.push(base);
+                h.diagonal_pos.push(pos);
+            }
             blocks = t.coarse_blocks();
             h.work.push(Work::new(t.n_coarse));
             h.transfers.push(t);
-            h.gathers.push(gather);
             h.scales.push(scale);
             h.mats.push(coarse);
         }
@@ -760,12 +826,32 @@ impl Hierarchy {
         a.n() == self.fine_n && a.nnz() == self.fine_nnz
     }
 
-    /// Recomputes the numeric coarse operators for a new matrix with the same pattern.
+    /// Recomputes the numeric coarse operators for a new matrix with the same
+    /// pattern (with diagonal updates: the same off-diagonal values too).
     pub(crate) fn update(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        let diagonal_updates = self.gathers.is_empty();
         for l in 0..self.mats.len() {
             let (done, rest) = self.mats.split_at_mut(l);
             let fine = if l == 0 { a } else { &done[l - 1] };
-            self.gathers[l].apply(fine.values(), rest[0].values_mut(), self.scales[l]);
+            if diagonal_updates {
+                // Coarse diagonal = base + Σ over the aggregate of fine diagonals,
+                // summed in fine order (the same bits on any thread count).
+                let acc = &mut self.work[l + 1].d;
+                acc.copy_from_slice(&self.diagonal_base[l]);
+                let (rp, ci, v) = (fine.row_ptr(), fine.col_idx(), fine.values());
+                for (i, &c) in self.transfers[l].agg.iter().enumerate() {
+                    let row = rp[i]..rp[i + 1];
+                    if let Some(k) = ci[row.clone()].iter().position(|&j| j as usize == i) {
+                        acc[c as usize] += v[row.start + k];
+                    }
+                }
+                let coarse = rest[0].values_mut();
+                for (&p, &d) in self.diagonal_pos[l].iter().zip(acc.iter()) {
+                    coarse[p] = d;
+                }
+            } else {
+                self.gathers[l].apply(fine.values(), rest[0].values_mut(), self.scales[l]);
+            }
         }
         self.update_smoothers(a)?;
         self.factor_coarsest()
@@ -837,55 +923,46 @@ impl Hierarchy {
     /// One V-cycle from a zero first guess: `x ≈ A⁻¹ b` (`a` the fine matrix).
     pub fn vcycle(&mut self, a: &CsrMatrix, b: &[f64], x: &mut [f64]) -> Result<(), SolveError> {
         let levels = self.levels();
-        self.work[0].b.copy_from_slice(b);
+        let smoother = self.options.smoother;
         for l in 0..levels - 1 {
             let m = if l == 0 { a } else { &self.mats[l - 1] };
             let (head, tail) = self.work.split_at_mut(l + 1);
-            let w = &mut head[l];
-            smooth(
-                m,
-                &self.inv_diag[l],
-                self.lambda_max[l],
-                self.options.smoother,
-                w,
-                true,
-            );
-            residual(m, &w.b, &w.x, &mut w.r);
-            self.transfers[l].restrict(&w.r, &mut tail[0].b);
+            let Work { x: wx, b: wb, d } = &mut head[l];
+            let (xl, bl) = if l == 0 { (&mut *x, b) } else { (&mut wx[..], &wb[..]) };
+            smooth(m, &self.inv_diag[l], self.lambda_max[l], smoother, xl, bl, d, true);
+            residual(m, bl, xl, d);
+            self.transfers[l].restrict(d, &mut tail[0].b);
         }
         let last = levels - 1;
         {
             let m = if last == 0 { a } else { &self.mats[last - 1] };
-            let w = &mut self.work[last];
-            match (&self.coarsest, last) {
-                (Some(direct), l) if l > 0 => direct.solve_factored(&w.b, &mut w.x)?,
-                _ => smooth(
-                    m,
-                    &self.inv_diag[last],
-                    self.lambda_max[last],
-                    self.options.smoother,
-                    w,
-                    true,
-                ),
+            let Work { x: wx, b: wb, d } = &mut self.work[last];
+            let (xl, bl) = if last == 0 { (&mut *x, b) } else { (&mut wx[..], &wb[..]) };
+            match &self.coarsest {
+                Some(direct) if last > 0 => direct.solve_factored(bl, xl)?,
+                _ => smooth(m, &self.inv_diag[last], self.lambda_max[last], smoother, xl, bl, d, true),
             }
         }
         for l in (0..levels - 1).rev() {
             let m = if l == 0 { a } else { &self.mats[l - 1] };
             let (head, tail) = self.work.split_at_mut(l + 1);
-            let w = &mut head[l];
-            self.transfers[l].prolong_add(&tail[0].x, &mut w.x);
-            smooth(
-                m,
-                &self.inv_diag[l],
-                self.lambda_max[l],
-                self.options.smoother,
-                w,
-                false,
-            );
+            let Work { x: wx, b: wb, d } = &mut head[l];
+            let (xl, bl) = if l == 0 { (&mut *x, b) } else { (&mut wx[..], &wb[..]) };
+            self.transfers[l].prolong_add(&tail[0].x, xl);
+            smooth(m, &self.inv_diag[l], self.lambda_max[l], smoother, xl, bl, d, false);
         }
-        x.copy_from_slice(&self.work[0].x);
         Ok(())
     }
+}
+
+/// Position of each row's diagonal entry, or an error naming a row without one.
+fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
+    (0..m.n())
+        .map(|i| {
+            m.position(i, i)
+                .ok_or_else(|| unsuitable(format!("row {i} has no diagonal entry")))
+        })
+        .collect()
 }
 
 /// `out[i] = f(i, out[i])` for every row, in parallel when long.
@@ -907,16 +984,18 @@ fn add_assign(x: &mut [f64], d: &[f64]) {
     par_rows(x, |i, v| v + d[i]);
 }
 
-/// Smooths `A x = b` on work vectors `w` (`w.x` is the guess unless `zero_guess`).
+/// Smooths `A x = b` with scratch `d` (`x` is the guess unless `zero_guess`).
+#[allow(clippy::too_many_arguments)]
 fn smooth(
     a: &CsrMatrix,
     inv_diag: &[f64],
     lambda_max: f64,
     smoother: Smoother,
-    w: &mut Work,
+    x: &mut [f64],
+    b: &[f64],
+    d: &mut [f64],
     zero_guess: bool,
 ) {
-    let Work { x, b, d, .. } = w;
     match smoother {
         Smoother::Chebyshev { degree, ratio } => {
             // Chebyshev iteration on D⁻¹A over [λmax/ratio, λmax] (Saad 2003, Alg. 12.1).
@@ -970,7 +1049,9 @@ impl Preconditioner for VCycle<'_> {
 pub struct MultigridCg {
     blocks: Vec<GridBlock>,
     options: MultigridOptions,
+    constant_couplings: bool,
     hierarchy: Option<Hierarchy>,
+    work: PcgWork,
     /// Iteration limit of CG.
     pub max_iterations: usize,
 }
@@ -982,9 +1063,21 @@ impl MultigridCg {
         Self {
             blocks,
             options,
+            constant_couplings: false,
             hierarchy: None,
+            work: PcgWork::default(),
             max_iterations: 500,
         }
+    }
+
+    /// Promises that every matrix solved differs from the first only on its
+    /// diagonal ([`AssembledNetwork::has_constant_couplings`]: Newton
+    /// Jacobians and `C/Δt + K` of such a network). The hierarchy then keeps no
+    /// gather maps (less memory) and each new matrix only moves the coarse
+    /// diagonals (less time).
+    pub fn with_constant_couplings(mut self, constant: bool) -> Self {
+        self.constant_couplings = constant;
+        self
     }
 
     /// The hierarchy built by the last solve, if any.
@@ -1007,6 +1100,7 @@ impl MultigridCg {
                     &Coarsening::Geometric(self.blocks.clone()),
                     true,
                     self.options,
+                    self.constant_couplings,
                 )?)
             }
         }
@@ -1029,8 +1123,11 @@ impl LinearSolver for MultigridCg {
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
         let max_it = self.max_iterations;
-        let h = self.prepare(a)?;
-        pcg(a, b, x, rtol, max_it, &mut VCycle(h), "multigrid-cg")
+        self.prepare(a)?;
+        let (Some(h), work) = (self.hierarchy.as_mut(), &mut self.work) else {
+            return Err(unsuitable("internal error: no hierarchy".into()));
+        };
+        pcg_in(work, a, b, x, rtol, max_it, &mut VCycle(h), "multigrid-cg")
     }
 }
 

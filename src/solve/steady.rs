@@ -106,10 +106,21 @@ impl<'a> SteadySolver<'a> {
 
     /// Solves from the first guess `x0` (one temperature per unknown, K).
     pub fn solve_from(&mut self, x0: &[f64]) -> Result<SteadySolution, SolveError> {
+        self.solve_with(x0.to_vec())
+    }
+
+    /// [`Self::solve_from`], iterating on the first guess's own vector.
+    pub fn solve_with(&mut self, mut x: Vec<f64>) -> Result<SteadySolution, SolveError> {
         let sys = self.system;
         let t = self.options.time_s;
         let n = sys.unknowns();
-        let mut x = x0.to_vec();
+        if x.len() != n {
+            return Err(SolveError::InvalidOption {
+                option: "steady first guess length",
+                value: x.len() as f64,
+                allowed: "one temperature per unknown",
+            });
+        }
         let mut r = vec![0.0; n];
         let mut trial = vec![0.0; n];
         let mut r_trial = vec![0.0; n];
@@ -121,6 +132,7 @@ impl<'a> SteadySolver<'a> {
         let mut norm = norm1(&r);
         for _ in 0..=self.options.max_iterations {
             sys.jacobian(t, &x, &mut k);
+            if n > 500_000 { crate::trace("jacobian"); }
             let rel = norm / self.heat_scale(&x, &k);
             if rel <= self.options.tolerance {
                 history.push(NewtonIteration {
@@ -145,6 +157,7 @@ impl<'a> SteadySolver<'a> {
                 .clamp(1e-12, 1e-2);
             delta.fill(0.0);
             let stats = self.linear.solve(&k, &r, &mut delta, forcing)?;
+            if n > 500_000 { crate::trace("linear solve"); }
             // Backtracking line search on ‖F‖₁, keeping temperatures positive.
             let mut alpha = max_positive_step(&x, &delta);
             loop {
@@ -169,6 +182,7 @@ impl<'a> SteadySolver<'a> {
             std::mem::swap(&mut r, &mut r_trial);
             norm = norm1(&r);
             sys.check_state(t, &x)?;
+            if n > 500_000 { crate::trace("line search"); }
         }
         let last = history.last().map_or(f64::NAN, |h| h.relative_residual);
         Err(SolveError::NotConverged {
@@ -211,10 +225,14 @@ pub fn solve_steady(
     system: &AssembledNetwork,
     options: &SteadyOptions,
 ) -> Result<SteadySolution, crate::Error> {
+    crate::trace("assembled");
     system.check_grounded()?;
+    crate::trace("grounded");
     let x0 = nested_first_guess(system, options);
+    crate::trace("nested guess");
     let mut solver = SteadySolver::new(system, options.clone())?;
-    Ok(solver.solve_from(&x0)?)
+    crate::trace("linear solver set up");
+    Ok(solver.solve_with(x0)?)
 }
 
 /// A first guess for Newton by nested iteration (Trottenberg, Oosterlee &
@@ -257,7 +275,7 @@ fn coarse_solution(system: &AssembledNetwork, options: &SteadyOptions) -> Option
         ..options.clone()
     };
     let mut solver = SteadySolver::new(&coarse.network, coarse_options).ok()?;
-    let solution = solver.solve_from(&guess).ok()?;
+    let solution = solver.solve_with(guess).ok()?;
     let nc = coarse.network.unknowns();
     Some(coarse.prolong(&solution.temperatures_k[..nc]))
 }

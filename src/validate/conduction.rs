@@ -59,7 +59,7 @@ pub(super) fn panel<'a>(
 /// The node called `name` in a built model.
 pub(super) fn node(case: &ValidationCase, model: &Model, name: &str) -> Result<usize, InputError> {
     model
-        .network
+        .system
         .node(name)
         .map_err(|source| InputError::Model {
             file: case.file.clone(),
