@@ -806,6 +806,11 @@ impl AssembledNetwork {
         (&self.pattern, self.pattern.values(), &self.rad_off)
     }
 
+    /// The pattern with its linear couplings (see [`Self::row_couplings`]), the network dropped.
+    pub(crate) fn into_pattern(self) -> CsrMatrix {
+        self.pattern
+    }
+
     /// This network coarsened over aggregates: unknown `i` joins coarse unknown
     /// `agg[i]` (for nested iteration, which solves the coarse network first).
     ///

@@ -149,6 +149,7 @@ impl AlgebraicMultigrid {
                     self.symmetric,
                     self.options,
                     false,
+                    None,
                 )?)
             }
         }

@@ -21,7 +21,7 @@ use crate::network::{AssembledNetwork, CsrMatrix, GridBlock};
 use crate::solve::amg::AlgebraicMultigrid;
 pub use crate::solve::direct::DirectSolver;
 use crate::solve::krylov::{pcg, Jacobi};
-use crate::solve::multigrid::{MultigridCg, MultigridOptions};
+use crate::solve::multigrid::{FirstLevel, MultigridCg, MultigridOptions};
 
 /// Which linear solver to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -84,6 +84,16 @@ pub fn new_linear_solver(
     choice: LinearSolverChoice,
     system: &AssembledNetwork,
 ) -> Result<Box<dyn LinearSolver>, SolveError> {
+    new_seeded_linear_solver(choice, system, None)
+}
+
+/// [`new_linear_solver`], with multigrid's first coarse level taken from
+/// nested iteration when multigrid is chosen.
+pub(crate) fn new_seeded_linear_solver(
+    choice: LinearSolverChoice,
+    system: &AssembledNetwork,
+    first_level: Option<FirstLevel>,
+) -> Result<Box<dyn LinearSolver>, SolveError> {
     let symmetric = system.is_symmetric();
     let n = system.unknowns();
     let blocks = system.grid_blocks();
@@ -101,7 +111,8 @@ pub fn new_linear_solver(
             } else if symmetric && mostly_grid(system) {
                 Ok(Box::new(
                     MultigridCg::new(blocks, MultigridOptions::default())
-                        .with_constant_couplings(system.has_constant_couplings()),
+                        .with_constant_couplings(system.has_constant_couplings())
+                        .with_first_level(first_level),
                 ))
             } else {
                 Ok(Box::new(AlgebraicMultigrid::new(symmetric)))
@@ -121,7 +132,8 @@ pub fn new_linear_solver(
         }
         LinearSolverChoice::Multigrid => Ok(Box::new(
             MultigridCg::new(blocks, MultigridOptions::default())
-                .with_constant_couplings(system.has_constant_couplings()),
+                .with_constant_couplings(system.has_constant_couplings())
+                .with_first_level(first_level),
         )),
         LinearSolverChoice::Amg => Ok(Box::new(AlgebraicMultigrid::new(symmetric))),
         LinearSolverChoice::Bicgstab => Ok(Box::new(AlgebraicMultigrid::new(false))),

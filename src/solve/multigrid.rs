@@ -466,7 +466,36 @@ fn galerkin_structure(
     let build = |k: usize| -> RowsPart {
         let mut part = RowsPart::default();
         let mut buf: Vec<(u32, u32)> = Vec::new();
+        let mut row: Vec<(u32, f64)> = Vec::new();
         for c in k * ROWS..((k + 1) * ROWS).min(nc) {
+            if !keep_gather {
+                // Values only: accumulate into the row's few distinct columns
+                // (fine-entry order, so the sums do not depend on threads), then
+                // sort those — far fewer than the entries gathered.
+                row.clear();
+                let mut add = |col: u32, v: f64| match row.iter_mut().find(|e| e.0 == col) {
+                    Some(e) => e.1 += v,
+                    None => row.push((col, v)),
+                };
+                for &i in &members[ptr[c]..ptr[c + 1]] {
+                    let i = i as usize;
+                    for p in rp[i]..rp[i + 1] {
+                        let j = ci[p] as usize;
+                        let cj = t.agg[j];
+                        if cj as usize != c && scaled(i, j) {
+                            add(cj, scale * av[p]);
+                            add(c as u32, (1.0 - scale) * av[p]);
+                        } else {
+                            add(cj, av[p]);
+                        }
+                    }
+                }
+                row.sort_unstable_by_key(|e| e.0);
+                part.cols.extend(row.iter().map(|e| e.0));
+                part.values.extend(row.iter().map(|e| e.1));
+                part.row_len.push(row.len() as u32);
+                continue;
+            }
             buf.clear();
             for &i in &members[ptr[c]..ptr[c + 1]] {
                 let i = i as usize;
@@ -487,21 +516,17 @@ fn galerkin_structure(
                 if col != last {
                     part.cols.push(col);
                     part.values.push(0.0);
-                    if keep_gather {
-                        part.gather_len.push(0);
-                    }
+                    part.gather_len.push(0);
                     cols += 1;
                     last = col;
                 }
                 if let Some(v) = part.values.last_mut() {
                     *v += weight[(s >> 30) as usize] * av[(s & SOURCE_MASK) as usize];
                 }
-                if keep_gather {
-                    if let Some(g) = part.gather_len.last_mut() {
-                        *g += 1;
-                    }
-                    part.src.push(s);
+                if let Some(g) = part.gather_len.last_mut() {
+                    *g += 1;
                 }
+                part.src.push(s);
             }
             part.row_len.push(cols);
         }
@@ -592,25 +617,20 @@ impl CoarseNetwork {
             return None;
         }
         let owner = t.fine_block_of(n);
-        let (coarse, gather) = galerkin_structure(
-            pattern,
-            &t,
-            |i, j| owner[i] != NONE && owner[i] == owner[j],
-            coupling_scale,
-            true,
-        )
-        .ok()?;
-        let gather = gather?;
-        let coarsen = |fine: &[f64]| {
-            let mut c = vec![0.0; coarse.nnz()];
-            gather.apply(fine, &mut c, coupling_scale);
-            c
-        };
-        let lin_c = coarsen(lin);
+        // The pattern's values are the linear conductances, so the coarse
+        // matrix's values are theirs; radiation between unknowns (rare) takes
+        // a second product.
+        let same_block = |i: usize, j: usize| owner[i] != NONE && owner[i] == owner[j];
+        let (coarse, _) = galerkin_structure(pattern, &t, same_block, coupling_scale, false).ok()?;
+        debug_assert!(std::ptr::eq(pattern.values(), lin));
+        let lin_c = coarse.values().to_vec();
         let rad_c = if rad.is_empty() {
             Vec::new()
         } else {
-            coarsen(rad)
+            let radiative = pattern.zeros_like().with_values(rad.to_vec());
+            let (c, _) =
+                galerkin_structure(&radiative, &t, same_block, coupling_scale, false).ok()?;
+            c.values().to_vec()
         };
         let network =
             system.coarsened(&t.agg, t.n_coarse, &t.coarse_blocks(), coarse, lin_c, rad_c)?;
@@ -625,6 +645,71 @@ impl CoarseNetwork {
         let mut fine = vec![0.0; self.transfer.agg.len()];
         self.transfer.prolong_add(coarse, &mut fine);
         fine
+    }
+
+    /// The first coarse level of the fine network's multigrid hierarchy, when
+    /// couplings are constant: the same transfer, and the coarse pattern with
+    /// its scaled Galerkin conductances (so the hierarchy need not rebuild them).
+    pub(crate) fn into_first_level(self) -> Option<FirstLevel> {
+        self.network.has_constant_couplings().then(|| FirstLevel {
+            transfer: self.transfer,
+            couplings: self.network.into_pattern(),
+        })
+    }
+}
+
+/// A hierarchy's first coarse level handed over by nested iteration
+/// ([`CoarseNetwork::into_first_level`]): the transfer and the coarse
+/// conductances `G_c` (the scaled Galerkin product of the fine ones, zero on
+/// the diagonal).
+pub(crate) struct FirstLevel {
+    transfer: Transfer,
+    couplings: CsrMatrix,
+}
+
+impl FirstLevel {
+    /// The scaled Galerkin product of `a` (whose off-diagonal entries are minus
+    /// the fine conductances: a Jacobian or `C/Δt + K` of a network with
+    /// constant couplings), its diagonal's base and positions (as
+    /// [`Hierarchy::update`] uses them), from `G_c` and one pass over `a`:
+    /// off the diagonal `A_c = −G_c`; on it, `A_cc = Σ_{i∈c} a_ii + base_c` with
+    /// `base_c = Σ_{i≠j∈c} a_ij + (1 − s) Σ_{i∈c, j∉c, same grid} a_ij`.
+    #[allow(clippy::type_complexity)]
+    fn into_level(
+        self,
+        a: &CsrMatrix,
+        scale: f64,
+    ) -> Result<(Transfer, CsrMatrix, Vec<f64>, Vec<usize>), SolveError> {
+        let Self {
+            transfer: t,
+            couplings: mut coarse,
+        } = self;
+        let owner = t.fine_block_of(a.n());
+        for v in coarse.values_mut() {
+            *v = -*v;
+        }
+        let pos = diagonal_positions(&coarse)?;
+        let mut base = vec![0.0; t.n_coarse];
+        let mut diag = vec![0.0; t.n_coarse];
+        let (rp, ci, v) = (a.row_ptr(), a.col_idx(), a.values());
+        for i in 0..a.n() {
+            let c = t.agg[i] as usize;
+            for p in rp[i]..rp[i + 1] {
+                let j = ci[p] as usize;
+                if j == i {
+                    diag[c] += v[p];
+                } else if t.agg[j] as usize == c {
+                    base[c] += v[p];
+                } else if owner[i] != NONE && owner[i] == owner[j] {
+                    base[c] += (1.0 - scale) * v[p];
+                }
+            }
+        }
+        let values = coarse.values_mut();
+        for ((&p, &b), &d) in pos.iter().zip(&base).zip(&diag) {
+            values[p] = b + d;
+        }
+        Ok((t, coarse, base, pos))
     }
 }
 
@@ -724,6 +809,7 @@ impl Hierarchy {
         symmetric: bool,
         options: MultigridOptions,
         diagonal_updates: bool,
+        mut first: Option<FirstLevel>,
     ) -> Result<Self, SolveError> {
         let mut h = Self {
             options,
@@ -763,6 +849,24 @@ impl Hierarchy {
             };
             if t.n_coarse * 10 > n * 9 || t.n_coarse == 0 {
                 break; // coarsening stalled
+            }
+            let seed = first.take().filter(|f| {
+                level == 0
+                    && diagonal_updates
+                    && matches!(coarsening, Coarsening::Geometric(_))
+                    && f.transfer.agg == t.agg
+                    && f.couplings.n() == t.n_coarse
+            });
+            if let Some(seed) = seed {
+                let (transfer, coarse, base, pos) = seed.into_level(cur, scale)?;
+                h.diagonal_base.push(base);
+                h.diagonal_pos.push(pos);
+                blocks = transfer.coarse_blocks();
+                h.work.push(Work::new(transfer.n_coarse));
+                h.transfers.push(transfer);
+                h.scales.push(scale);
+                h.mats.push(coarse);
+                continue;
             }
             let keep_gather = !diagonal_updates;
             let (coarse, gather) = match coarsening {
@@ -1050,6 +1154,7 @@ pub struct MultigridCg {
     blocks: Vec<GridBlock>,
     options: MultigridOptions,
     constant_couplings: bool,
+    first_level: Option<FirstLevel>,
     hierarchy: Option<Hierarchy>,
     work: PcgWork,
     /// Iteration limit of CG.
@@ -1064,6 +1169,7 @@ impl MultigridCg {
             blocks,
             options,
             constant_couplings: false,
+            first_level: None,
             hierarchy: None,
             work: PcgWork::default(),
             max_iterations: 500,
@@ -1077,6 +1183,13 @@ impl MultigridCg {
     /// diagonals (less time).
     pub fn with_constant_couplings(mut self, constant: bool) -> Self {
         self.constant_couplings = constant;
+        self
+    }
+
+    /// Builds the hierarchy's first coarse level from `first` (nested
+    /// iteration's coarse network) instead of from the matrix.
+    pub(crate) fn with_first_level(mut self, first: Option<FirstLevel>) -> Self {
+        self.first_level = first;
         self
     }
 
@@ -1101,6 +1214,7 @@ impl MultigridCg {
                     true,
                     self.options,
                     self.constant_couplings,
+                    self.first_level.take(),
                 )?)
             }
         }

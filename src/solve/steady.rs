@@ -13,8 +13,8 @@
 
 use crate::error::SolveError;
 use crate::network::AssembledNetwork;
-use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
-use crate::solve::multigrid::{CoarseNetwork, MultigridOptions};
+use crate::solve::linear::{mostly_grid, new_seeded_linear_solver, LinearSolver, LinearSolverChoice};
+use crate::solve::multigrid::{CoarseNetwork, FirstLevel, MultigridOptions};
 use crate::solve::report::{EnergyBalance, NewtonIteration};
 
 /// Nested iteration coarsens a network while it has at least this many unknowns
@@ -96,7 +96,16 @@ pub struct SteadySolver<'a> {
 impl<'a> SteadySolver<'a> {
     /// Prepares a solver; fails if a node has no path to a boundary.
     pub fn new(system: &'a AssembledNetwork, options: SteadyOptions) -> Result<Self, SolveError> {
-        let linear = new_linear_solver(options.linear_solver, system)?;
+        Self::seeded(system, options, None)
+    }
+
+    /// [`Self::new`], with multigrid's first coarse level from nested iteration.
+    fn seeded(
+        system: &'a AssembledNetwork,
+        options: SteadyOptions,
+        first_level: Option<FirstLevel>,
+    ) -> Result<Self, SolveError> {
+        let linear = new_seeded_linear_solver(options.linear_solver, system, first_level)?;
         Ok(Self {
             system,
             options,
@@ -130,9 +139,11 @@ impl<'a> SteadySolver<'a> {
         sys.check_state(t, &x)?;
         sys.residual(t, &x, &mut r);
         let mut norm = norm1(&r);
-        for _ in 0..=self.options.max_iterations {
-            sys.jacobian(t, &x, &mut k);
-            if n > 500_000 { crate::trace("jacobian"); }
+        sys.jacobian(t, &x, &mut k);
+        for iteration in 0..=self.options.max_iterations {
+            // The convergence test needs only the Jacobian's diagonal magnitudes
+            // (round-off floor), so it uses the last step's Jacobian: the one
+            // at the converged state is never assembled.
             let rel = norm / self.heat_scale(&x, &k);
             if rel <= self.options.tolerance {
                 history.push(NewtonIteration {
@@ -152,12 +163,16 @@ impl<'a> SteadySolver<'a> {
             // Inexact Newton forcing term: loose far from the solution (0.1‖F‖, after
             // Eisenstat & Walker 1996), tight enough near it that one step reaches
             // the tolerance; direct solvers ignore it.
+            if iteration > 0 {
+                sys.jacobian(t, &x, &mut k);
+            }
+            if n > 500_000 { crate::trace("jacobian"); }
             let forcing = (0.5 * self.options.tolerance / rel)
                 .max(0.1 * rel)
                 .clamp(1e-12, 1e-2);
             delta.fill(0.0);
             let stats = self.linear.solve(&k, &r, &mut delta, forcing)?;
-            if n > 500_000 { crate::trace("linear solve"); }
+            if n > 500_000 { crate::trace(&format!("linear solve {} its", stats.iterations)); }
             // Backtracking line search on ‖F‖₁, keeping temperatures positive.
             let mut alpha = max_positive_step(&x, &delta);
             loop {
@@ -228,9 +243,12 @@ pub fn solve_steady(
     crate::trace("assembled");
     system.check_grounded()?;
     crate::trace("grounded");
-    let x0 = nested_first_guess(system, options);
+    let (x0, first_level) = match coarse_solution(system, options) {
+        Some((guess, first_level)) => (guess, first_level),
+        None => (system.initial_state(), None),
+    };
     crate::trace("nested guess");
-    let mut solver = SteadySolver::new(system, options.clone())?;
+    let mut solver = SteadySolver::seeded(system, options.clone(), first_level)?;
     crate::trace("linear solver set up");
     Ok(solver.solve_with(x0)?)
 }
@@ -252,16 +270,23 @@ pub fn solve_steady(
 /// or less than [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION) of the unknowns on grids — or when a
 /// coarse solve fails (the fine solve then proceeds as without it).
 pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
-    coarse_solution(system, options).unwrap_or_else(|| system.initial_state())
+    coarse_solution(system, options).map_or_else(|| system.initial_state(), |(guess, _)| guess)
 }
 
-/// The interpolated steady solution of `system` coarsened once, if nested iteration applies.
-fn coarse_solution(system: &AssembledNetwork, options: &SteadyOptions) -> Option<Vec<f64>> {
+/// The interpolated steady solution of `system` coarsened once, if nested
+/// iteration applies, and the coarse level for `system`'s multigrid hierarchy.
+fn coarse_solution(
+    system: &AssembledNetwork,
+    options: &SteadyOptions,
+) -> Option<(Vec<f64>, Option<FirstLevel>)> {
     if system.unknowns() < NESTED_MIN_UNKNOWNS || !system.is_symmetric() || !mostly_grid(system) {
         return None;
     }
     let coarse = CoarseNetwork::new(system, MultigridOptions::default().coupling_scale)?;
-    let guess = nested_first_guess(&coarse.network, options);
+    let (guess, coarse_first_level) = match coarse_solution(&coarse.network, options) {
+        Some((guess, first_level)) => (guess, first_level),
+        None => (coarse.network.initial_state(), None),
+    };
     // Multigrid on coarse networks too (symmetric, mostly grid): `auto` would
     // factorise them directly up to 50,000 unknowns, which costs more here.
     let linear_solver = if coarse.network.unknowns() > NESTED_DIRECT_UNKNOWNS {
@@ -274,10 +299,19 @@ fn coarse_solution(system: &AssembledNetwork, options: &SteadyOptions) -> Option
         linear_solver,
         ..options.clone()
     };
-    let mut solver = SteadySolver::new(&coarse.network, coarse_options).ok()?;
+    let mut solver =
+        SteadySolver::seeded(&coarse.network, coarse_options, coarse_first_level).ok()?;
     let solution = solver.solve_with(guess).ok()?;
+    crate::trace(&format!(
+        "nested {} newton {} cg {}",
+        coarse.network.unknowns(),
+        solution.iterations.len() - 1,
+        solution.iterations.iter().map(|i| i.linear_iterations).sum::<usize>()
+    ));
     let nc = coarse.network.unknowns();
-    Some(coarse.prolong(&solution.temperatures_k[..nc]))
+    let fine_guess = coarse.prolong(&solution.temperatures_k[..nc]);
+    drop(solver);
+    Some((fine_guess, coarse.into_first_level()))
 }
 
 /// Largest step length ≤ 1 that keeps every temperature above a tenth of its value.
