@@ -1330,4 +1330,59 @@ mod tests {
         }
         assert_eq!(xf[48], 7.0);
     }
+
+    /// Every level's matrix of `h` equals that of `reference` to round-off.
+    fn assert_same_levels(h: &Hierarchy, reference: &Hierarchy) {
+        assert_eq!(h.sizes(), reference.sizes());
+        for (l, (m, r)) in h.mats.iter().zip(&reference.mats).enumerate() {
+            assert_eq!(m.col_idx(), r.col_idx(), "level {}", l + 1);
+            for (p, (a, b)) in m.values().iter().zip(r.values()).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                    "level {} entry {p}: {a} vs {b}",
+                    l + 1
+                );
+            }
+        }
+    }
+
+    /// Hierarchies kept by diagonal updates (no gather maps), and built from
+    /// nested iteration's coarse network, give the full Galerkin product's
+    /// coarse matrices, for the first Jacobian and after the diagonal moves.
+    #[test]
+    fn diagonal_updates_and_the_nested_first_level_match_the_galerkin_product() {
+        let fine = plate(37, 29, 2.5, 0.01);
+        let blocks = fine.grid_blocks();
+        assert!(fine.has_constant_couplings());
+        let options = MultigridOptions {
+            coarsest_unknowns: 8,
+            ..MultigridOptions::default()
+        };
+        let geometric = Coarsening::Geometric(blocks);
+        let jacobian = |t: f64| {
+            let mut k = fine.new_matrix();
+            let x: Vec<f64> = (0..fine.unknowns())
+                .map(|i| t + (i % 17) as f64)
+                .collect();
+            fine.jacobian(0.0, &x, &mut k);
+            k
+        };
+        let (k1, k2) = (jacobian(300.0), jacobian(420.0));
+        let mut full = Hierarchy::new(&k1, &geometric, true, options, false, None).unwrap();
+        let mut diagonal = Hierarchy::new(&k1, &geometric, true, options, true, None).unwrap();
+        let seed = CoarseNetwork::new(&fine, options.coupling_scale)
+            .and_then(CoarseNetwork::into_first_level);
+        assert!(seed.is_some());
+        let mut seeded = Hierarchy::new(&k1, &geometric, true, options, true, seed).unwrap();
+        assert!(full.levels() >= 4);
+        assert!(diagonal.gathers.is_empty() && !full.gathers.is_empty());
+        assert_same_levels(&diagonal, &full);
+        assert_same_levels(&seeded, &full);
+        // The radiation diagonal grows with T³: only the diagonal moves.
+        full.update(&k2).unwrap();
+        diagonal.update(&k2).unwrap();
+        seeded.update(&k2).unwrap();
+        assert_same_levels(&diagonal, &full);
+        assert_same_levels(&seeded, &full);
+    }
 }
