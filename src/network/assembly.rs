@@ -102,7 +102,8 @@ impl HeatFlows {
 pub struct AssembledNetwork {
     /// For each node: its unknown index, or `BOUNDARY_BIT | boundary index`.
     node_ref: Vec<u32>,
-    node_of_unknown: Vec<NodeId>,
+    /// Node of each unknown (node ids fit `u32`: checked on assembly).
+    node_of_unknown: Vec<u32>,
     capacitance_j_k: Vec<f64>,
     initial_k: Vec<f64>,
     boundaries: Vec<(NodeId, Profile)>,
@@ -116,7 +117,7 @@ pub struct AssembledNetwork {
     /// empty when no radiation joins two unknowns.
     rad_off: Vec<f64>,
     /// Terms with boundary nodes, per unknown (`bnd_ptr` has n + 1 entries).
-    bnd_ptr: Vec<usize>,
+    bnd_ptr: Vec<u32>,
     bnd: Vec<BoundaryTerm>,
     sources: Vec<HeatSource>,
     /// The pattern; its values are, per stored entry (row i, column j ≠ i), the
@@ -152,7 +153,7 @@ impl AssembledNetwork {
                 }
                 other => {
                     node_ref.push(node_of_unknown.len() as u32);
-                    node_of_unknown.push(id);
+                    node_of_unknown.push(id as u32);
                     initial_k.push(net.initial_temperature_k[id]);
                     capacitance_j_k.push(match other {
                         NodeKind::Diffusion { capacitance_j_k } => *capacitance_j_k,
@@ -344,6 +345,16 @@ impl AssembledNetwork {
         }
         bnd_ptr[n] = len;
         bnd.truncate(len);
+        let bnd_ptr = bnd_ptr
+            .into_iter()
+            .map(u32::try_from)
+            .collect::<Result<Vec<u32>, _>>()
+            .map_err(|_| NetworkError::InvalidValue {
+                element: "network".into(),
+                quantity: "boundary terms",
+                value: len as f64,
+                allowed: "< 2³²",
+            })?;
         let free_free_radiation = net
             .radiative
             .iter()
@@ -386,7 +397,7 @@ impl AssembledNetwork {
 
     /// Node of unknown `u`.
     pub fn node_of_unknown(&self, u: usize) -> NodeId {
-        self.node_of_unknown[u]
+        self.node_of_unknown[u] as NodeId
     }
 
     /// Unknown index of node `id`, or `None` for a boundary node.
@@ -464,6 +475,12 @@ impl AssembledNetwork {
     /// Named nodes of the network.
     pub fn named_nodes(&self) -> &[(String, NodeId)] {
         &self.named
+    }
+
+    /// Terms of unknown `i` with boundary nodes.
+    #[inline]
+    fn boundary_terms(&self, i: usize) -> &[BoundaryTerm] {
+        &self.bnd[self.bnd_ptr[i] as usize..self.bnd_ptr[i + 1] as usize]
     }
 
     /// The node called `name`.
@@ -583,7 +600,7 @@ impl AssembledNetwork {
                 }
                 s += SIGMA * sr;
             }
-            for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+            for e in self.boundary_terms(i) {
                 let b = e.index();
                 s += e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
             }
@@ -622,7 +639,7 @@ impl AssembledNetwork {
                 }
                 d += 4.0 * SIGMA * dr * xi * xi * xi;
             }
-            for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+            for e in self.boundary_terms(i) {
                 d += e.g + 4.0 * SIGMA * e.r * xi * xi * xi;
             }
             v[diag[i] - base] = d;
@@ -673,7 +690,7 @@ impl AssembledNetwork {
         let rows = |first: usize, last: usize, into: &mut [f64]| {
             for (i, &xi) in x.iter().enumerate().take(last).skip(first) {
                 let xi4 = xi.powi(4);
-                for e in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+                for e in self.boundary_terms(i) {
                     if e.boundary & ADVECTED_BIT == 0 {
                         let b = e.index();
                         into[b] += e.g * (xi - tb[b]) + SIGMA * e.r * (xi4 - tb4[b]);
@@ -756,7 +773,7 @@ impl AssembledNetwork {
     pub fn check_grounded(&self) -> Result<(), NetworkError> {
         let n = self.unknowns();
         let touches = |i: usize| {
-            self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]]
+            self.boundary_terms(i)
                 .iter()
                 .any(|e| e.g > 0.0 || e.r > 0.0)
         };
@@ -793,7 +810,7 @@ impl AssembledNetwork {
             to_ground.chain(between_unknowns).chain(advected),
         )
         .into_iter()
-        .map(|i| self.node_of_unknown[i])
+        .map(|i| self.node_of_unknown[i] as NodeId)
         .collect();
         super::no_path_to_sink(&floating, |i| self.label(i))
     }
@@ -866,7 +883,7 @@ impl AssembledNetwork {
         }
         let mut capacitance_j_k = vec![0.0; nc];
         let mut initial_k = vec![0.0; nc];
-        let mut bnd_ptr = Vec::with_capacity(nc + 1);
+        let mut bnd_ptr: Vec<u32> = Vec::with_capacity(nc + 1);
         let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(nc);
         bnd_ptr.push(0);
         for c in 0..nc {
@@ -876,7 +893,7 @@ impl AssembledNetwork {
                 let i = i as usize;
                 capacitance_j_k[c] += self.capacitance_j_k[i];
                 initial_k[c] += self.initial_k[i];
-                for t in &self.bnd[self.bnd_ptr[i]..self.bnd_ptr[i + 1]] {
+                for t in self.boundary_terms(i) {
                     match bnd[start..].iter_mut().find(|e| e.boundary == t.boundary) {
                         Some(e) => {
                             e.g += t.g;
@@ -887,7 +904,7 @@ impl AssembledNetwork {
                 }
             }
             initial_k[c] /= own.len().max(1) as f64;
-            bnd_ptr.push(bnd.len());
+            bnd_ptr.push(u32::try_from(bnd.len()).ok()?);
         }
         let node_of = |id: NodeId| -> NodeId {
             let r = self.node_ref[id];
@@ -943,7 +960,7 @@ impl AssembledNetwork {
             node_ref: (0..nc as u32)
                 .chain((0..self.boundaries.len() as u32).map(|b| BOUNDARY_BIT | b))
                 .collect(),
-            node_of_unknown: (0..nc).collect(),
+            node_of_unknown: (0..nc as u32).collect(),
             capacitance_j_k,
             initial_k,
             boundaries: self
@@ -972,7 +989,7 @@ impl AssembledNetwork {
         match x.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
             None => Ok(()),
             Some(u) => Err(SolveError::NonPhysicalTemperature {
-                node: self.label(self.node_of_unknown[u]),
+                node: self.label(self.node_of_unknown[u] as NodeId),
                 value: x[u],
                 t_s,
             }),

@@ -131,8 +131,6 @@ impl<'a> SteadySolver<'a> {
             });
         }
         let mut r = vec![0.0; n];
-        let mut trial = vec![0.0; n];
-        let mut r_trial = vec![0.0; n];
         let mut delta = vec![0.0; n];
         let mut k = sys.new_matrix();
         let mut history: Vec<NewtonIteration> = Vec::new();
@@ -174,16 +172,22 @@ impl<'a> SteadySolver<'a> {
             let stats = self.linear.solve(&k, &r, &mut delta, forcing)?;
             if n > 500_000 { crate::trace(&format!("linear solve {} its", stats.iterations)); }
             // Backtracking line search on ‖F‖₁, keeping temperatures positive.
+            // Trials move `x` in place (`x₀ + α δ`, from the last trial's `α`)
+            // and overwrite `r`: the step's own residual is needed only as its norm.
             let mut alpha = max_positive_step(&x, &delta);
+            let mut applied = 0.0;
             loop {
-                for i in 0..n {
-                    trial[i] = x[i] + alpha * delta[i];
+                let change = alpha - applied;
+                for (xi, di) in x.iter_mut().zip(&delta) {
+                    *xi += change * di;
                 }
-                sys.residual(t, &trial, &mut r_trial);
-                let trial_norm = norm1(&r_trial);
+                applied = alpha;
+                sys.residual(t, &x, &mut r);
+                let trial_norm = norm1(&r);
                 if trial_norm.is_finite() && trial_norm <= (1.0 - 1e-4 * alpha) * norm
                     || alpha < 1.0 / 1024.0
                 {
+                    norm = trial_norm;
                     break;
                 }
                 alpha *= 0.5;
@@ -193,9 +197,6 @@ impl<'a> SteadySolver<'a> {
                 step_length: alpha,
                 linear_iterations: stats.iterations,
             });
-            std::mem::swap(&mut x, &mut trial);
-            std::mem::swap(&mut r, &mut r_trial);
-            norm = norm1(&r);
             sys.check_state(t, &x)?;
             if n > 500_000 { crate::trace("line search"); }
         }
