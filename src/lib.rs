@@ -21,27 +21,3 @@ pub mod solve;
 pub mod validate;
 
 pub use error::{Error, Result};
-
-/// TEMPORARY phase trace (not to be committed).
-pub fn trace(label: &str) {
-    use std::sync::OnceLock;
-    static START: OnceLock<std::time::Instant> = OnceLock::new();
-    let start = START.get_or_init(std::time::Instant::now);
-    if std::env::var_os("TRACE").is_none() {
-        return;
-    }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |k: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(k))
-            .map(|l| l[k.len()..].trim().to_string())
-            .unwrap_or_default()
-    };
-    eprintln!(
-        "[{:7.3} s] {label:<32} rss {} hwm {}",
-        start.elapsed().as_secs_f64(),
-        field("VmRSS:"),
-        field("VmHWM:")
-    );
-}

@@ -25,14 +25,11 @@ pub struct RunArgs {
 
 /// Loads, solves and writes; exit 2 on bad input, 1 if the solver fails.
 pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
-    thermorbit::trace("start");
     let case = match &args.case {
         Some(path) => Case::load(path)?,
         None => Case::default_case()?,
     };
-    thermorbit::trace("case loaded");
     let model = case.build()?;
-    thermorbit::trace("model built");
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = case
             .file
@@ -57,9 +54,7 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
         }),
         other => other,
     })?;
-    thermorbit::trace("solved");
     let files = write_results(&out, &model, &result)?;
-    thermorbit::trace("written");
     if args.json {
         println!("{:#}", summary_json(&model, &result));
         return Ok(ExitCode::SUCCESS);

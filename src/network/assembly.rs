@@ -331,7 +331,10 @@ impl AssembledNetwork {
             bnd_ptr[row] = len;
             for k in begin..end {
                 let t = bnd[k];
-                match bnd[bnd_ptr[row]..len].iter_mut().find(|e| e.boundary == t.boundary) {
+                match bnd[bnd_ptr[row]..len]
+                    .iter_mut()
+                    .find(|e| e.boundary == t.boundary)
+                {
                     Some(e) => {
                         e.g += t.g;
                         e.r += t.r;
@@ -496,9 +499,7 @@ impl AssembledNetwork {
 
     /// True when node `id` is a boundary node (temperature prescribed).
     pub fn is_boundary(&self, id: NodeId) -> bool {
-        self.node_ref
-            .get(id)
-            .is_some_and(|r| r & BOUNDARY_BIT != 0)
+        self.node_ref.get(id).is_some_and(|r| r & BOUNDARY_BIT != 0)
     }
 
     /// `"boundary"`, `"diffusion"` (with heat capacity) or `"arithmetic"` (massless).

@@ -621,7 +621,8 @@ impl CoarseNetwork {
         // matrix's values are theirs; radiation between unknowns (rare) takes
         // a second product.
         let same_block = |i: usize, j: usize| owner[i] != NONE && owner[i] == owner[j];
-        let (coarse, _) = galerkin_structure(pattern, &t, same_block, coupling_scale, false).ok()?;
+        let (coarse, _) =
+            galerkin_structure(pattern, &t, same_block, coupling_scale, false).ok()?;
         debug_assert!(std::ptr::eq(pattern.values(), lin));
         let lin_c = coarse.values().to_vec();
         let rad_c = if rad.is_empty() {
@@ -1032,8 +1033,21 @@ impl Hierarchy {
             let m = if l == 0 { a } else { &self.mats[l - 1] };
             let (head, tail) = self.work.split_at_mut(l + 1);
             let Work { x: wx, b: wb, d } = &mut head[l];
-            let (xl, bl) = if l == 0 { (&mut *x, b) } else { (&mut wx[..], &wb[..]) };
-            smooth(m, &self.inv_diag[l], self.lambda_max[l], smoother, xl, bl, d, true);
+            let (xl, bl) = if l == 0 {
+                (&mut *x, b)
+            } else {
+                (&mut wx[..], &wb[..])
+            };
+            smooth(
+                m,
+                &self.inv_diag[l],
+                self.lambda_max[l],
+                smoother,
+                xl,
+                bl,
+                d,
+                true,
+            );
             residual(m, bl, xl, d);
             self.transfers[l].restrict(d, &mut tail[0].b);
         }
@@ -1041,19 +1055,45 @@ impl Hierarchy {
         {
             let m = if last == 0 { a } else { &self.mats[last - 1] };
             let Work { x: wx, b: wb, d } = &mut self.work[last];
-            let (xl, bl) = if last == 0 { (&mut *x, b) } else { (&mut wx[..], &wb[..]) };
+            let (xl, bl) = if last == 0 {
+                (&mut *x, b)
+            } else {
+                (&mut wx[..], &wb[..])
+            };
             match &self.coarsest {
                 Some(direct) if last > 0 => direct.solve_factored(bl, xl)?,
-                _ => smooth(m, &self.inv_diag[last], self.lambda_max[last], smoother, xl, bl, d, true),
+                _ => smooth(
+                    m,
+                    &self.inv_diag[last],
+                    self.lambda_max[last],
+                    smoother,
+                    xl,
+                    bl,
+                    d,
+                    true,
+                ),
             }
         }
         for l in (0..levels - 1).rev() {
             let m = if l == 0 { a } else { &self.mats[l - 1] };
             let (head, tail) = self.work.split_at_mut(l + 1);
             let Work { x: wx, b: wb, d } = &mut head[l];
-            let (xl, bl) = if l == 0 { (&mut *x, b) } else { (&mut wx[..], &wb[..]) };
+            let (xl, bl) = if l == 0 {
+                (&mut *x, b)
+            } else {
+                (&mut wx[..], &wb[..])
+            };
             self.transfers[l].prolong_add(&tail[0].x, xl);
-            smooth(m, &self.inv_diag[l], self.lambda_max[l], smoother, xl, bl, d, false);
+            smooth(
+                m,
+                &self.inv_diag[l],
+                self.lambda_max[l],
+                smoother,
+                xl,
+                bl,
+                d,
+                false,
+            );
         }
         Ok(())
     }
@@ -1361,9 +1401,7 @@ mod tests {
         let geometric = Coarsening::Geometric(blocks);
         let jacobian = |t: f64| {
             let mut k = fine.new_matrix();
-            let x: Vec<f64> = (0..fine.unknowns())
-                .map(|i| t + (i % 17) as f64)
-                .collect();
+            let x: Vec<f64> = (0..fine.unknowns()).map(|i| t + (i % 17) as f64).collect();
             fine.jacobian(0.0, &x, &mut k);
             k
         };

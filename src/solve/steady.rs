@@ -13,7 +13,9 @@
 
 use crate::error::SolveError;
 use crate::network::AssembledNetwork;
-use crate::solve::linear::{mostly_grid, new_seeded_linear_solver, LinearSolver, LinearSolverChoice};
+use crate::solve::linear::{
+    mostly_grid, new_seeded_linear_solver, LinearSolver, LinearSolverChoice,
+};
 use crate::solve::multigrid::{CoarseNetwork, FirstLevel, MultigridOptions};
 use crate::solve::report::{EnergyBalance, NewtonIteration};
 
@@ -164,13 +166,11 @@ impl<'a> SteadySolver<'a> {
             if iteration > 0 {
                 sys.jacobian(t, &x, &mut k);
             }
-            if n > 500_000 { crate::trace("jacobian"); }
             let forcing = (0.5 * self.options.tolerance / rel)
                 .max(0.1 * rel)
                 .clamp(1e-12, 1e-2);
             delta.fill(0.0);
             let stats = self.linear.solve(&k, &r, &mut delta, forcing)?;
-            if n > 500_000 { crate::trace(&format!("linear solve {} its", stats.iterations)); }
             // Backtracking line search on ‖F‖₁, keeping temperatures positive.
             // Trials move `x` in place (`x₀ + α δ`, from the last trial's `α`)
             // and overwrite `r`: the step's own residual is needed only as its norm.
@@ -198,7 +198,6 @@ impl<'a> SteadySolver<'a> {
                 linear_iterations: stats.iterations,
             });
             sys.check_state(t, &x)?;
-            if n > 500_000 { crate::trace("line search"); }
         }
         let last = history.last().map_or(f64::NAN, |h| h.relative_residual);
         Err(SolveError::NotConverged {
@@ -241,16 +240,12 @@ pub fn solve_steady(
     system: &AssembledNetwork,
     options: &SteadyOptions,
 ) -> Result<SteadySolution, crate::Error> {
-    crate::trace("assembled");
     system.check_grounded()?;
-    crate::trace("grounded");
     let (x0, first_level) = match coarse_solution(system, options) {
         Some((guess, first_level)) => (guess, first_level),
         None => (system.initial_state(), None),
     };
-    crate::trace("nested guess");
     let mut solver = SteadySolver::seeded(system, options.clone(), first_level)?;
-    crate::trace("linear solver set up");
     Ok(solver.solve_with(x0)?)
 }
 
@@ -303,12 +298,6 @@ fn coarse_solution(
     let mut solver =
         SteadySolver::seeded(&coarse.network, coarse_options, coarse_first_level).ok()?;
     let solution = solver.solve_with(guess).ok()?;
-    crate::trace(&format!(
-        "nested {} newton {} cg {}",
-        coarse.network.unknowns(),
-        solution.iterations.len() - 1,
-        solution.iterations.iter().map(|i| i.linear_iterations).sum::<usize>()
-    ));
     let nc = coarse.network.unknowns();
     let fine_guess = coarse.prolong(&solution.temperatures_k[..nc]);
     drop(solver);

@@ -58,13 +58,10 @@ pub(super) fn panel<'a>(
 
 /// The node called `name` in a built model.
 pub(super) fn node(case: &ValidationCase, model: &Model, name: &str) -> Result<usize, InputError> {
-    model
-        .system
-        .node(name)
-        .map_err(|source| InputError::Model {
-            file: case.file.clone(),
-            source,
-        })
+    model.system.node(name).map_err(|source| InputError::Model {
+        file: case.file.clone(),
+        source,
+    })
 }
 
 /// The transient history of a solved model (an error for a steady case).
