@@ -15,8 +15,6 @@ use crate::error::{NetworkError, SolveError};
 use crate::network::CsrMatrix;
 use rayon::prelude::*;
 
-/// Marks an index that does not exist (a boundary endpoint, an absent slot).
-const NONE: usize = usize::MAX;
 /// Bit that marks a node reference as a boundary node.
 const BOUNDARY_BIT: u32 = 1 << 31;
 /// Bit that marks a boundary term as fluid advected in from the boundary (it
@@ -173,8 +171,7 @@ impl AssembledNetwork {
 
         // Pattern: count entries per row (with duplicates), fill, sort and dedup each row.
         let mut count = vec![1usize; n];
-        let two_node = net.linear.iter().chain(&net.radiative);
-        for c in two_node.clone() {
+        for c in net.linear.iter().chain(&net.radiative) {
             if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
                 count[a] += 1;
                 count[b] += 1;
@@ -187,108 +184,113 @@ impl AssembledNetwork {
         }
         let start = exclusive_prefix_sum(&count);
         drop(count);
-        let mut cols = vec![0u32; start[n]];
+        // Every entry's column and couplings (linear conductance or advective
+        // capacity rate, radiative exchange factor) scattered into its row in
+        // conductor order, then each row sorted by column (stable: repeated
+        // pairs are summed in conductor order) and compacted in place — no
+        // position lookups, no second array.
+        let any_free_radiation = net
+            .radiative
+            .iter()
+            .any(|c| unknown(c.a()).is_some() && unknown(c.b()).is_some());
+        let entries = start[n];
+        let mut cols = vec![0u32; entries];
+        let mut lin_off = vec![0.0; entries];
+        let mut rad_off = if any_free_radiation {
+            vec![0.0; entries]
+        } else {
+            Vec::new()
+        };
         let mut fill = start[..n].to_vec();
-        let mut put = |row: usize, col: usize| {
-            cols[fill[row]] = col as u32;
+        let mut put = |row: usize, col: usize, g: f64, r: f64| {
+            let k = fill[row];
+            cols[k] = col as u32;
+            lin_off[k] = g;
+            if let Some(v) = rad_off.get_mut(k) {
+                *v = r;
+            }
             fill[row] += 1;
         };
         for i in 0..n {
-            put(i, i);
+            put(i, i, 0.0, 0.0);
         }
-        for c in two_node {
+        let two_node = net
+            .linear
+            .iter()
+            .map(|c| (c, c.value, 0.0))
+            .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)));
+        for (c, g, r) in two_node {
             if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
-                put(a, b);
-                put(b, a);
+                put(a, b, g, r);
+                put(b, a, g, r);
             }
         }
         for c in &net.advective {
             if let (Some(u), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
-                put(d, u);
+                put(d, u, c.mdot_cp_w_k, 0.0);
             }
         }
         drop(fill);
-        // Sort each row and drop repeated columns, compacting in place (a row's
-        // entries never move right), so no second column array is needed.
         let mut row_ptr = start;
+        let mut diag = vec![0usize; n];
         let mut len = 0;
         for i in 0..n {
             let (begin, end) = (row_ptr[i], row_ptr[i + 1]);
             row_ptr[i] = len;
-            cols[begin..end].sort_unstable();
-            let mut last = None;
+            // Insertion sort (rows are short), moving the couplings along.
+            for k in begin + 1..end {
+                let mut m = k;
+                while m > begin && cols[m - 1] > cols[m] {
+                    cols.swap(m - 1, m);
+                    lin_off.swap(m - 1, m);
+                    if !rad_off.is_empty() {
+                        rad_off.swap(m - 1, m);
+                    }
+                    m -= 1;
+                }
+            }
             for k in begin..end {
-                let c = cols[k];
-                if last != Some(c) {
-                    cols[len] = c;
+                if len > row_ptr[i] && cols[len - 1] == cols[k] {
+                    lin_off[len - 1] += lin_off[k];
+                    if !rad_off.is_empty() {
+                        rad_off[len - 1] += rad_off[k];
+                    }
+                } else {
+                    cols[len] = cols[k];
+                    lin_off[len] = lin_off[k];
+                    if !rad_off.is_empty() {
+                        rad_off[len] = rad_off[k];
+                    }
+                    if cols[k] as usize == i {
+                        diag[i] = len;
+                    }
                     len += 1;
-                    last = Some(c);
                 }
             }
         }
         row_ptr[n] = len;
         cols.truncate(len);
-        cols.shrink_to_fit();
+        lin_off.truncate(len);
+        rad_off.truncate(if any_free_radiation { len } else { 0 });
         let pattern = CsrMatrix::from_pattern(row_ptr, cols);
-        let pos = |r: usize, c: usize| pattern.position(r, c).unwrap_or(NONE);
-        let diag: Vec<usize> = (0..n).map(|i| pos(i, i)).collect();
         let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm {
             boundary: b.unwrap_or(0),
             g,
             r,
-        };
-        // Row-wise coefficients for the residual and Jacobian (gathered per row,
-        // so both are assembled in parallel with a fixed summation order).
-        let nnz = pattern.nnz();
-        let mut lin_off = vec![0.0; nnz];
-        let any_free_radiation = net
-            .radiative
-            .iter()
-            .any(|c| unknown(c.a()).is_some() && unknown(c.b()).is_some());
-        let mut rad_off = if any_free_radiation {
-            vec![0.0; nnz]
-        } else {
-            Vec::new()
         };
         let mut between_boundaries = Vec::new();
         let boundary_of = |id: NodeId| -> Option<u32> {
             let r = node_ref[id];
             (r & BOUNDARY_BIT != 0).then_some(r & !BOUNDARY_BIT)
         };
-        let mut pair = |a: NodeId, b: NodeId, g: f64, r: f64| {
-            if let (Some(a), Some(b)) = (boundary_of(a), boundary_of(b)) {
+        for (c, g, r) in net
+            .linear
+            .iter()
+            .map(|c| (c, c.value, 0.0))
+            .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
+        {
+            if let (Some(a), Some(b)) = (boundary_of(c.a()), boundary_of(c.b())) {
                 between_boundaries.push(BoundaryPair { a, b, g, r });
-            }
-        };
-        for c in &net.linear {
-            match (unknown(c.a()), unknown(c.b())) {
-                (Some(a), Some(b)) => {
-                    lin_off[pos(a, b)] += c.value;
-                    lin_off[pos(b, a)] += c.value;
-                }
-                (None, None) => pair(c.a(), c.b(), c.value, 0.0),
-                _ => {}
-            }
-        }
-        for c in &net.radiative {
-            match (unknown(c.a()), unknown(c.b())) {
-                (Some(a), Some(b)) => {
-                    rad_off[pos(a, b)] += c.value;
-                    rad_off[pos(b, a)] += c.value;
-                }
-                (None, None) => pair(c.a(), c.b(), 0.0, c.value),
-                _ => {}
-            }
-        }
-        for c in &net.advective {
-            if let (Some(u), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
-                lin_off[pos(d, u)] += c.mdot_cp_w_k;
-            }
-        }
-        for &d in &diag {
-            lin_off[d] = 0.0;
-            if !rad_off.is_empty() {
-                rad_off[d] = 0.0;
             }
         }
         // Terms with boundary nodes, bucketed by row in conductor order (a
