@@ -482,6 +482,18 @@ impl SweepPlan {
         plan
     }
 
+    /// Supernode `k`: its width `m`, pattern rows and `(m + p) × m` block of `values`.
+    fn node<'v, V>(&self, k: usize, values: &'v [V]) -> (usize, &[usize], &'v [V]) {
+        let nd = self.nodes[k];
+        let pattern = &self.rows[nd.pattern_begin..nd.pattern_end];
+        let rows = nd.width + pattern.len();
+        (
+            nd.width,
+            pattern,
+            &values[nd.values..nd.values + rows * nd.width],
+        )
+    }
+
     fn find_split(&self, n: usize) -> Option<SweepSplit> {
         let count = self.nodes.len();
         let mut sn_of_col = vec![0usize; n];
@@ -614,13 +626,9 @@ fn forward_sweep<V: Copy + Into<f64>>(
 ) {
     let end = w.offset + w.own.len();
     for k in nodes {
-        let nd = plan.nodes[k];
-        let m = nd.width;
-        let pattern = &plan.rows[nd.pattern_begin..nd.pattern_end];
-        let p = pattern.len();
-        let rows = m + p;
-        let l = &values[nd.values..nd.values + rows * m];
-        let local = nd.start - w.offset;
+        let (m, pattern, l) = plan.node(k, values);
+        let (p, rows) = (pattern.len(), m + pattern.len());
+        let local = plan.nodes[k].start - w.offset;
         if m == 1 {
             let xc = w.own[local] / l[0].into();
             w.own[local] = xc;
@@ -679,13 +687,9 @@ fn backward_sweep<V: Copy + Into<f64>>(
         }
     };
     for k in nodes {
-        let nd = plan.nodes[k];
-        let m = nd.width;
-        let pattern = &plan.rows[nd.pattern_begin..nd.pattern_end];
-        let p = pattern.len();
-        let rows = m + p;
-        let l = &values[nd.values..nd.values + rows * m];
-        let local = nd.start - w.offset;
+        let (m, pattern, l) = plan.node(k, values);
+        let rows = m + pattern.len();
+        let local = plan.nodes[k].start - w.offset;
         if m == 1 {
             let mut acc = [0.0; 2];
             for (j, (&row, &v)) in pattern.iter().zip(&l[1..]).enumerate() {

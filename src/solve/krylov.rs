@@ -199,34 +199,68 @@ pub fn pcg(
     m: &mut dyn Preconditioner,
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
-    let mut work = PcgWork::default();
-    pcg_in(&mut work, a, b, x, rtol, max_iterations, m, solver)
+    Cg::new(solver, max_iterations).solve(a, b, x, rtol, m)
 }
 
-/// The vectors of [`pcg`], kept by a solver that calls it repeatedly (no
-/// allocation, no fresh pages per solve).
-#[derive(Debug, Clone, Default)]
-pub struct PcgWork {
+/// Preconditioned conjugate gradients that keeps its vectors between solves
+/// (no allocation, no fresh pages per solve): [`pcg`] for a solver called repeatedly.
+#[derive(Debug, Clone)]
+pub struct Cg {
+    solver: &'static str,
+    max_iterations: usize,
     r: Vec<f64>,
     z: Vec<f64>,
     p: Vec<f64>,
     ap: Vec<f64>,
 }
 
-/// [`pcg`] with its vectors in `work` (resized to the system).
+impl Cg {
+    /// CG named `solver` in errors, stopping after `max_iterations`.
+    pub fn new(solver: &'static str, max_iterations: usize) -> Self {
+        Self {
+            solver,
+            max_iterations,
+            r: Vec::new(),
+            z: Vec::new(),
+            p: Vec::new(),
+            ap: Vec::new(),
+        }
+    }
+
+    /// Sets the iteration limit.
+    pub fn set_max_iterations(&mut self, max_iterations: usize) {
+        self.max_iterations = max_iterations;
+    }
+
+    /// Solves `A x = b` from the first guess `x` to relative residual `rtol`,
+    /// preconditioned by `m` (as [`pcg`]).
+    pub fn solve(
+        &mut self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        rtol: f64,
+        m: &mut dyn Preconditioner,
+    ) -> Result<LinearStats, SolveError> {
+        let (solver, max_iterations) = (self.solver, self.max_iterations);
+        let Self { r, z, p, ap, .. } = self;
+        cg_iterate(a, b, x, rtol, m, [r, z, p, ap], solver, max_iterations)
+    }
+}
+
+/// The CG iteration on the vectors `[r, z, p, ap]` (resized to the system).
 #[allow(clippy::too_many_arguments)]
-pub fn pcg_in(
-    work: &mut PcgWork,
+fn cg_iterate(
     a: &CsrMatrix,
     b: &[f64],
     x: &mut [f64],
     rtol: f64,
-    max_iterations: usize,
     m: &mut dyn Preconditioner,
+    [r, z, p, ap]: [&mut Vec<f64>; 4],
     solver: &'static str,
+    max_iterations: usize,
 ) -> Result<LinearStats, SolveError> {
     let n = b.len();
-    let PcgWork { r, z, p, ap } = work;
     let (nb, mut rel) = match start(a, b, x, rtol, r) {
         Start::Done(stats) => return Ok(stats),
         Start::Iterate { nb, rel } => (nb, rel),

@@ -53,7 +53,7 @@ use rayon::prelude::*;
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
-use crate::solve::krylov::{pcg_in, residual, PcgWork, Preconditioner, CHUNK, PARALLEL_LEN};
+use crate::solve::krylov::{residual, Cg, Preconditioner, CHUNK, PARALLEL_LEN};
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 
 /// Marks an absent index.
@@ -743,6 +743,14 @@ impl Work {
     }
 }
 
+/// How a coarse level's matrix follows a new fine matrix.
+enum LevelUpdate {
+    /// Recomputed from the fine values through the gather map.
+    Gather(Gather),
+    /// Only the diagonal moves: `A_cc = base_c + Σ_{i∈c} a_ii`, at positions `pos`.
+    Diagonal { base: Vec<f64>, pos: Vec<usize> },
+}
+
 /// How a hierarchy coarsens.
 #[derive(Debug, Clone)]
 pub(crate) enum Coarsening {
@@ -860,13 +868,7 @@ impl Hierarchy {
             });
             if let Some(seed) = seed {
                 let (transfer, coarse, base, pos) = seed.into_level(cur, scale)?;
-                h.diagonal_base.push(base);
-                h.diagonal_pos.push(pos);
-                blocks = transfer.coarse_blocks();
-                h.work.push(Work::new(transfer.n_coarse));
-                h.transfers.push(transfer);
-                h.scales.push(scale);
-                h.mats.push(coarse);
+                blocks = h.push_level(transfer, coarse, scale, LevelUpdate::Diagonal { base, pos });
                 continue;
             }
             let keep_gather = !diagonal_updates;
@@ -885,27 +887,47 @@ impl Hierarchy {
                     galerkin_structure(cur, &t, |_, _| scale != 1.0, scale, keep_gather)?
                 }
             };
-            if let Some(g) = gather {
-                h.gathers.push(g);
-            } else {
-                let pos = diagonal_positions(&coarse)?;
-                let mut base: Vec<f64> = pos.iter().map(|&p| coarse.values()[p]).collect();
-                let fine_diag = diagonal_positions(cur)?;
-                for (i, &p) in fine_diag.iter().enumerate() {
-                    base[t.agg[i] as usize] -= cur.values()[p];
+            let update = match gather {
+                Some(g) => LevelUpdate::Gather(g),
+                None => {
+                    let pos = diagonal_positions(&coarse)?;
+                    let mut base: Vec<f64> = pos.iter().map(|&p| coarse.values()[p]).collect();
+                    let fine_diag = diagonal_positions(cur)?;
+                    for (i, &p) in fine_diag.iter().enumerate() {
+                        base[t.agg[i] as usize] -= cur.values()[p];
+                    }
+                    LevelUpdate::Diagonal { base, pos }
                 }
-                h.diagonal_base.push(base);
-                h.diagonal_pos.push(pos);
-            }
-            blocks = t.coarse_blocks();
-            h.work.push(Work::new(t.n_coarse));
-            h.transfers.push(t);
-            h.scales.push(scale);
-            h.mats.push(coarse);
+            };
+            blocks = h.push_level(t, coarse, scale, update);
         }
         h.update_smoothers(a)?;
         h.factor_coarsest()?;
         Ok(h)
+    }
+
+    /// Appends a coarse level (its transfer from the finer level, matrix and
+    /// coupling scale, and how later matrices update it); returns its grid blocks.
+    fn push_level(
+        &mut self,
+        transfer: Transfer,
+        coarse: CsrMatrix,
+        scale: f64,
+        update: LevelUpdate,
+    ) -> Vec<GridBlock> {
+        match update {
+            LevelUpdate::Gather(g) => self.gathers.push(g),
+            LevelUpdate::Diagonal { base, pos } => {
+                self.diagonal_base.push(base);
+                self.diagonal_pos.push(pos);
+            }
+        }
+        let blocks = transfer.coarse_blocks();
+        self.work.push(Work::new(transfer.n_coarse));
+        self.transfers.push(transfer);
+        self.scales.push(scale);
+        self.mats.push(coarse);
+        blocks
     }
 
     /// Number of levels (1 = the fine level alone).
@@ -1196,7 +1218,7 @@ pub struct MultigridCg {
     constant_couplings: bool,
     first_level: Option<FirstLevel>,
     hierarchy: Option<Hierarchy>,
-    work: PcgWork,
+    cg: Cg,
     /// Iteration limit of CG.
     pub max_iterations: usize,
 }
@@ -1211,7 +1233,7 @@ impl MultigridCg {
             constant_couplings: false,
             first_level: None,
             hierarchy: None,
-            work: PcgWork::default(),
+            cg: Cg::new("multigrid-cg", 500),
             max_iterations: 500,
         }
     }
@@ -1276,12 +1298,12 @@ impl LinearSolver for MultigridCg {
         x: &mut [f64],
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
-        let max_it = self.max_iterations;
         self.prepare(a)?;
-        let (Some(h), work) = (self.hierarchy.as_mut(), &mut self.work) else {
+        self.cg.set_max_iterations(self.max_iterations);
+        let (Some(h), cg) = (self.hierarchy.as_mut(), &mut self.cg) else {
             return Err(unsuitable("internal error: no hierarchy".into()));
         };
-        pcg_in(work, a, b, x, rtol, max_it, &mut VCycle(h), "multigrid-cg")
+        cg.solve(a, b, x, rtol, &mut VCycle(h))
     }
 }
 
