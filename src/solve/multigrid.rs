@@ -691,14 +691,13 @@ impl FirstLevel {
         }
         let pos = diagonal_positions(&coarse)?;
         let mut base = vec![0.0; t.n_coarse];
-        let mut diag = vec![0.0; t.n_coarse];
         let (rp, ci, v) = (a.row_ptr(), a.col_idx(), a.values());
         for i in 0..a.n() {
             let c = t.agg[i] as usize;
             for p in rp[i]..rp[i + 1] {
                 let j = ci[p] as usize;
                 if j == i {
-                    diag[c] += v[p];
+                    continue;
                 } else if t.agg[j] as usize == c {
                     base[c] += v[p];
                 } else if owner[i] != NONE && owner[i] == owner[j] {
@@ -706,9 +705,11 @@ impl FirstLevel {
                 }
             }
         }
+        let mut diag = base.clone();
+        add_diagonal_by_aggregate(a, &t.agg, 1.0, &mut diag);
         let values = coarse.values_mut();
-        for ((&p, &b), &d) in pos.iter().zip(&base).zip(&diag) {
-            values[p] = b + d;
+        for (&p, &d) in pos.iter().zip(&diag) {
+            values[p] = d;
         }
         Ok((t, coarse, base, pos))
     }
@@ -769,14 +770,8 @@ pub struct Hierarchy {
     fine_n: usize,
     fine_nnz: usize,
     transfers: Vec<Transfer>,
-    /// How each coarse matrix's values follow from the finer one's (empty with
-    /// diagonal updates).
-    gathers: Vec<Gather>,
-    /// With diagonal updates: per coarse level, the part of each diagonal entry
-    /// that does not come from the finer level's diagonal (its couplings inside
-    /// the aggregate and the row-sum correction), and the diagonal's positions.
-    diagonal_base: Vec<Vec<f64>>,
-    diagonal_pos: Vec<Vec<usize>>,
+    /// How each coarse level's matrix follows a new fine matrix.
+    updates: Vec<LevelUpdate>,
     /// Coupling scale of each transfer.
     scales: Vec<f64>,
     /// Matrices of levels 1.. (level 0 is the caller's).
@@ -826,9 +821,7 @@ impl Hierarchy {
             fine_n: a.n(),
             fine_nnz: a.nnz(),
             transfers: Vec::new(),
-            gathers: Vec::new(),
-            diagonal_base: Vec::new(),
-            diagonal_pos: Vec::new(),
+            updates: Vec::new(),
             scales: Vec::new(),
             mats: Vec::new(),
             inv_diag: Vec::new(),
@@ -892,10 +885,7 @@ impl Hierarchy {
                 None => {
                     let pos = diagonal_positions(&coarse)?;
                     let mut base: Vec<f64> = pos.iter().map(|&p| coarse.values()[p]).collect();
-                    let fine_diag = diagonal_positions(cur)?;
-                    for (i, &p) in fine_diag.iter().enumerate() {
-                        base[t.agg[i] as usize] -= cur.values()[p];
-                    }
+                    add_diagonal_by_aggregate(cur, &t.agg, -1.0, &mut base);
                     LevelUpdate::Diagonal { base, pos }
                 }
             };
@@ -915,13 +905,7 @@ impl Hierarchy {
         scale: f64,
         update: LevelUpdate,
     ) -> Vec<GridBlock> {
-        match update {
-            LevelUpdate::Gather(g) => self.gathers.push(g),
-            LevelUpdate::Diagonal { base, pos } => {
-                self.diagonal_base.push(base);
-                self.diagonal_pos.push(pos);
-            }
-        }
+        self.updates.push(update);
         let blocks = transfer.coarse_blocks();
         self.work.push(Work::new(transfer.n_coarse));
         self.transfers.push(transfer);
@@ -956,28 +940,22 @@ impl Hierarchy {
     /// Recomputes the numeric coarse operators for a new matrix with the same
     /// pattern (with diagonal updates: the same off-diagonal values too).
     pub(crate) fn update(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
-        let diagonal_updates = self.gathers.is_empty();
         for l in 0..self.mats.len() {
             let (done, rest) = self.mats.split_at_mut(l);
             let fine = if l == 0 { a } else { &done[l - 1] };
-            if diagonal_updates {
-                // Coarse diagonal = base + Σ over the aggregate of fine diagonals,
-                // summed in fine order (the same bits on any thread count).
-                let acc = &mut self.work[l + 1].d;
-                acc.copy_from_slice(&self.diagonal_base[l]);
-                let (rp, ci, v) = (fine.row_ptr(), fine.col_idx(), fine.values());
-                for (i, &c) in self.transfers[l].agg.iter().enumerate() {
-                    let row = rp[i]..rp[i + 1];
-                    if let Some(k) = ci[row.clone()].iter().position(|&j| j as usize == i) {
-                        acc[c as usize] += v[row.start + k];
+            match &self.updates[l] {
+                LevelUpdate::Gather(g) => {
+                    g.apply(fine.values(), rest[0].values_mut(), self.scales[l])
+                }
+                LevelUpdate::Diagonal { base, pos } => {
+                    let acc = &mut self.work[l + 1].d;
+                    acc.copy_from_slice(base);
+                    add_diagonal_by_aggregate(fine, &self.transfers[l].agg, 1.0, acc);
+                    let coarse = rest[0].values_mut();
+                    for (&p, &d) in pos.iter().zip(acc.iter()) {
+                        coarse[p] = d;
                     }
                 }
-                let coarse = rest[0].values_mut();
-                for (&p, &d) in self.diagonal_pos[l].iter().zip(acc.iter()) {
-                    coarse[p] = d;
-                }
-            } else {
-                self.gathers[l].apply(fine.values(), rest[0].values_mut(), self.scales[l]);
             }
         }
         self.update_smoothers(a)?;
@@ -1121,6 +1099,18 @@ impl Hierarchy {
     }
 }
 
+/// `acc[agg[i]] += sign · a_ii` for every row `i` of `fine`, in row order (so
+/// the sums have the same bits on any thread count): the part of a Galerkin
+/// coarse diagonal that comes from the fine diagonal.
+fn add_diagonal_by_aggregate(fine: &CsrMatrix, agg: &[u32], sign: f64, acc: &mut [f64]) {
+    let v = fine.values();
+    for (i, &c) in agg.iter().enumerate() {
+        if let Some(p) = fine.position(i, i) {
+            acc[c as usize] += sign * v[p];
+        }
+    }
+}
+
 /// Position of each row's diagonal entry, or an error naming a row without one.
 fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
     (0..m.n())
@@ -1233,7 +1223,7 @@ impl MultigridCg {
             constant_couplings: false,
             first_level: None,
             hierarchy: None,
-            cg: Cg::new("multigrid-cg", 500),
+            cg: Cg::new("multigrid-cg"),
             max_iterations: 500,
         }
     }
@@ -1299,11 +1289,11 @@ impl LinearSolver for MultigridCg {
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
         self.prepare(a)?;
-        self.cg.set_max_iterations(self.max_iterations);
+        let max_iterations = self.max_iterations;
         let (Some(h), cg) = (self.hierarchy.as_mut(), &mut self.cg) else {
             return Err(unsuitable("internal error: no hierarchy".into()));
         };
-        cg.solve(a, b, x, rtol, &mut VCycle(h))
+        cg.solve(a, b, x, rtol, max_iterations, &mut VCycle(h))
     }
 }
 
@@ -1435,7 +1425,13 @@ mod tests {
         assert!(seed.is_some());
         let mut seeded = Hierarchy::new(&k1, &geometric, true, options, true, seed).unwrap();
         assert!(full.levels() >= 4);
-        assert!(diagonal.gathers.is_empty() && !full.gathers.is_empty());
+        let gathers = |h: &Hierarchy| {
+            h.updates
+                .iter()
+                .filter(|u| matches!(u, LevelUpdate::Gather(_)))
+                .count()
+        };
+        assert!(gathers(&diagonal) == 0 && gathers(&full) > 0);
         assert_same_levels(&diagonal, &full);
         assert_same_levels(&seeded, &full);
         // The radiation diagonal grows with T³: only the diagonal moves.
