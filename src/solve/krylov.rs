@@ -199,7 +199,7 @@ pub fn pcg(
     m: &mut dyn Preconditioner,
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
-    Cg::new(solver, max_iterations).solve(a, b, x, rtol, m)
+    Cg::new(solver).solve(a, b, x, rtol, max_iterations, m)
 }
 
 /// Preconditioned conjugate gradients that keeps its vectors between solves
@@ -207,7 +207,6 @@ pub fn pcg(
 #[derive(Debug, Clone)]
 pub struct Cg {
     solver: &'static str,
-    max_iterations: usize,
     r: Vec<f64>,
     z: Vec<f64>,
     p: Vec<f64>,
@@ -215,11 +214,10 @@ pub struct Cg {
 }
 
 impl Cg {
-    /// CG named `solver` in errors, stopping after `max_iterations`.
-    pub fn new(solver: &'static str, max_iterations: usize) -> Self {
+    /// CG named `solver` in errors.
+    pub fn new(solver: &'static str) -> Self {
         Self {
             solver,
-            max_iterations,
             r: Vec::new(),
             z: Vec::new(),
             p: Vec::new(),
@@ -227,22 +225,18 @@ impl Cg {
         }
     }
 
-    /// Sets the iteration limit.
-    pub fn set_max_iterations(&mut self, max_iterations: usize) {
-        self.max_iterations = max_iterations;
-    }
-
-    /// Solves `A x = b` from the first guess `x` to relative residual `rtol`,
-    /// preconditioned by `m` (as [`pcg`]).
+    /// Solves `A x = b` from the first guess `x` to relative residual `rtol`
+    /// in at most `max_iterations`, preconditioned by `m` (as [`pcg`]).
     pub fn solve(
         &mut self,
         a: &CsrMatrix,
         b: &[f64],
         x: &mut [f64],
         rtol: f64,
+        max_iterations: usize,
         m: &mut dyn Preconditioner,
     ) -> Result<LinearStats, SolveError> {
-        let (solver, max_iterations) = (self.solver, self.max_iterations);
+        let solver = self.solver;
         let Self { r, z, p, ap, .. } = self;
         cg_iterate(a, b, x, rtol, m, [r, z, p, ap], solver, max_iterations)
     }
