@@ -219,8 +219,8 @@ impl<'a> SteadySolver<'a> {
         })
     }
 
-    /// The scale of the residual test, and the heat flows it comes from: the heat flowing through the network (W),
-    /// but never less than `round-off / tolerance`, where the residual's own
+    /// The scale of the residual test, with the heat flows it is measured
+    /// from: the heat flowing through the network (W), but never less than `round-off / tolerance`, where the residual's own
     /// round-off is `8 ε Σ K_ii |T_i|` (each entry sums conductor flows of size
     /// up to `K_ii |T_i|`). So a network whose conductances dwarf the heat it
     /// carries (a finely meshed fin), or where nothing flows, converges once the
@@ -252,10 +252,7 @@ pub fn solve_steady(
     options: &SteadyOptions,
 ) -> Result<SteadySolution, crate::Error> {
     system.check_grounded()?;
-    let (x0, first_level) = match coarse_solution(system, options) {
-        Some((guess, first_level)) => (guess, first_level),
-        None => (system.initial_state(), None),
-    };
+    let (x0, first_level) = nested_start(system, options);
     let mut solver = SteadySolver::seeded(system, options.clone(), first_level)?;
     Ok(solver.solve_with(x0)?)
 }
@@ -277,7 +274,16 @@ pub fn solve_steady(
 /// or less than [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION) of the unknowns on grids — or when a
 /// coarse solve fails (the fine solve then proceeds as without it).
 pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
-    coarse_solution(system, options).map_or_else(|| system.initial_state(), |(guess, _)| guess)
+    nested_start(system, options).0
+}
+
+/// [`nested_first_guess`], and the first coarse level of `system`'s multigrid
+/// hierarchy when nested iteration built one.
+fn nested_start(
+    system: &AssembledNetwork,
+    options: &SteadyOptions,
+) -> (Vec<f64>, Option<FirstLevel>) {
+    coarse_solution(system, options).unwrap_or_else(|| (system.initial_state(), None))
 }
 
 /// The interpolated steady solution of `system` coarsened once, if nested
@@ -290,10 +296,7 @@ fn coarse_solution(
         return None;
     }
     let coarse = CoarseNetwork::new(system, MultigridOptions::default().coupling_scale)?;
-    let (guess, coarse_first_level) = match coarse_solution(&coarse.network, options) {
-        Some((guess, first_level)) => (guess, first_level),
-        None => (coarse.network.initial_state(), None),
-    };
+    let (guess, coarse_first_level) = nested_start(&coarse.network, options);
     // Multigrid on coarse networks too (symmetric, mostly grid): `auto` would
     // factorise them directly up to 50,000 unknowns, which costs more here.
     let linear_solver = if coarse.network.unknowns() > NESTED_DIRECT_UNKNOWNS {
