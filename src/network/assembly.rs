@@ -170,8 +170,16 @@ impl AssembledNetwork {
         };
 
         // Pattern: count entries per row (with duplicates), fill, sort and dedup each row.
+        // Two-node conductors with their linear conductance and radiative
+        // exchange factor (one of them zero).
+        let two_node = || {
+            net.linear
+                .iter()
+                .map(|c| (c, c.value, 0.0))
+                .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
+        };
         let mut count = vec![1usize; n];
-        for c in net.linear.iter().chain(&net.radiative) {
+        for (c, _, _) in two_node() {
             if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
                 count[a] += 1;
                 count[b] += 1;
@@ -214,12 +222,7 @@ impl AssembledNetwork {
         for i in 0..n {
             put(i, i, 0.0, 0.0);
         }
-        let two_node = net
-            .linear
-            .iter()
-            .map(|c| (c, c.value, 0.0))
-            .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)));
-        for (c, g, r) in two_node {
+        for (c, g, r) in two_node() {
             if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
                 put(a, b, g, r);
                 put(b, a, g, r);
@@ -283,12 +286,7 @@ impl AssembledNetwork {
             let r = node_ref[id];
             (r & BOUNDARY_BIT != 0).then_some(r & !BOUNDARY_BIT)
         };
-        for (c, g, r) in net
-            .linear
-            .iter()
-            .map(|c| (c, c.value, 0.0))
-            .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
-        {
+        for (c, g, r) in two_node() {
             if let (Some(a), Some(b)) = (boundary_of(c.a()), boundary_of(c.b())) {
                 between_boundaries.push(BoundaryPair { a, b, g, r });
             }
@@ -296,12 +294,7 @@ impl AssembledNetwork {
         // Terms with boundary nodes, bucketed by row in conductor order (a
         // counting sort), then merged per row: one term per boundary.
         let boundary_terms = |visit: &mut dyn FnMut(usize, BoundaryTerm)| {
-            for (c, g, r) in net
-                .linear
-                .iter()
-                .map(|c| (c, c.value, 0.0))
-                .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
-            {
+            for (c, g, r) in two_node() {
                 match (unknown(c.a()), unknown(c.b())) {
                     (Some(a), None) => visit(a, term(boundary_of(c.b()), g, r)),
                     (None, Some(b)) => visit(b, term(boundary_of(c.a()), g, r)),
