@@ -595,9 +595,7 @@ impl FluxSeries {
         } else {
             albedo.chunks_mut(BLOCK * n_surf).collect()
         };
-        let field = |f: fn(&StepRecord) -> f64| -> Vec<f64> {
-            records.par_iter().with_min_len(BLOCK).map(f).collect()
-        };
+        let field = |f| per_step(&records, f);
         let (pen, umb) = (field(|r| r.penumbra), field(|r| r.umbra));
         let lit_fraction = field(|r| r.lit_fraction);
         // The albedo fill and the eclipse search (which needs only the shadow samples) run
@@ -631,16 +629,9 @@ impl FluxSeries {
         drop((pen, umb));
         let sun_distance_au = field(|r| r.sun_distance_au);
         let beta_rad = field(|r| r.beta_rad);
-        let vector = |f: fn(&StepRecord) -> Vector3<f64>| -> Vec<Vector3<f64>> {
-            records.par_iter().with_min_len(BLOCK).map(f).collect()
-        };
-        let position_km = vector(|r| r.position_km);
-        let sun_direction = vector(|r| r.sun_direction);
-        let frames: Vec<StepFrame> = records
-            .par_iter()
-            .with_min_len(BLOCK)
-            .map(|r| r.frame)
-            .collect();
+        let position_km = per_step(&records, |r| r.position_km);
+        let sun_direction = per_step(&records, |r| r.sun_direction);
+        let frames = per_step(&records, |r| r.frame);
         drop(records);
         Ok(Self {
             times_s: times,
@@ -833,6 +824,11 @@ const FILL_CHUNK: usize = 256;
 /// products, two square roots and a division, the table loads, three levels of
 /// interpolation), so the processor overlaps only two or three steps; split, each loop's
 /// chain is half as long and more steps run at once.
+/// One field of every step record, collected in parallel (pages first touched in parallel).
+fn per_step<T: Send>(records: &[StepRecord], f: fn(&StepRecord) -> T) -> Vec<T> {
+    records.par_iter().with_min_len(BLOCK).map(f).collect()
+}
+
 fn fill_albedo(
     steps: &[AlbedoStep],
     tables: &AlbedoStack,
