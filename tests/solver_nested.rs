@@ -7,13 +7,6 @@ mod common;
 use thermorbit::solve::steady::{nested_first_guess, NESTED_MIN_UNKNOWNS};
 use thermorbit::solve::{solve_steady, SteadyOptions, SteadySolver};
 
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| (p - q).abs())
-        .fold(0.0, f64::max)
-}
-
 #[test]
 fn nested_guess_reaches_the_same_state_in_fewer_newton_steps() {
     // 160² = 25,600 unknowns: coarsened once, to 80².
@@ -30,7 +23,7 @@ fn nested_guess_reaches_the_same_state_in_fewer_newton_steps() {
         steps_nested + 2 <= steps_plain,
         "{steps_nested} Newton steps with the nested guess, {steps_plain} without"
     );
-    let worst = max_abs_diff(&nested.temperatures_k, &plain.temperatures_k);
+    let worst = common::max_abs_diff(&nested.temperatures_k, &plain.temperatures_k);
     assert!(worst < 1e-6, "max |ΔT| = {worst} K");
     // The guess is the 80² solution interpolated: off by the coarse grid's
     // discretisation error (largest at the heated edge, ≈ 3000 K/m × Δx/2),
@@ -39,8 +32,8 @@ fn nested_guess_reaches_the_same_state_in_fewer_newton_steps() {
     let exact: Vec<f64> = (0..sys.unknowns())
         .map(|u| plain.temperatures_k[sys.node_of_unknown(u)])
         .collect();
-    let err_guess = max_abs_diff(&guess, &exact);
-    let err_start = max_abs_diff(&sys.initial_state(), &exact);
+    let err_guess = common::max_abs_diff(&guess, &exact);
+    let err_start = common::max_abs_diff(&sys.initial_state(), &exact);
     assert!(
         err_guess < 0.05 * err_start,
         "guess off by {err_guess} K, start by {err_start} K"

@@ -52,14 +52,6 @@ fn orbit_options() -> TransientOptions {
         .unwrap()
 }
 
-/// Largest |a − b| over two temperature fields (K).
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
 #[test]
 #[ignore = "timing; run in release"]
 fn speed_thousand_steps_on_a_256_panel() {
@@ -112,7 +104,7 @@ fn speed_orbit_factor_reuse_variants() {
             assert!(sol.energy.relative_imbalance < 1e-8);
             let x = sol.final_temperatures_k().to_vec();
             if let Some(r) = &reference {
-                let d = max_abs_diff(r, &x);
+                let d = common::max_abs_diff(r, &x);
                 assert!(d < 1e-6, "{label} differs by {d:.2e} K");
             } else {
                 reference = Some(x);
@@ -146,7 +138,7 @@ fn speed_one_orbit_panel_and_lumped_nodes() {
     for sol in [&direct, &mg] {
         assert!(sol.energy.relative_imbalance < 1e-8);
     }
-    let dt_max = max_abs_diff(direct.final_temperatures_k(), mg.final_temperatures_k());
+    let dt_max = common::max_abs_diff(direct.final_temperatures_k(), mg.final_temperatures_k());
     assert!(
         dt_max < 1e-6,
         "direct and multigrid differ by {dt_max:.2e} K"

@@ -139,3 +139,11 @@ pub fn orbit_panel(n: usize) -> ThermalNetwork {
     }
     network
 }
+
+/// Largest |a − b| over two temperature fields (K).
+pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
