@@ -189,7 +189,8 @@ fn not_converged(solver: &'static str, rtol: f64, max_iterations: usize, rel: f6
 /// Preconditioned conjugate gradients (Saad 2003, Algorithm 9.1).
 ///
 /// `x` holds the first guess; stops when `‖b − A x‖₂ ≤ rtol ‖b‖₂` (recursively
-/// updated residual). `solver` names the method in errors.
+/// updated residual). `solver` names the method in errors. The signature is
+/// [`bicgstab`]'s, so callers can pick either; a solver called repeatedly keeps a [`Cg`].
 pub fn pcg(
     a: &CsrMatrix,
     b: &[f64],
