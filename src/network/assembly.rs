@@ -53,6 +53,8 @@ struct BoundaryPair {
 
 /// Rows below this count are assembled serially.
 const PARALLEL_ROWS: usize = 16_384;
+/// Rows per parallel task of the residual.
+const RESIDUAL_CHUNK_ROWS: usize = 4096;
 /// Above this many boundary nodes the heat flows are summed serially (each
 /// parallel chunk would carry a vector of all boundaries).
 const MAX_PARALLEL_BOUNDARIES: usize = 256;
@@ -580,29 +582,48 @@ impl AssembledNetwork {
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         r.fill(0.0);
         self.add_sources(t_s, r);
+        if r.len() < PARALLEL_ROWS {
+            self.residual_rows(0, x, &tb, &tb4, r);
+        } else {
+            r.par_chunks_mut(RESIDUAL_CHUNK_ROWS)
+                .enumerate()
+                .for_each(|(c, chunk)| {
+                    self.residual_rows(c * RESIDUAL_CHUNK_ROWS, x, &tb, &tb4, chunk)
+                });
+        }
+    }
+
+    /// Adds the net heat flowing into unknowns `first..first + r.len()` to `r`:
+    /// for each row, `Σ_j G_ij (T_j − T_i)` over its stored entries in column
+    /// order, then `σ Σ_j R_ij (T_j⁴ − T_i⁴)`, then its boundary terms — a fixed
+    /// order, so a row has the same bits however the rows are split.
+    fn residual_rows(&self, first: usize, x: &[f64], tb: &[f64], tb4: &[f64], r: &mut [f64]) {
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
-        let (lin, rad) = (self.pattern.values(), &self.rad_off);
-        let row = |i: usize, q: f64| -> f64 {
-            let xi = x[i];
+        let (lin, rad) = (self.pattern.values(), self.rad_off.as_slice());
+        let last = first + r.len();
+        let (rp, bp) = (&rp[first..=last], &self.bnd_ptr[first..=last]);
+        let x_rows = &x[first..last];
+        for (o, (q, &xi)) in r.iter_mut().zip(x_rows).enumerate() {
+            let (b, e) = (rp[o], rp[o + 1]);
+            let cols = &ci[b..e];
             let mut s = 0.0;
-            for p in rp[i]..rp[i + 1] {
-                s += lin[p] * (x[ci[p] as usize] - xi);
+            for (&c, &g) in cols.iter().zip(&lin[b..e]) {
+                s += g * (x[c as usize] - xi);
             }
             if !rad.is_empty() {
                 let xi4 = xi.powi(4);
                 let mut sr = 0.0;
-                for p in rp[i]..rp[i + 1] {
-                    sr += rad[p] * (x[ci[p] as usize].powi(4) - xi4);
+                for (&c, &rv) in cols.iter().zip(&rad[b..e]) {
+                    sr += rv * (x[c as usize].powi(4) - xi4);
                 }
                 s += SIGMA * sr;
             }
-            for e in self.boundary_terms(i) {
+            for e in &self.bnd[bp[o] as usize..bp[o + 1] as usize] {
                 let b = e.index();
                 s += e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
             }
-            q + s
-        };
-        par_rows(r, row);
+            *q += s;
+        }
     }
 
     /// Jacobian `K = −∂F/∂T` at `(t, x)`, written into `k` (which must have the
@@ -1003,18 +1024,6 @@ fn exclusive_prefix_sum(counts: &[usize]) -> Vec<usize> {
         start.push(total);
     }
     start
-}
-
-/// `out[i] = f(i, out[i])` for every row, in parallel for long vectors.
-fn par_rows(out: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
-    if out.len() < PARALLEL_ROWS {
-        out.iter_mut().enumerate().for_each(|(i, v)| *v = f(i, *v));
-    } else {
-        out.par_iter_mut()
-            .enumerate()
-            .with_min_len(4096)
-            .for_each(|(i, v)| *v = f(i, *v));
-    }
 }
 
 #[inline]
