@@ -130,8 +130,14 @@ struct AxisWeight {
 /// Cell-centred linear interpolation along one axis of `n` fine cells.
 #[derive(Debug, Clone)]
 struct Axis {
-    /// Per fine index.
+    /// Per fine index: the prolongation's weights (fine cells beyond the
+    /// outermost coarse centres take that centre's value: weights stay
+    /// non-negative, as the Galerkin products need).
     fine: Vec<AxisWeight>,
+    /// Per fine index: the weights that interpolate a solution, extrapolating
+    /// linearly beyond the outermost coarse centres (so a gradient at a fed
+    /// edge is carried over, not flattened across the edge's half cell).
+    solution: Vec<AxisWeight>,
     /// Per coarse index: fine indices and weights (the transpose), in fine order.
     coarse_ptr: Vec<usize>,
     coarse: Vec<(u32, f64)>,
@@ -142,25 +148,37 @@ impl Axis {
         let nc = n.div_ceil(2);
         let width = |c: usize| (n - 2 * c).min(2) as f64;
         let center = |c: usize| 2.0 * c as f64 + 0.5 * width(c);
-        let fine: Vec<AxisWeight> = (0..n)
-            .map(|i| {
-                let own = i / 2;
-                let (xf, xc) = (i as f64 + 0.5, center(own));
-                let (nbr, w) = if xf < xc && own > 0 {
-                    (own - 1, (xc - xf) / (xc - center(own - 1)))
-                } else if xf > xc && own + 1 < nc {
-                    (own + 1, (xf - xc) / (center(own + 1) - xc))
-                } else {
-                    (own, 0.0)
-                };
-                AxisWeight {
-                    own: own as u32,
-                    w_own: 1.0 - w,
-                    nbr: nbr as u32,
-                    w_nbr: w,
-                }
-            })
-            .collect();
+        // Fine cell `i` from its own coarse cell and the neighbour on its side
+        // (beyond the outermost centre: the inner neighbour when `extrapolate`,
+        // with a negative weight, else none).
+        let weights = |extrapolate: bool| -> Vec<AxisWeight> {
+            (0..n)
+                .map(|i| {
+                    let own = i / 2;
+                    let (xf, xc) = (i as f64 + 0.5, center(own));
+                    let toward = |c: usize| (c, (xf - xc) / (center(c) - xc));
+                    let (nbr, w) = if xf < xc && own > 0 {
+                        toward(own - 1)
+                    } else if xf > xc && own + 1 < nc {
+                        toward(own + 1)
+                    } else if extrapolate && xf < xc && own + 1 < nc {
+                        toward(own + 1)
+                    } else if extrapolate && xf > xc && own > 0 {
+                        toward(own - 1)
+                    } else {
+                        (own, 0.0)
+                    };
+                    AxisWeight {
+                        own: own as u32,
+                        w_own: 1.0 - w,
+                        nbr: nbr as u32,
+                        w_nbr: w,
+                    }
+                })
+                .collect()
+        };
+        let fine = weights(false);
+        let solution = weights(true);
         let mut lists: Vec<Vec<(u32, f64)>> = vec![Vec::new(); nc];
         for (i, w) in fine.iter().enumerate() {
             lists[w.own as usize].push((i as u32, w.w_own));
@@ -177,6 +195,7 @@ impl Axis {
         }
         Self {
             fine,
+            solution,
             coarse_ptr,
             coarse,
         }
@@ -368,17 +387,29 @@ impl Transfer {
 
     /// `xf += P xc`.
     fn prolong_add(&self, xc: &[f64], xf: &mut [f64]) {
+        self.interpolate_add(xc, xf, |axis| &axis.fine);
+    }
+
+    /// `xf += P xc` with the grid axes' `weights` (the prolongation's or the
+    /// solution interpolation's).
+    fn interpolate_add(
+        &self,
+        xc: &[f64],
+        xf: &mut [f64],
+        weights: impl Fn(&Axis) -> &[AxisWeight] + Sync,
+    ) {
         for b in &self.blocks {
+            let (ax, ay) = (weights(&b.ax), weights(&b.ay));
             let nx = b.fine.shape.nx;
             let ncx = b.coarse.shape.nx;
             let cf = b.coarse.first_unknown;
             let len = nx * b.fine.shape.ny;
             let out = &mut xf[b.fine.first_unknown..b.fine.first_unknown + len];
             let row = |(j, o): (usize, &mut [f64])| {
-                let wy = b.ay.fine[j];
+                let wy = ay[j];
                 let (r0, r1) = (cf + wy.own as usize * ncx, cf + wy.nbr as usize * ncx);
                 for (i, v) in o.iter_mut().enumerate() {
-                    let wx = b.ax.fine[i];
+                    let wx = ax[i];
                     let (c0, c1) = (wx.own as usize, wx.nbr as usize);
                     *v += wy.w_own * (wx.w_own * xc[r0 + c0] + wx.w_nbr * xc[r0 + c1])
                         + wy.w_nbr * (wx.w_own * xc[r1 + c0] + wx.w_nbr * xc[r1 + c1]);
@@ -641,10 +672,13 @@ impl CoarseNetwork {
         })
     }
 
-    /// Fine unknowns interpolated (bilinearly on grids, copied elsewhere) from coarse ones.
+    /// Fine unknowns interpolated from coarse ones: bilinearly on grids
+    /// (extrapolating linearly into the half cell beyond the outermost coarse
+    /// centres, so the gradient at a heated edge carries over), copied elsewhere.
     pub(crate) fn prolong(&self, coarse: &[f64]) -> Vec<f64> {
         let mut fine = vec![0.0; self.transfer.agg.len()];
-        self.transfer.prolong_add(coarse, &mut fine);
+        self.transfer
+            .interpolate_add(coarse, &mut fine, |axis| &axis.solution);
         fine
     }
 
@@ -1301,6 +1335,33 @@ impl LinearSolver for MultigridCg {
 mod tests {
     use super::*;
     use crate::network::{HeatSource, NodeKind, Profile, ThermalNetwork};
+
+    /// The solution interpolation reproduces a linear profile on every fine
+    /// cell, the edge half cells included (where the prolongation's own
+    /// weights hold the outermost coarse value instead).
+    #[test]
+    fn solution_interpolation_is_exact_for_linear_profiles() {
+        for n in [3, 8, 9, 16] {
+            let axis = Axis::new(n);
+            let nc = n.div_ceil(2);
+            // Coarse cell c spans fine cells 2c .. min(2c + 2, n).
+            let centre = |c: usize| 2.0 * c as f64 + 0.5 * (n - 2 * c).min(2) as f64;
+            let coarse: Vec<f64> = (0..nc).map(|c| 3.0 + 0.7 * centre(c)).collect();
+            let at = |w: &AxisWeight| {
+                w.w_own * coarse[w.own as usize] + w.w_nbr * coarse[w.nbr as usize]
+            };
+            for (i, w) in axis.solution.iter().enumerate() {
+                let exact = 3.0 + 0.7 * (i as f64 + 0.5);
+                assert!((at(w) - exact).abs() < 1e-12, "n = {n}, cell {i}");
+            }
+            let edge_error = (at(&axis.fine[0]) - (3.0 + 0.7 * 0.5)).abs();
+            assert!(
+                edge_error > 0.1,
+                "n = {n}: the prolongation holds the edge value"
+            );
+            assert!(axis.fine.iter().all(|w| w.w_own >= 0.0 && w.w_nbr >= 0.0));
+        }
+    }
 
     /// An `nx × ny` grid joined by conductance `g` (a square-cell plate:
     /// `k t Δy/Δx = k t`), each cell radiating `r` to a 3 K sink, 10 W into
