@@ -108,10 +108,37 @@ pub(crate) fn residual(a: &CsrMatrix, b: &[f64], x: &[f64], r: &mut [f64]) {
     par_fill(r, |i| b[i] - a.row_dot(i, x));
 }
 
+/// `r −= A x` (each entry independent, so any thread count gives the same bits).
+fn subtract_product(a: &CsrMatrix, x: &[f64], r: &mut [f64]) {
+    if r.len() < PARALLEL_LEN {
+        r.iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v -= a.row_dot(i, x));
+    } else {
+        r.par_iter_mut()
+            .enumerate()
+            .with_min_len(4096)
+            .for_each(|(i, v)| *v -= a.row_dot(i, x));
+    }
+}
+
 /// A preconditioner: `z ≈ A⁻¹ r`.
 pub trait Preconditioner {
     /// Writes `z = M⁻¹ r` (`z` is overwritten).
     fn apply(&mut self, a: &CsrMatrix, r: &[f64], z: &mut [f64]) -> Result<(), SolveError>;
+
+    /// [`Self::apply`], offered `scratch` (the system's length, contents
+    /// undefined on entry and exit) to use instead of a work vector of its own.
+    fn apply_with_scratch(
+        &mut self,
+        a: &CsrMatrix,
+        r: &[f64],
+        z: &mut [f64],
+        scratch: &mut [f64],
+    ) -> Result<(), SolveError> {
+        let _ = scratch;
+        self.apply(a, r, z)
+    }
 }
 
 /// Diagonal (Jacobi) preconditioner.
@@ -155,9 +182,10 @@ enum Start {
 }
 
 /// The common start of CG and BiCGStab: zero right-hand side, initial residual
-/// `r`, early exit when the first guess is good enough.
-fn start(a: &CsrMatrix, b: &[f64], x: &mut [f64], rtol: f64, r: &mut Vec<f64>) -> Start {
-    let nb = norm2(b);
+/// `r = b − A x` (`r` holds `b` on entry; a zero first guess costs no
+/// product), early exit when the first guess is good enough.
+fn start(a: &CsrMatrix, x: &mut [f64], rtol: f64, r: &mut [f64]) -> Start {
+    let nb = norm2(r);
     if nb == 0.0 {
         x.fill(0.0);
         return Start::Done(LinearStats {
@@ -165,9 +193,12 @@ fn start(a: &CsrMatrix, b: &[f64], x: &mut [f64], rtol: f64, r: &mut Vec<f64>) -
             relative_residual: 0.0,
         });
     }
-    r.resize(b.len(), 0.0);
-    residual(a, b, x, r);
-    let rel = norm2(r) / nb;
+    let rel = if x.iter().all(|&v| v == 0.0) {
+        1.0
+    } else {
+        subtract_product(a, x, r);
+        norm2(r) / nb
+    };
     if rel <= rtol {
         return Start::Done(LinearStats {
             iterations: 0,
@@ -204,7 +235,11 @@ pub fn pcg(
 }
 
 /// Preconditioned conjugate gradients that keeps its vectors between solves
-/// (no allocation, no fresh pages per solve): [`pcg`] for a solver called repeatedly.
+/// (no allocation, no fresh pages per solve): [`pcg`] for a solver called
+/// repeatedly. [`Cg::solve_overwriting`] iterates on the right-hand side's own
+/// vector, and the preconditioner is offered the product vector `A p` as
+/// scratch (it is dead while `M⁻¹ r` is formed): a multigrid-preconditioned
+/// solve then needs three vectors of the system's length besides `b` and `x`.
 #[derive(Debug, Clone)]
 pub struct Cg {
     solver: &'static str,
@@ -237,33 +272,53 @@ impl Cg {
         max_iterations: usize,
         m: &mut dyn Preconditioner,
     ) -> Result<LinearStats, SolveError> {
+        let mut r = std::mem::take(&mut self.r);
+        r.clear();
+        r.extend_from_slice(b);
+        let result = self.solve_overwriting(a, &mut r, x, rtol, max_iterations, m);
+        self.r = r;
+        result
+    }
+
+    /// [`Self::solve`] with the residual kept in `b`'s own vector (`b` is
+    /// overwritten): one vector of the system's length fewer.
+    pub fn solve_overwriting(
+        &mut self,
+        a: &CsrMatrix,
+        b: &mut [f64],
+        x: &mut [f64],
+        rtol: f64,
+        max_iterations: usize,
+        m: &mut dyn Preconditioner,
+    ) -> Result<LinearStats, SolveError> {
         let solver = self.solver;
-        let Self { r, z, p, ap, .. } = self;
-        cg_iterate(a, b, x, rtol, m, [r, z, p, ap], solver, max_iterations)
+        let Self { z, p, ap, .. } = self;
+        cg_iterate(a, x, rtol, m, b, [z, p, ap], solver, max_iterations)
     }
 }
 
-/// The CG iteration on the vectors `[r, z, p, ap]` (resized to the system).
+/// The CG iteration on the residual `r` (holding `b` on entry) and the vectors
+/// `[z, p, ap]` (resized to the system).
 #[allow(clippy::too_many_arguments)]
 fn cg_iterate(
     a: &CsrMatrix,
-    b: &[f64],
     x: &mut [f64],
     rtol: f64,
     m: &mut dyn Preconditioner,
-    [r, z, p, ap]: [&mut Vec<f64>; 4],
+    r: &mut [f64],
+    [z, p, ap]: [&mut Vec<f64>; 3],
     solver: &'static str,
     max_iterations: usize,
 ) -> Result<LinearStats, SolveError> {
-    let n = b.len();
-    let (nb, mut rel) = match start(a, b, x, rtol, r) {
+    let n = r.len();
+    let (nb, mut rel) = match start(a, x, rtol, r) {
         Start::Done(stats) => return Ok(stats),
         Start::Iterate { nb, rel } => (nb, rel),
     };
     for v in [&mut *z, &mut *p, &mut *ap] {
         v.resize(n, 0.0);
     }
-    m.apply(a, r, z)?;
+    m.apply_with_scratch(a, r, z, ap)?;
     p.copy_from_slice(z);
     let mut rz = dot(r, z);
     for it in 1..=max_iterations {
@@ -297,7 +352,7 @@ fn cg_iterate(
         if !rel.is_finite() {
             break;
         }
-        m.apply(a, r, z)?;
+        m.apply_with_scratch(a, r, z, ap)?;
         let rz_new = dot(r, z);
         let beta = rz_new / rz;
         rz = rz_new;
@@ -323,8 +378,8 @@ pub fn bicgstab(
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
     let n = b.len();
-    let mut r = Vec::new();
-    let (nb, mut rel) = match start(a, b, x, rtol, &mut r) {
+    let mut r = b.to_vec();
+    let (nb, mut rel) = match start(a, x, rtol, &mut r) {
         Start::Done(stats) => return Ok(stats),
         Start::Iterate { nb, rel } => (nb, rel),
     };
@@ -402,4 +457,48 @@ pub fn bicgstab(
         }
     }
     Err(not_converged(solver, rtol, max_iterations, rel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 1-D Laplacian with a radiation-like diagonal shift.
+    fn chain(n: usize) -> CsrMatrix {
+        let mut t = Vec::new();
+        for i in 0..n {
+            t.push((i, i, 2.1));
+            if i > 0 {
+                t.push((i, i - 1, -1.0));
+            }
+            if i + 1 < n {
+                t.push((i, i + 1, -1.0));
+            }
+        }
+        CsrMatrix::from_triplets(n, &t)
+    }
+
+    /// Solving in `b`'s own vector gives the same bits as solving from a copy,
+    /// from a zero first guess (no product at the start) and from a non-zero one.
+    #[test]
+    fn overwriting_the_right_hand_side_gives_the_same_solution() {
+        let a = chain(200);
+        let b: Vec<f64> = (0..200).map(|i| (i as f64 * 0.37).sin()).collect();
+        for guess in [0.0, 0.5] {
+            let mut x1 = vec![guess; 200];
+            let mut x2 = x1.clone();
+            let s1 = Cg::new("t")
+                .solve(&a, &b, &mut x1, 1e-10, 500, &mut Jacobi::new(&a))
+                .unwrap();
+            let mut b2 = b.clone();
+            let s2 = Cg::new("t")
+                .solve_overwriting(&a, &mut b2, &mut x2, 1e-10, 500, &mut Jacobi::new(&a))
+                .unwrap();
+            assert_eq!(x1, x2);
+            assert_eq!(s1.iterations, s2.iterations);
+            let mut r = vec![0.0; 200];
+            residual(&a, &b, &x1, &mut r);
+            assert!(norm2(&r) <= 1.01e-10 * norm2(&b), "guess {guess}");
+        }
+    }
 }

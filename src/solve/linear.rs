@@ -73,6 +73,18 @@ pub trait LinearSolver: Send {
         x: &mut [f64],
         rtol: f64,
     ) -> Result<LinearStats, SolveError>;
+
+    /// [`Self::solve`] for a caller that no longer needs `b`: the solver may
+    /// overwrite it (multigrid-CG keeps its residual there, one vector fewer).
+    fn solve_overwriting(
+        &mut self,
+        a: &CsrMatrix,
+        b: &mut [f64],
+        x: &mut [f64],
+        rtol: f64,
+    ) -> Result<LinearStats, SolveError> {
+        self.solve(a, b, x, rtol)
+    }
 }
 
 /// Builds the solver `choice` for the network's system, or explains why it cannot.

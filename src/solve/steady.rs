@@ -180,7 +180,10 @@ impl<'a> SteadySolver<'a> {
                 .max(0.1 * rel)
                 .clamp(1e-12, 1e-2);
             delta.fill(0.0);
-            let stats = self.linear.solve(&k, &r, &mut delta, forcing)?;
+            // `r` is recomputed at the trial state below: the solver may keep its residual there.
+            let stats = self
+                .linear
+                .solve_overwriting(&k, &mut r, &mut delta, forcing)?;
             // Backtracking line search on ‖F‖₁, keeping temperatures positive.
             // Trials move `x` in place (`x₀ + α δ`, from the last trial's `α`)
             // and overwrite `r`: the step's own residual is needed only as its norm.
