@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use nalgebra::Vector3;
 use rayon::prelude::*;
+use wide::f64x2;
 
 #[cfg(test)]
 use super::view_factor::diffuse_earth_factor;
@@ -82,13 +83,42 @@ fn grid(i: usize, n: usize) -> f64 {
     -1.0 + 2.0 * i as f64 / (n - 1) as f64
 }
 
+/// Grid interval of `v` (clamped to [−1, 1]) on `n` points uniform on [−1, 1]: its lower
+/// point `i` in [0, n − 2] and the weight `x − i` of the upper one, `x = (v + 1)(n − 1)/2`.
 #[inline(always)]
 fn locate(v: f64, n: usize) -> (usize, f64) {
+    let (i, f) = locate_whole(v, n);
+    (whole_to_usize(i), f)
+}
+
+/// [`locate`] with the row as a whole `f64`, in arithmetic alone (no conversion to an integer,
+/// which SSE2 cannot do two at a time with Rust's saturating semantics): a loop of it over
+/// many values is vectorized.
+#[inline(always)]
+fn locate_whole(v: f64, n: usize) -> (f64, f64) {
     let x = ((v.clamp(-1.0, 1.0) + 1.0) * 0.5 * (n - 1) as f64).min((n - 1) as f64);
-    // `x` is in [0, n − 1] (a NaN `v` ends at n − 1): the narrower conversion is exact, and
-    // cheaper than a saturating one to `usize`.
-    let i = (x as u32 as usize).min(n - 2);
-    (i, x - i as f64)
+    // `x` is in [0, n − 1] (a NaN `v` ends at n − 1). floor(x): rounded to the nearest
+    // integer by adding and removing 2⁵², less one where that rounded up.
+    let r = (x + ROUND) - ROUND;
+    let i = if r > x { r - 1.0 } else { r }.min((n - 2) as f64);
+    (i, x - i)
+}
+
+/// 2⁵²: a non-negative `f64` below it, plus this, is rounded to an integer whose value is the
+/// low bits of the sum's mantissa.
+const ROUND: f64 = 4_503_599_627_370_496.0;
+
+/// The value of `x`, a whole number in [0, 2⁵²), as an integer: read from the mantissa bits of
+/// `x + 2⁵²` (one addition and one integer subtraction, also two at a time in SSE2).
+#[inline(always)]
+fn whole_to_u64(x: f64) -> u64 {
+    (x + ROUND).to_bits() - ROUND.to_bits()
+}
+
+/// [`whole_to_u64`] as an index (below 2³² here: table sizes).
+#[inline(always)]
+fn whole_to_usize(x: f64) -> usize {
+    whole_to_u64(x) as usize
 }
 
 impl EarthFactorTable {
@@ -146,14 +176,36 @@ impl EarthFactorTable {
     fn albedo_in_cell(&self, c: &AlbedoCell) -> f64 {
         // One bounds check for the eight corners.
         let t = &self.albedo[c.base..c.base + CELL_SPAN];
-        let [v] = c.interpolate(|o| [[f64::from(t[o])], [f64::from(t[o + 1])]]);
-        v
+        c.interpolate(|o| [f64::from(t[o]), f64::from(t[o + 1])])
     }
 
     /// IR view factor by linear interpolation in `cos γ` (γ from nadir).
     #[inline(always)]
     pub fn ir_view_factor(&self, cos_gamma: f64) -> f64 {
         self.ir.view_factor(cos_gamma)
+    }
+}
+
+/// What [`AlbedoCell::interpolate`] computes with: one value or a pair of lanes (the two
+/// layers of `H` of a bracket, in one SSE2 register).
+trait Lanes:
+    Copy + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Mul<Output = Self>
+{
+    /// Every lane `x`.
+    fn splat(x: f64) -> Self;
+}
+
+impl Lanes for f64 {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        x
+    }
+}
+
+impl Lanes for f64x2 {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        f64x2::splat(x)
     }
 }
 
@@ -172,18 +224,16 @@ struct AlbedoCell {
 const CELL_SPAN: usize = N_U * N_CP + N_CP + 2;
 
 impl AlbedoCell {
-    /// Trilinear interpolation in this cell of `L` tables at once (the layers of `H`):
-    /// `at(o)` gives the tables' values at the grid points `o` and `o + 1` (along `cos ψ`),
-    /// `o` points past the lower corner.
+    /// Trilinear interpolation in this cell of one table (`V = f64`) or of two at once (the
+    /// layers of `H`, `V = f64x2`): `at(o)` gives the tables' values at the grid points `o` and
+    /// `o + 1` (along `cos ψ`), `o` points past the lower corner.
     /// Per table, with `lerp(x, y, f) = x + (y − x) f`, along `cos ψ`, then `u`, then `cos θs`:
-    /// the same operations whatever `L`, so a table's result has the same bits in any stack.
+    /// the same operations in every lane, so a table's result has the same bits in any stack.
     #[inline(always)]
-    fn interpolate<const L: usize>(&self, at: impl Fn(usize) -> [[f64; L]; 2]) -> [f64; L] {
+    fn interpolate<V: Lanes>(&self, at: impl Fn(usize) -> [V; 2]) -> V {
         const DI: usize = N_U * N_CP;
-        let lerp = |x: [f64; L], y: [f64; L], f: f64| -> [f64; L] {
-            std::array::from_fn(|l| x[l] + (y[l] - x[l]) * f)
-        };
-        let along_k = |[x, y]: [[f64; L]; 2]| lerp(x, y, self.fk);
+        let lerp = |x: V, y: V, f: f64| x + (y - x) * V::splat(f);
+        let along_k = |[x, y]: [V; 2]| lerp(x, y, self.fk);
         let c00 = along_k(at(0));
         let c01 = along_k(at(N_CP));
         let c10 = along_k(at(DI));
@@ -193,20 +243,30 @@ impl AlbedoCell {
 
     /// `cs_row` the located `cos θs`; `nz`, `nx` the normal's zenith and sunward components.
     #[inline(always)]
-    fn new(cs_row: (usize, f64), nz: f64, nx: f64) -> Self {
-        let nh = (1.0 - nz * nz).max(0.0).sqrt();
-        let cp = if nh > 1e-12 { nx / nh } else { 1.0 };
-        let (i, fi) = cs_row;
-        // u = sin(γ/2) = √((1 + n_Z)/2) on [0, 1], mapped to [−1, 1] for `locate`.
-        let (j, fj) = locate(2.0 * ((1.0 + nz) * 0.5).max(0.0).sqrt() - 1.0, N_U);
-        let (k, fk) = locate(cp, N_CP);
+    fn new((i, fi): (usize, f64), nz: f64, nx: f64) -> Self {
+        let (jk, fj, fk) = locate_normal(nz, nx);
         Self {
-            base: (i * N_U + j) * N_CP + k,
+            base: i * N_U * N_CP + whole_to_usize(jk),
             fi,
             fj,
             fk,
         }
     }
+}
+
+/// The `u = sin(γ/2)` and `cos ψ` rows `j`, `k` of a normal (see [`locate`]) from its zenith
+/// and sunward components, `u = √((1 + n_Z)/2)`, `cos ψ = n_X/n_h` with `n_h = √(1 − n_Z²)`
+/// (1 for a vertical normal): the offset `j N_CP + k` of the cell in a `cos θs` row (a whole
+/// `f64`) and the weights `f_j`, `f_k`. Arithmetic alone, without branches, so that a loop of
+/// it over the steps is vectorized.
+#[inline(always)]
+fn locate_normal(nz: f64, nx: f64) -> (f64, f64, f64) {
+    let nh = (1.0 - nz * nz).max(0.0).sqrt();
+    let cp = if nh > 1e-12 { nx / nh } else { 1.0 };
+    // u on [0, 1], mapped to [−1, 1] for `locate`.
+    let (j, fj) = locate_whole(2.0 * ((1.0 + nz) * 0.5).max(0.0).sqrt() - 1.0, N_U);
+    let (k, fk) = locate_whole(cp, N_CP);
+    (j * N_CP as f64 + k, fj, fk)
 }
 
 /// The albedo tables of every layer of `H` interleaved, so that the corners of one cell give
@@ -216,7 +276,9 @@ impl AlbedoCell {
 /// interpolations run as one two-lane one; the result has the same bits.
 struct AlbedoStack {
     n_layers: usize,
-    values: Vec<f32>,
+    /// The tables' `f32` values widened to `f64` (exactly): the interpolation loads them
+    /// without conversions, two at a time.
+    values: Vec<f64>,
 }
 
 impl AlbedoStack {
@@ -224,7 +286,7 @@ impl AlbedoStack {
     fn new(tables: &[Arc<EarthFactorTable>]) -> Self {
         let n_layers = tables.len().max(2);
         let last = tables.len().saturating_sub(1);
-        let mut values = vec![0.0_f32; N_CS * N_U * N_CP * n_layers];
+        let mut values = vec![0.0; N_CS * N_U * N_CP * n_layers];
         // Parallel over the `cos θs` rows, which also spreads the first touch of the pages.
         values
             .par_chunks_mut(N_U * N_CP * n_layers)
@@ -233,7 +295,9 @@ impl AlbedoStack {
                 for (q, point) in row.chunks_exact_mut(n_layers).enumerate() {
                     let p = i * N_U * N_CP + q;
                     for (l, v) in point.iter_mut().enumerate() {
-                        *v = tables.get(l.min(last)).map_or(0.0, |t| t.albedo[p]);
+                        *v = tables
+                            .get(l.min(last))
+                            .map_or(0.0, |t| f64::from(t.albedo[p]));
                     }
                 }
             });
@@ -261,11 +325,13 @@ impl AlbedoStack {
         let o = c.base * n_layers + p;
         // One bounds check for the eight corners of both layers.
         let t = &self.values[o..o + (CELL_SPAN - 1) * n_layers + 2];
-        let v = c.interpolate(|q| {
-            let q = q * n_layers;
-            let pair = |r: usize| [f64::from(t[r]), f64::from(t[r + 1])];
-            [pair(q), pair(q + n_layers)]
-        });
+        let v = c
+            .interpolate(|q| {
+                let q = q * n_layers;
+                let pair = |r: usize| f64x2::from([t[r], t[r + 1]]);
+                [pair(q), pair(q + n_layers)]
+            })
+            .to_array();
         // Lane by comparison, not by index: keeps `v` in registers.
         b.blend(|l| if l == p { v[0] } else { v[1] })
     }
@@ -406,19 +472,68 @@ impl StepFrame {
     }
 }
 
-/// What the albedo fill reads at one time step (only while computing).
-struct AlbedoStep {
-    zenith_body: Vector3<f64>,
-    sun_horizontal_body: Vector3<f64>,
+/// What the albedo fill reads at the steps of one block (only while computing). The vectors
+/// of the cell location are stored one array per component, so that its loop over the steps
+/// compiles to packed arithmetic (two steps per SSE2 instruction).
+struct AlbedoSteps {
+    /// Zenith r̂, body axes, by component.
+    zenith: [Vec<f64>; 3],
+    /// Horizontal unit vector towards the Sun, body axes, by component.
+    sun_horizontal: [Vec<f64>; 3],
+    /// A normal with `n_Z` at or above this sees no sunlit Earth: `1/H` (it faces away from
+    /// the whole Earth), or −∞ when no sunlit point of the Earth is visible at all.
+    nz_limit: Vec<f64>,
+    /// What the interpolation reads, per step.
+    rest: Vec<AlbedoStepRest>,
+}
+
+/// The per-step inputs of the albedo interpolation.
+struct AlbedoStepRest {
     /// Solar flux at the Earth, W/m².
     solar_at_earth_w_m2: f64,
-    inv_h: f64,
-    /// Albedo-table row of `cos θs` and its weight.
-    cs_row: (usize, f64),
-    /// No sunlit point of the Earth is visible.
-    dark: bool,
+    /// Offset of the albedo table's `cos θs` row, `i N_U N_CP`.
+    row_offset: usize,
+    /// Its weight.
+    fi: f64,
     /// Albedo table layers bracketing `H`.
     layers: LayerBracket,
+}
+
+impl AlbedoSteps {
+    /// The albedo inputs of `records`, with table layers at `albedo_heights`.
+    fn new(records: &[StepRecord], albedo_heights: &[f64]) -> Self {
+        let component = |f: fn(&StepRecord) -> &Vector3<f64>| -> [Vec<f64>; 3] {
+            std::array::from_fn(|c| records.iter().map(|r| f(r)[c]).collect())
+        };
+        Self {
+            zenith: component(|r| &r.frame.zenith_body),
+            sun_horizontal: component(|r| &r.sun_horizontal_body),
+            nz_limit: records
+                .iter()
+                .map(|r| {
+                    let inv_h = r.frame.inv_h;
+                    // Dark cap: the Sun is more than 90° + λ_max from the zenith, λ_max = acos(1/H).
+                    if r.sun_cos_zenith <= -inv_h.acos().sin() {
+                        f64::NEG_INFINITY
+                    } else {
+                        inv_h
+                    }
+                })
+                .collect(),
+            rest: records
+                .iter()
+                .map(|r| {
+                    let (i, fi) = locate(r.sun_cos_zenith, N_CS);
+                    AlbedoStepRest {
+                        solar_at_earth_w_m2: r.solar_at_earth_w_m2,
+                        row_offset: i * N_U * N_CP,
+                        fi,
+                        layers: bracket_layers(albedo_heights, r.h_ratio),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Per-step results of the geometry pass, before they are laid out in the series.
@@ -440,21 +555,6 @@ struct StepRecord {
     solar_at_earth_w_m2: f64,
     /// Its layer bracket is set once the span's range of `H` is known.
     frame: StepFrame,
-}
-
-impl StepRecord {
-    fn albedo_step(&self, albedo_heights: &[f64]) -> AlbedoStep {
-        let lam_max = self.frame.inv_h.acos();
-        AlbedoStep {
-            zenith_body: self.frame.zenith_body,
-            sun_horizontal_body: self.sun_horizontal_body,
-            solar_at_earth_w_m2: self.solar_at_earth_w_m2,
-            inv_h: self.frame.inv_h,
-            cs_row: locate(self.sun_cos_zenith, N_CS),
-            dark: self.sun_cos_zenith <= -lam_max.sin(),
-            layers: bracket_layers(albedo_heights, self.h_ratio),
-        }
-    }
 }
 
 /// Time steps per work block: the unit of parallel work and of the albedo storage layout.
@@ -606,12 +706,10 @@ impl FluxSeries {
                     .par_chunks(BLOCK)
                     .zip(chunks.par_iter_mut())
                     .for_each(|(block, out)| {
-                        let steps: Vec<AlbedoStep> = block
-                            .iter()
-                            .map(|r| r.albedo_step(&albedo_heights))
-                            .collect();
+                        let steps = AlbedoSteps::new(block, &albedo_heights);
+                        let mut rows = LocatedRows::new();
                         for (surf, row) in surfaces.iter().zip(out.chunks_mut(block.len())) {
-                            fill_albedo(&steps, &albedo_stack, &preset, surf, row);
+                            fill_albedo(&steps, &albedo_stack, &preset, surf, &mut rows, row);
                         }
                     })
             },
@@ -814,45 +912,88 @@ impl FluxSeries {
     }
 }
 
-/// Steps per pass of [`fill_albedo`] (the located cells, 10 kB, stay in the L1 cache).
+/// Steps per pass of [`fill_albedo`] (the located rows, 7 kB, stay in the L1 cache).
 const FILL_CHUNK: usize = 256;
 
-/// Absorbed albedo flux `α a S_⊕ F_a` on `surf` over one block of steps, into `out`.
-///
-/// Two passes per chunk of steps: locate every step's cell, then interpolate. One loop doing
-/// both is latency-bound (each step is a chain of some 130 cycles of dependent work: dot
-/// products, two square roots and a division, the table loads, three levels of
-/// interpolation), so the processor overlaps only two or three steps; split, each loop's
-/// chain is half as long and more steps run at once.
 /// One field of every step record, collected in parallel (pages first touched in parallel).
 fn per_step<T: Send>(records: &[StepRecord], f: fn(&StepRecord) -> T) -> Vec<T> {
     records.par_iter().with_min_len(BLOCK).map(f).collect()
 }
 
+/// One normal's cells at a chunk of steps, less their `cos θs` row ([`locate_normal`]).
+struct LocatedRows {
+    /// Offset of the cell in its `cos θs` row, or [`UNSEEN`] where the normal sees no sunlit
+    /// Earth.
+    jk: [u64; FILL_CHUNK],
+    fj: [f64; FILL_CHUNK],
+    fk: [f64; FILL_CHUNK],
+}
+
+/// [`LocatedRows::jk`] of a step without albedo.
+const UNSEEN: u64 = u64::MAX;
+
+impl LocatedRows {
+    fn new() -> Self {
+        Self {
+            jk: [UNSEEN; FILL_CHUNK],
+            fj: [0.0; FILL_CHUNK],
+            fk: [0.0; FILL_CHUNK],
+        }
+    }
+
+    /// Locates `n` at the steps `range` (at most [`FILL_CHUNK`]) of `steps`: `n_Z = n·r̂`,
+    /// `n_X = n·x̂` (x̂ horizontal towards the Sun), then [`locate_normal`]. Every step goes the
+    /// same way (no branches), so the loop is vectorized.
+    #[inline(never)]
+    fn locate(&mut self, n: &Vector3<f64>, steps: &AlbedoSteps, range: std::ops::Range<usize>) {
+        let m = range.len();
+        let [zx, zy, zz] = steps.zenith.each_ref().map(|v| &v[range.clone()]);
+        let [hx, hy, hz] = steps.sun_horizontal.each_ref().map(|v| &v[range.clone()]);
+        let limit = &steps.nz_limit[range];
+        let (jk, fj, fk) = (&mut self.jk[..m], &mut self.fj[..m], &mut self.fk[..m]);
+        for s in 0..m {
+            // The order of nalgebra's `dot`, for the same bits.
+            let nz = n.x * zx[s] + n.y * zy[s] + n.z * zz[s];
+            let nx = n.x * hx[s] + n.y * hy[s] + n.z * hz[s];
+            let (c, wj, wk) = locate_normal(nz, nx);
+            let c = whole_to_u64(c);
+            (jk[s], fj[s], fk[s]) = (if nz < limit[s] { c } else { UNSEEN }, wj, wk);
+        }
+    }
+}
+
+/// Absorbed albedo flux `α a S_⊕ F_a` on `surf` over one block of steps, into `out`.
+///
+/// Two passes per chunk of steps: locate the normal's cell at every step
+/// ([`LocatedRows::locate`], vectorized), then interpolate (table loads at scattered places,
+/// one step at a time). Split, each loop's chain of dependent work is half as long, and more
+/// steps run at once, than in one loop doing both.
+#[inline(never)]
 fn fill_albedo(
-    steps: &[AlbedoStep],
+    steps: &AlbedoSteps,
     tables: &AlbedoStack,
     preset: &EnvironmentPreset,
     surf: &Surface,
+    rows: &mut LocatedRows,
     out: &mut [f32],
 ) {
-    let n = surf.normal_body;
     let a_alb = surf.absorptivity * preset.albedo;
-    let mut cells = [None; FILL_CHUNK];
-    for (steps, out) in steps.chunks(FILL_CHUNK).zip(out.chunks_mut(FILL_CHUNK)) {
-        for (cell, g) in cells.iter_mut().zip(steps) {
-            let nz = n.dot(&g.zenith_body);
-            // Dark visible cap, or a plate facing away from the whole Earth: no albedo.
-            *cell = if g.dark || nz >= g.inv_h {
-                None
+    for (c, out) in out.chunks_mut(FILL_CHUNK).enumerate() {
+        let range = c * FILL_CHUNK..c * FILL_CHUNK + out.len();
+        rows.locate(&surf.normal_body, steps, range.clone());
+        let located = rows.jk.iter().zip(&rows.fj).zip(&rows.fk);
+        for ((o, g), ((&jk, &fj), &fk)) in out.iter_mut().zip(&steps.rest[range]).zip(located) {
+            // A dark visible cap, or a plate facing away from the whole Earth: no albedo.
+            *o = if jk == UNSEEN {
+                0.0
             } else {
-                Some(AlbedoCell::new(g.cs_row, nz, n.dot(&g.sun_horizontal_body)))
-            };
-        }
-        for ((o, cell), g) in out.iter_mut().zip(&cells).zip(steps) {
-            *o = match cell {
-                None => 0.0,
-                Some(c) => (a_alb * g.solar_at_earth_w_m2 * tables.factor(c, &g.layers)) as f32,
+                let c = AlbedoCell {
+                    base: g.row_offset + jk as usize,
+                    fi: g.fi,
+                    fj,
+                    fk,
+                };
+                (a_alb * g.solar_at_earth_w_m2 * tables.factor(&c, &g.layers)) as f32
             };
         }
     }
