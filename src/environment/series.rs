@@ -472,8 +472,8 @@ impl StepFrame {
     }
 }
 
-/// What the albedo fill reads at the steps of one block (only while computing). The vectors
-/// of the cell location are stored one array per component, so that its loop over the steps
+/// What the albedo fill reads at the steps of one block, written by the geometry pass (only
+/// while computing). One array per quantity: the cell-location loop over the steps then
 /// compiles to packed arithmetic (two steps per SSE2 instruction).
 struct AlbedoSteps {
     /// Zenith r̂, body axes, by component.
@@ -483,8 +483,12 @@ struct AlbedoSteps {
     /// A normal with `n_Z` at or above this sees no sunlit Earth: `1/H` (it faces away from
     /// the whole Earth), or −∞ when no sunlit point of the Earth is visible at all.
     nz_limit: Vec<f64>,
-    /// What the interpolation reads, per step.
-    rest: Vec<AlbedoStepRest>,
+    /// `H = r/R`.
+    h_ratio: Vec<f64>,
+    /// Cosine of the solar zenith angle at the sub-satellite point.
+    sun_cos_zenith: Vec<f64>,
+    /// Solar flux at the Earth, W/m².
+    solar_at_earth_w_m2: Vec<f64>,
 }
 
 /// The per-step inputs of the albedo interpolation.
@@ -500,61 +504,50 @@ struct AlbedoStepRest {
 }
 
 impl AlbedoSteps {
-    /// The albedo inputs of `records`, with table layers at `albedo_heights`.
-    fn new(records: &[StepRecord], albedo_heights: &[f64]) -> Self {
-        let component = |f: fn(&StepRecord) -> &Vector3<f64>| -> [Vec<f64>; 3] {
-            std::array::from_fn(|c| records.iter().map(|r| f(r)[c]).collect())
-        };
+    fn with_capacity(n: usize) -> Self {
+        let v = || Vec::with_capacity(n);
         Self {
-            zenith: component(|r| &r.frame.zenith_body),
-            sun_horizontal: component(|r| &r.sun_horizontal_body),
-            nz_limit: records
-                .iter()
-                .map(|r| {
-                    let inv_h = r.frame.inv_h;
-                    // Dark cap: the Sun is more than 90° + λ_max from the zenith, λ_max = acos(1/H).
-                    if r.sun_cos_zenith <= -inv_h.acos().sin() {
-                        f64::NEG_INFINITY
-                    } else {
-                        inv_h
-                    }
-                })
-                .collect(),
-            rest: records
-                .iter()
-                .map(|r| {
-                    let (i, fi) = locate(r.sun_cos_zenith, N_CS);
-                    AlbedoStepRest {
-                        solar_at_earth_w_m2: r.solar_at_earth_w_m2,
-                        row_offset: i * N_U * N_CP,
-                        fi,
-                        layers: bracket_layers(albedo_heights, r.h_ratio),
-                    }
-                })
-                .collect(),
+            zenith: [v(), v(), v()],
+            sun_horizontal: [v(), v(), v()],
+            nz_limit: v(),
+            h_ratio: v(),
+            sun_cos_zenith: v(),
+            solar_at_earth_w_m2: v(),
         }
     }
-}
 
-/// Per-step results of the geometry pass, before they are laid out in the series.
-struct StepRecord {
-    position_km: Vector3<f64>,
-    sun_direction: Vector3<f64>,
-    sun_distance_au: f64,
-    lit_fraction: f64,
-    beta_rad: f64,
-    penumbra: f64,
-    umbra: f64,
-    /// `H = r/R`.
-    h_ratio: f64,
-    /// Cosine of the solar zenith angle at the sub-satellite point.
-    sun_cos_zenith: f64,
-    /// Horizontal unit vector towards the Sun, body axes.
-    sun_horizontal_body: Vector3<f64>,
-    /// Solar flux at the Earth, W/m².
-    solar_at_earth_w_m2: f64,
-    /// Its layer bracket is set once the span's range of `H` is known.
-    frame: StepFrame,
+    /// Appends the step of geometry `g`.
+    fn push(&mut self, g: &super::FluxGeometry) {
+        for c in 0..3 {
+            self.zenith[c].push(g.zenith_body[c]);
+            self.sun_horizontal[c].push(g.sun_horizontal_body[c]);
+        }
+        let inv_h = 1.0 / g.h_ratio;
+        // Dark cap: the Sun is more than 90° + λ_max from the zenith, λ_max = acos(1/H).
+        let dark = g.sun_cos_zenith <= -inv_h.acos().sin();
+        self.nz_limit
+            .push(if dark { f64::NEG_INFINITY } else { inv_h });
+        self.h_ratio.push(g.h_ratio);
+        self.sun_cos_zenith.push(g.sun_cos_zenith);
+        self.solar_at_earth_w_m2.push(g.solar_at_earth_w_m2);
+    }
+
+    /// The interpolation inputs, with table layers at `albedo_heights`.
+    fn rest(&self, albedo_heights: &[f64]) -> Vec<AlbedoStepRest> {
+        let steps = self.sun_cos_zenith.iter().zip(&self.h_ratio);
+        steps
+            .zip(&self.solar_at_earth_w_m2)
+            .map(|((&cz, &h), &s)| {
+                let (i, fi) = locate(cz, N_CS);
+                AlbedoStepRest {
+                    solar_at_earth_w_m2: s,
+                    row_offset: i * N_U * N_CP,
+                    fi,
+                    layers: bracket_layers(albedo_heights, h),
+                }
+            })
+            .collect()
+    }
 }
 
 /// Time steps per work block: the unit of parallel work and of the albedo storage layout.
@@ -633,46 +626,67 @@ impl FluxSeries {
                 precession_matrix(mid_days).transpose()
             })
             .collect();
-        // Indexed parallel maps and collects: every per-step vector below is written (and its
-        // pages first touched) in parallel, straight into place.
-        let mut records: Vec<StepRecord> = times
-            .par_iter()
-            .enumerate()
-            .with_min_len(BLOCK)
-            .map(|(k, &t)| {
-                let sun = sun_position_with(orbit.days_tt(t), &precession[k / BLOCK]);
-                let (sample, f) = orbit.sample_with_sun(t, shadow, sun);
-                let g = model.geometry_from_sample(sample);
-                StepRecord {
-                    position_km: sample.state.position_km,
-                    sun_direction: sample.sun.direction,
-                    sun_distance_au: sample.sun.distance_au,
-                    lit_fraction: sample.lit_fraction,
-                    beta_rad: sample.beta_rad,
-                    penumbra: f.penumbra,
-                    umbra: f.umbra,
-                    h_ratio: g.h_ratio,
-                    sun_cos_zenith: g.sun_cos_zenith,
-                    sun_horizontal_body: g.sun_horizontal_body,
-                    solar_at_earth_w_m2: g.solar_at_earth_w_m2,
-                    frame: StepFrame {
+        // The geometry pass writes the per-step vectors in place, in parallel over blocks: the
+        // `f64` ones are zeroed by the allocator (their pages first touched by that pass), the
+        // others filled in parallel first.
+        let mut position_km = par_filled(n, Vector3::zeros());
+        let mut sun_direction = par_filled(n, Vector3::zeros());
+        let no_layers = LayerBracket {
+            lower: 0,
+            upper: 0,
+            weight: 0.0,
+        };
+        let mut frames = par_filled(
+            n,
+            StepFrame {
+                sun_body: Vector3::zeros(),
+                solar_w_m2: 0.0,
+                zenith_body: Vector3::zeros(),
+                inv_h: 0.0,
+                layers: no_layers,
+            },
+        );
+        let [mut sun_distance_au, mut lit_fraction, mut beta_rad, mut pen, mut umb] =
+            std::array::from_fn(|_| vec![0.0; n]);
+        let blocks: Vec<AlbedoSteps> = (
+            (times.par_chunks(BLOCK), precession.par_iter()),
+            position_km.par_chunks_mut(BLOCK),
+            sun_direction.par_chunks_mut(BLOCK),
+            sun_distance_au.par_chunks_mut(BLOCK),
+            lit_fraction.par_chunks_mut(BLOCK),
+            beta_rad.par_chunks_mut(BLOCK),
+            (pen.par_chunks_mut(BLOCK), umb.par_chunks_mut(BLOCK)),
+            frames.par_chunks_mut(BLOCK),
+        )
+            .into_par_iter()
+            .map(|((t, p), pos, sun, dist, lit, beta, (pen, umb), frames)| {
+                let mut steps = AlbedoSteps::with_capacity(t.len());
+                for (k, &t) in t.iter().enumerate() {
+                    let s = sun_position_with(orbit.days_tt(t), p);
+                    let (sample, f) = orbit.sample_with_sun(t, shadow, s);
+                    let g = model.geometry_from_sample(sample);
+                    (pos[k], sun[k]) = (sample.state.position_km, sample.sun.direction);
+                    (dist[k], lit[k]) = (sample.sun.distance_au, sample.lit_fraction);
+                    (beta[k], pen[k], umb[k]) = (sample.beta_rad, f.penumbra, f.umbra);
+                    frames[k] = StepFrame {
                         sun_body: g.sun_body,
                         solar_w_m2: g.solar_w_m2,
                         zenith_body: g.zenith_body,
                         inv_h: 1.0 / g.h_ratio,
-                        layers: LayerBracket {
-                            lower: 0,
-                            upper: 0,
-                            weight: 0.0,
-                        },
-                    },
+                        layers: no_layers,
+                    };
+                    steps.push(&g);
                 }
+                steps
             })
             .collect();
-        let (h_min, h_max) = records.par_iter().map(|r| (r.h_ratio, r.h_ratio)).reduce(
-            || (f64::INFINITY, f64::NEG_INFINITY),
-            |(a, b), (c, d)| (a.min(c), b.max(d)),
-        );
+        let (h_min, h_max) = blocks
+            .par_iter()
+            .flat_map_iter(|b| b.h_ratio.iter().map(|&h| (h, h)))
+            .reduce(
+                || (f64::INFINITY, f64::NEG_INFINITY),
+                |(a, b), (c, d)| (a.min(c), b.max(d)),
+            );
         let albedo_heights = layer_heights(h_min, h_max, ALBEDO_LAYER_SPACING_DEG);
         let albedo_tables: Vec<Arc<EarthFactorTable>> =
             albedo_heights.iter().map(|&h| cached_table(h)).collect();
@@ -680,36 +694,34 @@ impl FluxSeries {
         drop(albedo_tables);
         let ir_heights = layer_heights(h_min, h_max, IR_LAYER_SPACING_DEG);
         let ir: Vec<IrTable> = ir_heights.par_iter().map(|&h| IrTable::new(h)).collect();
-        records
-            .par_iter_mut()
-            .with_min_len(BLOCK)
-            .for_each(|r| r.frame.layers = bracket_layers(&ir_heights, r.h_ratio));
+        frames
+            .par_chunks_mut(BLOCK)
+            .zip(&blocks)
+            .for_each(|(frames, b)| {
+                for (f, &h) in frames.iter_mut().zip(&b.h_ratio) {
+                    f.layers = bracket_layers(&ir_heights, h);
+                }
+            });
         let preset = *model.preset();
         let n_surf = surfaces.len();
         let mut albedo = vec![0.0_f32; n * n_surf];
         let mut chunks: Vec<&mut [f32]> = if n_surf == 0 {
-            records
-                .chunks(BLOCK)
-                .map(|_| <&mut [f32]>::default())
-                .collect()
+            blocks.iter().map(|_| <&mut [f32]>::default()).collect()
         } else {
             albedo.chunks_mut(BLOCK * n_surf).collect()
         };
-        let field = |f| per_step(&records, f);
-        let (pen, umb) = (field(|r| r.penumbra), field(|r| r.umbra));
-        let lit_fraction = field(|r| r.lit_fraction);
         // The albedo fill and the eclipse search (which needs only the shadow samples) run
         // side by side.
         let ((), (eclipses, (lit_nodes_t, lit_nodes_v))) = rayon::join(
             || {
-                records
-                    .par_chunks(BLOCK)
+                blocks
+                    .par_iter()
                     .zip(chunks.par_iter_mut())
-                    .for_each(|(block, out)| {
-                        let steps = AlbedoSteps::new(block, &albedo_heights);
+                    .for_each(|(steps, out)| {
+                        let rest = steps.rest(&albedo_heights);
                         let mut rows = LocatedRows::new();
-                        for (surf, row) in surfaces.iter().zip(out.chunks_mut(block.len())) {
-                            fill_albedo(&steps, &albedo_stack, &preset, surf, &mut rows, row);
+                        for (surf, row) in surfaces.iter().zip(out.chunks_mut(rest.len())) {
+                            fill_albedo(steps, &rest, &albedo_stack, &preset, surf, &mut rows, row);
                         }
                     })
             },
@@ -724,13 +736,6 @@ impl FluxSeries {
             },
         );
         drop(chunks);
-        drop((pen, umb));
-        let sun_distance_au = field(|r| r.sun_distance_au);
-        let beta_rad = field(|r| r.beta_rad);
-        let position_km = per_step(&records, |r| r.position_km);
-        let sun_direction = per_step(&records, |r| r.sun_direction);
-        let frames = per_step(&records, |r| r.frame);
-        drop(records);
         Ok(Self {
             times_s: times,
             position_km,
@@ -915,9 +920,13 @@ impl FluxSeries {
 /// Steps per pass of [`fill_albedo`] (the located rows, 7 kB, stay in the L1 cache).
 const FILL_CHUNK: usize = 256;
 
-/// One field of every step record, collected in parallel (pages first touched in parallel).
-fn per_step<T: Send>(records: &[StepRecord], f: fn(&StepRecord) -> T) -> Vec<T> {
-    records.par_iter().with_min_len(BLOCK).map(f).collect()
+/// `n` copies of `x`, written in parallel (so are the pages first touched).
+fn par_filled<T: Copy + Send + Sync>(n: usize, x: T) -> Vec<T> {
+    (0..n)
+        .into_par_iter()
+        .with_min_len(BLOCK)
+        .map(|_| x)
+        .collect()
 }
 
 /// One normal's cells at a chunk of steps, less their `cos θs` row ([`locate_normal`]).
@@ -971,6 +980,7 @@ impl LocatedRows {
 #[inline(never)]
 fn fill_albedo(
     steps: &AlbedoSteps,
+    rest: &[AlbedoStepRest],
     tables: &AlbedoStack,
     preset: &EnvironmentPreset,
     surf: &Surface,
@@ -982,7 +992,7 @@ fn fill_albedo(
         let range = c * FILL_CHUNK..c * FILL_CHUNK + out.len();
         rows.locate(&surf.normal_body, steps, range.clone());
         let located = rows.jk.iter().zip(&rows.fj).zip(&rows.fk);
-        for ((o, g), ((&jk, &fj), &fk)) in out.iter_mut().zip(&steps.rest[range]).zip(located) {
+        for ((o, g), ((&jk, &fj), &fk)) in out.iter_mut().zip(&rest[range]).zip(located) {
             // A dark visible cap, or a plate facing away from the whole Earth: no albedo.
             *o = if jk == UNSEEN {
                 0.0
