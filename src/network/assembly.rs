@@ -561,14 +561,31 @@ impl AssembledNetwork {
 
     /// Source power into each unknown at `t_s` (W), added to `q`.
     pub fn add_sources(&self, t_s: f64, q: &mut [f64]) {
+        self.sources_into(t_s, Some(q));
+    }
+
+    /// Walks the source loads on unknowns at `t_s` in a fixed order, adding
+    /// each load's power to `q` (when given); returns the heat the sources
+    /// put in and take out (W).
+    fn sources_into(&self, t_s: f64, mut q: Option<&mut [f64]>) -> (f64, f64) {
+        let (mut source_in_w, mut source_out_w) = (0.0, 0.0);
         for s in &self.sources {
             let p = s.profile.value_at(t_s);
             for &(node, w) in &s.loads {
                 if let Some(u) = self.unknown_of_node(node) {
-                    q[u] += w * p;
+                    let power = w * p;
+                    if let Some(q) = q.as_deref_mut() {
+                        q[u] += power;
+                    }
+                    if power >= 0.0 {
+                        source_in_w += power;
+                    } else {
+                        source_out_w -= power;
+                    }
                 }
             }
         }
+        (source_in_w, source_out_w)
     }
 
     /// Residual `F(t, x)`: net heat into each unknown (W), written to `r`.
@@ -582,47 +599,118 @@ impl AssembledNetwork {
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         r.fill(0.0);
         self.add_sources(t_s, r);
-        if r.len() < PARALLEL_ROWS {
-            self.residual_rows(0, x, &tb, &tb4, r);
-        } else {
-            r.par_chunks_mut(RESIDUAL_CHUNK_ROWS)
-                .enumerate()
-                .for_each(|(c, chunk)| {
-                    self.residual_rows(c * RESIDUAL_CHUNK_ROWS, x, &tb, &tb4, chunk)
-                });
-        }
+        self.balance::<true, false>(x, &tb, &tb4, r);
     }
 
-    /// Adds the net heat flowing into unknowns `first..first + r.len()` to `r`:
-    /// for each row, `Σ_j G_ij (T_j − T_i)` over its stored entries in column
-    /// order, then `σ Σ_j R_ij (T_j⁴ − T_i⁴)`, then its boundary terms — a fixed
-    /// order, so a row has the same bits however the rows are split.
-    fn residual_rows(&self, first: usize, x: &[f64], tb: &[f64], tb4: &[f64], r: &mut [f64]) {
+    /// [`Self::residual`] and [`Self::heat_flows`] at the same `(t, x)` in one
+    /// pass over the rows (the same bits as the two calls).
+    pub fn residual_and_flows(&self, t_s: f64, x: &[f64], r: &mut [f64]) -> HeatFlows {
+        let tb = self.boundary_temperatures(t_s);
+        let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
+        r.fill(0.0);
+        let sources = self.sources_into(t_s, Some(r));
+        let into_boundary = self.balance::<true, true>(x, &tb, &tb4, r);
+        self.flows_from(x, &tb, &tb4, sources, into_boundary)
+    }
+
+    /// One pass over the rows in fixed chunks of [`RESIDUAL_CHUNK_ROWS`]
+    /// (in parallel for long vectors): with `RESIDUAL`, adds each row's net
+    /// heat to `r` ([`Self::balance_rows`]); with `FLOWS`, returns the heat into
+    /// each boundary node, summed per chunk and the chunks added in order — the
+    /// same bits on any number of threads. Without `FLOWS` the result is empty.
+    fn balance<const RESIDUAL: bool, const FLOWS: bool>(
+        &self,
+        x: &[f64],
+        tb: &[f64],
+        tb4: &[f64],
+        r: &mut [f64],
+    ) -> Vec<f64> {
+        let nb = if FLOWS { tb.len() } else { 0 };
+        let n = x.len();
+        let chunks = n.div_ceil(RESIDUAL_CHUNK_ROWS);
+        let chunk = |c: usize, r: &mut [f64]| {
+            let mut into = vec![0.0; nb];
+            let first = c * RESIDUAL_CHUNK_ROWS;
+            let last = (first + RESIDUAL_CHUNK_ROWS).min(n);
+            self.balance_rows::<RESIDUAL, FLOWS>(first..last, x, tb, tb4, r, &mut into);
+            into
+        };
+        let parallel = n >= PARALLEL_ROWS && nb <= MAX_PARALLEL_BOUNDARIES;
+        let partial: Vec<Vec<f64>> = match (RESIDUAL, parallel) {
+            (true, true) => r
+                .par_chunks_mut(RESIDUAL_CHUNK_ROWS)
+                .enumerate()
+                .map(|(c, r)| chunk(c, r))
+                .collect(),
+            (false, true) => (0..chunks)
+                .into_par_iter()
+                .map(|c| chunk(c, &mut []))
+                .collect(),
+            (true, false) => r
+                .chunks_mut(RESIDUAL_CHUNK_ROWS)
+                .enumerate()
+                .map(|(c, r)| chunk(c, r))
+                .collect(),
+            (false, false) => (0..chunks).map(|c| chunk(c, &mut [])).collect(),
+        };
+        let mut into_boundary = vec![0.0; nb];
+        for part in partial {
+            for (q, p) in into_boundary.iter_mut().zip(part) {
+                *q += p;
+            }
+        }
+        into_boundary
+    }
+
+    /// Rows `rows` of [`Self::balance`]. Row `i` of the residual, added to
+    /// `r[i − rows.start]`: `Σ_j G_ij (T_j − T_i)` over its stored entries in
+    /// column order, then `σ Σ_j R_ij (T_j⁴ − T_i⁴)`, then its boundary terms
+    /// `g (T_b − T_i) + σ r (T_b⁴ − T_i⁴)` — a fixed order, so a row has the
+    /// same bits however the rows are split. The heat into boundary `b` is the
+    /// negated boundary term, summed into `into[b]` (fluid advected in from a
+    /// boundary excepted: it is counted as advected heat).
+    #[allow(clippy::too_many_arguments)]
+    fn balance_rows<const RESIDUAL: bool, const FLOWS: bool>(
+        &self,
+        rows: std::ops::Range<usize>,
+        x: &[f64],
+        tb: &[f64],
+        tb4: &[f64],
+        r: &mut [f64],
+        into: &mut [f64],
+    ) {
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
         let (lin, rad) = (self.pattern.values(), self.rad_off.as_slice());
-        let last = first + r.len();
+        let (first, last) = (rows.start, rows.end);
         let (rp, bp) = (&rp[first..=last], &self.bnd_ptr[first..=last]);
-        let x_rows = &x[first..last];
-        for (o, (q, &xi)) in r.iter_mut().zip(x_rows).enumerate() {
-            let (b, e) = (rp[o], rp[o + 1]);
-            let cols = &ci[b..e];
+        for (o, &xi) in x[first..last].iter().enumerate() {
             let mut s = 0.0;
-            for (&c, &g) in cols.iter().zip(&lin[b..e]) {
-                s += g * (x[c as usize] - xi);
-            }
-            if !rad.is_empty() {
-                let xi4 = xi.powi(4);
-                let mut sr = 0.0;
-                for (&c, &rv) in cols.iter().zip(&rad[b..e]) {
-                    sr += rv * (x[c as usize].powi(4) - xi4);
+            if RESIDUAL {
+                let (b, e) = (rp[o], rp[o + 1]);
+                let cols = &ci[b..e];
+                for (&c, &g) in cols.iter().zip(&lin[b..e]) {
+                    s += g * (x[c as usize] - xi);
                 }
-                s += SIGMA * sr;
+                if !rad.is_empty() {
+                    let xi4 = xi.powi(4);
+                    let mut sr = 0.0;
+                    for (&c, &rv) in cols.iter().zip(&rad[b..e]) {
+                        sr += rv * (x[c as usize].powi(4) - xi4);
+                    }
+                    s += SIGMA * sr;
+                }
             }
             for e in &self.bnd[bp[o] as usize..bp[o + 1] as usize] {
                 let b = e.index();
-                s += e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
+                let q = e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
+                s += q;
+                if FLOWS && e.boundary & ADVECTED_BIT == 0 {
+                    into[b] -= q;
+                }
             }
-            *q += s;
+            if RESIDUAL {
+                r[o] += s;
+            }
         }
     }
 
@@ -703,38 +791,22 @@ impl AssembledNetwork {
     pub fn heat_flows(&self, t_s: f64, x: &[f64]) -> HeatFlows {
         let tb = self.boundary_temperatures(t_s);
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
-        let nb = tb.len();
-        let rows = |first: usize, last: usize, into: &mut [f64]| {
-            for (i, &xi) in x.iter().enumerate().take(last).skip(first) {
-                let xi4 = xi.powi(4);
-                for e in self.boundary_terms(i) {
-                    if e.boundary & ADVECTED_BIT == 0 {
-                        let b = e.index();
-                        into[b] += e.g * (xi - tb[b]) + SIGMA * e.r * (xi4 - tb4[b]);
-                    }
-                }
-            }
-        };
-        let n = x.len();
-        let mut into_boundary = vec![0.0; nb];
-        if n < PARALLEL_ROWS || nb > MAX_PARALLEL_BOUNDARIES {
-            rows(0, n, &mut into_boundary);
-        } else {
-            const ROWS: usize = 16_384;
-            let partial: Vec<Vec<f64>> = (0..n.div_ceil(ROWS))
-                .into_par_iter()
-                .map(|c| {
-                    let mut into = vec![0.0; nb];
-                    rows(c * ROWS, ((c + 1) * ROWS).min(n), &mut into);
-                    into
-                })
-                .collect();
-            for part in partial {
-                for (q, p) in into_boundary.iter_mut().zip(part) {
-                    *q += p;
-                }
-            }
-        }
+        let sources = self.sources_into(t_s, None);
+        let into_boundary = self.balance::<false, true>(x, &tb, &tb4, &mut []);
+        self.flows_from(x, &tb, &tb4, sources, into_boundary)
+    }
+
+    /// Completes [`HeatFlows`] from the sources' heat in and out and the heat
+    /// into each boundary node from the unknowns: adds the conductors that join
+    /// two boundaries and the heat advected in.
+    fn flows_from(
+        &self,
+        x: &[f64],
+        tb: &[f64],
+        tb4: &[f64],
+        (source_in_w, source_out_w): (f64, f64),
+        mut into_boundary: Vec<f64>,
+    ) -> HeatFlows {
         for c in &self.between_boundaries {
             let (a, b) = (c.a as usize, c.b as usize);
             let q = c.g * (tb[b] - tb[a]) + SIGMA * c.r * (tb4[b] - tb4[a]);
@@ -747,23 +819,9 @@ impl AssembledNetwork {
             .filter(|c| self.node_ref[c.downstream] & BOUNDARY_BIT == 0)
             .map(|c| {
                 let (ru, rd) = (self.node_ref[c.upstream], self.node_ref[c.downstream]);
-                c.mdot_cp_w_k * (lookup(ru, x, &tb) - lookup(rd, x, &tb))
+                c.mdot_cp_w_k * (lookup(ru, x, tb) - lookup(rd, x, tb))
             })
             .sum();
-        let (mut source_in_w, mut source_out_w) = (0.0, 0.0);
-        for s in &self.sources {
-            let p = s.profile.value_at(t_s);
-            for &(node, w) in &s.loads {
-                if self.unknown_of_node(node).is_some() {
-                    let q = w * p;
-                    if q >= 0.0 {
-                        source_in_w += q;
-                    } else {
-                        source_out_w -= q;
-                    }
-                }
-            }
-        }
         let boundary_out_w = into_boundary.iter().filter(|q| **q > 0.0).sum();
         let boundary_in_w = -into_boundary.iter().filter(|q| **q < 0.0).sum::<f64>();
         HeatFlows {

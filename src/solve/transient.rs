@@ -143,7 +143,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{bicgstab, pcg};
+use crate::solve::krylov::{bicgstab, pcg, Cg};
 use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
 use crate::solve::multigrid::{MultigridCg, MultigridOptions, VCycle};
 use crate::solve::report::EnergyBalance;
@@ -947,6 +947,8 @@ pub(crate) struct NewtonCore<'a> {
     factor_gamma: f64,
     /// Krylov iterations beyond the first since the last factorization.
     stale_extra: usize,
+    /// CG of the stale-factor solves, its vectors kept between solves.
+    stale_cg: Cg,
     tolerance: f64,
     max_iterations: usize,
     g: Vec<f64>,
@@ -955,6 +957,8 @@ pub(crate) struct NewtonCore<'a> {
     f_trial: Vec<f64>,
     g_trial: Vec<f64>,
     x0: Vec<f64>,
+    /// Heat flows at the last accepted iterate (the solution after [`Self::solve`]).
+    flows: Option<HeatFlows>,
     history: Vec<f64>,
     pub jacobians: usize,
     pub factorizations: usize,
@@ -1009,6 +1013,7 @@ impl<'a> NewtonCore<'a> {
             factor_current: false,
             factor_gamma: f64::NAN,
             stale_extra: 0,
+            stale_cg: Cg::new("stale-factor Krylov"),
             tolerance,
             max_iterations,
             g: vec![0.0; n],
@@ -1017,6 +1022,7 @@ impl<'a> NewtonCore<'a> {
             f_trial: vec![0.0; n],
             g_trial: vec![0.0; n],
             x0: vec![0.0; n],
+            flows: None,
             history: Vec::with_capacity(max_iterations + 1),
             jacobians: 0,
             factorizations: 0,
@@ -1027,6 +1033,15 @@ impl<'a> NewtonCore<'a> {
 
     pub(crate) fn linear_name(&self) -> &'static str {
         self.linear.name()
+    }
+
+    /// Heat flows at `(t_s, x)`, the solution of the last [`Self::solve`]:
+    /// those its last residual evaluation gave with it (one pass over the
+    /// rows for both), or evaluated afresh if there are none.
+    fn take_flows(&mut self, t_s: f64, x: &[f64]) -> HeatFlows {
+        self.flows
+            .take()
+            .unwrap_or_else(|| self.system.heat_flows(t_s, x))
     }
 
     fn refresh_jacobian(&mut self, t_s: f64, x: &[f64]) {
@@ -1128,20 +1143,26 @@ impl<'a> NewtonCore<'a> {
         let StepLinear::Direct(direct) = &mut self.linear else {
             return None;
         };
-        let krylov = if self.system.is_symmetric() {
-            pcg
+        let stats = if self.system.is_symmetric() {
+            self.stale_cg.solve(
+                &self.m,
+                &self.g,
+                &mut self.delta,
+                forcing,
+                STALE_FACTOR_MAX_ITERATIONS,
+                direct.as_mut(),
+            )
         } else {
-            bicgstab
-        };
-        let stats = krylov(
-            &self.m,
-            &self.g,
-            &mut self.delta,
-            forcing,
-            STALE_FACTOR_MAX_ITERATIONS,
-            direct.as_mut(),
-            "stale-factor Krylov",
-        )
+            bicgstab(
+                &self.m,
+                &self.g,
+                &mut self.delta,
+                forcing,
+                STALE_FACTOR_MAX_ITERATIONS,
+                direct.as_mut(),
+                "stale-factor Krylov",
+            )
+        }
         .ok()?;
         self.stale_extra += stats.iterations.saturating_sub(1);
         Some(stats.iterations)
@@ -1201,6 +1222,7 @@ impl<'a> NewtonCore<'a> {
         f: &mut [f64],
     ) -> Result<usize, SolveError> {
         self.x0.copy_from_slice(x);
+        self.flows = None;
         let mut first_error = None;
         for attempt in 0..2 {
             if attempt == 1 {
@@ -1239,7 +1261,7 @@ impl<'a> NewtonCore<'a> {
             self.refresh_jacobian(t, x);
             fresh = true;
         }
-        sys.residual(t, x, f);
+        self.flows = Some(sys.residual_and_flows(t, x, f));
         let diag = sys.diagonal_positions();
         let first = Self::form_g(&self.cap, &self.k, diag, form, x, f, &mut self.g);
         let mut norm = first.excess;
@@ -1294,11 +1316,12 @@ impl<'a> NewtonCore<'a> {
             });
             let up_to_date = fresh || self.constant_k;
             let mut trial_norm;
+            let mut trial_flows;
             loop {
                 for i in 0..x.len() {
                     self.trial[i] = x[i] - alpha * self.delta[i];
                 }
-                sys.residual(t, &self.trial, &mut self.f_trial);
+                trial_flows = sys.residual_and_flows(t, &self.trial, &mut self.f_trial);
                 trial_norm = Self::form_g(
                     &self.cap,
                     &self.k,
@@ -1325,6 +1348,7 @@ impl<'a> NewtonCore<'a> {
             }
             x.copy_from_slice(&self.trial);
             f.copy_from_slice(&self.f_trial);
+            self.flows = Some(trial_flows);
             std::mem::swap(&mut self.g, &mut self.g_trial);
             let ratio = trial_norm / norm;
             norm = trial_norm;
@@ -1893,7 +1917,7 @@ impl<'a> TransientSolver<'a> {
                     &mut w.x,
                     &mut w.f,
                 )?;
-                let fl = sys.heat_flows(t1, &w.x);
+                let fl = core.take_flows(t1, &w.x);
                 ((h * fl.heat_in_w(), h * fl.heat_out_w()), fl)
             }
             StepKind::Trapezoidal => {
@@ -1906,7 +1930,7 @@ impl<'a> TransientSolver<'a> {
                     &mut w.x,
                     &mut w.f,
                 )?;
-                let fl = sys.heat_flows(t1, &w.x);
+                let fl = core.take_flows(t1, &w.x);
                 let q = (
                     0.5 * h * (st.flows.heat_in_w() + fl.heat_in_w()),
                     0.5 * h * (st.flows.heat_out_w() + fl.heat_out_w()),
@@ -1927,7 +1951,7 @@ impl<'a> TransientSolver<'a> {
                     &mut w.x,
                     &mut w.f,
                 )?;
-                let fl = sys.heat_flows(t1, &w.x);
+                let fl = core.take_flows(t1, &w.x);
                 // The BDF2 formula applied to E' = q: a Q_{n+1} − b Q_n = h q_{n+1}.
                 let q = (
                     (b * hist.prev_q.0 + h * fl.heat_in_w()) / a,
@@ -1950,7 +1974,7 @@ impl<'a> TransientSolver<'a> {
                     &mut w.xb,
                     &mut w.fa,
                 )?;
-                let fl_mid = sys.heat_flows(t_mid, &w.xb);
+                let fl_mid = core.take_flows(t_mid, &w.xb);
                 let q1 = (
                     0.5 * h1 * (st.flows.heat_in_w() + fl_mid.heat_in_w()),
                     0.5 * h1 * (st.flows.heat_out_w() + fl_mid.heat_out_w()),
@@ -1967,7 +1991,7 @@ impl<'a> TransientSolver<'a> {
                     &mut w.x,
                     &mut w.f,
                 )?;
-                let fl = sys.heat_flows(t1, &w.x);
+                let fl = core.take_flows(t1, &w.x);
                 let q2 = (
                     (b * q1.0 + h2 * fl.heat_in_w()) / a,
                     (b * q1.1 + h2 * fl.heat_out_w()) / a,
