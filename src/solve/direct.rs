@@ -56,8 +56,6 @@ struct CholeskyFactor {
     values: Vec<f64>,
     /// `values` rounded to `f32` for the sweeps (empty unless single-precision sweeps).
     values_f32: Vec<f32>,
-    /// `1 / L_jj` per column (supernodal factors): the sweeps multiply.
-    inv_diag: Vec<f64>,
     workspace: MemBuffer,
     factored: bool,
 }
@@ -214,7 +212,6 @@ impl DirectSolver {
                     plan,
                     values: vec![0.0; symbolic.len_val()],
                     values_f32: Vec::new(),
-                    inv_diag: Vec::new(),
                     symbolic,
                     workspace,
                     factored: false,
@@ -236,10 +233,6 @@ impl DirectSolver {
                 Ok(_) => {
                     c.factored = true;
                     c.values_f32.clear();
-                    c.inv_diag = c
-                        .plan
-                        .as_ref()
-                        .map_or_else(Vec::new, |plan| plan.inverse_diagonal(&c.values));
                     if self.single_precision {
                         c.values_f32.extend(c.values.iter().map(|&v| v as f32));
                     }
@@ -308,10 +301,10 @@ impl DirectSolver {
             }
             match (c.symbolic.raw(), c.plan.as_ref()) {
                 (SymbolicCholeskyRaw::Supernodal(_), Some(plan)) if c.values_f32.is_empty() => {
-                    supernodal_solve(plan, &c.values, &c.inv_diag, &mut permuted, s)
+                    supernodal_solve(plan, &c.values, &mut permuted, s)
                 }
                 (SymbolicCholeskyRaw::Supernodal(_), Some(plan)) => {
-                    supernodal_solve(plan, &c.values_f32, &c.inv_diag, &mut permuted, s)
+                    supernodal_solve(plan, &c.values_f32, &mut permuted, s)
                 }
                 (SymbolicCholeskyRaw::Supernodal(_), None) => {
                     return Err(self.failure("supernodal factor without its sweep plan".into()))
@@ -405,9 +398,6 @@ struct SweepNode {
     /// Its pattern rows are `SweepPlan::rows[pattern_begin..pattern_end]` (`p` rows).
     pattern_begin: usize,
     pattern_end: usize,
-    /// How many of its pattern rows (a prefix: they increase) lie in the
-    /// columns of the sweep task that owns it; the rest are top columns.
-    inside: usize,
     /// Offset of its column-major `(m + p) × m` block in the factor's values.
     values: usize,
 }
@@ -478,7 +468,6 @@ impl SweepPlan {
                 width,
                 pattern_begin,
                 pattern_end: rows.len(),
-                inside: rows.len() - pattern_begin,
                 values,
             });
         }
@@ -490,29 +479,7 @@ impl SweepPlan {
         if offsets.get(count).copied().unwrap_or(0) >= PARALLEL_SWEEP_MIN_ENTRIES {
             plan.split = plan.find_split(s.nrows());
         }
-        if let Some(split) = plan.split.as_ref() {
-            for half in &split.halves {
-                for k in half.nodes.iter().flat_map(|r| r.clone()) {
-                    let nd = &mut plan.nodes[k];
-                    let pattern = &plan.rows[nd.pattern_begin..nd.pattern_end];
-                    nd.inside = pattern.partition_point(|&row| row < half.cols.end);
-                }
-            }
-        }
         plan
-    }
-
-    /// `1 / L_jj` for every column `j` of the factor `values` laid out by this plan.
-    fn inverse_diagonal(&self, values: &[f64]) -> Vec<f64> {
-        let n = self.nodes.last().map_or(0, |nd| nd.start + nd.width);
-        let mut inv = vec![0.0; n];
-        for nd in &self.nodes {
-            let rows = nd.width + nd.pattern_end - nd.pattern_begin;
-            for c in 0..nd.width {
-                inv[nd.start + c] = 1.0 / values[nd.values + c * rows + c];
-            }
-        }
-        inv
     }
 
     /// Supernode `k`: its width `m`, pattern rows and `(m + p) × m` block of `values`.
@@ -642,180 +609,104 @@ struct Window<'a> {
     top_slot: &'a [u32],
 }
 
-/// Columns of a supernode's rectangular block handled per pass over its
-/// pattern rows in the sweeps: each load and store of `tmp` serves four columns.
-const SWEEP_BLOCK: usize = 4;
-
-/// Forward sweep (`L y = b`) over supernodes `nodes` (increasing) of `plan`.
-/// For a supernode of width `m` with `p` pattern rows and block
-/// `[L₁₁; L₂₁]` (`m × m` lower triangle over `p × m`): `y₁ = L₁₁⁻¹ b₁` by
-/// columns (multiplying by `inv_diag`, the kept `1 / L_jj`), then
-/// `t = L₂₁ y₁` accumulated over [`SWEEP_BLOCK`] columns per pass, then
-/// `b₂ −= t` scattered once — into `x` for the pattern rows in the window (a
-/// prefix, `inside` rows), added into `outside` (by top slot) for the others. A
-/// one-column supernode (most of a 2D grid's) scatters directly. `values` are
-/// the factor's entries (`f64` or `f32`), accumulated in `f64`.
+/// Forward sweep (`L y = b`) over supernodes `nodes` (increasing) of `plan`:
+/// column by column within each supernode, updating the block's own rows and
+/// accumulating the pattern rows' updates in `tmp`, scattered once per
+/// supernode — into `x` for rows in the window, added into `outside` (by top
+/// slot) for the others. A one-column supernode (most of a 2D grid's) scatters
+/// directly. `values` are the factor's entries (`f64` or `f32`), accumulated
+/// in `f64`. (Accumulating four columns per pass over `tmp` measured no faster.)
 fn forward_sweep<V: Copy + Into<f64>>(
     plan: &SweepPlan,
     values: &[V],
-    inv_diag: &[f64],
     nodes: impl Iterator<Item = usize>,
     w: &mut Window<'_>,
     outside: &mut [f64],
     tmp: &mut Vec<f64>,
 ) {
-    let offset = w.offset;
+    let end = w.offset + w.own.len();
     for k in nodes {
-        let nd = plan.nodes[k];
         let (m, pattern, l) = plan.node(k, values);
         let (p, rows) = (pattern.len(), m + pattern.len());
-        let (rows_in, rows_out) = pattern.split_at(nd.inside);
-        let local = nd.start - offset;
-        let inv = &inv_diag[nd.start..nd.start + m];
+        let local = plan.nodes[k].start - w.offset;
         if m == 1 {
-            let xc = w.own[local] * inv[0];
+            let xc = w.own[local] / l[0].into();
             w.own[local] = xc;
-            let (l_in, l_out) = l[1..].split_at(nd.inside);
-            for (&row, &v) in rows_in.iter().zip(l_in) {
-                w.own[row - offset] -= v.into() * xc;
-            }
-            for (&row, &v) in rows_out.iter().zip(l_out) {
-                outside[w.top_slot[row] as usize] += v.into() * xc;
+            for (&row, &v) in pattern.iter().zip(&l[1..]) {
+                let t = v.into() * xc;
+                if row < end {
+                    w.own[row - w.offset] -= t;
+                } else {
+                    outside[w.top_slot[row] as usize] += t;
+                }
             }
             continue;
         }
-        let xs = &mut w.own[local..local + m];
-        for c in 0..m {
-            let col = &l[c * rows..c * rows + m];
-            let xc = xs[c] * inv[c];
-            xs[c] = xc;
-            for (xr, &v) in xs[c + 1..].iter_mut().zip(&col[c + 1..]) {
-                *xr -= v.into() * xc;
-            }
-        }
         tmp.clear();
         tmp.resize(p, 0.0);
-        let rect = |c: usize| &l[c * rows + m..(c + 1) * rows];
-        let mut c = 0;
-        while c + SWEEP_BLOCK <= m {
-            let (x0, x1, x2, x3) = (xs[c], xs[c + 1], xs[c + 2], xs[c + 3]);
-            let cols = tmp
-                .iter_mut()
-                .zip(rect(c))
-                .zip(rect(c + 1))
-                .zip(rect(c + 2))
-                .zip(rect(c + 3));
-            for ((((t, &v0), &v1), &v2), &v3) in cols {
-                *t += (v0.into() * x0 + v1.into() * x1) + (v2.into() * x2 + v3.into() * x3);
+        let xs = &mut w.own[local..local + m];
+        for c in 0..m {
+            let col = &l[c * rows..(c + 1) * rows];
+            let xc = xs[c] / col[c].into();
+            xs[c] = xc;
+            for (xr, &v) in xs[c + 1..].iter_mut().zip(&col[c + 1..m]) {
+                *xr -= v.into() * xc;
             }
-            c += SWEEP_BLOCK;
-        }
-        for (c, &xc) in xs.iter().enumerate().skip(c) {
-            for (t, &v) in tmp.iter_mut().zip(rect(c)) {
+            for (t, &v) in tmp.iter_mut().zip(&col[m..]) {
                 *t += v.into() * xc;
             }
         }
-        let (t_in, t_out) = tmp.split_at(nd.inside);
-        for (&row, &t) in rows_in.iter().zip(t_in) {
-            w.own[row - offset] -= t;
-        }
-        for (&row, &t) in rows_out.iter().zip(t_out) {
-            outside[w.top_slot[row] as usize] += t;
+        for (&row, &t) in pattern.iter().zip(tmp.iter()) {
+            if row < end {
+                w.own[row - w.offset] -= t;
+            } else {
+                outside[w.top_slot[row] as usize] += t;
+            }
         }
     }
 }
 
 /// Backward sweep (`Lᵀ x = y`) over supernodes `nodes` (decreasing): the
-/// pattern rows' final values gathered once into `tmp` (from the window, or
-/// from `above`, the top columns' final values, by top slot), `d = L₂₁ᵀ x₂`
-/// by [`SWEEP_BLOCK`] dot products per pass over `tmp`, then
-/// `x₁ = L₁₁⁻ᵀ (y₁ − d)` by columns. A one-column supernode reads its pattern
-/// rows directly.
+/// pattern rows gathered once into `tmp` (from the window, or from `above`,
+/// the top columns' final values, by top slot), then dot products. A
+/// one-column supernode reads its pattern rows directly.
 fn backward_sweep<V: Copy + Into<f64>>(
     plan: &SweepPlan,
     values: &[V],
-    inv_diag: &[f64],
     nodes: impl Iterator<Item = usize>,
     w: &mut Window<'_>,
     above: &[f64],
     tmp: &mut Vec<f64>,
 ) {
-    let offset = w.offset;
+    let end = w.offset + w.own.len();
+    let read = |own: &[f64], row: usize| {
+        if row < end {
+            own[row - w.offset]
+        } else {
+            above[w.top_slot[row] as usize]
+        }
+    };
     for k in nodes {
-        let nd = plan.nodes[k];
         let (m, pattern, l) = plan.node(k, values);
-        let (p, rows) = (pattern.len(), m + pattern.len());
-        let (rows_in, rows_out) = pattern.split_at(nd.inside);
-        let local = nd.start - offset;
-        let inv = &inv_diag[nd.start..nd.start + m];
+        let rows = m + pattern.len();
+        let local = plan.nodes[k].start - w.offset;
         if m == 1 {
-            // Two sums: in-window rows, top rows (independent add chains).
-            let (l_in, l_out) = l[1..].split_at(nd.inside);
-            let (mut acc_in, mut acc_out) = (0.0, 0.0);
-            for (&row, &v) in rows_in.iter().zip(l_in) {
-                acc_in += v.into() * w.own[row - offset];
+            let mut acc = [0.0; 2];
+            for (j, (&row, &v)) in pattern.iter().zip(&l[1..]).enumerate() {
+                acc[j & 1] += v.into() * read(w.own, row);
             }
-            for (&row, &v) in rows_out.iter().zip(l_out) {
-                acc_out += v.into() * above[w.top_slot[row] as usize];
-            }
-            w.own[local] = (w.own[local] - (acc_in + acc_out)) * inv[0];
+            w.own[local] = (w.own[local] - (acc[0] + acc[1])) / l[0].into();
             continue;
         }
         tmp.clear();
-        tmp.extend(rows_in.iter().map(|&row| w.own[row - offset]));
-        tmp.extend(rows_out.iter().map(|&row| above[w.top_slot[row] as usize]));
-        // `tmp[p..p + m]` receives d.
-        tmp.resize(p + m, 0.0);
-        let (xt, d) = tmp.split_at_mut(p);
-        let rect = |c: usize| &l[c * rows + m..(c + 1) * rows];
-        let mut c = 0;
-        while c + SWEEP_BLOCK <= m {
-            let dots = dot4([rect(c), rect(c + 1), rect(c + 2), rect(c + 3)], xt);
-            d[c..c + SWEEP_BLOCK].copy_from_slice(&dots);
-            c += SWEEP_BLOCK;
-        }
-        for (c, dc) in d.iter_mut().enumerate().skip(c) {
-            *dc = dot(rect(c), xt);
-        }
+        tmp.extend(pattern.iter().map(|&row| read(w.own, row)));
         let xs = &mut w.own[local..local + m];
         for c in (0..m).rev() {
-            let col = &l[c * rows + c + 1..c * rows + m];
-            xs[c] = (xs[c] - d[c] - dot(col, &xs[c + 1..])) * inv[c];
+            let col = &l[c * rows..(c + 1) * rows];
+            let sum = xs[c] - dot(&col[c + 1..m], &xs[c + 1..]) - dot(&col[m..], tmp);
+            xs[c] = sum / col[c].into();
         }
     }
-}
-
-/// Four dot products `a_k · b` in one pass over `b`, each with two partial
-/// sums (the pair is one SSE2 register), `a_k` widened to `f64`.
-fn dot4<V: Copy + Into<f64>>(a: [&[V]; 4], b: &[f64]) -> [f64; 4] {
-    let n = a.iter().fold(b.len(), |n, c| n.min(c.len()));
-    let [a0, a1, a2, a3] = a.map(|c| &c[..n]);
-    let b = &b[..n];
-    let mut s = [[0.0; 2]; 4];
-    let pairs = b
-        .chunks_exact(2)
-        .zip(a0.chunks_exact(2))
-        .zip(a1.chunks_exact(2))
-        .zip(a2.chunks_exact(2))
-        .zip(a3.chunks_exact(2));
-    for ((((q, p0), p1), p2), p3) in pairs {
-        s[0][0] += p0[0].into() * q[0];
-        s[0][1] += p0[1].into() * q[1];
-        s[1][0] += p1[0].into() * q[0];
-        s[1][1] += p1[1].into() * q[1];
-        s[2][0] += p2[0].into() * q[0];
-        s[2][1] += p2[1].into() * q[1];
-        s[3][0] += p3[0].into() * q[0];
-        s[3][1] += p3[1].into() * q[1];
-    }
-    let mut out = [0.0; 4];
-    for ((o, s), col) in out.iter_mut().zip(&s).zip([a0, a1, a2, a3]) {
-        *o = s[0] + s[1];
-        if n % 2 == 1 {
-            *o += col[n - 1].into() * b[n - 1];
-        }
-    }
-    out
 }
 
 /// Splits `x` into the two halves' windows (`a.cols` before `b.cols`).
@@ -851,7 +742,6 @@ fn half_windows<'a>(x: &'a mut [f64], split: &'a SweepSplit) -> (Window<'a>, Win
 fn supernodal_solve<V: Copy + Into<f64> + Sync>(
     plan: &SweepPlan,
     values: &[V],
-    inv_diag: &[f64],
     x: &mut [f64],
     s: &mut Scratch,
 ) {
@@ -862,16 +752,8 @@ fn supernodal_solve<V: Copy + Into<f64> + Sync>(
             offset: 0,
             top_slot: &[],
         };
-        forward_sweep(
-            plan,
-            values,
-            inv_diag,
-            all.clone(),
-            &mut w,
-            &mut [],
-            &mut s.tmp,
-        );
-        backward_sweep(plan, values, inv_diag, all.rev(), &mut w, &[], &mut s.tmp);
+        forward_sweep(plan, values, all.clone(), &mut w, &mut [], &mut s.tmp);
+        backward_sweep(plan, values, all.rev(), &mut w, &[], &mut s.tmp);
         return;
     };
     let slots = split.top_cols.len();
@@ -882,7 +764,7 @@ fn supernodal_solve<V: Copy + Into<f64> + Sync>(
             h.outside.clear();
             h.outside.resize(slots, 0.0);
             let nodes = part.nodes.iter().flat_map(|r| r.clone());
-            forward_sweep(plan, values, inv_diag, nodes, w, &mut h.outside, &mut h.tmp);
+            forward_sweep(plan, values, nodes, w, &mut h.outside, &mut h.tmp);
         };
         let [pa, pb] = &split.halves;
         rayon::join(|| half(pa, &mut wa, ha), || half(pb, &mut wb, hb));
@@ -898,23 +780,15 @@ fn supernodal_solve<V: Copy + Into<f64> + Sync>(
         top_slot: &[],
     };
     let top = split.top.iter().copied();
-    forward_sweep(
-        plan,
-        values,
-        inv_diag,
-        top.clone(),
-        &mut w,
-        &mut [],
-        &mut s.tmp,
-    );
-    backward_sweep(plan, values, inv_diag, top.rev(), &mut w, &[], &mut s.tmp);
+    forward_sweep(plan, values, top.clone(), &mut w, &mut [], &mut s.tmp);
+    backward_sweep(plan, values, top.rev(), &mut w, &[], &mut s.tmp);
     s.above.clear();
     s.above.extend(split.top_cols.iter().map(|&col| x[col]));
     let above = s.above.as_slice();
     let (mut wa, mut wb) = half_windows(x, split);
     let half = |part: &SweepPart, w: &mut Window<'_>, h: &mut HalfScratch| {
         let nodes = part.nodes.iter().rev().flat_map(|r| r.clone().rev());
-        backward_sweep(plan, values, inv_diag, nodes, w, above, &mut h.tmp);
+        backward_sweep(plan, values, nodes, w, above, &mut h.tmp);
     };
     let [pa, pb] = &split.halves;
     rayon::join(|| half(pa, &mut wa, ha), || half(pb, &mut wb, hb));
