@@ -352,6 +352,13 @@ impl EnvironmentModel {
         }
         let xh = xh / xh.norm();
         let rt = rot.transpose();
+        // Nadir pointing: the body's +z is the nadir −r̂ by definition, so the zenith is −z
+        // exactly (rather than through the rotation's round-off, ~1e-16), and the same at every
+        // instant, which lets the albedo series locate a normal's n_Z once.
+        let zenith_body = match self.attitude {
+            Attitude::Nadir => -Vector3::z(),
+            _ => rt * zen,
+        };
         FluxGeometry {
             sample,
             body_to_inertial: rot,
@@ -362,7 +369,7 @@ impl EnvironmentModel {
             solar_at_earth_w_m2: self.preset.solar.at_distance_w_m2(sample.sun.distance_au),
             h_ratio: rn / EARTH_RADIUS_KM,
             sun_cos_zenith: cz,
-            zenith_body: rt * zen,
+            zenith_body,
             sun_horizontal_body: rt * xh,
             sun_body: rt * sample.sun_from_satellite,
         }

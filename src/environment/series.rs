@@ -261,13 +261,30 @@ impl AlbedoCell {
 /// it over the steps is vectorized.
 #[inline(always)]
 fn locate_normal(nz: f64, nx: f64) -> (f64, f64, f64) {
+    let (j, fj, nh) = locate_zenith(nz);
+    let (k, fk) = locate_azimuth(nx, nh);
+    (j + k, fj, fk)
+}
+
+/// The part of [`locate_normal`] that depends on `n_Z` alone: the row offset `j N_CP`, its
+/// weight and `n_h`.
+#[inline(always)]
+fn locate_zenith(nz: f64) -> (f64, f64, f64) {
     let nh = (1.0 - nz * nz).max(0.0).sqrt();
-    let cp = if nh > 1e-12 { nx / nh } else { 1.0 };
     // u on [0, 1], mapped to [−1, 1] for `locate`.
     let (j, fj) = locate_whole(2.0 * ((1.0 + nz) * 0.5).max(0.0).sqrt() - 1.0, N_U);
-    let (k, fk) = locate_whole(cp, N_CP);
-    (j * N_CP as f64 + k, fj, fk)
+    (j * N_CP as f64, fj, nh)
 }
+
+/// The rest of [`locate_normal`]: the `cos ψ` row and weight from `n_X` and `n_h`.
+#[inline(always)]
+fn locate_azimuth(nx: f64, nh: f64) -> (f64, f64) {
+    let cp = if nh > MIN_HORIZONTAL { nx / nh } else { 1.0 };
+    locate_whole(cp, N_CP)
+}
+
+/// Below this horizontal component a normal is vertical: `cos ψ = 1`.
+const MIN_HORIZONTAL: f64 = 1e-12;
 
 /// The albedo tables of every layer of `H` interleaved, so that the corners of one cell give
 /// both layers of a bracket: layer `l` of grid point `p = (i N_U + j) N_CP + k` is at
@@ -489,6 +506,9 @@ struct AlbedoSteps {
     sun_cos_zenith: Vec<f64>,
     /// Solar flux at the Earth, W/m².
     solar_at_earth_w_m2: Vec<f64>,
+    /// The zenith has the same body components (bit for bit) at every step of the block, as
+    /// it has in nadir pointing: a normal's `n_Z` is then located once per block.
+    fixed_zenith: bool,
 }
 
 /// The per-step inputs of the albedo interpolation.
@@ -513,7 +533,17 @@ impl AlbedoSteps {
             h_ratio: v(),
             sun_cos_zenith: v(),
             solar_at_earth_w_m2: v(),
+            fixed_zenith: false,
         }
+    }
+
+    /// Sets [`Self::fixed_zenith`] once every step is in.
+    fn finish(mut self) -> Self {
+        self.fixed_zenith = self.zenith.iter().all(|c| {
+            c.first()
+                .is_none_or(|z0| c.iter().all(|z| z.to_bits() == z0.to_bits()))
+        });
+        self
     }
 
     /// Appends the step of geometry `g`.
@@ -677,7 +707,7 @@ impl FluxSeries {
                     };
                     steps.push(&g);
                 }
-                steps
+                steps.finish()
             })
             .collect();
         let (h_min, h_max) = blocks
@@ -960,13 +990,34 @@ impl LocatedRows {
         let [hx, hy, hz] = steps.sun_horizontal.each_ref().map(|v| &v[range.clone()]);
         let limit = &steps.nz_limit[range];
         let (jk, fj, fk) = (&mut self.jk[..m], &mut self.fj[..m], &mut self.fk[..m]);
-        for s in 0..m {
-            // The order of nalgebra's `dot`, for the same bits.
-            let nz = n.x * zx[s] + n.y * zy[s] + n.z * zz[s];
-            let nx = n.x * hx[s] + n.y * hy[s] + n.z * hz[s];
-            let (c, wj, wk) = locate_normal(nz, nx);
-            let c = whole_to_u64(c);
-            (jk[s], fj[s], fk[s]) = (if nz < limit[s] { c } else { UNSEEN }, wj, wk);
+        // The order of nalgebra's `dot`, for the same bits.
+        let dot = |x: f64, y: f64, z: f64| n.x * x + n.y * y + n.z * z;
+        if let (true, Some(&x), Some(&y), Some(&z)) =
+            (steps.fixed_zenith, zx.first(), zy.first(), zz.first())
+        {
+            // n_Z, and all that depends on it alone, is the same at every step.
+            let nz = dot(x, y, z);
+            let (j, wj, nh) = locate_zenith(nz);
+            let mut put = |s: usize, (k, wk): (f64, f64)| {
+                let c = whole_to_u64(j + k);
+                (jk[s], fj[s], fk[s]) = (if nz < limit[s] { c } else { UNSEEN }, wj, wk);
+            };
+            // The test of `locate_azimuth` taken out of the loop, which is then vectorized.
+            if nh > MIN_HORIZONTAL {
+                for s in 0..m {
+                    put(s, locate_whole(dot(hx[s], hy[s], hz[s]) / nh, N_CP));
+                }
+            } else {
+                let k = locate_azimuth(0.0, nh);
+                (0..m).for_each(|s| put(s, k));
+            }
+        } else {
+            for s in 0..m {
+                let nz = dot(zx[s], zy[s], zz[s]);
+                let (c, wj, wk) = locate_normal(nz, dot(hx[s], hy[s], hz[s]));
+                let c = whole_to_u64(c);
+                (jk[s], fj[s], fk[s]) = (if nz < limit[s] { c } else { UNSEEN }, wj, wk);
+            }
         }
     }
 }
