@@ -20,24 +20,70 @@ const BOUNDARY_BIT: u32 = 1 << 31;
 /// Bit that marks a boundary term as fluid advected in from the boundary (it
 /// enters the balance like a conductance but carries no heat *into* the boundary).
 const ADVECTED_BIT: u32 = 1 << 31;
+/// Bit that marks a boundary term as radiative.
+const RADIATIVE_BIT: u32 = 1 << 30;
+/// Boundary indices must stay below this (the two bits above mark the term's kind).
+const MAX_BOUNDARIES: usize = 1 << 30;
 
-/// A term of an unknown's balance that involves one boundary node:
-/// `g (T_b − T_i) + σ r (T_b⁴ − T_i⁴)`.
+/// A term of an unknown's balance that involves one boundary node: linear
+/// (or advective) `v (T_b − T_i)`, or radiative `σ v (T_b⁴ − T_i⁴)`.
+///
+/// 12 bytes (packed to 4-byte alignment): a panel cell radiating to space has
+/// one, so at 1 M cells the terms take 12 MB instead of the 24 MB of a
+/// `(boundary, g, r)` triple padded to 8 bytes.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, packed(4))]
 struct BoundaryTerm {
-    /// Boundary index, with [`ADVECTED_BIT`] set for advection from the boundary.
-    boundary: u32,
-    /// Linear conductance, or advective capacity rate from the boundary (W/K).
-    g: f64,
-    /// Radiative exchange factor (m²).
-    r: f64,
+    /// Boundary index, with [`RADIATIVE_BIT`] for a radiative term and
+    /// [`ADVECTED_BIT`] for advection from the boundary.
+    code: u32,
+    /// Conductance or advective capacity rate (W/K), or radiative exchange factor (m²).
+    value: f64,
 }
 
 impl BoundaryTerm {
+    /// The term of conductance `g` (or capacity rate) and exchange factor `r`
+    /// (one of them zero) with boundary `boundary`.
+    fn new(boundary: u32, g: f64, r: f64) -> Self {
+        if r != 0.0 {
+            Self {
+                code: boundary | RADIATIVE_BIT,
+                value: r,
+            }
+        } else {
+            Self {
+                code: boundary,
+                value: g,
+            }
+        }
+    }
+
     /// Boundary index.
     #[inline]
     fn index(&self) -> usize {
-        (self.boundary & !ADVECTED_BIT) as usize
+        (self.code & !(ADVECTED_BIT | RADIATIVE_BIT)) as usize
+    }
+
+    /// Heat into the unknown at temperature `xi` (W), boundary temperatures
+    /// `tb` and their fourth powers `tb4`.
+    #[inline]
+    fn heat_in(&self, xi: f64, tb: &[f64], tb4: &[f64]) -> f64 {
+        let (b, v) = (self.index(), self.value);
+        if self.code & RADIATIVE_BIT != 0 {
+            SIGMA * v * (tb4[b] - xi.powi(4))
+        } else {
+            v * (tb[b] - xi)
+        }
+    }
+
+    /// `−∂(heat in)/∂T_i` at `xi` (W/K): `v`, or `4σ v T_i³`.
+    #[inline]
+    fn conductance(&self, xi: f64) -> f64 {
+        if self.code & RADIATIVE_BIT != 0 {
+            4.0 * SIGMA * self.value * xi * xi * xi
+        } else {
+            self.value
+        }
     }
 }
 
@@ -162,6 +208,14 @@ impl AssembledNetwork {
                 }
             }
         }
+        if boundaries.len() >= MAX_BOUNDARIES {
+            return Err(NetworkError::InvalidValue {
+                element: "network".into(),
+                quantity: "boundary node count",
+                value: boundaries.len() as f64,
+                allowed: "< 2³⁰",
+            });
+        }
         let n = node_of_unknown.len();
         if n == 0 {
             return Err(NetworkError::NothingToSolve);
@@ -278,11 +332,7 @@ impl AssembledNetwork {
         lin_off.truncate(len);
         rad_off.truncate(if any_free_radiation { len } else { 0 });
         let pattern = CsrMatrix::from_pattern(row_ptr, cols);
-        let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm {
-            boundary: b.unwrap_or(0),
-            g,
-            r,
-        };
+        let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm::new(b.unwrap_or(0), g, r);
         let mut between_boundaries = Vec::new();
         let boundary_of = |id: NodeId| -> Option<u32> {
             let r = node_ref[id];
@@ -306,7 +356,7 @@ impl AssembledNetwork {
             for c in &net.advective {
                 if let (None, Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
                     let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
-                    t.boundary |= ADVECTED_BIT;
+                    t.code |= ADVECTED_BIT;
                     visit(d, t);
                 }
             }
@@ -328,14 +378,8 @@ impl AssembledNetwork {
             bnd_ptr[row] = len;
             for k in begin..end {
                 let t = bnd[k];
-                match bnd[bnd_ptr[row]..len]
-                    .iter_mut()
-                    .find(|e| e.boundary == t.boundary)
-                {
-                    Some(e) => {
-                        e.g += t.g;
-                        e.r += t.r;
-                    }
+                match bnd[bnd_ptr[row]..len].iter_mut().find(|e| e.code == t.code) {
+                    Some(e) => e.value += t.value,
                     None => {
                         bnd[len] = t;
                         len += 1;
@@ -701,11 +745,10 @@ impl AssembledNetwork {
                 }
             }
             for e in &self.bnd[bp[o] as usize..bp[o + 1] as usize] {
-                let b = e.index();
-                let q = e.g * (tb[b] - xi) + SIGMA * e.r * (tb4[b] - xi.powi(4));
+                let q = e.heat_in(xi, tb, tb4);
                 s += q;
-                if FLOWS && e.boundary & ADVECTED_BIT == 0 {
-                    into[b] -= q;
+                if FLOWS && e.code & ADVECTED_BIT == 0 {
+                    into[e.index()] -= q;
                 }
             }
             if RESIDUAL {
@@ -745,7 +788,7 @@ impl AssembledNetwork {
                 d += 4.0 * SIGMA * dr * xi * xi * xi;
             }
             for e in self.boundary_terms(i) {
-                d += e.g + 4.0 * SIGMA * e.r * xi * xi * xi;
+                d += e.conductance(xi);
             }
             v[diag[i] - base] = d;
         };
@@ -847,11 +890,7 @@ impl AssembledNetwork {
     /// The common case — every unknown touches a boundary — costs one pass.
     pub fn check_grounded(&self) -> Result<(), NetworkError> {
         let n = self.unknowns();
-        let touches = |i: usize| {
-            self.boundary_terms(i)
-                .iter()
-                .any(|e| e.g > 0.0 || e.r > 0.0)
-        };
+        let touches = |i: usize| self.boundary_terms(i).iter().any(|e| e.value > 0.0);
         let all_touch = if n < PARALLEL_ROWS {
             (0..n).all(touches)
         } else {
@@ -969,11 +1008,8 @@ impl AssembledNetwork {
                 capacitance_j_k[c] += self.capacitance_j_k[i];
                 initial_k[c] += self.initial_k[i];
                 for t in self.boundary_terms(i) {
-                    match bnd[start..].iter_mut().find(|e| e.boundary == t.boundary) {
-                        Some(e) => {
-                            e.g += t.g;
-                            e.r += t.r;
-                        }
+                    match bnd[start..].iter_mut().find(|e| e.code == t.code) {
+                        Some(e) => e.value += t.value,
                         None => bnd.push(*t),
                     }
                 }
@@ -1125,6 +1161,10 @@ mod tests {
         net.add_linear(b, c, 0.5).unwrap();
         net.add_radiative(a, c, 0.3).unwrap();
         net.add_radiative(c, s, 1.2).unwrap();
+        // Linear and radiative terms with the same boundary, and fluid
+        // advected in from it: three kinds of boundary term.
+        net.add_linear(c, s, 0.7).unwrap();
+        net.add_advective(s, a, 0.2).unwrap();
         net.add_advective(a, c, 4.0).unwrap();
         net.add_advective(c, b, 4.0).unwrap();
         net.add_heat_load("q", a, 100.0).unwrap();
