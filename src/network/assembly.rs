@@ -234,30 +234,49 @@ impl AssembledNetwork {
                 .map(|c| (c, c.value, 0.0))
                 .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
         };
+        // Every stored entry `(row, column, linear conductance or advective
+        // capacity rate, radiative exchange factor)`, in conductor order.
+        let entries_of = |visit: &mut dyn FnMut(usize, usize, f64, f64)| {
+            for (c, g, r) in two_node() {
+                if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
+                    visit(a, b, g, r);
+                    visit(b, a, g, r);
+                }
+            }
+            for c in &net.advective {
+                if let (Some(u), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
+                    visit(d, u, c.mdot_cp_w_k, 0.0);
+                }
+            }
+        };
+        // Rows are assembled in contiguous parts in parallel: each part visits
+        // every conductor and keeps the entries of its own rows, so each row is
+        // filled in conductor order however the rows are split (the same bits
+        // on any number of threads).
+        let parts = row_parts(n);
         let mut count = vec![1usize; n];
-        for (c, _, _) in two_node() {
-            if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
-                count[a] += 1;
-                count[b] += 1;
-            }
-        }
-        for c in &net.advective {
-            if let (Some(_), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
-                count[d] += 1;
-            }
-        }
-        let start = exclusive_prefix_sum(&count);
-        drop(count);
-        // Every entry's column and couplings (linear conductance or advective
-        // capacity rate, radiative exchange factor) scattered into its row in
+        let row_starts: Vec<usize> = parts.iter().map(|p| p.start).collect();
+        split_at_offsets(&mut count, &row_starts)
+            .into_par_iter()
+            .zip(&parts)
+            .for_each(|(count, rows)| {
+                entries_of(&mut |row, _, _, _| {
+                    if rows.contains(&row) {
+                        count[row - rows.start] += 1;
+                    }
+                })
+            });
+        let mut row_ptr = exclusive_prefix_sum(&count);
+        // Every entry's column and couplings scattered into its row in
         // conductor order, then each row sorted by column (stable: repeated
-        // pairs are summed in conductor order) and compacted in place — no
-        // position lookups, no second array.
+        // pairs are summed in conductor order) and compacted in place within
+        // its part — no position lookups, no second array. `count` becomes
+        // each row's compacted length, `diag` the diagonal's place in its row.
         let any_free_radiation = net
             .radiative
             .iter()
             .any(|c| unknown(c.a()).is_some() && unknown(c.b()).is_some());
-        let entries = start[n];
+        let entries = row_ptr[n];
         let mut cols = vec![0u32; entries];
         let mut lin_off = vec![0.0; entries];
         let mut rad_off = if any_free_radiation {
@@ -265,69 +284,98 @@ impl AssembledNetwork {
         } else {
             Vec::new()
         };
-        let mut fill = start[..n].to_vec();
-        let mut put = |row: usize, col: usize, g: f64, r: f64| {
-            let k = fill[row];
-            cols[k] = col as u32;
-            lin_off[k] = g;
-            if let Some(v) = rad_off.get_mut(k) {
-                *v = r;
-            }
-            fill[row] += 1;
-        };
-        for i in 0..n {
-            put(i, i, 0.0, 0.0);
-        }
-        for (c, g, r) in two_node() {
-            if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
-                put(a, b, g, r);
-                put(b, a, g, r);
-            }
-        }
-        for c in &net.advective {
-            if let (Some(u), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
-                put(d, u, c.mdot_cp_w_k, 0.0);
-            }
-        }
-        drop(fill);
-        let mut row_ptr = start;
         let mut diag = vec![0usize; n];
+        let offsets: Vec<usize> = row_starts.iter().map(|&r| row_ptr[r]).collect();
+        let rad_parts = if any_free_radiation {
+            split_at_offsets(&mut rad_off, &offsets)
+        } else {
+            parts.iter().map(|_| <&mut [f64]>::default()).collect()
+        };
+        let part_lengths: Vec<usize> = split_at_offsets(&mut cols, &offsets)
+            .into_par_iter()
+            .zip(split_at_offsets(&mut lin_off, &offsets))
+            .zip(rad_parts)
+            .zip(split_at_offsets(&mut count, &row_starts))
+            .zip(split_at_offsets(&mut diag, &row_starts))
+            .zip(&parts)
+            .map(|(((((cols, lin), rad), row_len), diag), rows)| {
+                let base = row_ptr[rows.start];
+                let mut fill: Vec<usize> =
+                    row_ptr[rows.clone()].iter().map(|&s| s - base).collect();
+                let mut put = |row: usize, col: usize, g: f64, r: f64| {
+                    let k = &mut fill[row - rows.start];
+                    cols[*k] = col as u32;
+                    lin[*k] = g;
+                    if let Some(v) = rad.get_mut(*k) {
+                        *v = r;
+                    }
+                    *k += 1;
+                };
+                for i in rows.clone() {
+                    put(i, i, 0.0, 0.0);
+                }
+                entries_of(&mut |row, col, g, r| {
+                    if rows.contains(&row) {
+                        put(row, col, g, r);
+                    }
+                });
+                let mut len = 0;
+                for i in rows.clone() {
+                    let (begin, end) = (row_ptr[i] - base, row_ptr[i + 1] - base);
+                    let first = len;
+                    // Insertion sort (rows are short), moving the couplings along.
+                    for k in begin + 1..end {
+                        let mut m = k;
+                        while m > begin && cols[m - 1] > cols[m] {
+                            cols.swap(m - 1, m);
+                            lin.swap(m - 1, m);
+                            if !rad.is_empty() {
+                                rad.swap(m - 1, m);
+                            }
+                            m -= 1;
+                        }
+                    }
+                    for k in begin..end {
+                        if len > first && cols[len - 1] == cols[k] {
+                            lin[len - 1] += lin[k];
+                            if !rad.is_empty() {
+                                rad[len - 1] += rad[k];
+                            }
+                        } else {
+                            cols[len] = cols[k];
+                            lin[len] = lin[k];
+                            if !rad.is_empty() {
+                                rad[len] = rad[k];
+                            }
+                            if cols[k] as usize == i {
+                                diag[i - rows.start] = len - first;
+                            }
+                            len += 1;
+                        }
+                    }
+                    row_len[i - rows.start] = len - first;
+                }
+                len
+            })
+            .collect();
+        // Close the gaps the compaction left between parts.
         let mut len = 0;
-        for i in 0..n {
-            let (begin, end) = (row_ptr[i], row_ptr[i + 1]);
-            row_ptr[i] = len;
-            // Insertion sort (rows are short), moving the couplings along.
-            for k in begin + 1..end {
-                let mut m = k;
-                while m > begin && cols[m - 1] > cols[m] {
-                    cols.swap(m - 1, m);
-                    lin_off.swap(m - 1, m);
-                    if !rad_off.is_empty() {
-                        rad_off.swap(m - 1, m);
-                    }
-                    m -= 1;
-                }
+        for (&from, &part_len) in offsets.iter().zip(&part_lengths) {
+            cols.copy_within(from..from + part_len, len);
+            lin_off.copy_within(from..from + part_len, len);
+            if any_free_radiation {
+                rad_off.copy_within(from..from + part_len, len);
             }
-            for k in begin..end {
-                if len > row_ptr[i] && cols[len - 1] == cols[k] {
-                    lin_off[len - 1] += lin_off[k];
-                    if !rad_off.is_empty() {
-                        rad_off[len - 1] += rad_off[k];
-                    }
-                } else {
-                    cols[len] = cols[k];
-                    lin_off[len] = lin_off[k];
-                    if !rad_off.is_empty() {
-                        rad_off[len] = rad_off[k];
-                    }
-                    if cols[k] as usize == i {
-                        diag[i] = len;
-                    }
-                    len += 1;
-                }
-            }
+            len += part_len;
+        }
+        let mut total = 0;
+        for ((ptr, row_len), d) in row_ptr.iter_mut().zip(&count).zip(&mut diag) {
+            *ptr = total;
+            *d += total;
+            total += row_len;
         }
         row_ptr[n] = len;
+        drop(count);
         cols.truncate(len);
         lin_off.truncate(len);
         rad_off.truncate(if any_free_radiation { len } else { 0 });
@@ -1109,6 +1157,31 @@ impl AssembledNetwork {
 }
 
 /// `[0, c₀, c₀ + c₁, …, Σc]`: the start of each bucket of sizes `counts`, and the total.
+/// Contiguous row ranges covering `0..n`, one per thread (one range for few rows).
+fn row_parts(n: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = if n < PARALLEL_ROWS {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    let per = n.div_ceil(parts);
+    (0..parts)
+        .map(|p| (p * per).min(n)..((p + 1) * per).min(n))
+        .collect()
+}
+
+/// `data` cut at the increasing `offsets` (the first is 0): one slice per offset.
+fn split_at_offsets<'a, T>(mut data: &'a mut [T], offsets: &[usize]) -> Vec<&'a mut [T]> {
+    let mut slices = Vec::with_capacity(offsets.len());
+    for (k, &from) in offsets.iter().enumerate() {
+        let to = offsets.get(k + 1).map_or(data.len() + from, |&next| next);
+        let (head, tail) = std::mem::take(&mut data).split_at_mut(to - from);
+        slices.push(head);
+        data = tail;
+    }
+    slices
+}
+
 fn exclusive_prefix_sum(counts: &[usize]) -> Vec<usize> {
     let mut start = Vec::with_capacity(counts.len() + 1);
     start.push(0);
@@ -1169,6 +1242,48 @@ mod tests {
         net.add_advective(c, b, 4.0).unwrap();
         net.add_heat_load("q", a, 100.0).unwrap();
         net
+    }
+
+    /// Rows assembled in parallel parts: a chain long enough to be split, each
+    /// link given twice (once each way) so rows on both sides of a split merge
+    /// duplicates; the same pattern and values in pools of 1 and 2 threads.
+    #[test]
+    fn parallel_assembly_merges_duplicates_like_one_thread() {
+        let n = 3 * PARALLEL_ROWS;
+        let assemble = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut net = ThermalNetwork::new();
+                let ids: Vec<_> = (0..n)
+                    .map(|i| net.add_node(&format!("n{i}"), NodeKind::Arithmetic, 300.0))
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                let space = net.add_boundary("space", 3.0).unwrap();
+                for (i, w) in ids.windows(2).enumerate() {
+                    let g = 1.0 + (i % 7) as f64;
+                    net.add_linear(w[0], w[1], g).unwrap();
+                    net.add_linear(w[1], w[0], 0.5 * g).unwrap();
+                }
+                net.add_radiative(ids[0], space, 0.1).unwrap();
+                net.assemble().unwrap()
+            })
+        };
+        let (one, two) = (assemble(1), assemble(2));
+        assert_eq!(one.pattern, two.pattern);
+        assert_eq!(one.diag, two.diag);
+        let p = &two.pattern;
+        for i in 0..n {
+            assert_eq!(p.col_idx()[two.diag[i]] as usize, i);
+            if i + 1 < n {
+                let g = 1.5 * (1.0 + (i % 7) as f64);
+                assert_eq!(p.get(i, i + 1), g);
+                assert_eq!(p.get(i + 1, i), g);
+            }
+        }
+        assert_eq!(p.nnz(), n + 2 * (n - 1));
     }
 
     /// The exact Jacobian matches central differences of the residual.
