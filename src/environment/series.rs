@@ -1251,6 +1251,57 @@ mod tests {
         }
     }
 
+    /// With the zenith fixed in the body frame, locating `n_Z` once per block gives the cells
+    /// of the step-by-step location bit for bit (vertical normals included), and the steps
+    /// beyond the limit are unseen.
+    #[test]
+    fn fixed_zenith_location_matches_per_step() {
+        let m = 300;
+        let zen = Vector3::new(0.0, 0.0, -1.0);
+        let mut steps = AlbedoSteps::with_capacity(m);
+        for s in 0..m {
+            let a = 0.1 * s as f64;
+            for c in 0..3 {
+                steps.zenith[c].push(zen[c]);
+            }
+            let h = [a.cos(), a.sin(), 0.0];
+            for (c, v) in h.iter().enumerate() {
+                steps.sun_horizontal[c].push(*v);
+            }
+            steps
+                .nz_limit
+                .push(if s % 7 == 3 { f64::NEG_INFINITY } else { 0.9 });
+        }
+        let fixed = steps.finish();
+        assert!(fixed.fixed_zenith);
+        let mut normals = crate::environment::fibonacci_normals(40);
+        normals.extend([Vector3::z(), -Vector3::z()]);
+        for n in normals {
+            let (mut a, mut b) = (LocatedRows::new(), LocatedRows::new());
+            let generic = AlbedoSteps {
+                fixed_zenith: false,
+                zenith: fixed.zenith.clone(),
+                sun_horizontal: fixed.sun_horizontal.clone(),
+                nz_limit: fixed.nz_limit.clone(),
+                h_ratio: Vec::new(),
+                sun_cos_zenith: Vec::new(),
+                solar_at_earth_w_m2: Vec::new(),
+            };
+            for range in [0..FILL_CHUNK, FILL_CHUNK..m] {
+                a.locate(&n, &fixed, range.clone());
+                b.locate(&n, &generic, range.clone());
+                for s in 0..range.len() {
+                    assert_eq!(a.jk[s], b.jk[s], "normal {n:?}, step {s}");
+                    assert_eq!(a.fj[s].to_bits(), b.fj[s].to_bits());
+                    assert_eq!(a.fk[s].to_bits(), b.fk[s].to_bits());
+                    let unseen =
+                        fixed.nz_limit[range.start + s] == f64::NEG_INFINITY || n.dot(&zen) >= 0.9;
+                    assert_eq!(a.jk[s] == UNSEEN, unseen);
+                }
+            }
+        }
+    }
+
     /// Between two layers of `H` a few kilometres apart (the osculating radius of a circular
     /// orbit) the blended albedo factor matches the quadrature at the intermediate `H`, and
     /// the IR tables at their spacing match the closed form.
