@@ -187,9 +187,9 @@ impl AssembledNetwork {
             });
         }
         let mut node_ref = Vec::with_capacity(n_nodes);
-        let mut node_of_unknown = Vec::new();
-        let mut capacitance_j_k = Vec::new();
-        let mut initial_k = Vec::new();
+        let mut node_of_unknown = Vec::with_capacity(n_nodes);
+        let mut capacitance_j_k = Vec::with_capacity(n_nodes);
+        let mut initial_k = Vec::with_capacity(n_nodes);
         let mut boundaries = Vec::new();
         for (id, kind) in net.kinds.iter().enumerate() {
             match kind {
