@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sys.jacobian(t, &x, &mut k);
         let gamma = 1.5 / 10.0;
         for (i, &d) in sys.diagonal_positions().iter().enumerate() {
-            k.values_mut()[d] += gamma * sys.capacitance_j_k()[i];
+            k.values_mut()[d as usize] += gamma * sys.capacitance_j_k()[i];
         }
         let mut d = DirectSolver::new(true).with_single_precision_sweeps(true);
         d.factorize(&k)?;
@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // γ C + K for a 10 s BDF2 step.
     let gamma = 1.5 / 10.0;
     for (i, &d) in sys.diagonal_positions().iter().enumerate() {
-        k.values_mut()[d] += gamma * sys.capacitance_j_k()[i];
+        k.values_mut()[d as usize] += gamma * sys.capacitance_j_k()[i];
     }
     let mut d = DirectSolver::new(true).with_single_precision_sweeps(true);
     d.factorize(&k)?;

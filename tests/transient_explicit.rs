@@ -33,7 +33,7 @@ fn chain() -> (AssembledNetwork, f64) {
     let mut k = sys.new_matrix();
     sys.jacobian(0.0, &x, &mut k);
     let limit = (0..sys.unknowns())
-        .map(|i| sys.capacitance_j_k()[i] / k.values()[sys.diagonal_positions()[i]])
+        .map(|i| sys.capacitance_j_k()[i] / k.values()[sys.diagonal_positions()[i] as usize])
         .fold(f64::INFINITY, f64::min);
     (sys, limit)
 }

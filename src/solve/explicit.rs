@@ -192,7 +192,7 @@ pub fn solve_explicit(
             system.jacobian(t, &y, &mut k);
             stats.jacobian_evaluations += 1;
             let (limit, worst) = (0..n)
-                .map(|i| (cap[i] / k.values()[diag[i]], i))
+                .map(|i| (cap[i] / k.values()[diag[i] as usize], i))
                 .fold((f64::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a });
             if h > limit * (1.0 + 1e-12) {
                 return Err(SolveError::ExplicitStepUnstable {

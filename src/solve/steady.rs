@@ -236,7 +236,7 @@ impl<'a> SteadySolver<'a> {
             * f64::EPSILON
             * x.iter()
                 .zip(diag)
-                .map(|(xi, &d)| xi.abs() * k.values()[d].abs())
+                .map(|(xi, &d)| xi.abs() * k.values()[d as usize].abs())
                 .sum::<f64>();
         let scale = flowing
             .max(round_off / self.options.tolerance)

@@ -1062,7 +1062,7 @@ impl<'a> NewtonCore<'a> {
     fn form_g(
         cap: &[f64],
         k: &CsrMatrix,
-        diag: &[usize],
+        diag: &[u32],
         form: &StepForm<'_>,
         x: &[f64],
         f: &[f64],
@@ -1074,7 +1074,7 @@ impl<'a> NewtonCore<'a> {
         for i in 0..x.len() {
             let c = form.gamma * cap[i];
             let mut gi = c * (x[i] - form.base[i]) - f[i];
-            let kx = kv[diag[i]].abs() * x[i].abs();
+            let kx = kv[diag[i] as usize].abs() * x[i].abs();
             let mut r = c * (x[i].abs() + form.base[i].abs()) + kx;
             if let Some(psi) = form.psi {
                 gi -= psi[i];
@@ -1105,7 +1105,7 @@ impl<'a> NewtonCore<'a> {
         let mv = self.m.values_mut();
         mv.copy_from_slice(self.k.values());
         for (i, &d) in diag.iter().enumerate() {
-            mv[d] += gamma * self.cap[i];
+            mv[d as usize] += gamma * self.cap[i];
         }
         self.m_gamma = gamma;
         self.m_current = true;
