@@ -462,27 +462,13 @@ pub fn bicgstab(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// 1-D Laplacian with a radiation-like diagonal shift.
-    fn chain(n: usize) -> CsrMatrix {
-        let mut t = Vec::new();
-        for i in 0..n {
-            t.push((i, i, 2.1));
-            if i > 0 {
-                t.push((i, i - 1, -1.0));
-            }
-            if i + 1 < n {
-                t.push((i, i + 1, -1.0));
-            }
-        }
-        CsrMatrix::from_triplets(n, &t)
-    }
+    use crate::solve::linear::tests::laplacian_1d;
 
     /// Solving in `b`'s own vector gives the same bits as solving from a copy,
     /// from a zero first guess (no product at the start) and from a non-zero one.
     #[test]
     fn overwriting_the_right_hand_side_gives_the_same_solution() {
-        let a = chain(200);
+        let a = laplacian_1d(200, 0.1);
         let b: Vec<f64> = (0..200).map(|i| (i as f64 * 0.37).sin()).collect();
         for guess in [0.0, 0.5] {
             let mut x1 = vec![guess; 200];

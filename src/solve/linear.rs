@@ -219,10 +219,11 @@ impl LinearSolver for JacobiCg {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn laplacian_1d(n: usize, shift: f64) -> CsrMatrix {
+    /// 1-D Laplacian `−1, 2 + shift, −1` on `n` nodes (a chain with a radiation-like diagonal).
+    pub(crate) fn laplacian_1d(n: usize, shift: f64) -> CsrMatrix {
         let mut t = Vec::new();
         for i in 0..n {
             t.push((i, i, 2.0 + shift));
