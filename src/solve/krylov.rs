@@ -91,16 +91,24 @@ pub(crate) fn zip_update<const K: usize>(
     }
 }
 
-/// `y[i] = f(i)` for every row, in parallel when long (each entry independent).
-pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
+/// `y[i] = f(i, y[i])` for every row, in parallel when long (each entry
+/// independent, so any thread count gives the same bits).
+pub(crate) fn par_update(y: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
     if y.len() < PARALLEL_LEN {
-        y.iter_mut().enumerate().for_each(|(i, v)| *v = f(i));
+        y.iter_mut().enumerate().for_each(|(i, v)| *v = f(i, *v));
     } else {
-        y.par_iter_mut()
-            .enumerate()
-            .with_min_len(4096)
-            .for_each(|(i, v)| *v = f(i));
+        y.par_chunks_mut(CHUNK).enumerate().for_each(|(c, part)| {
+            let first = c * CHUNK;
+            for (k, v) in part.iter_mut().enumerate() {
+                *v = f(first + k, *v);
+            }
+        });
     }
+}
+
+/// `y[i] = f(i)` for every row, in parallel when long.
+pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
+    par_update(y, |i, _| f(i));
 }
 
 /// `r = b − A x`.
@@ -108,18 +116,9 @@ pub(crate) fn residual(a: &CsrMatrix, b: &[f64], x: &[f64], r: &mut [f64]) {
     par_fill(r, |i| b[i] - a.row_dot(i, x));
 }
 
-/// `r −= A x` (each entry independent, so any thread count gives the same bits).
+/// `r −= A x`.
 fn subtract_product(a: &CsrMatrix, x: &[f64], r: &mut [f64]) {
-    if r.len() < PARALLEL_LEN {
-        r.iter_mut()
-            .enumerate()
-            .for_each(|(i, v)| *v -= a.row_dot(i, x));
-    } else {
-        r.par_iter_mut()
-            .enumerate()
-            .with_min_len(4096)
-            .for_each(|(i, v)| *v -= a.row_dot(i, x));
-    }
+    par_update(r, |i, v| v - a.row_dot(i, x));
 }
 
 /// A preconditioner: `z ≈ A⁻¹ r`.

@@ -53,7 +53,7 @@ use rayon::prelude::*;
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
-use crate::solve::krylov::{residual, Cg, Preconditioner, CHUNK, PARALLEL_LEN};
+use crate::solve::krylov::{par_update, residual, Cg, Preconditioner, PARALLEL_LEN};
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 
 /// Marks an absent index.
@@ -1177,23 +1177,9 @@ fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
         .collect()
 }
 
-/// `out[i] = f(i, out[i])` for every row, in parallel when long.
-fn par_rows(out: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
-    if out.len() < PARALLEL_LEN {
-        out.iter_mut().enumerate().for_each(|(i, v)| *v = f(i, *v));
-    } else {
-        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, o)| {
-            let off = c * CHUNK;
-            for (k, v) in o.iter_mut().enumerate() {
-                *v = f(off + k, *v);
-            }
-        });
-    }
-}
-
 /// `x += d`.
 fn add_assign(x: &mut [f64], d: &[f64]) {
-    par_rows(x, |i, v| v + d[i]);
+    par_update(x, |i, v| v + d[i]);
 }
 
 /// Smooths `A x = b` with scratch `d` (`x` is the guess unless `zero_guess`).
@@ -1218,10 +1204,10 @@ fn smooth(
             let sigma = theta / delta;
             let mut rho = 1.0 / sigma;
             if zero_guess {
-                par_rows(d, |i, _| f64::from(inv_diag[i]) * b[i] / theta);
+                par_update(d, |i, _| f64::from(inv_diag[i]) * b[i] / theta);
                 x.copy_from_slice(d);
             } else {
-                par_rows(d, |i, _| {
+                par_update(d, |i, _| {
                     f64::from(inv_diag[i]) * (b[i] - a.row_dot(i, x)) / theta
                 });
                 add_assign(x, d);
@@ -1230,7 +1216,7 @@ fn smooth(
                 let rho_new = 1.0 / (2.0 * sigma - rho);
                 let (c1, c2) = (rho_new * rho, 2.0 * rho_new / delta);
                 rho = rho_new;
-                par_rows(d, |i, di| {
+                par_update(d, |i, di| {
                     c1 * di + c2 * f64::from(inv_diag[i]) * (b[i] - a.row_dot(i, x))
                 });
                 add_assign(x, d);
@@ -1238,11 +1224,11 @@ fn smooth(
         }
         Smoother::Jacobi { sweeps, omega } => {
             if zero_guess {
-                par_rows(x, |i, _| omega * f64::from(inv_diag[i]) * b[i]);
+                par_update(x, |i, _| omega * f64::from(inv_diag[i]) * b[i]);
             }
             let start = usize::from(zero_guess);
             for _ in start..sweeps.max(1) {
-                par_rows(d, |i, _| {
+                par_update(d, |i, _| {
                     omega * f64::from(inv_diag[i]) * (b[i] - a.row_dot(i, x))
                 });
                 add_assign(x, d);
