@@ -138,12 +138,13 @@
 // Index loops over several vectors at once mirror the equations.
 #![allow(clippy::needless_range_loop)]
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{bicgstab, pcg, Cg};
+use crate::solve::krylov::{bicgstab, par_fill, pcg, Cg, CHUNK, PARALLEL_LEN};
 use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
 use crate::solve::multigrid::{MultigridCg, MultigridOptions, VCycle};
 use crate::solve::report::EnergyBalance;
@@ -930,6 +931,9 @@ pub(crate) struct NewtonCore<'a> {
     linear: StepLinear,
     /// `K = −∂F/∂T` at the last evaluation.
     k: CsrMatrix,
+    /// `|K_ii|`, gathered from `k` once per evaluation (the convergence test
+    /// reads it twice per iteration, contiguously).
+    k_diag_abs: Vec<f64>,
     k_valid: bool,
     /// `K` does not depend on the state (no radiation): evaluate once.
     constant_k: bool,
@@ -956,7 +960,10 @@ pub(crate) struct NewtonCore<'a> {
     trial: Vec<f64>,
     f_trial: Vec<f64>,
     g_trial: Vec<f64>,
+    /// The step's starting point, once the first accepted iteration has
+    /// moved `x` (`start_kept`); kept by swapping buffers, not copied.
     x0: Vec<f64>,
+    start_kept: bool,
     /// Heat flows at the last accepted iterate (the solution after [`Self::solve`]).
     flows: Option<HeatFlows>,
     history: Vec<f64>,
@@ -1005,6 +1012,7 @@ impl<'a> NewtonCore<'a> {
             linear,
             m: k.clone(),
             k,
+            k_diag_abs: vec![0.0; n],
             k_valid: false,
             constant_k: system.is_linear(),
             m_gamma: f64::NAN,
@@ -1022,6 +1030,7 @@ impl<'a> NewtonCore<'a> {
             f_trial: vec![0.0; n],
             g_trial: vec![0.0; n],
             x0: vec![0.0; n],
+            start_kept: false,
             flows: None,
             history: Vec::with_capacity(max_iterations + 1),
             jacobians: 0,
@@ -1046,6 +1055,8 @@ impl<'a> NewtonCore<'a> {
 
     fn refresh_jacobian(&mut self, t_s: f64, x: &[f64]) {
         self.system.jacobian(t_s, x, &mut self.k);
+        let (kv, diag) = (self.k.values(), self.system.diagonal_positions());
+        par_fill(&mut self.k_diag_abs, |i| kv[diag[i] as usize].abs());
         self.k_valid = true;
         self.m_current = false;
         self.jacobians += 1;
@@ -1058,39 +1069,60 @@ impl<'a> NewtonCore<'a> {
     /// convergence test (`Σ |f_i|` and `Σ |x_i| (|K_ii| + γ C_i)`). A row whose
     /// capacitance term dwarfs its heat flows (a tiny step) cannot do better
     /// than `r_i`; an arithmetic row must still meet the tolerance. The norm is
-    /// NaN when any `G_i` is not finite (never "converged").
+    /// NaN when any `G_i` is not finite (never "converged"). Rows in the fixed
+    /// chunks of [`chunked`], the chunks' sums added in order: the same bits on
+    /// any number of threads.
     fn form_g(
         cap: &[f64],
-        k: &CsrMatrix,
-        diag: &[u32],
+        k_diag_abs: &[f64],
         form: &StepForm<'_>,
         x: &[f64],
         f: &[f64],
         g: &mut [f64],
     ) -> GNorms {
-        let kv = k.values();
-        let (mut excess, mut flowing, mut floor) = (0.0, 0.0, 0.0);
-        let mut finite = true;
-        for i in 0..x.len() {
-            let c = form.gamma * cap[i];
-            let mut gi = c * (x[i] - form.base[i]) - f[i];
-            let kx = kv[diag[i] as usize].abs() * x[i].abs();
-            let mut r = c * (x[i].abs() + form.base[i].abs()) + kx;
-            if let Some(psi) = form.psi {
-                gi -= psi[i];
-                r += psi[i].abs();
+        let rows = |first: usize, g: &mut [f64]| {
+            let end = first + g.len();
+            let (cap, kd) = (&cap[first..end], &k_diag_abs[first..end]);
+            let (x, f, base) = (&x[first..end], &f[first..end], &form.base[first..end]);
+            let psi = form.psi.map(|p| &p[first..end]);
+            let mut sums = GNorms {
+                excess: 0.0,
+                flowing: 0.0,
+                floor: 0.0,
+            };
+            let mut finite = true;
+            for i in 0..g.len() {
+                let c = form.gamma * cap[i];
+                let mut gi = c * (x[i] - base[i]) - f[i];
+                let kx = kd[i] * x[i].abs();
+                let mut r = c * (x[i].abs() + base[i].abs()) + kx;
+                if let Some(psi) = psi {
+                    gi -= psi[i];
+                    r += psi[i].abs();
+                }
+                g[i] = gi;
+                finite &= gi.is_finite();
+                sums.excess += (gi.abs() - ROUNDOFF_ULPS * f64::EPSILON * r).max(0.0);
+                sums.flowing += f[i].abs();
+                sums.floor += kx + c * x[i].abs();
             }
-            g[i] = gi;
-            finite &= gi.is_finite();
-            excess += (gi.abs() - ROUNDOFF_ULPS * f64::EPSILON * r).max(0.0);
-            flowing += f[i].abs();
-            floor += kx + c * x[i].abs();
+            if !finite {
+                sums.excess = f64::NAN;
+            }
+            sums
+        };
+        let parts = chunked(g, rows);
+        let mut total = GNorms {
+            excess: 0.0,
+            flowing: 0.0,
+            floor: 0.0,
+        };
+        for p in parts {
+            total.excess += p.excess;
+            total.flowing += p.flowing;
+            total.floor += p.floor;
         }
-        GNorms {
-            excess: if finite { excess } else { f64::NAN },
-            flowing,
-            floor,
-        }
+        total
     }
 
     /// Rebuilds `γ C + K` when `γ` or `K` changed, and factors it — unless a
@@ -1169,7 +1201,10 @@ impl<'a> NewtonCore<'a> {
     }
 
     fn linear_solve(&mut self, forcing: f64) -> Result<(), SolveError> {
-        self.delta.fill(0.0);
+        // Iterative solves start from δ = 0; a direct solve overwrites it.
+        if !(self.factor_current && matches!(self.linear, StepLinear::Direct(_))) {
+            self.delta.fill(0.0);
+        }
         if !self.factor_current && matches!(self.linear, StepLinear::Direct(_)) {
             if self.stale_extra < STALE_FACTOR_BUDGET {
                 if let Some(iterations) = self.stale_factor_solve(forcing) {
@@ -1214,18 +1249,19 @@ impl<'a> NewtonCore<'a> {
     }
 
     /// Solves one step: `x` holds the predictor on entry and the solution on exit,
-    /// `f` receives `F(t, x)` at the solution.
+    /// `f` receives `F(t, x)` at the solution. Both are exchanged with the
+    /// solver's own vectors (swaps, not copies): their buffers change.
     pub(crate) fn solve(
         &mut self,
         form: &StepForm<'_>,
-        x: &mut [f64],
-        f: &mut [f64],
+        x: &mut Vec<f64>,
+        f: &mut Vec<f64>,
     ) -> Result<usize, SolveError> {
-        self.x0.copy_from_slice(x);
+        self.start_kept = false;
         self.flows = None;
         let mut first_error = None;
         for attempt in 0..2 {
-            if attempt == 1 {
+            if attempt == 1 && self.start_kept {
                 // The attempt with an old Jacobian failed: retry once with a fresh one.
                 x.copy_from_slice(&self.x0);
             }
@@ -1249,8 +1285,8 @@ impl<'a> NewtonCore<'a> {
     fn attempt(
         &mut self,
         form: &StepForm<'_>,
-        x: &mut [f64],
-        f: &mut [f64],
+        x: &mut Vec<f64>,
+        f: &mut Vec<f64>,
         force_fresh: bool,
     ) -> Result<usize, (SolveError, bool)> {
         let sys = self.system;
@@ -1262,8 +1298,7 @@ impl<'a> NewtonCore<'a> {
             fresh = true;
         }
         self.flows = Some(sys.residual_and_flows(t, x, f));
-        let diag = sys.diagonal_positions();
-        let first = Self::form_g(&self.cap, &self.k, diag, form, x, f, &mut self.g);
+        let first = Self::form_g(&self.cap, &self.k_diag_abs, form, x, f, &mut self.g);
         let mut norm = first.excess;
         let flowing = form.heat_scale_w.max(first.flowing);
         let floor = 1e3 * f64::EPSILON * first.floor;
@@ -1307,25 +1342,15 @@ impl<'a> NewtonCore<'a> {
             }
             self.iterations += 1;
             // Newton step x − α δ; α keeps every temperature above a tenth of its value.
-            let mut alpha = x.iter().zip(&self.delta).fold(1.0_f64, |a, (&xi, &di)| {
-                if di > 0.0 && xi - di < 0.1 * xi {
-                    a.min(0.9 * xi / di)
-                } else {
-                    a
-                }
-            });
+            let mut alpha = newton_trial(x, &self.delta, &mut self.trial);
             let up_to_date = fresh || self.constant_k;
             let mut trial_norm;
             let mut trial_flows;
             loop {
-                for i in 0..x.len() {
-                    self.trial[i] = x[i] - alpha * self.delta[i];
-                }
                 trial_flows = sys.residual_and_flows(t, &self.trial, &mut self.f_trial);
                 trial_norm = Self::form_g(
                     &self.cap,
-                    &self.k,
-                    diag,
+                    &self.k_diag_abs,
                     form,
                     &self.trial,
                     &self.f_trial,
@@ -1338,6 +1363,7 @@ impl<'a> NewtonCore<'a> {
                     break;
                 }
                 alpha *= 0.5;
+                scaled_trial(x, &self.delta, alpha, &mut self.trial);
             }
             let improved = trial_norm.is_finite() && trial_norm <= norm;
             if !(up_to_date || improved) {
@@ -1346,8 +1372,13 @@ impl<'a> NewtonCore<'a> {
                 fresh = true;
                 continue;
             }
-            x.copy_from_slice(&self.trial);
-            f.copy_from_slice(&self.f_trial);
+            std::mem::swap(x, &mut self.trial);
+            if !self.start_kept {
+                // The step's start, now in `trial`, is parked in `x0` for a retry.
+                std::mem::swap(&mut self.trial, &mut self.x0);
+                self.start_kept = true;
+            }
+            std::mem::swap(f, &mut self.f_trial);
             self.flows = Some(trial_flows);
             std::mem::swap(&mut self.g, &mut self.g_trial);
             let ratio = trial_norm / norm;
@@ -1413,7 +1444,9 @@ impl History {
 
     /// Accepts a step `h` from the current point `y` (with `T'` = `z`): the
     /// current point becomes the previous one and the older points shift back.
-    fn push(&mut self, h: f64, y: &[f64], z: &[f64]) {
+    /// `y` and `z` are taken by exchanging buffers, not copied: on return they
+    /// hold stale values, to be overwritten.
+    fn push(&mut self, h: f64, y: &mut Vec<f64>, z: &mut Vec<f64>) {
         self.older_y.rotate_right(1);
         self.older_h.rotate_right(1);
         if self.valid {
@@ -1425,8 +1458,8 @@ impl History {
         }
         self.valid = true;
         self.h_prev = h;
-        self.y_prev.copy_from_slice(y);
-        self.z_prev.copy_from_slice(z);
+        std::mem::swap(&mut self.y_prev, y);
+        std::mem::swap(&mut self.z_prev, z);
     }
 
     /// Forgets every point (a new smooth segment starts).
@@ -1437,12 +1470,19 @@ impl History {
 
     /// Writes into `x` the predictor for a step `h` from `(y, z)`: the polynomial
     /// through the current point and the earlier points of the segment (up to
-    /// [`PREDICTOR_POINTS`]) evaluated at `t + h`, or `y + h z` at a segment start.
+    /// [`PREDICTOR_POINTS`]) evaluated at `t + h`, or `y + h z` at a segment
+    /// start — or `y` itself where that is NaN or below `y/2`. Rows in
+    /// parallel when long.
     fn predict(&self, h: f64, y: &[f64], z: &[f64], x: &mut [f64]) {
-        let Some((h1, y1, _)) = self.prev() else {
-            for i in 0..x.len() {
-                x[i] = y[i] + h * z[i];
+        let guard = |i: usize, v: f64| {
+            if v.is_nan() || v < 0.5 * y[i] {
+                y[i]
+            } else {
+                v
             }
+        };
+        let Some((h1, y1, _)) = self.prev() else {
+            par_fill(x, |i| guard(i, y[i] + h * z[i]));
             return;
         };
         // Node times relative to the current point.
@@ -1454,13 +1494,13 @@ impl History {
         let count = 2 + self.older_valid;
         let w = lagrange_weights(&taus[..count], h);
         let older = &self.older_y[..self.older_valid];
-        for i in 0..x.len() {
+        par_fill(x, |i| {
             let mut v = w[0] * y[i] + w[1] * y1[i];
             for (k, yk) in older.iter().enumerate() {
                 v += w[k + 2] * yk[i];
             }
-            x[i] = v;
-        }
+            guard(i, v)
+        });
     }
 }
 
@@ -1824,9 +1864,10 @@ impl<'a> TransientSolver<'a> {
             q_in_total += q_in;
             q_out_total += q_out;
             // Shift the history: (h, y_n, z_n) becomes the previous point.
-            hist.push(h, &st.y, &st.z);
+            hist.push(h, &mut st.y, &mut st.z);
             // Swapped, not copied: every step writes `x`, `z` and `f` of the
-            // work afresh (predictor, end of step, Newton's first residual).
+            // work afresh (predictor, end of step, Newton's first residual),
+            // so the stale buffers `push` left in `st` may go there.
             std::mem::swap(&mut st.y, &mut self.work.x);
             std::mem::swap(&mut st.z, &mut self.work.z);
             std::mem::swap(&mut st.f, &mut self.work.f);
@@ -1903,17 +1944,11 @@ impl<'a> TransientSolver<'a> {
         let core = &mut self.core;
         // Predictor: extrapolate the segment's last points, so Newton usually needs one solve.
         hist.predict(h, &st.y, &st.z, &mut w.x);
-        for i in 0..n {
-            if w.x[i].is_nan() || w.x[i] < 0.5 * st.y[i] {
-                w.x[i] = st.y[i];
-            }
-        }
         let mut iterations = 0;
         let (q, flows) = match kind {
             StepKind::BackwardEuler => {
-                w.base.copy_from_slice(&st.y);
                 iterations += core.solve(
-                    &step_form(t1, 1.0 / h, &w.base, None, scale),
+                    &step_form(t1, 1.0 / h, &st.y, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -1921,12 +1956,9 @@ impl<'a> TransientSolver<'a> {
                 ((h * fl.heat_in_w(), h * fl.heat_out_w()), fl)
             }
             StepKind::Trapezoidal => {
-                w.base.copy_from_slice(&st.y);
-                for i in 0..n {
-                    w.psi[i] = if cap[i] > 0.0 { st.f[i] } else { 0.0 };
-                }
+                par_fill(&mut w.psi, |i| if cap[i] > 0.0 { st.f[i] } else { 0.0 });
                 iterations += core.solve(
-                    &step_form(t1, 2.0 / h, &w.base, Some(&w.psi), scale),
+                    &step_form(t1, 2.0 / h, &st.y, Some(&w.psi), scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -1943,9 +1975,9 @@ impl<'a> TransientSolver<'a> {
                 };
                 let a = (1.0 + 2.0 * omega) / (1.0 + omega);
                 let b = omega * omega / (1.0 + omega);
-                for i in 0..n {
-                    w.base[i] = ((1.0 + omega) * st.y[i] - b * y_prev[i]) / a;
-                }
+                par_fill(&mut w.base, |i| {
+                    ((1.0 + omega) * st.y[i] - b * y_prev[i]) / a
+                });
                 iterations += core.solve(
                     &step_form(t1, a / h, &w.base, None, scale),
                     &mut w.x,
@@ -1964,13 +1996,12 @@ impl<'a> TransientSolver<'a> {
                 let h1 = TR_BDF2_GAMMA * h;
                 let h2 = h - h1;
                 let t_mid = t + h1;
-                w.base.copy_from_slice(&st.y);
                 for i in 0..n {
                     w.psi[i] = if cap[i] > 0.0 { st.f[i] } else { 0.0 };
                     w.xb[i] = (st.y[i] + h1 * st.z[i]).max(0.5 * st.y[i]);
                 }
                 iterations += core.solve(
-                    &step_form(t_mid, 2.0 / h1, &w.base, Some(&w.psi), scale),
+                    &step_form(t_mid, 2.0 / h1, &st.y, Some(&w.psi), scale),
                     &mut w.xb,
                     &mut w.fa,
                 )?;
@@ -2003,48 +2034,53 @@ impl<'a> TransientSolver<'a> {
                 ((q1.0 + q2.0, q1.1 + q2.1), fl)
             }
         };
-        for i in 0..n {
-            w.z[i] = if cap[i] > 0.0 { w.f[i] / cap[i] } else { 0.0 };
-        }
-        let error = match adaptive {
-            None => 0.0,
-            Some(a) => {
-                let prev = match kind {
-                    StepKind::Trapezoidal | StepKind::Bdf2 { .. } => hist.prev(),
-                    _ => None,
-                };
-                let mut err = 0.0_f64;
-                for i in 0..n {
-                    if cap[i] <= 0.0 {
-                        continue;
-                    }
-                    let d1 = (w.z[i] - st.z[i]) / h;
-                    let le = match (kind, prev) {
-                        (StepKind::Start, _) => {
-                            // The third derivative from T' at t, t + γh and t + h.
-                            let h1 = TR_BDF2_GAMMA * h;
-                            let d0 = (w.xa[i] - st.z[i]) / h1;
-                            let d1 = (w.z[i] - w.xa[i]) / (h - h1);
-                            let t3 = 2.0 * (d1 - d0) / h;
-                            TR_BDF2_ERROR_CONSTANT * h * h * h * t3.abs()
-                        }
-                        (StepKind::Trapezoidal, Some((h_prev, _, zp))) => {
-                            let t3 = 2.0 * (d1 - (st.z[i] - zp[i]) / h_prev) / (h + h_prev);
-                            h * h * h / 12.0 * t3.abs()
-                        }
-                        (StepKind::Bdf2 { omega }, Some((h_prev, _, zp))) => {
-                            let t3 = 2.0 * (d1 - (st.z[i] - zp[i]) / h_prev) / (h + h_prev);
-                            let c = (1.0 + omega).powi(2) / (6.0 * omega * (1.0 + 2.0 * omega));
-                            c * h * h * h * t3.abs()
-                        }
-                        _ => 0.5 * h * h * d1.abs(),
-                    };
-                    let wt = a.atol_k + a.rtol * st.y[i].abs().max(w.x[i].abs());
-                    err = err.max(le / wt);
-                }
-                err
-            }
+        // T' = F/C at the result and, adaptive, the weighted local error
+        // estimate, in one pass (rows in parallel; a maximum has the same bits
+        // in any order).
+        let prev = match kind {
+            StepKind::Trapezoidal | StepKind::Bdf2 { .. } => hist.prev(),
+            _ => None,
         };
+        let (f, x, z_stage) = (&w.f, &w.x, &w.xa);
+        let parts = chunked(&mut w.z, |first, z| {
+            let mut err = 0.0_f64;
+            for (o, zi) in z.iter_mut().enumerate() {
+                let i = first + o;
+                if cap[i] <= 0.0 {
+                    *zi = 0.0;
+                    continue;
+                }
+                *zi = f[i] / cap[i];
+                let Some(a) = adaptive else {
+                    continue;
+                };
+                let d1 = (*zi - st.z[i]) / h;
+                let le = match (kind, prev) {
+                    (StepKind::Start, _) => {
+                        // The third derivative from T' at t, t + γh and t + h.
+                        let h1 = TR_BDF2_GAMMA * h;
+                        let d0 = (z_stage[i] - st.z[i]) / h1;
+                        let d1 = (*zi - z_stage[i]) / (h - h1);
+                        let t3 = 2.0 * (d1 - d0) / h;
+                        TR_BDF2_ERROR_CONSTANT * h * h * h * t3.abs()
+                    }
+                    (StepKind::Trapezoidal, Some((h_prev, _, zp))) => {
+                        let t3 = 2.0 * (d1 - (st.z[i] - zp[i]) / h_prev) / (h + h_prev);
+                        h * h * h / 12.0 * t3.abs()
+                    }
+                    (StepKind::Bdf2 { omega }, Some((h_prev, _, zp))) => {
+                        let t3 = 2.0 * (d1 - (st.z[i] - zp[i]) / h_prev) / (h + h_prev);
+                        let c = (1.0 + omega).powi(2) / (6.0 * omega * (1.0 + 2.0 * omega));
+                        c * h * h * h * t3.abs()
+                    }
+                    _ => 0.5 * h * h * d1.abs(),
+                };
+                let wt = a.atol_k + a.rtol * st.y[i].abs().max(x[i].abs());
+                err = err.max(le / wt);
+            }
+            err
+        });
+        let error = parts.into_iter().fold(0.0, f64::max);
         Ok(StepOutcome {
             iterations,
             q,
@@ -2063,8 +2099,8 @@ impl<'a> TransientSolver<'a> {
         t: f64,
         eps: f64,
         y: &mut [f64],
-        f: &mut [f64],
-        scratch: &mut [f64],
+        f: &mut Vec<f64>,
+        scratch: &mut Vec<f64>,
     ) -> Result<(), SolveError> {
         let flows = sys.heat_flows(t, y);
         let base = y.to_vec();
@@ -2122,6 +2158,54 @@ impl<'a> TransientSolver<'a> {
         st.flows = sys.heat_flows(t, &st.y);
         Ok(())
     }
+}
+
+/// Runs `rows(first, part)` over `out` in fixed chunks of [`CHUNK`] rows
+/// (`first` the chunk's first row), in parallel when `out` is long, and
+/// returns the chunks' results in chunk order: a reduction over them in that
+/// order has the same bits on any number of threads.
+fn chunked<T: Send>(out: &mut [f64], rows: impl Fn(usize, &mut [f64]) -> T + Sync) -> Vec<T> {
+    if out.len() < PARALLEL_LEN {
+        out.chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, part)| rows(c * CHUNK, part))
+            .collect()
+    } else {
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, part)| rows(c * CHUNK, part))
+            .collect()
+    }
+}
+
+/// Writes the Newton trial point `x − α δ` into `trial` and returns `α`, the
+/// largest step ≤ 1 that keeps every temperature above a tenth of its value:
+/// `α = min(1, min_i 0.9 x_i / δ_i)` over the rows where `x_i − δ_i < 0.1 x_i`
+/// (`δ_i > 0`). One pass writes the full step `x − δ` while it finds `α`
+/// (a minimum has the same bits in any order); a second pass only when `α < 1`.
+fn newton_trial(x: &[f64], delta: &[f64], trial: &mut [f64]) -> f64 {
+    let parts = chunked(trial, |first, t| {
+        let end = first + t.len();
+        let mut alpha = 1.0_f64;
+        for ((ti, &xi), &di) in t.iter_mut().zip(&x[first..end]).zip(&delta[first..end]) {
+            let v = xi - di;
+            *ti = v;
+            if di > 0.0 && v < 0.1 * xi {
+                alpha = alpha.min(0.9 * xi / di);
+            }
+        }
+        alpha
+    });
+    let alpha = parts.into_iter().fold(1.0, f64::min);
+    if alpha < 1.0 {
+        scaled_trial(x, delta, alpha, trial);
+    }
+    alpha
+}
+
+/// `trial = x − α δ`, rows in parallel when long.
+fn scaled_trial(x: &[f64], delta: &[f64], alpha: f64, trial: &mut [f64]) {
+    par_fill(trial, |i| x[i] - alpha * delta[i]);
 }
 
 /// The form of one implicit solve.
@@ -2261,7 +2345,7 @@ mod tests {
         // Points at t = 0, 1, 3, 4 (steps 1, 2, 1); at t = 4 the cubic is exact.
         let times = [0.0, 1.0, 3.0, 4.0];
         for w in times.windows(2) {
-            hist.push(w[1] - w[0], &[y(w[0])], &[0.0]);
+            hist.push(w[1] - w[0], &mut vec![y(w[0])], &mut vec![0.0]);
         }
         hist.predict(2.5, &[y(4.0)], &[0.0], &mut x);
         assert!((x[0] - y(6.5)).abs() < 1e-10, "{} vs {}", x[0], y(6.5));
