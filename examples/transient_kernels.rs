@@ -3,7 +3,7 @@
 //! factorization and one triangular solve pair with the kept `f32` factor.
 //! Medians of repeated calls.
 //!
-//! `cargo run --release --example transient_kernels [n]`
+//! `cargo run --release --example transient_kernels [n [count [residual]]]`
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -34,14 +34,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(256);
-    // Optional second argument: only time this many solve pairs (for `perf`).
+    // Optional second argument: only time this many solve pairs (for `perf`),
+    // or, with a third argument `residual`, this many residual-and-flows passes.
     let solves_only: Option<usize> = std::env::args().nth(2).map(|s| s.parse()).transpose()?;
+    let residual_only = std::env::args().nth(3).is_some_and(|s| s == "residual");
     let sys = common::orbit_panel(n).assemble()?;
     let u = sys.unknowns();
     let x: Vec<f64> = (0..u).map(|i| 300.0 + (i as f64 * 0.01).sin()).collect();
     let mut f = vec![0.0; u];
     let t = 100.0;
     let reps = 101;
+    if let (Some(count), true) = (solves_only, residual_only) {
+        let mut all: Vec<f64> = (0..count)
+            .map(|_| {
+                let t0 = Instant::now();
+                std::hint::black_box(sys.residual_and_flows(t, &x, &mut f));
+                1e3 * t0.elapsed().as_secs_f64()
+            })
+            .collect();
+        all.sort_by(f64::total_cmp);
+        println!(
+            "residual and flows: min {:.3} ms, median {:.3} ms, checksum {:.6e}",
+            all[0],
+            all[count / 2],
+            f.iter().sum::<f64>()
+        );
+        return Ok(());
+    }
     if let Some(count) = solves_only {
         let mut k = sys.new_matrix();
         sys.jacobian(t, &x, &mut k);
@@ -70,6 +89,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let res = median_ms(reps, || sys.residual(t, &x, &mut f));
+    let res_flows = median_ms(reps, || {
+        std::hint::black_box(sys.residual_and_flows(t, &x, &mut f));
+    });
     let mut q = vec![0.0; u];
     let sources = median_ms(reps, || sys.add_sources(t, &mut q));
     println!("add_sources {sources:.3} ms");
@@ -94,7 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ax = vec![0.0; u];
     let matvec = median_ms(reps, || k.mul_vec(&x, &mut ax));
     println!(
-        "{n}² + 100 nodes ({u} unknowns), medians (ms): residual {res:.3}, heat flows {flows:.3}, \
+        "{n}² + 100 nodes ({u} unknowns), medians (ms): residual {res:.3}, \
+         residual and flows {res_flows:.3}, heat flows {flows:.3}, \
          Jacobian {jac:.3}, mat-vec {matvec:.3}, factorize {fact:.1}, solve pair f32 {solve:.3}, \
          solve pair f64 {solve64:.3}"
     );

@@ -40,7 +40,7 @@ use faer::{Conj, MatMut, Par, Side};
 
 use crate::error::SolveError;
 use crate::network::CsrMatrix;
-use crate::solve::krylov::Preconditioner;
+use crate::solve::krylov::{par_fill, Preconditioner};
 use crate::solve::linear::{relative_residual, LinearSolver, LinearStats};
 
 /// Largest relative residual `‖A x − b‖₂ / ‖b‖₂` a direct solve may leave before
@@ -291,11 +291,11 @@ impl DirectSolver {
             let mut permuted = std::mem::take(&mut s.permuted);
             permuted.resize(n, 0.0);
             let perm = c.symbolic.perm();
+            // The permutations in and out: rows in parallel fixed chunks.
             match perm {
                 Some(p) => {
-                    for (pi, &f) in permuted.iter_mut().zip(p.arrays().0) {
-                        *pi = b[f];
-                    }
+                    let fwd = p.arrays().0;
+                    par_fill(&mut permuted, |k| b[fwd[k]]);
                 }
                 None => permuted.copy_from_slice(b),
             }
@@ -319,9 +319,8 @@ impl DirectSolver {
             }
             match perm {
                 Some(p) => {
-                    for (xi, &k) in x.iter_mut().zip(p.arrays().1) {
-                        *xi = permuted[k];
-                    }
+                    let inv = p.arrays().1;
+                    par_fill(x, |i| permuted[inv[i]]);
                 }
                 None => x.copy_from_slice(&permuted),
             }
@@ -429,7 +428,10 @@ struct SweepSplit {
 #[derive(Debug, Clone)]
 struct SweepPlan {
     nodes: Vec<SweepNode>,
-    rows: Vec<usize>,
+    /// Every supernode's pattern rows, as `u32` (the matrix's column indices
+    /// are `u32`, so every row fits): the sweeps read one per stored entry of
+    /// a one-column supernode, beside its `f32` value.
+    rows: Vec<u32>,
     split: Option<SweepSplit>,
 }
 
@@ -462,7 +464,7 @@ impl SweepPlan {
             let node = s.supernode(k);
             let width = end - node.start();
             let pattern_begin = rows.len();
-            rows.extend_from_slice(node.pattern());
+            rows.extend(node.pattern().iter().map(|&r| r as u32));
             nodes.push(SweepNode {
                 start: node.start(),
                 width,
@@ -483,7 +485,7 @@ impl SweepPlan {
     }
 
     /// Supernode `k`: its width `m`, pattern rows and `(m + p) × m` block of `values`.
-    fn node<'v, V>(&self, k: usize, values: &'v [V]) -> (usize, &[usize], &'v [V]) {
+    fn node<'v, V>(&self, k: usize, values: &'v [V]) -> (usize, &[u32], &'v [V]) {
         let nd = self.nodes[k];
         let pattern = &self.rows[nd.pattern_begin..nd.pattern_end];
         let rows = nd.width + pattern.len();
@@ -508,7 +510,7 @@ impl SweepPlan {
         for k in 0..count {
             let nd = self.nodes[k];
             if nd.pattern_end > nd.pattern_begin {
-                let p = sn_of_col[self.rows[nd.pattern_begin]];
+                let p = sn_of_col[self.rows[nd.pattern_begin] as usize];
                 if p <= k {
                     return None;
                 }
@@ -633,7 +635,7 @@ fn forward_sweep<V: Copy + Into<f64>>(
             let xc = w.own[local] / l[0].into();
             w.own[local] = xc;
             for (&row, &v) in pattern.iter().zip(&l[1..]) {
-                let t = v.into() * xc;
+                let (row, t) = (row as usize, v.into() * xc);
                 if row < end {
                     w.own[row - w.offset] -= t;
                 } else {
@@ -657,6 +659,7 @@ fn forward_sweep<V: Copy + Into<f64>>(
             }
         }
         for (&row, &t) in pattern.iter().zip(tmp.iter()) {
+            let row = row as usize;
             if row < end {
                 w.own[row - w.offset] -= t;
             } else {
@@ -679,7 +682,8 @@ fn backward_sweep<V: Copy + Into<f64>>(
     tmp: &mut Vec<f64>,
 ) {
     let end = w.offset + w.own.len();
-    let read = |own: &[f64], row: usize| {
+    let read = |own: &[f64], row: u32| {
+        let row = row as usize;
         if row < end {
             own[row - w.offset]
         } else {
