@@ -181,9 +181,9 @@ impl LinearSolver for AlgebraicMultigrid {
         let (max_it, symmetric, name) = (self.max_iterations, self.symmetric, self.name());
         let h = self.prepare(a)?;
         if symmetric {
-            pcg(a, b, x, rtol, max_it, &mut VCycle(h), name)
+            pcg(a, b, x, rtol, max_it, &mut VCycle::new(h), name)
         } else {
-            bicgstab(a, b, x, rtol, max_it, &mut VCycle(h), name)
+            bicgstab(a, b, x, rtol, max_it, &mut VCycle::new(h), name)
         }
     }
 }

@@ -91,19 +91,29 @@ pub(crate) fn zip_update<const K: usize>(
     }
 }
 
+/// Calls `f(first, part)` for consecutive parts of `y` of [`CHUNK`] entries
+/// (`first` the index of `part[0]`), in parallel when long. The parts are
+/// fixed by the length alone, never by the thread count.
+pub(crate) fn par_chunks(y: &mut [f64], f: impl Fn(usize, &mut [f64]) + Sync) {
+    if y.len() < PARALLEL_LEN {
+        y.chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, part)| f(c * CHUNK, part));
+    } else {
+        y.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, part)| f(c * CHUNK, part));
+    }
+}
+
 /// `y[i] = f(i, y[i])` for every row, in parallel when long (each entry
 /// independent, so any thread count gives the same bits).
 pub(crate) fn par_update(y: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
-    if y.len() < PARALLEL_LEN {
-        y.iter_mut().enumerate().for_each(|(i, v)| *v = f(i, *v));
-    } else {
-        y.par_chunks_mut(CHUNK).enumerate().for_each(|(c, part)| {
-            let first = c * CHUNK;
-            for (k, v) in part.iter_mut().enumerate() {
-                *v = f(first + k, *v);
-            }
-        });
-    }
+    par_chunks(y, |first, part| {
+        for (k, v) in part.iter_mut().enumerate() {
+            *v = f(first + k, *v);
+        }
+    });
 }
 
 /// `y[i] = f(i)` for every row, in parallel when long.
@@ -111,14 +121,35 @@ pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
     par_update(y, |i, _| f(i));
 }
 
+/// A square matrix as Krylov methods and smoothers use it: row products
+/// combined with what the caller does with them, in one pass.
+pub trait Operator: Sync {
+    /// Rows (= columns).
+    fn n(&self) -> usize;
+
+    /// `y_i = f(i, y_i, (A x)_i)` for every row `i` (rows independent, in
+    /// parallel over fixed chunks when long: the same bits on any thread count).
+    fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F);
+}
+
+impl Operator for CsrMatrix {
+    fn n(&self) -> usize {
+        CsrMatrix::n(self)
+    }
+
+    fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
+        par_update(y, |i, v| f(i, v, self.row_dot(i, x)));
+    }
+}
+
 /// `r = b − A x`.
-pub(crate) fn residual(a: &CsrMatrix, b: &[f64], x: &[f64], r: &mut [f64]) {
-    par_fill(r, |i| b[i] - a.row_dot(i, x));
+pub(crate) fn residual(a: &impl Operator, b: &[f64], x: &[f64], r: &mut [f64]) {
+    a.update_rows(x, r, |i, _, ax| b[i] - ax);
 }
 
 /// `r −= A x`.
 fn subtract_product(a: &CsrMatrix, x: &[f64], r: &mut [f64]) {
-    par_update(r, |i, v| v - a.row_dot(i, x));
+    a.update_rows(x, r, |_, ri, ax| ri - ax);
 }
 
 /// A preconditioner: `z ≈ A⁻¹ r`.

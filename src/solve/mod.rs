@@ -11,6 +11,7 @@ pub mod linear;
 pub mod multigrid;
 mod report;
 pub mod steady;
+pub mod stencil;
 pub mod transient;
 
 pub use amg::AlgebraicMultigrid;

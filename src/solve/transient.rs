@@ -144,9 +144,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{bicgstab, par_fill, pcg, Cg, CHUNK, PARALLEL_LEN};
+use crate::solve::krylov::{bicgstab, par_fill, Cg, CHUNK, PARALLEL_LEN};
 use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
-use crate::solve::multigrid::{MultigridCg, MultigridOptions, VCycle};
+use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
 
@@ -1223,20 +1223,8 @@ impl<'a> NewtonCore<'a> {
                 1
             }
             StepLinear::Multigrid(mg) => {
-                let max_iterations = mg.max_iterations;
-                let Some(h) = mg.hierarchy_mut() else {
-                    return Err(internal("multigrid solve before its hierarchy was built"));
-                };
-                let stats = pcg(
-                    &self.m,
-                    &self.g,
-                    &mut self.delta,
-                    forcing,
-                    max_iterations,
-                    &mut VCycle(h),
-                    "multigrid-cg",
-                )?;
-                stats.iterations
+                mg.solve_prepared(&self.m, &self.g, &mut self.delta, forcing)?
+                    .iterations
             }
             StepLinear::General(solver) => {
                 solver
