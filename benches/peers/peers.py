@@ -474,6 +474,12 @@ def add_ratios(rows):
             r["time_ratio"] = r["mem_ratio"] = float("nan")
 
 
+def short_status(status):
+    """A status up to its first colon, parentheses closed ('skipped (above 1024²')."""
+    head = status.split(":")[0]
+    return head + ")" * (head.count("(") - head.count(")"))
+
+
 def plot(res, path):
     import numpy as np
     import matplotlib
@@ -488,7 +494,7 @@ def plot(res, path):
     for key in order:
         mine = [r for r in rows if r["key"] == key]
         pts = sorted((r["unknowns"], r["solve_s"]) for r in mine if r["status"] == "ok")
-        skipped += [f"{r['solver'].split(' (')[0]} {r['n']}²: {r['status'].split(':')[0]}"
+        skipped += [f"{r['solver'].split(' (')[0]} {r['n']}²: {short_status(r['status'])}"
                     for r in mine if r["status"] != "ok"]
         if not pts:
             continue
