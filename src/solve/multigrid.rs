@@ -1505,11 +1505,6 @@ impl MultigridCg {
         self.hierarchy.as_ref()
     }
 
-    /// The hierarchy of the last [`Self::prepare`], to solve with it unchanged.
-    pub fn hierarchy_mut(&mut self) -> Option<&mut Hierarchy> {
-        self.hierarchy.as_mut()
-    }
-
     /// Solves `a x = b` to `rtol` with the hierarchy (and stencil form) of
     /// the last [`Self::prepare`], which must have been of `a`.
     pub(crate) fn solve_prepared(
