@@ -1,11 +1,14 @@
 //! One linear solve `K δ = F` of the benchmark panel's Jacobian at 300 K, by
-//! each linear solver, and one CSR mat-vec (the unit of the bandwidth bound).
+//! each linear solver, one CSR mat-vec (the unit of the bandwidth bound) and
+//! one product with the single-precision stencil form the V-cycle smooths with.
 //!
 //! `cargo bench --bench linear`
 
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use thermorbit::solve::krylov::Operator;
+use thermorbit::solve::stencil::GridOperator;
 use thermorbit::solve::{new_linear_solver, LinearSolverChoice};
 
 fn linear(c: &mut Criterion) {
@@ -21,6 +24,10 @@ fn linear(c: &mut Criterion) {
         let mut y = vec![0.0; sys.unknowns()];
         g.bench_with_input(BenchmarkId::new("matvec", n), &n, |b, _| {
             b.iter(|| k.mul_vec(&x, &mut y))
+        });
+        let stencil = GridOperator::new(&k, &sys.grid_blocks()).expect("stencil form");
+        g.bench_with_input(BenchmarkId::new("stencil_product", n), &n, |b, _| {
+            b.iter(|| stencil.update_rows(&x, &mut y, |_, _, ax| ax))
         });
         let mut choices = vec![LinearSolverChoice::Multigrid, LinearSolverChoice::Amg];
         if n <= 512 {

@@ -58,6 +58,11 @@ fn the_default_case_runs_and_writes_its_summary() {
             < 1e-9
     );
     assert!(summary["panels"]["radiator"]["max_k"].as_f64().unwrap() > 250.0);
+    // The wall time splits into assembly and solve.
+    let time = |key: &str| summary[key].as_f64().unwrap();
+    assert!(time("assembly_time_s") > 0.0 && time("solve_time_s") > 0.0);
+    let split = time("assembly_time_s") + time("solve_time_s");
+    assert!((time("wall_time_s") - split).abs() <= 1e-12 * split);
     assert!(
         summary["nodes"]["gpu_junction"]["temperature_k"]
             .as_f64()

@@ -45,6 +45,10 @@ pub struct RunResult {
     pub solution: Solution,
     /// Wall time of assembly and solve, s.
     pub wall_time_s: f64,
+    /// Of which assembling the network (pattern, conductances, boundary terms), s.
+    pub assembly_time_s: f64,
+    /// Of which the solve (first guess, solver set-up, Newton or time steps), s.
+    pub solve_time_s: f64,
 }
 
 impl Model {
@@ -96,9 +100,12 @@ impl Model {
                 Solution::Transient(solve_transient(system, &options)?)
             }
         };
+        let solve_time_s = start.elapsed().as_secs_f64();
         Ok(RunResult {
             solution,
-            wall_time_s: self.assembly_time_s + start.elapsed().as_secs_f64(),
+            wall_time_s: self.assembly_time_s + solve_time_s,
+            assembly_time_s: self.assembly_time_s,
+            solve_time_s,
         })
     }
 }

@@ -25,7 +25,8 @@ use crate::network::AssembledNetwork;
 /// `boundaries.<name>.heat_w` (net heat into each boundary node, W),
 /// `energy_balance.{heat_in_w,heat_out_w,stored_w,imbalance_w,relative_imbalance}`
 /// (time-averaged for a transient), `iterations`, `residual_history`,
-/// `linear_solver`, `unknowns`, `wall_time_s`, for a transient `transient`
+/// `linear_solver`, `unknowns`, `wall_time_s` (= `assembly_time_s` +
+/// `solve_time_s`), for a transient `transient`
 /// with step statistics and the energy integrals in J, and with an orbit `orbit`
 /// (epoch, altitude, inclination, period, beta angle, `fluxes` — orbit-average
 /// for a steady run or time-varying —, `eclipses` and each surface's average
@@ -102,6 +103,8 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
         "linear_solver": result.solution.linear_solver(),
         "unknowns": model.system.unknowns(),
         "wall_time_s": result.wall_time_s,
+        "assembly_time_s": result.assembly_time_s,
+        "solve_time_s": result.solve_time_s,
     });
     if !extra.is_null() {
         summary["transient"] = extra;

@@ -81,8 +81,8 @@ enum Slot {
 
 impl GridOperator {
     /// The stencil form of `a` over `blocks` (disjoint, each inside `0..n`).
-    /// `None` when `a` has no grid cells, or when a block's blocks overlap or
-    /// leave the matrix.
+    /// `None` when there are no grid cells, when blocks overlap or leave the
+    /// matrix, or when a grid coupling is not symmetric (the caller keeps CSR).
     pub fn new(a: &CsrMatrix, blocks: &[GridBlock]) -> Option<Self> {
         let n = a.n();
         let mut blocks: Vec<GridBlock> = blocks
