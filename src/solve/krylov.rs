@@ -74,35 +74,36 @@ pub(crate) fn zip_update<const K: usize>(
     ins: [&[f64]; K],
     f: impl Fn(&mut f64, [f64; K]) -> f64 + Sync,
 ) -> f64 {
-    let chunk = |(ci, o): (usize, &mut [f64])| -> f64 {
-        let off = ci * CHUNK;
+    let partial = par_chunks(out, |off, o| {
         let ins: [&[f64]; K] = std::array::from_fn(|m| &ins[m][off..off + o.len()]);
         let mut s = 0.0;
         for (k, v) in o.iter_mut().enumerate() {
             s += f(v, std::array::from_fn(|m| ins[m][k]));
         }
         s
-    };
-    if out.len() < PARALLEL_LEN {
-        out.chunks_mut(CHUNK).enumerate().map(chunk).sum()
-    } else {
-        let partial: Vec<f64> = out.par_chunks_mut(CHUNK).enumerate().map(chunk).collect();
-        partial.iter().sum()
-    }
+    });
+    partial.iter().sum()
 }
 
 /// Calls `f(first, part)` for consecutive parts of `y` of [`CHUNK`] entries
-/// (`first` the index of `part[0]`), in parallel when long. The parts are
-/// fixed by the length alone, never by the thread count.
-pub(crate) fn par_chunks(y: &mut [f64], f: impl Fn(usize, &mut [f64]) + Sync) {
+/// (`first` the index of `part[0]`), in parallel when long, and returns the
+/// results in part order. The parts are fixed by the length alone, never by
+/// the thread count, so a reduction over the results in order has the same
+/// bits on any number of threads.
+pub(crate) fn par_chunks<T: Send>(
+    y: &mut [f64],
+    f: impl Fn(usize, &mut [f64]) -> T + Sync,
+) -> Vec<T> {
     if y.len() < PARALLEL_LEN {
         y.chunks_mut(CHUNK)
             .enumerate()
-            .for_each(|(c, part)| f(c * CHUNK, part));
+            .map(|(c, part)| f(c * CHUNK, part))
+            .collect()
     } else {
         y.par_chunks_mut(CHUNK)
             .enumerate()
-            .for_each(|(c, part)| f(c * CHUNK, part));
+            .map(|(c, part)| f(c * CHUNK, part))
+            .collect()
     }
 }
 
@@ -124,19 +125,12 @@ pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
 /// A square matrix as Krylov methods and smoothers use it: row products
 /// combined with what the caller does with them, in one pass.
 pub trait Operator: Sync {
-    /// Rows (= columns).
-    fn n(&self) -> usize;
-
     /// `y_i = f(i, y_i, (A x)_i)` for every row `i` (rows independent, in
     /// parallel over fixed chunks when long: the same bits on any thread count).
     fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F);
 }
 
 impl Operator for CsrMatrix {
-    fn n(&self) -> usize {
-        CsrMatrix::n(self)
-    }
-
     fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
         par_update(y, |i, v| f(i, v, self.row_dot(i, x)));
     }

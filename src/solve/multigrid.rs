@@ -779,30 +779,112 @@ impl Work {
 }
 
 /// A coarse level's matrix: its CSR form (for Galerkin products and gather
-/// updates, the next level's construction and the coarsest factorisation) and,
-/// when the level has grid cells, its stencil form (for the V-cycle's passes).
-/// With diagonal updates the CSR form of a level with a stencil form is
-/// released once the hierarchy is built.
+/// updates, the next level's construction and the coarsest factorisation)
+/// with, when the level has grid cells, its stencil form (for the V-cycle's
+/// passes); or, under diagonal updates once the hierarchy is built, the
+/// stencil form alone.
+enum CoarseForm {
+    Csr(CsrMatrix, Option<GridOperator>),
+    Stencil(GridOperator),
+}
+
+/// A coarse level's matrix with its size.
 struct CoarseMatrix {
-    csr: Option<CsrMatrix>,
-    stencil: Option<GridOperator>,
+    form: CoarseForm,
     /// Unknowns and stored entries (of the CSR form, also once released).
     n: usize,
     nnz: usize,
 }
 
 impl CoarseMatrix {
+    fn new(csr: CsrMatrix, blocks: &[GridBlock]) -> Self {
+        let stencil = GridOperator::new(&csr, blocks);
+        Self {
+            n: csr.n(),
+            nnz: csr.nnz(),
+            form: CoarseForm::Csr(csr, stencil),
+        }
+    }
+
     fn csr(&self) -> Result<&CsrMatrix, SolveError> {
-        self.csr
-            .as_ref()
-            .ok_or_else(|| unsuitable("internal error: a released level's CSR form".into()))
+        match &self.form {
+            CoarseForm::Csr(csr, _) => Ok(csr),
+            CoarseForm::Stencil(_) => Err(released()),
+        }
     }
 
     fn csr_mut(&mut self) -> Result<&mut CsrMatrix, SolveError> {
-        self.csr
-            .as_mut()
-            .ok_or_else(|| unsuitable("internal error: a released level's CSR form".into()))
+        match &mut self.form {
+            CoarseForm::Csr(csr, _) => Ok(csr),
+            CoarseForm::Stencil(_) => Err(released()),
+        }
     }
+
+    /// Drops the CSR form when the stencil form can stand alone.
+    fn release_csr(&mut self) {
+        if let CoarseForm::Csr(_, stencil) = &mut self.form {
+            if let Some(stencil) = stencil.take() {
+                self.form = CoarseForm::Stencil(stencil);
+            }
+        }
+    }
+
+    /// The form the V-cycle's passes apply.
+    fn operator(&self) -> LevelOperator<'_> {
+        match &self.form {
+            CoarseForm::Csr(_, Some(stencil)) | CoarseForm::Stencil(stencil) => {
+                LevelOperator::Stencil(stencil)
+            }
+            CoarseForm::Csr(csr, None) => LevelOperator::Csr(csr),
+        }
+    }
+
+    /// Sets the diagonal to `d` (the CSR form's entries at `pos`, or the
+    /// stencil form's diagonal when it stands alone).
+    fn set_diagonal(&mut self, pos: &[usize], d: &[f64]) {
+        match &mut self.form {
+            CoarseForm::Csr(csr, _) => {
+                let values = csr.values_mut();
+                for (&p, &v) in pos.iter().zip(d) {
+                    values[p] = v;
+                }
+            }
+            CoarseForm::Stencil(stencil) => {
+                for (t, &v) in stencil.diagonal_mut().iter_mut().zip(d) {
+                    *t = v as f32;
+                }
+            }
+        }
+    }
+
+    /// Brings the stencil form up to date with new CSR values.
+    fn refresh_stencil(&mut self) -> Result<(), SolveError> {
+        match &mut self.form {
+            CoarseForm::Csr(csr, Some(stencil)) => stencil.update(csr),
+            _ => Ok(()),
+        }
+    }
+
+    /// The smoother's inverse diagonal and Gershgorin bound of this level
+    /// ([`csr_smoother_bounds`]); `sums` is scratch.
+    fn smoother_bounds(&self, inv: &mut Vec<f32>, sums: &mut Vec<f64>) -> f64 {
+        match &self.form {
+            CoarseForm::Csr(csr, _) => csr_smoother_bounds(csr, inv),
+            CoarseForm::Stencil(stencil) => {
+                sums.resize(stencil.n(), 0.0);
+                stencil.abs_row_sums(sums);
+                inv.clear();
+                inv.extend(stencil.diagonal().iter().map(|&d| 1.0 / d));
+                sums.iter()
+                    .zip(stencil.diagonal())
+                    .fold(0.0, |g, (s, &d)| f64::max(g, s / f64::from(d)))
+            }
+        }
+    }
+}
+
+fn released() -> SolveError {
+    unsuitable("internal error: a released level's CSR form".into())
 }
 
 /// Writes the single-precision inverse diagonal of `m` into `inv` and returns
@@ -999,9 +1081,7 @@ impl Hierarchy {
             // holds them; the coarsest keeps its CSR for the factorisation.
             let coarsest = h.mats.len().saturating_sub(1);
             for m in &mut h.mats[..coarsest] {
-                if m.stencil.is_some() {
-                    m.csr = None;
-                }
+                m.release_csr();
             }
         }
         h.update_smoothers(a)?;
@@ -1023,12 +1103,7 @@ impl Hierarchy {
         self.work.push(Work::new(transfer.n_coarse));
         self.transfers.push(transfer);
         self.scales.push(scale);
-        self.mats.push(CoarseMatrix {
-            n: coarse.n(),
-            nnz: coarse.nnz(),
-            stencil: GridOperator::new(&coarse, &blocks),
-            csr: Some(coarse),
-        });
+        self.mats.push(CoarseMatrix::new(coarse, &blocks));
         blocks
     }
 
@@ -1064,13 +1139,10 @@ impl Hierarchy {
             // level's work vector, where the next level reads it (a released
             // level's stencil holds it only in single precision).
             let (work_done, work_rest) = self.work.split_at_mut(l);
-            let finer_diagonal =
-                match (l.checked_sub(1), l.checked_sub(1).map(|k| &self.updates[k])) {
-                    (Some(k), Some(LevelUpdate::Diagonal { .. })) => {
-                        Some(work_done[k].d.as_slice())
-                    }
-                    _ => None,
-                };
+            let finer_diagonal = l
+                .checked_sub(1)
+                .filter(|&k| matches!(self.updates[k], LevelUpdate::Diagonal { .. }))
+                .map(|k| work_done[k].d.as_slice());
             let coarse = &mut rest[0];
             match &self.updates[l] {
                 LevelUpdate::Gather(g) => {
@@ -1097,27 +1169,10 @@ impl Hierarchy {
                         (None, None) => add_diagonal_by_aggregate(a, agg, 1.0, acc),
                         (None, Some(k)) => add_diagonal_by_aggregate(done[k].csr()?, agg, 1.0, acc),
                     }
-                    match (&mut coarse.csr, &mut coarse.stencil) {
-                        (Some(csr), _) => {
-                            let values = csr.values_mut();
-                            for (&p, &d) in pos.iter().zip(acc.iter()) {
-                                values[p] = d;
-                            }
-                        }
-                        (None, Some(stencil)) => {
-                            for (t, &d) in stencil.diagonal_mut().iter_mut().zip(acc.iter()) {
-                                *t = d as f32;
-                            }
-                        }
-                        (None, None) => {
-                            return Err(unsuitable("internal error: empty level".into()))
-                        }
-                    }
+                    coarse.set_diagonal(pos, acc);
                 }
             }
-            if let (Some(csr), Some(stencil)) = (&coarse.csr, &mut coarse.stencil) {
-                stencil.update(csr)?;
-            }
+            coarse.refresh_stencil()?;
         }
         self.update_smoothers(a)?;
         self.factor_coarsest()
@@ -1132,26 +1187,10 @@ impl Hierarchy {
         self.lambda_max.resize(levels, 0.0);
         let mut sums = Vec::new();
         for l in 0..levels {
-            let csr = match l.checked_sub(1) {
-                None => Some(a),
-                Some(k) => self.mats[k].csr.as_ref(),
-            };
             let inv = &mut self.inv_diag[l];
-            let gersh = match (csr, l.checked_sub(1)) {
-                (Some(m), _) => csr_smoother_bounds(m, inv),
-                (None, Some(k)) => {
-                    let Some(stencil) = self.mats[k].stencil.as_ref() else {
-                        return Err(unsuitable("internal error: empty level".into()));
-                    };
-                    sums.resize(stencil.n(), 0.0);
-                    stencil.abs_row_sums(&mut sums);
-                    inv.clear();
-                    inv.extend(stencil.diagonal().iter().map(|&d| 1.0 / d));
-                    sums.iter()
-                        .zip(stencil.diagonal())
-                        .fold(0.0, |g, (s, &d)| f64::max(g, s / f64::from(d)))
-                }
-                (None, None) => return Err(unsuitable("internal error: no fine matrix".into())),
+            let gersh = match l.checked_sub(1) {
+                None => csr_smoother_bounds(a, inv),
+                Some(k) => self.mats[k].smoother_bounds(inv, &mut sums),
             };
             // 1/d is positive and finite exactly when d is positive and
             // within single precision's range (about 1e-38 to 3e38).
@@ -1300,15 +1339,10 @@ fn level_operator<'a>(
     fine: Option<&'a GridOperator>,
     mats: &'a [CoarseMatrix],
 ) -> LevelOperator<'a> {
-    let (csr, stencil) = match l.checked_sub(1) {
-        None => (Some(a), fine),
-        Some(k) => (mats[k].csr.as_ref(), mats[k].stencil.as_ref()),
-    };
-    match (stencil, csr) {
-        (Some(s), _) => LevelOperator::Stencil(s),
-        (None, Some(m)) => LevelOperator::Csr(m),
-        // Never built: a level keeps its CSR form unless it has a stencil.
+    match (l.checked_sub(1), fine) {
+        (None, Some(stencil)) => LevelOperator::Stencil(stencil),
         (None, None) => LevelOperator::Csr(a),
+        (Some(k), _) => mats[k].operator(),
     }
 }
 
@@ -1319,13 +1353,6 @@ enum LevelOperator<'a> {
 }
 
 impl Operator for LevelOperator<'_> {
-    fn n(&self) -> usize {
-        match self {
-            Self::Csr(m) => m.n(),
-            Self::Stencil(s) => s.n(),
-        }
-    }
-
     fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
         match self {
             Self::Csr(m) => m.update_rows(x, y, f),
@@ -1541,13 +1568,15 @@ impl MultigridCg {
 
     /// Builds the hierarchy for `a`, or updates its numeric values.
     pub fn prepare(&mut self, a: &CsrMatrix) -> Result<&mut Hierarchy, SolveError> {
-        match &mut self.stencil {
-            Some(op) if op.n() == a.n() => op.update(a)?,
-            _ => self.stencil = GridOperator::new(a, &self.blocks),
-        }
         match &mut self.hierarchy {
-            Some(h) if h.fits(a) => h.update(a)?,
+            Some(h) if h.fits(a) => {
+                if let Some(stencil) = &mut self.stencil {
+                    stencil.update(a)?;
+                }
+                h.update(a)?
+            }
             _ => {
+                self.stencil = GridOperator::new(a, &self.blocks);
                 self.hierarchy = Some(Hierarchy::new(
                     a,
                     &Coarsening::Geometric(self.blocks.clone()),

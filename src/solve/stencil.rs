@@ -67,6 +67,8 @@ pub struct GridOperator {
     extra_values: Vec<f32>,
     /// Positions of the off-stencil entries in the matrix's values.
     extra_pos: Vec<usize>,
+    /// Stored entries of the pattern it was built from.
+    pattern_nnz: usize,
 }
 
 /// Where an entry of a row goes in the stencil form.
@@ -139,6 +141,7 @@ impl GridOperator {
             extra_values: vec![0.0; extra.len()],
             extra,
             extra_pos,
+            pattern_nnz: a.nnz(),
         };
         op.update(a).ok()?;
         Some(op)
@@ -150,10 +153,23 @@ impl GridOperator {
     }
 
     /// Takes the values of `a`, whose pattern must be the one this operator
-    /// was built from (rows in parallel over fixed chunks). Fails when a west
-    /// or south coupling differs from its neighbour's east or north one (the
-    /// matrix is not symmetric there).
+    /// was built from (rows in parallel over fixed chunks). Fails when `a`'s
+    /// size differs from that pattern's, or when a west or south coupling
+    /// differs from its neighbour's east or north one (the matrix is not
+    /// symmetric there).
     pub fn update(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        if a.n() != self.n() || a.nnz() != self.pattern_nnz {
+            return Err(SolveError::LinearSolver {
+                solver: "multigrid",
+                reason: format!(
+                    "a {}-row matrix with {} entries for a stencil form built from {} rows and {}",
+                    a.n(),
+                    a.nnz(),
+                    self.n(),
+                    self.pattern_nnz
+                ),
+            });
+        }
         let (rp, ci, v) = (a.row_ptr(), a.col_idx(), a.values());
         let runs = &self.runs;
         let rows = |first: usize, d: &mut [f32], e: &mut [f32], nn: &mut [f32]| {
@@ -388,10 +404,6 @@ impl Run {
 }
 
 impl Operator for GridOperator {
-    fn n(&self) -> usize {
-        self.diag.len()
-    }
-
     fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
         par_chunks(y, |first, part| {
             let mut buf = [0.0; PIECE];
@@ -506,6 +518,9 @@ mod tests {
         let p = b.position(3, 4).expect("east entry");
         lopsided[p] *= 1.5;
         assert!(op.update(&b.clone().with_values(lopsided)).is_err());
+        // A matrix of another pattern is refused, not read out of bounds.
+        let other = CsrMatrix::from_triplets(a.n(), &[(0, 0, 1.0)]);
+        assert!(op.update(&other).is_err());
     }
 
     #[test]

@@ -138,13 +138,12 @@
 // Index loops over several vectors at once mirror the equations.
 #![allow(clippy::needless_range_loop)]
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{bicgstab, par_fill, Cg, CHUNK, PARALLEL_LEN};
+use crate::solve::krylov::{bicgstab, par_chunks, par_fill, Cg};
 use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
 use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 use crate::solve::report::EnergyBalance;
@@ -1071,7 +1070,7 @@ impl<'a> NewtonCore<'a> {
     /// capacitance term dwarfs its heat flows (a tiny step) cannot do better
     /// than `r_i`; an arithmetic row must still meet the tolerance. The norm is
     /// NaN when any `G_i` is not finite (never "converged"). Rows in the fixed
-    /// chunks of [`chunked`], the chunks' sums added in order: the same bits on
+    /// chunks of [`par_chunks`], the chunks' sums added in order: the same bits on
     /// any number of threads.
     fn form_g(
         cap: &[f64],
@@ -1112,7 +1111,7 @@ impl<'a> NewtonCore<'a> {
             }
             sums
         };
-        let parts = chunked(g, rows);
+        let parts = par_chunks(g, rows);
         let mut total = GNorms {
             excess: 0.0,
             flowing: 0.0,
@@ -2031,7 +2030,7 @@ impl<'a> TransientSolver<'a> {
             _ => None,
         };
         let (f, x, z_stage) = (&w.f, &w.x, &w.xa);
-        let parts = chunked(&mut w.z, |first, z| {
+        let parts = par_chunks(&mut w.z, |first, z| {
             let mut err = 0.0_f64;
             for (o, zi) in z.iter_mut().enumerate() {
                 let i = first + o;
@@ -2149,31 +2148,13 @@ impl<'a> TransientSolver<'a> {
     }
 }
 
-/// Runs `rows(first, part)` over `out` in fixed chunks of [`CHUNK`] rows
-/// (`first` the chunk's first row), in parallel when `out` is long, and
-/// returns the chunks' results in chunk order: a reduction over them in that
-/// order has the same bits on any number of threads.
-fn chunked<T: Send>(out: &mut [f64], rows: impl Fn(usize, &mut [f64]) -> T + Sync) -> Vec<T> {
-    if out.len() < PARALLEL_LEN {
-        out.chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, part)| rows(c * CHUNK, part))
-            .collect()
-    } else {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, part)| rows(c * CHUNK, part))
-            .collect()
-    }
-}
-
 /// Writes the Newton trial point `x − α δ` into `trial` and returns `α`, the
 /// largest step ≤ 1 that keeps every temperature above a tenth of its value:
 /// `α = min(1, min_i 0.9 x_i / δ_i)` over the rows where `x_i − δ_i < 0.1 x_i`
 /// (`δ_i > 0`). One pass writes the full step `x − δ` while it finds `α`
 /// (a minimum has the same bits in any order); a second pass only when `α < 1`.
 fn newton_trial(x: &[f64], delta: &[f64], trial: &mut [f64]) -> f64 {
-    let parts = chunked(trial, |first, t| {
+    let parts = par_chunks(trial, |first, t| {
         let end = first + t.len();
         let mut alpha = 1.0_f64;
         for ((ti, &xi), &di) in t.iter_mut().zip(&x[first..end]).zip(&delta[first..end]) {
