@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use thermorbit::solve::DirectSolver;
 
-/// Median wall time (ms) of `reps` calls of `f`.
-fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+/// Wall times (ms) of `reps` calls of `f`, fastest first.
+fn sorted_ms(reps: usize, mut f: impl FnMut()) -> Vec<f64> {
     let mut t: Vec<f64> = (0..reps)
         .map(|_| {
             let t0 = Instant::now();
@@ -22,6 +22,12 @@ fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
         })
         .collect();
     t.sort_by(f64::total_cmp);
+    t
+}
+
+/// Median wall time (ms) of `reps` calls of `f` (the fastest with `KERNEL_MIN` set).
+fn median_ms(reps: usize, f: impl FnMut()) -> f64 {
+    let t = sorted_ms(reps, f);
     if std::env::var("KERNEL_MIN").is_ok() {
         return t[0];
     }
@@ -45,14 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = 100.0;
     let reps = 101;
     if let (Some(count), true) = (solves_only, residual_only) {
-        let mut all: Vec<f64> = (0..count)
-            .map(|_| {
-                let t0 = Instant::now();
-                std::hint::black_box(sys.residual_and_flows(t, &x, &mut f));
-                1e3 * t0.elapsed().as_secs_f64()
-            })
-            .collect();
-        all.sort_by(f64::total_cmp);
+        let all = sorted_ms(count, || {
+            std::hint::black_box(sys.residual_and_flows(t, &x, &mut f));
+        });
         println!(
             "residual and flows: min {:.3} ms, median {:.3} ms, checksum {:.6e}",
             all[0],
@@ -72,14 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         d.factorize(&k)?;
         let mut y = vec![0.0; u];
         sys.residual(t, &x, &mut f);
-        let mut all: Vec<f64> = (0..count)
-            .map(|_| {
-                let t0 = Instant::now();
-                d.solve_factored_mut(&f, &mut y).expect("solve");
-                1e3 * t0.elapsed().as_secs_f64()
-            })
-            .collect();
-        all.sort_by(f64::total_cmp);
+        let all = sorted_ms(count, || d.solve_factored_mut(&f, &mut y).expect("solve"));
         println!(
             "solve pair f32: min {:.3} ms, median {:.3} ms, checksum {:.6e}",
             all[0],
