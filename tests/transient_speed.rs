@@ -78,6 +78,16 @@ fn speed_orbit_auto_only() {
     assert!(sol.energy.relative_imbalance < 1e-8);
 }
 
+/// The benchmark orbit with kept multigrid CG alone (for profiling that path).
+#[test]
+#[ignore = "timing; run in release"]
+fn speed_orbit_multigrid_only() {
+    let sys = common::orbit_panel(256).assemble().unwrap();
+    let opts = orbit_options().with_linear_solver(LinearSolverChoice::Multigrid);
+    let sol = timed("orbit, 256² + 100 nodes, multigrid", &sys, opts);
+    assert!(sol.energy.relative_imbalance < 1e-8);
+}
+
 /// The benchmark orbit with each use of the kept factor, alternated `ROUNDS`
 /// times: refactorize at every Jacobian refresh (f64), stale-factor Krylov
 /// (f64), stale-factor Krylov with f32 sweeps (the default). All close the
