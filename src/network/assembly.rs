@@ -114,6 +114,18 @@ pub struct GridBlock {
     pub shape: GridShape,
 }
 
+/// A run of consecutive rows `start..end` of one grid block (row width `nx`)
+/// whose stored entries are exactly the five-point stencil: columns
+/// `i − nx, i − 1, i, i + 1, i + nx`, in that (column) order. Their residual
+/// reads the neighbours at these fixed offsets instead of gathering by column
+/// index; the conductances still come from the pattern's values, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StencilRun {
+    start: usize,
+    end: usize,
+    nx: usize,
+}
+
 /// Heat flows at one state, for the energy balance (W).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatFlows {
@@ -174,6 +186,9 @@ pub struct AssembledNetwork {
     named: Vec<(String, NodeId)>,
     groups: Vec<NodeGroup>,
     symmetric: bool,
+    /// Rows of grid blocks with the plain five-point pattern, increasing and
+    /// disjoint (a few per grid row: 16 kB at 1024²).
+    stencil_runs: Vec<StencilRun>,
 }
 
 impl AssembledNetwork {
@@ -483,7 +498,9 @@ impl AssembledNetwork {
             named: net.named.clone(),
             groups: net.groups.clone(),
             symmetric,
-        })
+            stencil_runs: Vec::new(),
+        }
+        .with_stencil_runs())
     }
 
     /// Number of unknowns.
@@ -566,6 +583,68 @@ impl AssembledNetwork {
                 })
             })
             .collect()
+    }
+
+    /// This network with its [`StencilRun`]s: the rows of its grid blocks,
+    /// block edges excepted, whose stored columns are exactly
+    /// `i − nx, i − 1, i, i + 1, i + nx` (a row coupled to a lumped node, or with
+    /// a second coupling added to a neighbour, keeps the general path).
+    fn with_stencil_runs(mut self) -> Self {
+        let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
+        let mut blocks = self.grid_blocks();
+        blocks.sort_by_key(|b| b.first_unknown);
+        let mut runs: Vec<StencilRun> = Vec::new();
+        for b in blocks {
+            let nx = b.shape.nx;
+            for j in 1..b.shape.ny.saturating_sub(1) {
+                for i in 1..nx.saturating_sub(1) {
+                    let row = b.first_unknown + j * nx + i;
+                    let stencil = [row - nx, row - 1, row, row + 1, row + nx];
+                    let plain = ci[rp[row]..rp[row + 1]]
+                        .iter()
+                        .map(|&c| c as usize)
+                        .eq(stencil);
+                    match runs.last_mut() {
+                        // Overlapping groups: each row in one run at most.
+                        Some(r) if row < r.end => {}
+                        Some(r) if plain && r.end == row && r.nx == nx => r.end += 1,
+                        _ if plain => runs.push(StencilRun {
+                            start: row,
+                            end: row + 1,
+                            nx,
+                        }),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        self.stencil_runs = runs;
+        self
+    }
+
+    /// Cuts `rows` into consecutive parts in order: `visit(part, Some(nx))` for
+    /// the rows of a [`StencilRun`] of row width `nx`, `visit(part, None)` for the others.
+    fn for_each_part(
+        &self,
+        rows: std::ops::Range<usize>,
+        mut visit: impl FnMut(std::ops::Range<usize>, Option<usize>),
+    ) {
+        let mut at = rows.start;
+        let first = self.stencil_runs.partition_point(|r| r.end <= rows.start);
+        for run in &self.stencil_runs[first..] {
+            if run.start >= rows.end {
+                break;
+            }
+            let (start, end) = (run.start.max(at), run.end.min(rows.end));
+            if at < start {
+                visit(at..start, None);
+            }
+            visit(start..end, Some(run.nx));
+            at = end;
+        }
+        if at < rows.end {
+            visit(at..rows.end, None);
+        }
     }
 
     /// Node groups of the network.
@@ -770,6 +849,10 @@ impl AssembledNetwork {
     /// same bits however the rows are split. The heat into boundary `b` is the
     /// negated boundary term, summed into `into[b]` (fluid advected in from a
     /// boundary excepted: it is counted as advected heat).
+    ///
+    /// Rows of a [`StencilRun`] (when no radiation joins two unknowns) read
+    /// their neighbours at the offsets `−nx, −1, 0, +1, +nx` instead of by
+    /// column index: the same terms in the same order, so the same bits.
     #[allow(clippy::too_many_arguments)]
     fn balance_rows<const RESIDUAL: bool, const FLOWS: bool>(
         &self,
@@ -782,35 +865,50 @@ impl AssembledNetwork {
     ) {
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
         let (lin, rad) = (self.pattern.values(), self.rad_off.as_slice());
-        let (first, last) = (rows.start, rows.end);
-        let (rp, bp) = (&rp[first..=last], &self.bnd_ptr[first..=last]);
-        for (o, &xi) in x[first..last].iter().enumerate() {
-            let mut s = 0.0;
-            if RESIDUAL {
-                let (b, e) = (rp[o], rp[o + 1]);
-                let cols = &ci[b..e];
-                for (&c, &g) in cols.iter().zip(&lin[b..e]) {
-                    s += g * (x[c as usize] - xi);
-                }
-                if !rad.is_empty() {
-                    let xi4 = xi.powi(4);
-                    let mut sr = 0.0;
-                    for (&c, &rv) in cols.iter().zip(&rad[b..e]) {
-                        sr += rv * (x[c as usize].powi(4) - xi4);
+        let first = rows.start;
+        let mut part_rows = |part: std::ops::Range<usize>, nx: Option<usize>| {
+            let (a, b) = (part.start, part.end);
+            let bp = &self.bnd_ptr[a..=b];
+            let terms = |o: usize| &self.bnd[bp[o] as usize..bp[o + 1] as usize];
+            let r: &mut [f64] = if RESIDUAL {
+                &mut r[a - first..b - first]
+            } else {
+                &mut []
+            };
+            match nx {
+                Some(nx) => {
+                    let (south, west) = (&x[a - nx..b - nx], &x[a - 1..b - 1]);
+                    let (centre, east, north) = (&x[a..b], &x[a + 1..b + 1], &x[a + nx..b + nx]);
+                    let g = &lin[rp[a]..rp[b]];
+                    for ((o, g), r) in g.chunks_exact(5).enumerate().zip(r) {
+                        let xi = centre[o];
+                        let near = [south[o], west[o], xi, east[o], north[o]];
+                        let s = stored_heat(near.into_iter(), g, &[], xi);
+                        *r += boundary_heat::<FLOWS>(terms(o), xi, tb, tb4, s, into);
                     }
-                    s += SIGMA * sr;
+                }
+                None => {
+                    for (o, &xi) in x[a..b].iter().enumerate() {
+                        let s = if RESIDUAL {
+                            let (pb, pe) = (rp[a + o], rp[a + o + 1]);
+                            let near = ci[pb..pe].iter().map(|&c| x[c as usize]);
+                            let rad = if rad.is_empty() { rad } else { &rad[pb..pe] };
+                            stored_heat(near, &lin[pb..pe], rad, xi)
+                        } else {
+                            0.0
+                        };
+                        let s = boundary_heat::<FLOWS>(terms(o), xi, tb, tb4, s, into);
+                        if RESIDUAL {
+                            r[o] += s;
+                        }
+                    }
                 }
             }
-            for e in &self.bnd[bp[o] as usize..bp[o + 1] as usize] {
-                let q = e.heat_in(xi, tb, tb4);
-                s += q;
-                if FLOWS && e.code & ADVECTED_BIT == 0 {
-                    into[e.index()] -= q;
-                }
-            }
-            if RESIDUAL {
-                r[o] += s;
-            }
+        };
+        if RESIDUAL && rad.is_empty() {
+            self.for_each_part(rows, part_rows);
+        } else {
+            part_rows(rows, None);
         }
     }
 
@@ -1124,32 +1222,36 @@ impl AssembledNetwork {
                 grid: Some(b.shape),
             })
             .collect();
-        Some(AssembledNetwork {
-            node_ref: (0..nc as u32)
-                .chain((0..self.boundaries.len() as u32).map(|b| BOUNDARY_BIT | b))
-                .collect(),
-            node_of_unknown: (0..nc as u32).collect(),
-            capacitance_j_k,
-            initial_k,
-            boundaries: self
-                .boundaries
-                .iter()
-                .enumerate()
-                .map(|(b, (_, p))| (nc + b, p.clone()))
-                .collect(),
-            between_boundaries: self.between_boundaries.clone(),
-            radiates: self.radiates,
-            advective,
-            diag,
-            rad_off,
-            bnd_ptr,
-            bnd,
-            sources,
-            pattern: pattern.with_values(lin_off),
-            named: Vec::new(),
-            groups,
-            symmetric: self.symmetric,
-        })
+        Some(
+            AssembledNetwork {
+                node_ref: (0..nc as u32)
+                    .chain((0..self.boundaries.len() as u32).map(|b| BOUNDARY_BIT | b))
+                    .collect(),
+                node_of_unknown: (0..nc as u32).collect(),
+                capacitance_j_k,
+                initial_k,
+                boundaries: self
+                    .boundaries
+                    .iter()
+                    .enumerate()
+                    .map(|(b, (_, p))| (nc + b, p.clone()))
+                    .collect(),
+                between_boundaries: self.between_boundaries.clone(),
+                radiates: self.radiates,
+                advective,
+                diag,
+                rad_off,
+                bnd_ptr,
+                bnd,
+                sources,
+                pattern: pattern.with_values(lin_off),
+                named: Vec::new(),
+                groups,
+                symmetric: self.symmetric,
+                stencil_runs: Vec::new(),
+            }
+            .with_stencil_runs(),
+        )
     }
 
     /// Fails if any temperature is not finite or is negative.
@@ -1163,6 +1265,48 @@ impl AssembledNetwork {
             }),
         }
     }
+}
+
+/// Heat into an unknown at `xi` over its stored entries (W): `Σ_j G_ij (T_j − T_i)`
+/// in entry order, then `σ Σ_j R_ij (T_j⁴ − T_i⁴)` when `rad` (the row's
+/// exchange factors) is not empty; `near` gives `T_j` of each entry.
+#[inline(always)]
+fn stored_heat(near: impl Iterator<Item = f64> + Clone, lin: &[f64], rad: &[f64], xi: f64) -> f64 {
+    let mut s = 0.0;
+    for (xj, &g) in near.clone().zip(lin) {
+        s += g * (xj - xi);
+    }
+    if !rad.is_empty() {
+        let xi4 = xi.powi(4);
+        let mut sr = 0.0;
+        for (xj, &rv) in near.zip(rad) {
+            sr += rv * (xj.powi(4) - xi4);
+        }
+        s += SIGMA * sr;
+    }
+    s
+}
+
+/// `s` plus the heat from the boundary `terms` of an unknown at `xi` (W), in
+/// order; with `FLOWS`, each term's heat into its boundary (except fluid
+/// advected in from it) is subtracted from `into`.
+#[inline(always)]
+fn boundary_heat<const FLOWS: bool>(
+    terms: &[BoundaryTerm],
+    xi: f64,
+    tb: &[f64],
+    tb4: &[f64],
+    mut s: f64,
+    into: &mut [f64],
+) -> f64 {
+    for e in terms {
+        let q = e.heat_in(xi, tb, tb4);
+        s += q;
+        if FLOWS && e.code & ADVECTED_BIT == 0 {
+            into[e.index()] -= q;
+        }
+    }
+    s
 }
 
 /// `[0, c₀, c₀ + c₁, …, Σc]`: the start of each bucket of sizes `counts`, and the total.
@@ -1351,6 +1495,182 @@ mod tests {
         net.add_linear(e, b, 1.0).unwrap();
         net.add_linear(f, c, 1.0).unwrap();
         assert!(net.assemble().unwrap().check_grounded().is_ok());
+    }
+
+    /// A grid block beside the couplings that keep rows off the stencil path:
+    /// an `nx × ny` plate (conductances varying cell by cell, so a wrong
+    /// neighbour changes the bits) radiating to one sink, a conductive
+    /// boundary on every fifth cell, lumped nodes tied to cells, advection
+    /// between two cells (a stencil row with unequal couplings), from a lumped
+    /// node into a cell and from a boundary into a cell, a repeated conductor,
+    /// heat loads, and with `node_radiation` a radiative conductor between a
+    /// lumped node and a cell (then no row takes the stencil path).
+    fn grid_with_lumped_nodes(nx: usize, ny: usize, node_radiation: bool) -> ThermalNetwork {
+        let mut net = ThermalNetwork::new();
+        let space = net.add_boundary("space", 3.0).unwrap();
+        let wall = net.add_boundary("wall", 290.0).unwrap();
+        let cells = net
+            .add_group(
+                "plate",
+                &vec![50.0; nx * ny],
+                300.0,
+                Some(GridShape { nx, ny }),
+            )
+            .unwrap();
+        let id = |i: usize, j: usize| cells.start + j * nx + i;
+        for j in 0..ny {
+            for i in 0..nx {
+                let g = 1.0 + 0.1 * ((7 * i + 3 * j) % 11) as f64;
+                if i + 1 < nx {
+                    net.add_linear(id(i, j), id(i + 1, j), g).unwrap();
+                }
+                if j + 1 < ny {
+                    net.add_linear(id(i, j), id(i, j + 1), 1.3 * g).unwrap();
+                }
+                net.add_radiative(id(i, j), space, 0.01 * g).unwrap();
+                if (i + j) % 5 == 0 {
+                    net.add_linear(id(i, j), wall, 0.5 * g).unwrap();
+                }
+            }
+        }
+        net.add_linear(id(3, 3), id(4, 3), 0.25).unwrap();
+        net.add_advective(id(5, 5), id(6, 5), 0.75).unwrap();
+        net.add_advective(wall, id(7, 7), 0.4).unwrap();
+        let mut prev = None;
+        for k in 0..6 {
+            let node = net
+                .add_node(
+                    &format!("rack{k}"),
+                    NodeKind::Diffusion {
+                        capacitance_j_k: 500.0,
+                    },
+                    310.0,
+                )
+                .unwrap();
+            net.add_heat_load(&format!("load{k}"), node, 10.0).unwrap();
+            net.add_linear(node, id(2 + 3 * k, ny / 2), 2.0).unwrap();
+            if let Some(p) = prev {
+                net.add_linear(p, node, 5.0).unwrap();
+            }
+            prev = Some(node);
+        }
+        let rack0 = net.node("rack0").unwrap();
+        net.add_advective(rack0, id(9, 9), 0.3).unwrap();
+        if node_radiation {
+            net.add_radiative(rack0, id(nx / 2, 2), 0.2).unwrap();
+        }
+        net.add_heat_load("corner", id(0, 0), 25.0).unwrap();
+        net
+    }
+
+    /// The residual, the heat into each boundary and the Jacobian, evaluated
+    /// row by row from the stored entries (each by column index) in the
+    /// documented order: stored entries, radiative entries, boundary terms; the
+    /// heat into boundaries summed per chunk of [`RESIDUAL_CHUNK_ROWS`] rows, the
+    /// chunks added in order.
+    fn reference_balance(
+        asm: &AssembledNetwork,
+        t_s: f64,
+        x: &[f64],
+    ) -> (Vec<f64>, HeatFlows, CsrMatrix) {
+        let tb = asm.boundary_temperatures(t_s);
+        let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
+        let (rp, ci) = (asm.pattern.row_ptr(), asm.pattern.col_idx());
+        let (lin, rad) = (asm.pattern.values(), &asm.rad_off);
+        let n = x.len();
+        let mut r = vec![0.0; n];
+        let sources = asm.sources_into(t_s, Some(&mut r));
+        let mut into_boundary = vec![0.0; tb.len()];
+        let mut k = asm.new_matrix();
+        for rows in (0..n).collect::<Vec<_>>().chunks(RESIDUAL_CHUNK_ROWS) {
+            let mut into = vec![0.0; tb.len()];
+            for &i in rows {
+                let xi = x[i];
+                let (mut s, mut d) = (0.0, 0.0);
+                for p in rp[i]..rp[i + 1] {
+                    s += lin[p] * (x[ci[p] as usize] - xi);
+                    k.values_mut()[p] = -lin[p];
+                    d += lin[p];
+                }
+                if !rad.is_empty() {
+                    let (mut sr, mut dr) = (0.0, 0.0);
+                    for p in rp[i]..rp[i + 1] {
+                        let xj = x[ci[p] as usize];
+                        sr += rad[p] * (xj.powi(4) - xi.powi(4));
+                        k.values_mut()[p] -= 4.0 * SIGMA * rad[p] * xj * xj * xj;
+                        dr += rad[p];
+                    }
+                    s += SIGMA * sr;
+                    d += 4.0 * SIGMA * dr * xi * xi * xi;
+                }
+                for e in asm.boundary_terms(i) {
+                    let q = e.heat_in(xi, &tb, &tb4);
+                    s += q;
+                    if e.code & ADVECTED_BIT == 0 {
+                        into[e.index()] -= q;
+                    }
+                    d += e.conductance(xi);
+                }
+                r[i] += s;
+                k.values_mut()[asm.diag[i] as usize] = d;
+            }
+            for (q, p) in into_boundary.iter_mut().zip(into) {
+                *q += p;
+            }
+        }
+        let flows = asm.flows_from(x, &tb, &tb4, sources, into_boundary);
+        (r, flows, k)
+    }
+
+    /// Residual, heat flows and Jacobian have the bits of the row-by-row
+    /// reference on every row, on 1 and 2 threads, with and without radiation
+    /// between two unknowns; most rows of the plate take the stencil path
+    /// (without that radiation), so the test sees it.
+    #[test]
+    fn stencil_rows_match_the_reference_bit_for_bit() {
+        let (nx, ny) = (131, 127);
+        assert!(nx * ny > 2 * RESIDUAL_CHUNK_ROWS && nx * ny >= PARALLEL_ROWS);
+        for node_radiation in [false, true] {
+            let net = grid_with_lumped_nodes(nx, ny, node_radiation);
+            let results = [1, 2].map(|threads| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| {
+                    let asm = net.assemble().unwrap();
+                    let stencil_rows: usize =
+                        asm.stencil_runs.iter().map(|r| r.end - r.start).sum();
+                    if node_radiation {
+                        assert!(!asm.has_constant_couplings());
+                    } else {
+                        assert!(stencil_rows > (nx - 2) * (ny - 2) - 20, "{stencil_rows}");
+                    }
+                    let n = asm.unknowns();
+                    let x: Vec<f64> = (0..n)
+                        .map(|i| 300.0 + 40.0 * (0.37 * i as f64).sin())
+                        .collect();
+                    let (r_ref, flows_ref, k_ref) = reference_balance(&asm, 10.0, &x);
+                    let mut r = vec![0.0; n];
+                    asm.residual(10.0, &x, &mut r);
+                    let mut r2 = vec![0.0; n];
+                    let flows = asm.residual_and_flows(10.0, &x, &mut r2);
+                    let mut k = asm.new_matrix();
+                    asm.jacobian(10.0, &x, &mut k);
+                    let bits = |v: &[f64]| v.iter().map(|q| q.to_bits()).collect::<Vec<_>>();
+                    for (name, v) in [("residual", &r), ("residual and flows", &r2)] {
+                        if let Some(i) = (0..n).find(|&i| v[i].to_bits() != r_ref[i].to_bits()) {
+                            panic!("{name} row {i}: {} vs reference {}", v[i], r_ref[i]);
+                        }
+                    }
+                    assert_eq!(bits(k.values()), bits(k_ref.values()));
+                    assert_eq!(flows, flows_ref);
+                    assert_eq!(asm.heat_flows(10.0, &x), flows_ref);
+                    (bits(&r), flows)
+                })
+            });
+            assert_eq!(results[0], results[1]);
+        }
     }
 
     /// Net heat into unknowns plus heat into boundaries equals sources (+ advection).
