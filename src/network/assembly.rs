@@ -59,14 +59,14 @@ impl BoundaryTerm {
     }
 
     /// Boundary index.
-    #[inline]
+    #[inline(always)]
     fn index(&self) -> usize {
         (self.code & !(ADVECTED_BIT | RADIATIVE_BIT)) as usize
     }
 
     /// Heat into the unknown at temperature `xi` (W), boundary temperatures
     /// `tb` and their fourth powers `tb4`.
-    #[inline]
+    #[inline(always)]
     fn heat_in(&self, xi: f64, tb: &[f64], tb4: &[f64]) -> f64 {
         let (b, v) = (self.index(), self.value);
         if self.code & RADIATIVE_BIT != 0 {
@@ -119,11 +119,16 @@ pub struct GridBlock {
 /// `i − nx, i − 1, i, i + 1, i + nx`, in that (column) order. Their residual
 /// reads the neighbours at these fixed offsets instead of gathering by column
 /// index; the conductances still come from the pattern's values, in order.
+///
+/// When every row of the run has exactly one boundary term, and with the same
+/// code (the panel cell radiating to its sink), `term` is that code: the terms
+/// are then read as one value per row, without the per-row term offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct StencilRun {
     start: usize,
     end: usize,
     nx: usize,
+    term: Option<u32>,
 }
 
 /// Heat flows at one state, for the energy balance (W).
@@ -604,14 +609,21 @@ impl AssembledNetwork {
                         .iter()
                         .map(|&c| c as usize)
                         .eq(stencil);
+                    let term = match self.boundary_terms(row) {
+                        [t] => Some(t.code),
+                        _ => None,
+                    };
                     match runs.last_mut() {
                         // Overlapping groups: each row in one run at most.
                         Some(r) if row < r.end => {}
-                        Some(r) if plain && r.end == row && r.nx == nx => r.end += 1,
+                        Some(r) if plain && r.end == row && r.nx == nx && r.term == term => {
+                            r.end += 1
+                        }
                         _ if plain => runs.push(StencilRun {
                             start: row,
                             end: row + 1,
                             nx,
+                            term,
                         }),
                         _ => {}
                     }
@@ -622,12 +634,12 @@ impl AssembledNetwork {
         self
     }
 
-    /// Cuts `rows` into consecutive parts in order: `visit(part, Some(nx))` for
-    /// the rows of a [`StencilRun`] of row width `nx`, `visit(part, None)` for the others.
+    /// Cuts `rows` into consecutive parts in order: `visit(part, Some(run))` for
+    /// rows of the [`StencilRun`] `run`, `visit(part, None)` for the others.
     fn for_each_part(
         &self,
         rows: std::ops::Range<usize>,
-        mut visit: impl FnMut(std::ops::Range<usize>, Option<usize>),
+        mut visit: impl FnMut(std::ops::Range<usize>, Option<&StencilRun>),
     ) {
         let mut at = rows.start;
         let first = self.stencil_runs.partition_point(|r| r.end <= rows.start);
@@ -639,7 +651,7 @@ impl AssembledNetwork {
             if at < start {
                 visit(at..start, None);
             }
-            visit(start..end, Some(run.nx));
+            visit(start..end, Some(run));
             at = end;
         }
         if at < rows.end {
@@ -866,26 +878,35 @@ impl AssembledNetwork {
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
         let (lin, rad) = (self.pattern.values(), self.rad_off.as_slice());
         let first = rows.start;
-        let mut part_rows = |part: std::ops::Range<usize>, nx: Option<usize>| {
+        let mut part_rows = |part: std::ops::Range<usize>, run: Option<&StencilRun>| {
             let (a, b) = (part.start, part.end);
             let bp = &self.bnd_ptr[a..=b];
-            let terms = |o: usize| &self.bnd[bp[o] as usize..bp[o + 1] as usize];
+            let terms = |o: usize| self.bnd[bp[o] as usize..bp[o + 1] as usize].iter().copied();
             let r: &mut [f64] = if RESIDUAL {
                 &mut r[a - first..b - first]
             } else {
                 &mut []
             };
-            match nx {
-                Some(nx) => {
-                    let (south, west) = (&x[a - nx..b - nx], &x[a - 1..b - 1]);
-                    let (centre, east, north) = (&x[a..b], &x[a + 1..b + 1], &x[a + nx..b + nx]);
-                    let g = &lin[rp[a]..rp[b]];
-                    for ((o, g), r) in g.chunks_exact(5).enumerate().zip(r) {
-                        let xi = centre[o];
-                        let near = [south[o], west[o], xi, east[o], north[o]];
-                        let s = stored_heat(near.into_iter(), g, &[], xi);
-                        *r += boundary_heat::<FLOWS>(terms(o), xi, tb, tb4, s, into);
-                    }
+            let mut into = IntoBoundary::new(into);
+            let five = &lin[rp[a]..rp[b]];
+            let sinks = (tb, tb4);
+            match run {
+                Some(&StencilRun {
+                    nx,
+                    term: Some(code),
+                    ..
+                }) => {
+                    let one = &self.bnd[bp[0] as usize..bp[b - a] as usize];
+                    let term = |o: usize| {
+                        [BoundaryTerm {
+                            code,
+                            value: one[o].value,
+                        }]
+                    };
+                    stencil_balance::<FLOWS, _>(x, part, nx, five, term, sinks, r, &mut into);
+                }
+                Some(run) => {
+                    stencil_balance::<FLOWS, _>(x, part, run.nx, five, terms, sinks, r, &mut into)
                 }
                 None => {
                     for (o, &xi) in x[a..b].iter().enumerate() {
@@ -897,16 +918,17 @@ impl AssembledNetwork {
                         } else {
                             0.0
                         };
-                        let s = boundary_heat::<FLOWS>(terms(o), xi, tb, tb4, s, into);
+                        let s = boundary_heat::<FLOWS>(terms(o), xi, sinks, s, &mut into);
                         if RESIDUAL {
                             r[o] += s;
                         }
                     }
                 }
             }
+            into.finish();
         };
         if RESIDUAL && rad.is_empty() {
-            self.for_each_part(rows, part_rows);
+            self.for_each_part(rows, &mut part_rows);
         } else {
             part_rows(rows, None);
         }
@@ -916,66 +938,64 @@ impl AssembledNetwork {
     /// network's pattern, from [`Self::new_matrix`]).
     ///
     /// Radiative terms: `∂/∂T_a σR(T_b⁴ − T_a⁴) = −4σR T_a³`, `∂/∂T_b = 4σR T_b³`.
-    /// Rows are assembled independently (in parallel, same bits on any thread count).
+    /// Rows are assembled independently (in parallel, same bits on any thread
+    /// count); the rows of a [`StencilRun`] take their five values at fixed
+    /// places, without the row offsets.
     pub fn jacobian(&self, t_s: f64, x: &[f64], k: &mut CsrMatrix) {
         let _ = t_s;
-        let rp = self.pattern.row_ptr();
-        let ci = self.pattern.col_idx();
-        let (lin, rad) = (self.pattern.values(), &self.rad_off);
+        let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
+        let (lin, rad) = (self.pattern.values(), self.rad_off.as_slice());
         let diag = &self.diag;
-        let fill_row = |i: usize, v: &mut [f64]| {
-            let base = rp[i];
-            let xi = x[i];
-            let mut d = 0.0;
-            for (o, vp) in v.iter_mut().enumerate() {
-                let p = base + o;
-                *vp = -lin[p];
-                d += lin[p];
-            }
-            if !rad.is_empty() {
-                let mut dr = 0.0;
-                for (o, vp) in v.iter_mut().enumerate() {
-                    let p = base + o;
-                    let c = x[ci[p] as usize];
-                    *vp -= 4.0 * SIGMA * rad[p] * c * c * c;
-                    dr += rad[p];
+        // Rows `rows`, whose values are `v`.
+        let fill_rows = |rows: std::ops::Range<usize>, v: &mut [f64]| {
+            let base = rp[rows.start];
+            let part_rows = |part: std::ops::Range<usize>, run: Option<&StencilRun>| {
+                let (pa, pb) = (rp[part.start], rp[part.end]);
+                let v = &mut v[pa - base..pb - base];
+                if run.is_some() {
+                    let rows = v.chunks_exact_mut(5).zip(lin[pa..pb].chunks_exact(5));
+                    for (i, (v, g)) in part.zip(rows) {
+                        let terms = self.boundary_terms(i);
+                        jacobian_row(v, g, &[], std::iter::empty(), x[i], terms, 2);
+                    }
+                    return;
                 }
-                d += 4.0 * SIGMA * dr * xi * xi * xi;
+                let mut rest: &mut [f64] = v;
+                for i in part {
+                    let (b, e) = (rp[i], rp[i + 1]);
+                    let (v, tail) = std::mem::take(&mut rest).split_at_mut(e - b);
+                    let near = ci[b..e].iter().map(|&c| x[c as usize]);
+                    let rad = if rad.is_empty() { rad } else { &rad[b..e] };
+                    let d = diag[i] as usize - b;
+                    jacobian_row(v, &lin[b..e], rad, near, x[i], self.boundary_terms(i), d);
+                    rest = tail;
+                }
+            };
+            if rad.is_empty() {
+                self.for_each_part(rows, part_rows);
+            } else {
+                let mut part_rows = part_rows;
+                part_rows(rows, None);
             }
-            for e in self.boundary_terms(i) {
-                d += e.conductance(xi);
-            }
-            v[diag[i] as usize - base] = d;
         };
         let v = k.values_mut();
-        if x.len() < PARALLEL_ROWS {
-            let mut rest: &mut [f64] = v;
-            for i in 0..x.len() {
-                let (row, tail) = rest.split_at_mut(rp[i + 1] - rp[i]);
-                fill_row(i, row);
-                rest = tail;
-            }
+        let n = x.len();
+        if n < PARALLEL_ROWS {
+            fill_rows(0..n, v);
         } else {
             // Split the values into chunks of whole rows, then fill chunks in parallel.
             const ROWS: usize = 4096;
-            let mut chunks: Vec<(usize, &mut [f64])> = Vec::with_capacity(x.len() / ROWS + 1);
+            let mut chunks = Vec::with_capacity(n / ROWS + 1);
             let mut rest: &mut [f64] = v;
-            let mut i = 0;
-            while i < x.len() {
-                let end = (i + ROWS).min(x.len());
-                let (c, tail) = rest.split_at_mut(rp[end] - rp[i]);
-                chunks.push((i, c));
+            for first in (0..n).step_by(ROWS) {
+                let end = (first + ROWS).min(n);
+                let (c, tail) = rest.split_at_mut(rp[end] - rp[first]);
+                chunks.push((first..end, c));
                 rest = tail;
-                i = end;
             }
-            chunks.into_par_iter().for_each(|(first, c)| {
-                let mut rest: &mut [f64] = c;
-                for i in first..(first + ROWS).min(x.len()) {
-                    let (row, tail) = rest.split_at_mut(rp[i + 1] - rp[i]);
-                    fill_row(i, row);
-                    rest = tail;
-                }
-            });
+            chunks
+                .into_par_iter()
+                .for_each(|(rows, c)| fill_rows(rows, c));
         }
     }
 
@@ -1287,23 +1307,122 @@ fn stored_heat(near: impl Iterator<Item = f64> + Clone, lin: &[f64], rad: &[f64]
     s
 }
 
+/// Row `v` of `K = −∂F/∂T` at `xi` (W/K): `−G_ij − 4σ R_ij T_j³` off the
+/// diagonal (`lin`, `rad` and the neighbours' temperatures `near` per stored
+/// entry; no radiative part when `rad` is empty), and at `v[diag]` the sum
+/// `Σ G_ij + 4σ (Σ R_ij) T_i³` plus each boundary term's `g` or `4σ r T_i³`.
+#[inline(always)]
+fn jacobian_row(
+    v: &mut [f64],
+    lin: &[f64],
+    rad: &[f64],
+    near: impl Iterator<Item = f64>,
+    xi: f64,
+    terms: &[BoundaryTerm],
+    diag: usize,
+) {
+    let mut d = 0.0;
+    for (vp, &g) in v.iter_mut().zip(lin) {
+        *vp = -g;
+        d += g;
+    }
+    if !rad.is_empty() {
+        let mut dr = 0.0;
+        for ((vp, &rv), c) in v.iter_mut().zip(rad).zip(near) {
+            *vp -= 4.0 * SIGMA * rv * c * c * c;
+            dr += rv;
+        }
+        d += 4.0 * SIGMA * dr * xi * xi * xi;
+    }
+    for e in terms {
+        d += e.conductance(xi);
+    }
+    v[diag] = d;
+}
+
+/// Heat into boundary nodes, summed in a fixed order (W): the running sum of
+/// the boundary met last is kept in a register and written back when another
+/// boundary comes or at [`Self::finish`] — the same operations on each sum, in
+/// the same order, as subtracting into the slice term by term, without the
+/// store-to-load round trip per term.
+struct IntoBoundary<'a> {
+    into: &'a mut [f64],
+    /// The boundary whose sum is `acc` (none while `into.len()`).
+    b: usize,
+    acc: f64,
+}
+
+impl<'a> IntoBoundary<'a> {
+    fn new(into: &'a mut [f64]) -> Self {
+        let b = into.len();
+        Self { into, b, acc: 0.0 }
+    }
+
+    /// `into[b] −= q`.
+    #[inline(always)]
+    fn sub(&mut self, b: usize, q: f64) {
+        if b != self.b {
+            self.finish();
+            self.b = b;
+            self.acc = self.into[b];
+        }
+        self.acc -= q;
+    }
+
+    /// Writes the running sum back.
+    #[inline(always)]
+    fn finish(&mut self) {
+        if let Some(v) = self.into.get_mut(self.b) {
+            *v = self.acc;
+        }
+    }
+}
+
+/// The residual rows `rows` of a [`StencilRun`] of row width `nx`, added to
+/// `r`: [`stored_heat`] of the five stored entries (`lin`, five per row) with
+/// the neighbours read at offsets `−nx, −1, 0, +1, +nx`, then
+/// [`boundary_heat`] of the row's boundary terms `terms(o)` (`o` counted from
+/// `rows.start`) with the boundary temperatures and their fourth powers `sinks`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn stencil_balance<const FLOWS: bool, T: IntoIterator<Item = BoundaryTerm>>(
+    x: &[f64],
+    rows: std::ops::Range<usize>,
+    nx: usize,
+    lin: &[f64],
+    terms: impl Fn(usize) -> T,
+    sinks: (&[f64], &[f64]),
+    r: &mut [f64],
+    into: &mut IntoBoundary,
+) {
+    let (a, b) = (rows.start, rows.end);
+    let (south, west) = (&x[a - nx..b - nx], &x[a - 1..b - 1]);
+    let (centre, east, north) = (&x[a..b], &x[a + 1..b + 1], &x[a + nx..b + nx]);
+    for ((o, g), r) in lin.chunks_exact(5).enumerate().zip(r) {
+        let xi = centre[o];
+        let near = [south[o], west[o], xi, east[o], north[o]];
+        let s = stored_heat(near.into_iter(), g, &[], xi);
+        *r += boundary_heat::<FLOWS>(terms(o), xi, sinks, s, into);
+    }
+}
+
 /// `s` plus the heat from the boundary `terms` of an unknown at `xi` (W), in
-/// order; with `FLOWS`, each term's heat into its boundary (except fluid
-/// advected in from it) is subtracted from `into`.
+/// order, with the boundary temperatures and their fourth powers `(tb, tb4)`;
+/// with `FLOWS`, each term's heat into its boundary (except fluid advected in
+/// from it) is subtracted from `into`.
 #[inline(always)]
 fn boundary_heat<const FLOWS: bool>(
-    terms: &[BoundaryTerm],
+    terms: impl IntoIterator<Item = BoundaryTerm>,
     xi: f64,
-    tb: &[f64],
-    tb4: &[f64],
+    (tb, tb4): (&[f64], &[f64]),
     mut s: f64,
-    into: &mut [f64],
+    into: &mut IntoBoundary,
 ) -> f64 {
     for e in terms {
         let q = e.heat_in(xi, tb, tb4);
         s += q;
         if FLOWS && e.code & ADVECTED_BIT == 0 {
-            into[e.index()] -= q;
+            into.sub(e.index(), q);
         }
     }
     s
@@ -1645,6 +1764,10 @@ mod tests {
                         assert!(!asm.has_constant_couplings());
                     } else {
                         assert!(stencil_rows > (nx - 2) * (ny - 2) - 20, "{stencil_rows}");
+                        // Runs with one boundary term per row, and with several.
+                        let one_term = asm.stencil_runs.iter().filter(|r| r.term.is_some());
+                        assert!(one_term.count() < asm.stencil_runs.len());
+                        assert!(asm.stencil_runs.iter().any(|r| r.term.is_some()));
                     }
                     let n = asm.unknowns();
                     let x: Vec<f64> = (0..n)
