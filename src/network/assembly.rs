@@ -77,7 +77,7 @@ impl BoundaryTerm {
     }
 
     /// `−∂(heat in)/∂T_i` at `xi` (W/K): `v`, or `4σ v T_i³`.
-    #[inline]
+    #[inline(always)]
     fn conductance(&self, xi: f64) -> f64 {
         if self.code & RADIATIVE_BIT != 0 {
             4.0 * SIGMA * self.value * xi * xi * xi
@@ -952,13 +952,25 @@ impl AssembledNetwork {
             let part_rows = |part: std::ops::Range<usize>, run: Option<&StencilRun>| {
                 let (pa, pb) = (rp[part.start], rp[part.end]);
                 let v = &mut v[pa - base..pb - base];
-                if run.is_some() {
-                    let rows = v.chunks_exact_mut(5).zip(lin[pa..pb].chunks_exact(5));
-                    for (i, (v, g)) in part.zip(rows) {
-                        let terms = self.boundary_terms(i);
-                        jacobian_row(v, g, &[], std::iter::empty(), x[i], terms, 2);
+                let (five, xs) = (&lin[pa..pb], &x[part.clone()]);
+                match run {
+                    Some(&StencilRun {
+                        term: Some(code), ..
+                    }) => {
+                        let bnd = &self.bnd[self.bnd_ptr[part.start] as usize..];
+                        let term = |o: usize| {
+                            [BoundaryTerm {
+                                code,
+                                value: bnd[o].value,
+                            }]
+                        };
+                        return stencil_jacobian(v, five, xs, term);
                     }
-                    return;
+                    Some(_) => {
+                        let terms = |o: usize| self.boundary_terms(part.start + o).iter().copied();
+                        return stencil_jacobian(v, five, xs, terms);
+                    }
+                    None => {}
                 }
                 let mut rest: &mut [f64] = v;
                 for i in part {
@@ -967,7 +979,8 @@ impl AssembledNetwork {
                     let near = ci[b..e].iter().map(|&c| x[c as usize]);
                     let rad = if rad.is_empty() { rad } else { &rad[b..e] };
                     let d = diag[i] as usize - b;
-                    jacobian_row(v, &lin[b..e], rad, near, x[i], self.boundary_terms(i), d);
+                    let terms = self.boundary_terms(i).iter().copied();
+                    jacobian_row(v, &lin[b..e], rad, near, x[i], terms, d);
                     rest = tail;
                 }
             };
@@ -1318,7 +1331,7 @@ fn jacobian_row(
     rad: &[f64],
     near: impl Iterator<Item = f64>,
     xi: f64,
-    terms: &[BoundaryTerm],
+    terms: impl IntoIterator<Item = BoundaryTerm>,
     diag: usize,
 ) {
     let mut d = 0.0;
@@ -1338,6 +1351,23 @@ fn jacobian_row(
         d += e.conductance(xi);
     }
     v[diag] = d;
+}
+
+/// The Jacobian rows of a [`StencilRun`]: [`jacobian_row`] of each row's five
+/// stored entries (`five`, filling `v` five by five; the diagonal third) at the
+/// rows' temperatures `xs`, with the row's boundary terms `terms(o)` (`o`
+/// counted from the first row).
+#[inline(always)]
+fn stencil_jacobian<T: IntoIterator<Item = BoundaryTerm>>(
+    v: &mut [f64],
+    five: &[f64],
+    xs: &[f64],
+    terms: impl Fn(usize) -> T,
+) {
+    let rows = v.chunks_exact_mut(5).zip(five.chunks_exact(5));
+    for (o, ((v, g), &xi)) in rows.zip(xs).enumerate() {
+        jacobian_row(v, g, &[], std::iter::empty(), xi, terms(o), 2);
+    }
 }
 
 /// Heat into boundary nodes, summed in a fixed order (W): the running sum of
