@@ -1,4 +1,7 @@
-//! Residual and Jacobian assembly of the benchmark panel.
+//! Residual and Jacobian assembly of the benchmark panel, and the residual
+//! with heat flows of the orbit case (the panel's grid rows take the
+//! five-point stencil path; the lumped rack nodes and their tied cells the
+//! general one).
 //!
 //! `cargo bench --bench assembly`
 
@@ -21,6 +24,14 @@ fn assembly(c: &mut Criterion) {
             b.iter(|| sys.jacobian(0.0, &x, &mut k))
         });
     }
+    let sys = common::orbit_panel(256).assemble().expect("assemble");
+    let x: Vec<f64> = (0..sys.unknowns())
+        .map(|i| 300.0 + (i as f64 * 0.01).sin())
+        .collect();
+    let mut r = vec![0.0; sys.unknowns()];
+    g.bench_function("orbit_residual_and_flows/256", |b| {
+        b.iter(|| sys.residual_and_flows(100.0, &x, &mut r))
+    });
     g.finish();
 }
 
