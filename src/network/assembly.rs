@@ -192,7 +192,7 @@ pub struct AssembledNetwork {
     groups: Vec<NodeGroup>,
     symmetric: bool,
     /// Rows of grid blocks with the plain five-point pattern, increasing and
-    /// disjoint (a few per grid row: 16 kB at 1024²).
+    /// disjoint (one or a few per grid row: about 40 kB at 1024²).
     stencil_runs: Vec<StencilRun>,
 }
 
@@ -896,13 +896,7 @@ impl AssembledNetwork {
                     term: Some(code),
                     ..
                 }) => {
-                    let one = &self.bnd[bp[0] as usize..bp[b - a] as usize];
-                    let term = |o: usize| {
-                        [BoundaryTerm {
-                            code,
-                            value: one[o].value,
-                        }]
-                    };
+                    let term = one_term(code, &self.bnd[bp[0] as usize..]);
                     stencil_balance::<FLOWS, _>(x, part, nx, five, term, sinks, r, &mut into);
                 }
                 Some(run) => {
@@ -949,7 +943,7 @@ impl AssembledNetwork {
         // Rows `rows`, whose values are `v`.
         let fill_rows = |rows: std::ops::Range<usize>, v: &mut [f64]| {
             let base = rp[rows.start];
-            let part_rows = |part: std::ops::Range<usize>, run: Option<&StencilRun>| {
+            let mut part_rows = |part: std::ops::Range<usize>, run: Option<&StencilRun>| {
                 let (pa, pb) = (rp[part.start], rp[part.end]);
                 let v = &mut v[pa - base..pb - base];
                 let (five, xs) = (&lin[pa..pb], &x[part.clone()]);
@@ -957,13 +951,7 @@ impl AssembledNetwork {
                     Some(&StencilRun {
                         term: Some(code), ..
                     }) => {
-                        let bnd = &self.bnd[self.bnd_ptr[part.start] as usize..];
-                        let term = |o: usize| {
-                            [BoundaryTerm {
-                                code,
-                                value: bnd[o].value,
-                            }]
-                        };
+                        let term = one_term(code, &self.bnd[self.bnd_ptr[part.start] as usize..]);
                         return stencil_jacobian(v, five, xs, term);
                     }
                     Some(_) => {
@@ -985,9 +973,8 @@ impl AssembledNetwork {
                 }
             };
             if rad.is_empty() {
-                self.for_each_part(rows, part_rows);
+                self.for_each_part(rows, &mut part_rows);
             } else {
-                let mut part_rows = part_rows;
                 part_rows(rows, None);
             }
         };
@@ -1351,6 +1338,19 @@ fn jacobian_row(
         d += e.conductance(xi);
     }
     v[diag] = d;
+}
+
+/// The boundary term of row `o` of a [`StencilRun`] whose rows each have one
+/// term with code `code`: the term of that code with the value `bnd[o]`
+/// (`bnd` starting at the run's first row), so the code is not read per row.
+#[inline(always)]
+fn one_term(code: u32, bnd: &[BoundaryTerm]) -> impl Fn(usize) -> [BoundaryTerm; 1] + '_ {
+    move |o| {
+        [BoundaryTerm {
+            code,
+            value: bnd[o].value,
+        }]
+    }
 }
 
 /// The Jacobian rows of a [`StencilRun`]: [`jacobian_row`] of each row's five
