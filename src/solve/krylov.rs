@@ -67,20 +67,36 @@ pub(crate) fn norm2(a: &[f64]) -> f64 {
 }
 
 /// Updates `out[i]` with `f(&mut out[i], [ins[0][i], …])` for every `i`, in
-/// parallel when long, and returns the sum of `f`'s return values, added chunk
-/// by chunk in a fixed order.
+/// parallel when long (entries independent: any thread count gives the same bits).
 pub(crate) fn zip_update<const K: usize>(
+    out: &mut [f64],
+    ins: [&[f64]; K],
+    f: impl Fn(&mut f64, [f64; K]) + Sync,
+) {
+    par_chunks(out, |off, o| {
+        let ins: [&[f64]; K] = std::array::from_fn(|m| &ins[m][off..off + o.len()]);
+        for (k, v) in o.iter_mut().enumerate() {
+            f(v, std::array::from_fn(|m| ins[m][k]));
+        }
+    });
+}
+
+/// [`zip_update`] returning the sum of `f`'s return values: within a chunk
+/// in four interleaved partial sums (entry `k` into sum `k mod 4`, so the
+/// additions do not wait on each other), the chunks added in order — the same
+/// bits on any number of threads.
+pub(crate) fn zip_update_sum<const K: usize>(
     out: &mut [f64],
     ins: [&[f64]; K],
     f: impl Fn(&mut f64, [f64; K]) -> f64 + Sync,
 ) -> f64 {
     let partial = par_chunks(out, |off, o| {
         let ins: [&[f64]; K] = std::array::from_fn(|m| &ins[m][off..off + o.len()]);
-        let mut s = 0.0;
+        let mut s = [0.0; 4];
         for (k, v) in o.iter_mut().enumerate() {
-            s += f(v, std::array::from_fn(|m| ins[m][k]));
+            s[k % 4] += f(v, std::array::from_fn(|m| ins[m][k]));
         }
-        s
+        (s[0] + s[1]) + (s[2] + s[3])
     });
     partial.iter().sum()
 }
@@ -125,25 +141,56 @@ pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
 /// A square matrix as Krylov methods and smoothers use it: row products
 /// combined with what the caller does with them, in one pass.
 pub trait Operator: Sync {
-    /// `y_i = f(i, y_i, (A x)_i)` for every row `i` (rows independent, in
-    /// parallel over fixed chunks when long: the same bits on any thread count).
-    fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F);
+    /// Calls `f(first, y_part, ax_part)` for consecutive row ranges
+    /// `first..first + y_part.len()`, with `ax_part` the rows' `(A x)`:
+    /// `f` updates the rows of `y` from their products (rows independent, in
+    /// parallel over fixed chunks when long: the same bits on any thread
+    /// count). A range at a time, so that `f` runs a plain loop over slices
+    /// the compiler vectorises.
+    fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F);
 }
 
+/// Rows per call of an [`Operator::update_rows`] closure (a stack buffer of products).
+pub(crate) const PIECE: usize = 256;
+
 impl Operator for CsrMatrix {
-    fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
-        par_update(y, |i, v| f(i, v, self.row_dot(i, x)));
+    fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
+        par_chunks(y, |first, part| {
+            let mut buf = [0.0; PIECE];
+            for (p, ys) in part.chunks_mut(PIECE).enumerate() {
+                let lo = first + p * PIECE;
+                let ax = &mut buf[..ys.len()];
+                for (k, v) in ax.iter_mut().enumerate() {
+                    *v = self.row_dot(lo + k, x);
+                }
+                f(lo, ys, ax);
+            }
+        });
     }
+}
+
+/// `y[first..first + len]`: the rows of `y` an [`Operator::update_rows`] closure is given.
+pub(crate) fn rows_of(y: &[f64], first: usize, len: usize) -> &[f64] {
+    &y[first..first + len]
 }
 
 /// `r = b − A x`.
 pub(crate) fn residual(a: &impl Operator, b: &[f64], x: &[f64], r: &mut [f64]) {
-    a.update_rows(x, r, |i, _, ax| b[i] - ax);
+    a.update_rows(x, r, |first, r, ax| {
+        let b = rows_of(b, first, r.len());
+        for ((ri, &axi), &bi) in r.iter_mut().zip(ax).zip(b) {
+            *ri = bi - axi;
+        }
+    });
 }
 
 /// `r −= A x`.
 fn subtract_product(a: &CsrMatrix, x: &[f64], r: &mut [f64]) {
-    a.update_rows(x, r, |_, ri, ax| ri - ax);
+    a.update_rows(x, r, |_, r, ax| {
+        for (ri, &axi) in r.iter_mut().zip(ax) {
+            *ri -= axi;
+        }
+    });
 }
 
 /// A preconditioner: `z ≈ A⁻¹ r`.
@@ -360,9 +407,8 @@ fn cg_iterate(
         let alpha = rz / pap;
         zip_update(x, [&*p], |xi, [pi]| {
             *xi += alpha * pi;
-            0.0
         });
-        let rr = zip_update(r, [&*ap], |ri, [api]| {
+        let rr = zip_update_sum(r, [&*ap], |ri, [api]| {
             *ri -= alpha * api;
             *ri * *ri
         });
@@ -382,7 +428,6 @@ fn cg_iterate(
         rz = rz_new;
         zip_update(p, [&*z], |pi, [zi]| {
             *pi = zi + beta * *pi;
-            0.0
         });
     }
     Err(not_converged(solver, rtol, max_iterations, rel))
@@ -428,7 +473,6 @@ pub fn bicgstab(
         rho = rho_new;
         zip_update(&mut p, [&r, &v], |pi, [ri, vi]| {
             *pi = ri + beta * (*pi - omega * vi);
-            0.0
         });
         m.apply(a, &p, &mut p_hat)?;
         a.mul_vec(&p_hat, &mut v);
@@ -437,14 +481,13 @@ pub fn bicgstab(
             return Err(breakdown("r̂ᵀv = 0", it));
         }
         alpha = rho / rv;
-        let ss = zip_update(&mut s, [&r, &v], |si, [ri, vi]| {
+        let ss = zip_update_sum(&mut s, [&r, &v], |si, [ri, vi]| {
             *si = ri - alpha * vi;
             *si * *si
         });
         if ss.sqrt() / nb <= rtol {
             zip_update(x, [&p_hat], |xi, [pi]| {
                 *xi += alpha * pi;
-                0.0
             });
             return Ok(LinearStats {
                 iterations: it,
@@ -463,9 +506,8 @@ pub fn bicgstab(
         }
         zip_update(x, [&p_hat, &s_hat], |xi, [pi, si]| {
             *xi += alpha * pi + omega * si;
-            0.0
         });
-        let rr = zip_update(&mut r, [&s, &t], |ri, [si, ti]| {
+        let rr = zip_update_sum(&mut r, [&s, &t], |ri, [si, ti]| {
             *ri = si - omega * ti;
             *ri * *ri
         });

@@ -60,7 +60,9 @@ use rayon::prelude::*;
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
-use crate::solve::krylov::{par_update, residual, Cg, Operator, Preconditioner, PARALLEL_LEN};
+use crate::solve::krylov::{
+    par_chunks, residual, rows_of, zip_update, Cg, Operator, Preconditioner, PARALLEL_LEN,
+};
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 use crate::solve::stencil::GridOperator;
 
@@ -347,33 +349,42 @@ impl Transfer {
         owner
     }
 
-    /// `rc = Pᵀ rf`.
+    /// `rc = Pᵀ rf`. The bilinear `P` is the product of its axes'
+    /// interpolations, so each coarse row is restricted in two passes: the
+    /// fine rows of its `y` stencil combined into one row of `nx` values
+    /// (contiguous, vectorised), then that row restricted along `x`.
     fn restrict(&self, rf: &[f64], rc: &mut [f64]) {
         for b in &self.blocks {
             let (nx, ncx) = (b.fine.shape.nx, b.coarse.shape.nx);
             let ff = b.fine.first_unknown;
             let len = ncx * b.coarse.shape.ny;
             let out = &mut rc[b.coarse.first_unknown..b.coarse.first_unknown + len];
-            let row = |(jc, o): (usize, &mut [f64])| {
-                let ys = b.ay.of_coarse(jc);
-                for (ic, v) in o.iter_mut().enumerate() {
-                    let xs = b.ax.of_coarse(ic);
-                    let mut s = 0.0;
-                    for &(j, wy) in ys {
-                        let base = ff + j as usize * nx;
-                        let mut sx = 0.0;
-                        for &(i, wx) in xs {
-                            sx += wx * rf[base + i as usize];
-                        }
-                        s += wy * sx;
+            let row = |combined: &mut Vec<f64>, (jc, o): (usize, &mut [f64])| {
+                combined.clear();
+                combined.resize(nx, 0.0);
+                for &(j, wy) in b.ay.of_coarse(jc) {
+                    let base = ff + j as usize * nx;
+                    for (c, &r) in combined.iter_mut().zip(&rf[base..base + nx]) {
+                        *c += wy * r;
                     }
-                    *v = s;
+                }
+                for (ic, v) in o.iter_mut().enumerate() {
+                    *v =
+                        b.ax.of_coarse(ic)
+                            .iter()
+                            .map(|&(i, wx)| wx * combined[i as usize])
+                            .sum();
                 }
             };
             if len < PARALLEL_LEN {
-                out.chunks_mut(ncx).enumerate().for_each(row);
+                let mut combined = Vec::with_capacity(nx);
+                out.chunks_mut(ncx)
+                    .enumerate()
+                    .for_each(|r| row(&mut combined, r));
             } else {
-                out.par_chunks_mut(ncx).enumerate().for_each(row);
+                out.par_chunks_mut(ncx)
+                    .enumerate()
+                    .for_each_init(|| Vec::with_capacity(nx), row);
             }
         }
         let members = |k: usize| -> f64 {
@@ -1353,7 +1364,7 @@ enum LevelOperator<'a> {
 }
 
 impl Operator for LevelOperator<'_> {
-    fn update_rows<F: Fn(usize, f64, f64) -> f64 + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
+    fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
         match self {
             Self::Csr(m) => m.update_rows(x, y, f),
             Self::Stencil(s) => s.update_rows(x, y, f),
@@ -1385,7 +1396,7 @@ fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
 
 /// `x += d`.
 fn add_assign(x: &mut [f64], d: &[f64]) {
-    par_update(x, |i, v| v + d[i]);
+    zip_update(x, [d], |xi, [di]| *xi += di);
 }
 
 /// Smooths `A x = b` with scratch `d` (`x` is the guess unless `zero_guess`).
@@ -1400,6 +1411,17 @@ fn smooth(
     d: &mut [f64],
     zero_guess: bool,
 ) {
+    // `d_i = c₁ d_i + c₂ (b_i − (A x)_i) / a_ii` over an update_rows range.
+    let step = |c1: f64, c2: f64| {
+        move |first: usize, d: &mut [f64], ax: &[f64]| {
+            let n = d.len();
+            let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
+
+            for (((di, &axi), &inv), &bi) in d.iter_mut().zip(ax).zip(inv).zip(b) {
+                *di = c1 * *di + c2 * f64::from(inv) * (bi - axi);
+            }
+        }
+    };
     match smoother {
         Smoother::Chebyshev { degree, ratio } => {
             // Chebyshev iteration on D⁻¹A over [λmax/ratio, λmax] (Saad 2003, Alg. 12.1).
@@ -1410,37 +1432,43 @@ fn smooth(
             let sigma = theta / delta;
             let mut rho = 1.0 / sigma;
             if zero_guess {
-                par_update(d, |i, _| f64::from(inv_diag[i]) * b[i] / theta);
+                zip_update(d, [b], |di, [bi]| *di = bi);
+                scale_by_inverse_diagonal(d, inv_diag, 1.0 / theta);
                 x.copy_from_slice(d);
             } else {
-                a.update_rows(x, d, |i, _, ax| {
-                    f64::from(inv_diag[i]) * (b[i] - ax) / theta
-                });
+                a.update_rows(x, d, step(0.0, 1.0 / theta));
                 add_assign(x, d);
             }
             for _ in 1..degree.max(1) {
                 let rho_new = 1.0 / (2.0 * sigma - rho);
                 let (c1, c2) = (rho_new * rho, 2.0 * rho_new / delta);
                 rho = rho_new;
-                a.update_rows(x, d, |i, di, ax| {
-                    c1 * di + c2 * f64::from(inv_diag[i]) * (b[i] - ax)
-                });
+                a.update_rows(x, d, step(c1, c2));
                 add_assign(x, d);
             }
         }
         Smoother::Jacobi { sweeps, omega } => {
             if zero_guess {
-                par_update(x, |i, _| omega * f64::from(inv_diag[i]) * b[i]);
+                x.copy_from_slice(b);
+                scale_by_inverse_diagonal(x, inv_diag, omega);
             }
             let start = usize::from(zero_guess);
             for _ in start..sweeps.max(1) {
-                a.update_rows(x, d, |i, _, ax| {
-                    omega * f64::from(inv_diag[i]) * (b[i] - ax)
-                });
+                a.update_rows(x, d, step(0.0, omega));
                 add_assign(x, d);
             }
         }
     }
+}
+
+/// `v_i = (c / a_ii) v_i` with the level's `f32` inverse diagonal.
+fn scale_by_inverse_diagonal(v: &mut [f64], inv_diag: &[f32], c: f64) {
+    par_chunks(v, |first, part| {
+        let inv_diag = &inv_diag[first..first + part.len()];
+        for (vi, &inv) in part.iter_mut().zip(inv_diag) {
+            *vi *= c * f64::from(inv);
+        }
+    });
 }
 
 /// V-cycle preconditioner over a hierarchy, with the fine matrix's stencil
@@ -1745,7 +1773,8 @@ mod tests {
             let x: Vec<f64> = (0..n).map(|i| 1.0 + (i as f64 * 0.37).sin()).collect();
             let product = |hh: &Hierarchy| {
                 let mut y = vec![0.0; n];
-                level_operator(l, &fine, None, &hh.mats).update_rows(&x, &mut y, |_, _, v| v);
+                level_operator(l, &fine, None, &hh.mats)
+                    .update_rows(&x, &mut y, |_, y, v| y.copy_from_slice(v));
                 y
             };
             // Both apply the level's single-precision stencil form (or CSR
