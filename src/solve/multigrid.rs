@@ -425,20 +425,32 @@ impl Transfer {
             let cf = b.coarse.first_unknown;
             let len = nx * b.fine.shape.ny;
             let out = &mut xf[b.fine.first_unknown..b.fine.first_unknown + len];
-            let row = |(j, o): (usize, &mut [f64])| {
+            // Separable: the two coarse rows of fine row `j` combined along
+            // `y` (contiguous), then interpolated along `x`.
+            let row = |combined: &mut Vec<f64>, (j, o): (usize, &mut [f64])| {
                 let wy = ay[j];
                 let (r0, r1) = (cf + wy.own as usize * ncx, cf + wy.nbr as usize * ncx);
-                for (i, v) in o.iter_mut().enumerate() {
-                    let wx = ax[i];
-                    let (c0, c1) = (wx.own as usize, wx.nbr as usize);
-                    *v += wy.w_own * (wx.w_own * xc[r0 + c0] + wx.w_nbr * xc[r0 + c1])
-                        + wy.w_nbr * (wx.w_own * xc[r1 + c0] + wx.w_nbr * xc[r1 + c1]);
+                combined.clear();
+                combined.extend(
+                    xc[r0..r0 + ncx]
+                        .iter()
+                        .zip(&xc[r1..r1 + ncx])
+                        .map(|(&c0, &c1)| wy.w_own * c0 + wy.w_nbr * c1),
+                );
+                for (v, wx) in o.iter_mut().zip(ax) {
+                    *v +=
+                        wx.w_own * combined[wx.own as usize] + wx.w_nbr * combined[wx.nbr as usize];
                 }
             };
             if len < PARALLEL_LEN {
-                out.chunks_mut(nx).enumerate().for_each(row);
+                let mut combined = Vec::with_capacity(ncx);
+                out.chunks_mut(nx)
+                    .enumerate()
+                    .for_each(|r| row(&mut combined, r));
             } else {
-                out.par_chunks_mut(nx).enumerate().for_each(row);
+                out.par_chunks_mut(nx)
+                    .enumerate()
+                    .for_each_init(|| Vec::with_capacity(ncx), row);
             }
         }
         if self.loose_fine.len() == xf.len() && xf.len() >= PARALLEL_LEN {
