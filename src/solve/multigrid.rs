@@ -1444,8 +1444,15 @@ fn smooth(
             let sigma = theta / delta;
             let mut rho = 1.0 / sigma;
             if zero_guess {
-                zip_update(d, [b], |di, [bi]| *di = bi);
-                scale_by_inverse_diagonal(d, inv_diag, 1.0 / theta);
+                // d = x = D⁻¹ b / θ.
+                let scale = 1.0 / theta;
+                par_chunks(d, |first, d| {
+                    let n = d.len();
+                    let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
+                    for ((di, &inv), &bi) in d.iter_mut().zip(inv).zip(b) {
+                        *di = scale * f64::from(inv) * bi;
+                    }
+                });
                 x.copy_from_slice(d);
             } else {
                 a.update_rows(x, d, step(0.0, 1.0 / theta));
