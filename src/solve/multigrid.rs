@@ -1700,6 +1700,38 @@ mod tests {
         }
     }
 
+    /// The restriction is the prolongation's transpose, `⟨R r, c⟩ = ⟨r, P c⟩`,
+    /// on blocks of even and odd sizes between loose unknowns, serial and
+    /// parallel lengths alike; and `P` reproduces a constant on block cells.
+    #[test]
+    fn restriction_is_the_transpose_of_the_prolongation() {
+        for (nx, ny) in [(2, 2), (5, 4), (7, 9), (256, 160)] {
+            let n = 3 + nx * ny + 2;
+            let block = GridBlock {
+                first_unknown: 3,
+                shape: GridShape { nx, ny },
+            };
+            let t = Transfer::geometric(n, &[block]);
+            let nc = t.n_coarse;
+            let rf: Vec<f64> = (0..n).map(|i| (i as f64 * 0.61).sin() + 1.5).collect();
+            let xc: Vec<f64> = (0..nc).map(|i| (i as f64 * 0.37).cos() - 0.2).collect();
+            let mut rc = vec![0.0; nc];
+            t.restrict(&rf, &mut rc);
+            let mut pxc = vec![0.0; n];
+            t.prolong_add(&xc, &mut pxc);
+            let lhs: f64 = rc.iter().zip(&xc).map(|(a, b)| a * b).sum();
+            let rhs: f64 = rf.iter().zip(&pxc).map(|(a, b)| a * b).sum();
+            let scale: f64 = rf.iter().zip(&pxc).map(|(a, b)| (a * b).abs()).sum();
+            assert!(
+                (lhs - rhs).abs() <= 1e-13 * scale,
+                "{nx} × {ny}: ⟨Rr, c⟩ = {lhs}, ⟨r, Pc⟩ = {rhs}"
+            );
+            let mut ones = vec![0.0; n];
+            t.prolong_add(&vec![1.0; nc], &mut ones);
+            assert!(ones.iter().all(|&v| (v - 1.0).abs() < 1e-14), "{nx} × {ny}");
+        }
+    }
+
     /// An `nx × ny` grid joined by conductance `g` (a square-cell plate:
     /// `k t Δy/Δx = k t`), each cell radiating `r` to a 3 K sink, 10 W into
     /// cell (0, 0), and a lumped node joined to cell (1, 1) with conductance 5.
