@@ -42,6 +42,15 @@ fn timed(label: &str, sys: &AssembledNetwork, opts: TransientOptions) -> Transie
     sol
 }
 
+/// Cells per side of the orbit benchmark's panel: 256, or `ORBIT_N` (to see
+/// where the linear solvers cross over).
+fn orbit_cells() -> usize {
+    std::env::var("ORBIT_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
 /// One 5,700 s orbit at 10 s fixed steps, output every 60 s.
 fn orbit_options() -> TransientOptions {
     TransientOptions::fixed_step(10.0)
@@ -68,23 +77,33 @@ fn speed_thousand_steps_on_a_256_panel() {
     assert!(sol.energy.relative_imbalance < 1e-8);
 }
 
-/// The issue-4 benchmark alone: one orbit at 10 s fixed steps with `auto` (the kept factor).
+/// The issue-4 benchmark alone: one orbit at 10 s fixed steps with `auto`.
 #[test]
 #[ignore = "timing; run in release"]
 fn speed_orbit_auto_only() {
-    let sys = common::orbit_panel(256).assemble().unwrap();
-    let fixed = orbit_options();
-    let sol = timed("orbit, 256² + 100 nodes, auto", &sys, fixed);
-    assert!(sol.energy.relative_imbalance < 1e-8);
+    orbit_with(LinearSolverChoice::Auto, "auto");
 }
 
-/// The benchmark orbit with kept multigrid CG alone (for profiling that path).
+/// The benchmark orbit with the kept Cholesky factor alone.
+#[test]
+#[ignore = "timing; run in release"]
+fn speed_orbit_direct_only() {
+    orbit_with(LinearSolverChoice::Direct, "direct");
+}
+
+/// The benchmark orbit with kept multigrid CG alone.
 #[test]
 #[ignore = "timing; run in release"]
 fn speed_orbit_multigrid_only() {
-    let sys = common::orbit_panel(256).assemble().unwrap();
-    let opts = orbit_options().with_linear_solver(LinearSolverChoice::Multigrid);
-    let sol = timed("orbit, 256² + 100 nodes, multigrid", &sys, opts);
+    orbit_with(LinearSolverChoice::Multigrid, "multigrid");
+}
+
+/// One benchmark orbit with linear solver `choice`, timed and labelled `label`.
+fn orbit_with(choice: LinearSolverChoice, label: &str) {
+    let n = orbit_cells();
+    let sys = common::orbit_panel(n).assemble().unwrap();
+    let opts = orbit_options().with_linear_solver(choice);
+    let sol = timed(&format!("orbit, {n}² + 100 nodes, {label}"), &sys, opts);
     assert!(sol.energy.relative_imbalance < 1e-8);
 }
 
@@ -96,7 +115,7 @@ fn speed_orbit_multigrid_only() {
 #[ignore = "timing; run in release"]
 fn speed_orbit_factor_reuse_variants() {
     const ROUNDS: usize = 3;
-    let sys = common::orbit_panel(256).assemble().unwrap();
+    let sys = common::orbit_panel(orbit_cells()).assemble().unwrap();
     let fixed = orbit_options();
     let variants = [
         ("refactorize, f64", false, false),
@@ -126,9 +145,13 @@ fn speed_orbit_factor_reuse_variants() {
 #[test]
 #[ignore = "timing; run in release"]
 fn speed_one_orbit_panel_and_lumped_nodes() {
-    let sys = common::orbit_panel(256).assemble().unwrap();
+    let sys = common::orbit_panel(orbit_cells()).assemble().unwrap();
     let fixed = orbit_options();
-    let direct = timed("orbit, 256² + 100 nodes, auto", &sys, fixed.clone());
+    let direct = timed(
+        "orbit, 256² + 100 nodes, direct",
+        &sys,
+        fixed.clone().with_linear_solver(LinearSolverChoice::Direct),
+    );
     let mg = timed(
         "orbit, 256² + 100 nodes, multigrid",
         &sys,

@@ -144,7 +144,9 @@ use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
 use crate::solve::krylov::{bicgstab, par_chunks, par_fill, Cg};
-use crate::solve::linear::{mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice};
+use crate::solve::linear::{
+    mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
+};
 use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
@@ -153,16 +155,25 @@ use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
 /// Hairer & Wanner II, §III.5, Theorem 5.3 of Grigorieff's analysis).
 pub const BDF2_MAX_RATIO: f64 = 2.0;
 
-/// With `Auto`, a sparse direct factorization (kept across steps) is used up to
-/// this many unknowns (a 2D panel of 300k cells needs about 250 MB for its
-/// Cholesky factor); above, multigrid-preconditioned CG with the hierarchy kept
-/// across steps when at least
+/// With `Auto`, a network that is mostly grid cells (at least
 /// [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION)
-/// of the unknowns are grid cells, the linear module's `auto` choice otherwise.
-/// At 256² the kept factor is the faster of the two (tests/transient_speed.rs
-/// prints both; one orbit 6.8 s against 8.8 s): a step needs about 1.2
-/// triangular solve pairs, while multigrid CG needs about 3.2 V-cycles to meet
-/// the Newton tolerance of 1e-10 of the heat flowing.
+/// of its unknowns) and symmetric is solved by multigrid-preconditioned CG with
+/// the hierarchy kept across steps above
+/// [`DIRECT_LIMIT_UNKNOWNS`](crate::solve::linear::DIRECT_LIMIT_UNKNOWNS)
+/// unknowns, as in the steady solver; a sparse direct factorization (kept
+/// across steps) is used below that, and for other networks up to this many
+/// unknowns (a 2D panel of 300k cells needs about 250 MB for its Cholesky
+/// factor), the linear module's `auto` choice above.
+///
+/// Crossover, one orbit at 10 s steps of an `n²` panel with 100 lumped nodes
+/// (`ORBIT_N=n cargo test --release --test transient_speed -- --ignored
+/// --nocapture speed_orbit_direct_only speed_orbit_multigrid_only`): at 64²
+/// the kept factor takes half the time of multigrid (0.25–0.28 s against
+/// 0.40–0.47 s), at 128² they are even (1.8–1.9 s against 1.7–2.1 s), at
+/// 256² multigrid is faster (6.7–7.8 s against 7.1–8.4 s, alternated, load 2).
+/// A step needs about 1.2 triangular solve pairs or about 3.2 V-cycles; the
+/// V-cycles' working set (a single-precision stencil per level) stays in
+/// cache where the factor (2.4 M entries at 256²) does not.
 pub const TRANSIENT_DIRECT_LIMIT_UNKNOWNS: usize = 300_000;
 
 /// TR-BDF2 stage fraction γ = 2 − √2: the scheme is L-stable and its two stages
@@ -885,7 +896,10 @@ impl StepLinear {
         let symmetric = system.is_symmetric();
         let blocks = system.grid_blocks();
         let multigrid = |blocks| {
-            let mut mg = MultigridCg::new(blocks, MultigridOptions::default());
+            // γ C + K differs from step to step only on its diagonal when K's
+            // couplings are constant: the hierarchy then updates diagonals alone.
+            let mut mg = MultigridCg::new(blocks, MultigridOptions::default())
+                .with_constant_couplings(system.has_constant_couplings());
             mg.max_iterations = MULTIGRID_MAX_ITERATIONS;
             StepLinear::Multigrid(Box::new(mg))
         };
@@ -894,11 +908,12 @@ impl StepLinear {
                 DirectSolver::new(symmetric).with_single_precision_sweeps(single_precision),
             ))
         };
+        let grid = symmetric && mostly_grid(system);
         Ok(match choice {
+            LinearSolverChoice::Auto if grid && n > DIRECT_LIMIT_UNKNOWNS => multigrid(blocks),
             LinearSolverChoice::Auto if !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS => {
                 direct()
             }
-            LinearSolverChoice::Auto if mostly_grid(system) => multigrid(blocks),
             LinearSolverChoice::Direct => direct(),
             LinearSolverChoice::Multigrid => {
                 // The linear module's checks: symmetric, with grid cells.
