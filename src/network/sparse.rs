@@ -17,12 +17,67 @@ use rayon::prelude::*;
 
 /// Rows below this count are multiplied serially (threading costs more than it saves).
 const PARALLEL_ROWS: usize = 16_384;
+/// Rows per parallel task of a product (fixed, so the bits never depend on the thread count).
+const PRODUCT_CHUNK_ROWS: usize = 4096;
+
+/// Five-point runs shorter than this are multiplied by the general row loop.
+const MIN_FIVE_POINT_RUN: usize = 8;
+
+/// Rows `start..end` that each store exactly the five columns
+/// `i − stride, i − 1, i, i + 1, i + stride` (a grid's interior rows), so
+/// their values are five per row from `row_ptr[start]` and their products
+/// need no column indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FivePointRun {
+    start: usize,
+    end: usize,
+    stride: usize,
+}
+
+/// The pattern's five-point runs (of at least [`MIN_FIVE_POINT_RUN`] rows), in row order.
+fn five_point_runs(row_ptr: &[usize], col_idx: &[u32]) -> Vec<FivePointRun> {
+    let n = row_ptr.len().saturating_sub(1);
+    let stride_of = |i: usize| -> Option<usize> {
+        let cols = &col_idx[row_ptr[i]..row_ptr[i + 1]];
+        let c: [u32; 5] = cols.try_into().ok()?;
+        let s = i.checked_sub(c[0] as usize)?;
+        let plain = s > 1
+            && c[1] as usize + 1 == i
+            && c[2] as usize == i
+            && c[3] as usize == i + 1
+            && c[4] as usize == i + s;
+        plain.then_some(s)
+    };
+    let mut runs: Vec<FivePointRun> = Vec::new();
+    let mut open: Option<FivePointRun> = None;
+    for i in 0..n {
+        let s = stride_of(i);
+        match (&mut open, s) {
+            (Some(run), Some(s)) if run.stride == s => run.end = i + 1,
+            _ => {
+                runs.extend(
+                    open.take()
+                        .filter(|r| r.end - r.start >= MIN_FIVE_POINT_RUN),
+                );
+                open = s.map(|stride| FivePointRun {
+                    start: i,
+                    end: i + 1,
+                    stride,
+                });
+            }
+        }
+    }
+    runs.extend(open.filter(|r| r.end - r.start >= MIN_FIVE_POINT_RUN));
+    runs
+}
 
 /// Square CSR matrix with `u32` column indices and `f64` values; clones share the pattern.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsrMatrix {
     row_ptr: Arc<Vec<usize>>,
     col_idx: Arc<Vec<u32>>,
+    /// Rows of the pattern multiplied at fixed offsets (shared like the pattern).
+    five_point: Arc<Vec<FivePointRun>>,
     values: Vec<f64>,
 }
 
@@ -47,6 +102,7 @@ impl CsrMatrix {
         let values = values.unwrap_or_else(|| vec![0.0; col_idx.len()]);
         debug_assert_eq!(values.len(), col_idx.len());
         Self {
+            five_point: Arc::new(five_point_runs(&row_ptr, &col_idx)),
             row_ptr: Arc::new(row_ptr),
             col_idx: Arc::new(col_idx),
             values,
@@ -58,6 +114,7 @@ impl CsrMatrix {
         Self {
             row_ptr: Arc::clone(&self.row_ptr),
             col_idx: Arc::clone(&self.col_idx),
+            five_point: Arc::clone(&self.five_point),
             values: vec![0.0; self.values.len()],
         }
     }
@@ -179,14 +236,45 @@ impl CsrMatrix {
     /// `y = A x`. Rows are computed independently in a fixed order, so the
     /// result has the same bits on any number of threads.
     pub fn mul_vec(&self, x: &[f64], y: &mut [f64]) {
-        let row = |i: usize| self.row_dot(i, x);
         if self.n() < PARALLEL_ROWS {
-            y.iter_mut().enumerate().for_each(|(i, yi)| *yi = row(i));
+            self.product_rows(0, x, y);
         } else {
-            y.par_iter_mut()
+            y.par_chunks_mut(PRODUCT_CHUNK_ROWS)
                 .enumerate()
-                .with_min_len(4096)
-                .for_each(|(i, yi)| *yi = row(i));
+                .for_each(|(c, part)| self.product_rows(c * PRODUCT_CHUNK_ROWS, x, part));
+        }
+    }
+
+    /// `out[k] = (A x)_{lo + k}` — the same bits as [`Self::row_dot`] on every
+    /// row: rows of a five-point run read their five neighbours at fixed
+    /// offsets (no column indices) and add the same products in the same
+    /// order; other rows go through `row_dot`.
+    pub(crate) fn product_rows(&self, lo: usize, x: &[f64], out: &mut [f64]) {
+        let hi = lo + out.len();
+        let mut next = lo;
+        let first = self.five_point.partition_point(|r| r.end <= lo);
+        for run in self.five_point[first..].iter().take_while(|r| r.start < hi) {
+            let (a, b, s) = (run.start.max(lo), run.end.min(hi), run.stride);
+            for i in next..a {
+                out[i - lo] = self.row_dot(i, x);
+            }
+            let v = &self.values[self.row_ptr[a]..self.row_ptr[a] + 5 * (b - a)];
+            let (xs, xw, xc) = (&x[a - s..b - s], &x[a - 1..b - 1], &x[a..b]);
+            let (xe, xn) = (&x[a + 1..b + 1], &x[a + s..b + s]);
+            let neighbours = xs.iter().zip(xw).zip(xc).zip(xe).zip(xn);
+            for ((o, v), ((((&xs, &xw), &xc), &xe), &xn)) in out[a - lo..b - lo]
+                .iter_mut()
+                .zip(v.chunks_exact(5))
+                .zip(neighbours)
+            {
+                *o = [v[0] * xs, v[1] * xw, v[2] * xc, v[3] * xe, v[4] * xn]
+                    .into_iter()
+                    .sum::<f64>();
+            }
+            next = b;
+        }
+        for i in next..hi {
+            out[i - lo] = self.row_dot(i, x);
         }
     }
 
@@ -229,5 +317,68 @@ mod tests {
         assert_eq!(y, vec![0.0, 4.0, 3.0]);
         assert!(a.is_symmetric(0.0));
         assert_eq!(a.diagonal(), vec![2.0, 2.5, 1.0]);
+    }
+
+    /// Products of a grid with lumped rows before and after it, coupled to
+    /// some cells: the five-point runs are found, and every row of every
+    /// product (whole, in pieces at every start, parallel) has the bits of
+    /// `row_dot`.
+    #[test]
+    fn five_point_rows_multiply_with_the_bits_of_row_dot() {
+        let (nx, ny, first) = (23, 17, 2);
+        let n = first + nx * ny + 1;
+        let id = |i: usize, j: usize| first + j * nx + i;
+        let mut t = Vec::new();
+        let g = |a: usize, b: usize| 0.3 + ((a * 7 + b * 13) % 11) as f64 * 0.17;
+        for j in 0..ny {
+            for i in 0..nx {
+                let c = id(i, j);
+                t.push((c, c, 4.5 + (c % 3) as f64));
+                for (di, dj) in [(-1i64, 0i64), (1, 0), (0, -1), (0, 1)] {
+                    let (p, q) = (i as i64 + di, j as i64 + dj);
+                    if p >= 0 && q >= 0 && (p as usize) < nx && (q as usize) < ny {
+                        let o = id(p as usize, q as usize);
+                        t.push((c, o, -g(c.min(o), c.max(o))));
+                    }
+                }
+            }
+        }
+        for (lump, cell) in [(0, id(3, 4)), (1, id(10, 10)), (n - 1, id(20, 2))] {
+            t.extend([(lump, lump, 2.0), (lump, cell, -0.7), (cell, lump, -0.7)]);
+        }
+        let a = CsrMatrix::from_triplets(n, &t);
+        let covered: usize = a.five_point.iter().map(|r| r.end - r.start).sum();
+        assert!(a.five_point.iter().all(|r| r.stride == nx));
+        assert!(covered > (nx - 2) * (ny - 2) - 10, "{covered} rows in runs");
+        let x: Vec<f64> = (0..n)
+            .map(|i| (i as f64 * 0.91).sin() * 3.0 + 0.1)
+            .collect();
+        let want: Vec<f64> = (0..n).map(|i| a.row_dot(i, &x)).collect();
+        let mut y = vec![0.0; n];
+        a.mul_vec(&x, &mut y);
+        assert!(y.iter().zip(&want).all(|(p, q)| p.to_bits() == q.to_bits()));
+        for lo in 0..n {
+            for hi in [lo + 1, (lo + 37).min(n), n] {
+                let mut part = vec![0.0; hi - lo];
+                a.product_rows(lo, &x, &mut part);
+                assert!(part
+                    .iter()
+                    .zip(&want[lo..hi])
+                    .all(|(p, q)| p.to_bits() == q.to_bits()));
+            }
+        }
+        let big = CsrMatrix::from_triplets(
+            40_000,
+            &(0..40_000)
+                .map(|i| (i, i, 1.0 + i as f64))
+                .collect::<Vec<_>>(),
+        );
+        let xb: Vec<f64> = (0..40_000).map(|i| i as f64).collect();
+        let mut yb = vec![0.0; 40_000];
+        big.mul_vec(&xb, &mut yb);
+        assert!(yb
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == (1.0 + i as f64) * i as f64));
     }
 }

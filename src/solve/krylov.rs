@@ -160,9 +160,7 @@ impl Operator for CsrMatrix {
             for (p, ys) in part.chunks_mut(PIECE).enumerate() {
                 let lo = first + p * PIECE;
                 let ax = &mut buf[..ys.len()];
-                for (k, v) in ax.iter_mut().enumerate() {
-                    *v = self.row_dot(lo + k, x);
-                }
+                self.product_rows(lo, x, ax);
                 f(lo, ys, ax);
             }
         });
