@@ -170,7 +170,8 @@ pub const BDF2_MAX_RATIO: f64 = 2.0;
 /// --nocapture speed_orbit_direct_only speed_orbit_multigrid_only`): at 64²
 /// the kept factor takes half the time of multigrid (0.25–0.28 s against
 /// 0.40–0.47 s), at 128² they are even (1.8–1.9 s against 1.7–2.1 s), at
-/// 256² multigrid is faster (6.7–7.8 s against 7.1–8.4 s, alternated, load 2).
+/// 256² multigrid is faster (5.8–6.4 s against 5.9–7.2 s and 8.9–9.6 s of
+/// CPU against 9.6–11.7 s, four alternated runs, load 2).
 /// A step needs about 1.2 triangular solve pairs or about 3.2 V-cycles; the
 /// V-cycles' working set (a single-precision stencil per level) stays in
 /// cache where the factor (2.4 M entries at 256²) does not.
