@@ -153,17 +153,28 @@ pub trait Operator: Sync {
 /// Rows per call of an [`Operator::update_rows`] closure (a stack buffer of products).
 pub(crate) const PIECE: usize = 256;
 
+/// [`Operator::update_rows`] for an operator whose `product(lo, out)` writes
+/// `(A x)_k` for rows `lo..lo + out.len()`: pieces of [`PIECE`] rows within
+/// fixed parallel chunks, each piece's products in a stack buffer handed to `f`.
+pub(crate) fn update_rows_by_pieces(
+    y: &mut [f64],
+    product: impl Fn(usize, &mut [f64]) + Sync,
+    f: impl Fn(usize, &mut [f64], &[f64]) + Sync,
+) {
+    par_chunks(y, |first, part| {
+        let mut buf = [0.0; PIECE];
+        for (p, ys) in part.chunks_mut(PIECE).enumerate() {
+            let lo = first + p * PIECE;
+            let ax = &mut buf[..ys.len()];
+            product(lo, ax);
+            f(lo, ys, ax);
+        }
+    });
+}
+
 impl Operator for CsrMatrix {
     fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
-        par_chunks(y, |first, part| {
-            let mut buf = [0.0; PIECE];
-            for (p, ys) in part.chunks_mut(PIECE).enumerate() {
-                let lo = first + p * PIECE;
-                let ax = &mut buf[..ys.len()];
-                self.product_rows(lo, x, ax);
-                f(lo, ys, ax);
-            }
-        });
+        update_rows_by_pieces(y, |lo, out| self.product_rows(lo, x, out), f);
     }
 }
 

@@ -32,10 +32,7 @@ use rayon::prelude::*;
 
 use crate::error::SolveError;
 use crate::network::{CsrMatrix, GridBlock};
-use crate::solve::krylov::{par_chunks, Operator, CHUNK};
-
-/// Rows whose product one pass computes into a stack buffer before handing it on.
-const PIECE: usize = 256;
+use crate::solve::krylov::{update_rows_by_pieces, Operator, CHUNK};
 
 /// A maximal range of rows handled alike: one row of a grid block, or
 /// unknowns outside any block.
@@ -405,15 +402,7 @@ impl Run {
 
 impl Operator for GridOperator {
     fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
-        par_chunks(y, |first, part| {
-            let mut buf = [0.0; PIECE];
-            for (p, ys) in part.chunks_mut(PIECE).enumerate() {
-                let lo = first + p * PIECE;
-                let ax = &mut buf[..ys.len()];
-                self.product_piece(lo, x, ax);
-                f(lo, ys, ax);
-            }
-        });
+        update_rows_by_pieces(y, |lo, out| self.product_piece(lo, x, out), f);
     }
 }
 
