@@ -939,7 +939,7 @@ impl AssembledNetwork {
     ///
     /// Radiative terms: `∂/∂T_a σR(T_b⁴ − T_a⁴) = −4σR T_a³`, `∂/∂T_b = 4σR T_b³`.
     /// Rows are assembled independently (in parallel, same bits on any thread
-    /// count); the rows of a [`StencilRun`] take their five values at fixed
+    /// count); the rows of a stencil run take their five values at fixed
     /// places, without the row offsets.
     pub fn jacobian(&self, t_s: f64, x: &[f64], k: &mut CsrMatrix) {
         let _ = t_s;

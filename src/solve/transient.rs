@@ -159,7 +159,7 @@ pub const BDF2_MAX_RATIO: f64 = 2.0;
 /// [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION)
 /// of its unknowns) and symmetric is solved by multigrid-preconditioned CG with
 /// the hierarchy kept across steps above
-/// [`DIRECT_LIMIT_UNKNOWNS`](crate::solve::linear::DIRECT_LIMIT_UNKNOWNS)
+/// [`DIRECT_LIMIT_UNKNOWNS`]
 /// unknowns, as in the steady solver; a sparse direct factorization (kept
 /// across steps) is used below that, and for other networks up to this many
 /// unknowns (a 2D panel of 300k cells needs about 250 MB for its Cholesky
