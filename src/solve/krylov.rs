@@ -151,7 +151,7 @@ pub trait Operator: Sync {
 }
 
 /// Rows per call of an [`Operator::update_rows`] closure (a stack buffer of products).
-pub(crate) const PIECE: usize = 256;
+const PIECE: usize = 256;
 
 /// [`Operator::update_rows`] for an operator whose `product(lo, out)` writes
 /// `(A x)_k` for rows `lo..lo + out.len()`: pieces of [`PIECE`] rows within

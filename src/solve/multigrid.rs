@@ -1428,7 +1428,6 @@ fn smooth(
         move |first: usize, d: &mut [f64], ax: &[f64]| {
             let n = d.len();
             let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
-
             for (((di, &axi), &inv), &bi) in d.iter_mut().zip(ax).zip(inv).zip(b) {
                 *di = c1 * *di + c2 * f64::from(inv) * (bi - axi);
             }
@@ -1444,15 +1443,7 @@ fn smooth(
             let sigma = theta / delta;
             let mut rho = 1.0 / sigma;
             if zero_guess {
-                // d = x = D⁻¹ b / θ.
-                let scale = 1.0 / theta;
-                par_chunks(d, |first, d| {
-                    let n = d.len();
-                    let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
-                    for ((di, &inv), &bi) in d.iter_mut().zip(inv).zip(b) {
-                        *di = scale * f64::from(inv) * bi;
-                    }
-                });
+                scaled_jacobi_step(d, inv_diag, 1.0 / theta, b);
                 x.copy_from_slice(d);
             } else {
                 a.update_rows(x, d, step(0.0, 1.0 / theta));
@@ -1468,8 +1459,7 @@ fn smooth(
         }
         Smoother::Jacobi { sweeps, omega } => {
             if zero_guess {
-                x.copy_from_slice(b);
-                scale_by_inverse_diagonal(x, inv_diag, omega);
+                scaled_jacobi_step(x, inv_diag, omega, b);
             }
             let start = usize::from(zero_guess);
             for _ in start..sweeps.max(1) {
@@ -1480,12 +1470,14 @@ fn smooth(
     }
 }
 
-/// `v_i = (c / a_ii) v_i` with the level's `f32` inverse diagonal.
-fn scale_by_inverse_diagonal(v: &mut [f64], inv_diag: &[f32], c: f64) {
-    par_chunks(v, |first, part| {
-        let inv_diag = &inv_diag[first..first + part.len()];
-        for (vi, &inv) in part.iter_mut().zip(inv_diag) {
-            *vi *= c * f64::from(inv);
+/// `out_i = c b_i / a_ii` with the level's `f32` inverse diagonal: a smoother's
+/// first step from a zero guess.
+fn scaled_jacobi_step(out: &mut [f64], inv_diag: &[f32], c: f64, b: &[f64]) {
+    par_chunks(out, |first, part| {
+        let n = part.len();
+        let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
+        for ((o, &inv), &bi) in part.iter_mut().zip(inv).zip(b) {
+            *o = c * f64::from(inv) * bi;
         }
     });
 }
