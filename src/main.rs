@@ -38,11 +38,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
+    // The command runs on a thread of rayon's pool, so that its parallel loops
+    // start there (a cheap join) instead of being handed over from this
+    // thread one by one, and its large arrays come from one allocator arena.
+    let outcome = rayon::scope(|_| match cli.command {
         Command::Run(args) => cli::run::execute(&args),
         Command::Orbit(args) => cli::orbit::execute(&args),
         Command::Validate(args) => cli::validate::execute(&args),
-    };
+    });
     match outcome {
         Ok(code) => code,
         Err(err) => cli::report_error(&err),

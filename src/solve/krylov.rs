@@ -101,6 +101,16 @@ pub(crate) fn zip_update_sum<const K: usize>(
     partial.iter().sum()
 }
 
+/// Runs `work` on a thread of rayon's pool (inline when already on one).
+/// A parallel loop started on a pool thread is a `join` on that thread's own
+/// queue; started on any other thread, it is injected into the pool while the
+/// caller sleeps on a latch, a wake-up per loop. A solve runs hundreds of loops
+/// per time step: from the caller's thread, the hand-offs took a quarter of the
+/// orbit benchmark's wall time (benches/README.md, session 7).
+pub(crate) fn on_pool_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| work())
+}
+
 /// Calls `f(first, part)` for consecutive parts of `y` of [`CHUNK`] entries
 /// (`first` the index of `part[0]`), in parallel when long, and returns the
 /// results in part order. The parts are fixed by the length alone, never by

@@ -13,6 +13,7 @@
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, HeatFlows};
+use crate::solve::krylov::on_pool_thread;
 use crate::solve::linear::{
     mostly_grid, new_seeded_linear_solver, LinearSolver, LinearSolverChoice,
 };
@@ -121,7 +122,11 @@ impl<'a> SteadySolver<'a> {
     }
 
     /// [`Self::solve_from`], iterating on the first guess's own vector.
-    pub fn solve_with(&mut self, mut x: Vec<f64>) -> Result<SteadySolution, SolveError> {
+    pub fn solve_with(&mut self, x: Vec<f64>) -> Result<SteadySolution, SolveError> {
+        on_pool_thread(|| self.run_with(x))
+    }
+
+    fn run_with(&mut self, mut x: Vec<f64>) -> Result<SteadySolution, SolveError> {
         let sys = self.system;
         let t = self.options.time_s;
         let n = sys.unknowns();

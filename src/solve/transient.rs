@@ -143,7 +143,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{bicgstab, par_chunks, par_fill, Cg};
+use crate::solve::krylov::{bicgstab, on_pool_thread, par_chunks, par_fill, Cg};
 use crate::solve::linear::{
     mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
 };
@@ -1680,6 +1680,10 @@ impl<'a> TransientSolver<'a> {
 
     /// Runs from `x0` (one temperature per unknown, K).
     pub fn solve_from(&mut self, x0: &[f64]) -> Result<TransientSolution, SolveError> {
+        on_pool_thread(|| self.run_from(x0))
+    }
+
+    fn run_from(&mut self, x0: &[f64]) -> Result<TransientSolution, SolveError> {
         check_initial_length(self.system, x0)?;
         check_initial(x0)?;
         let sys = self.system;
