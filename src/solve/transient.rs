@@ -143,7 +143,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
 use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{bicgstab, on_pool_thread, par_chunks, par_fill, Cg};
+use crate::solve::krylov::{
+    bicgstab, on_pool_thread, par_chunks, par_fill, rows_of, zip_update, Cg,
+};
 use crate::solve::linear::{
     mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
 };
@@ -1498,12 +1500,24 @@ impl History {
         let count = 2 + self.older_valid;
         let w = lagrange_weights(&taus[..count], h);
         let older = &self.older_y[..self.older_valid];
-        par_fill(x, |i| {
-            let mut v = w[0] * y[i] + w[1] * y1[i];
-            for (k, yk) in older.iter().enumerate() {
-                v += w[k + 2] * yk[i];
+        // One pass per stored state over each chunk (slice loops that
+        // vectorise), adding the terms in the order of `Σ_j ℓ_j y_j`.
+        par_chunks(x, |first, part| {
+            let n = part.len();
+            let (y, y1) = (rows_of(y, first, n), rows_of(y1, first, n));
+            for ((v, &a), &b) in part.iter_mut().zip(y).zip(y1) {
+                *v = w[0] * a + w[1] * b;
             }
-            guard(i, v)
+            for (yk, &wk) in older.iter().zip(&w[2..]) {
+                for (v, &c) in part.iter_mut().zip(rows_of(yk, first, n)) {
+                    *v += wk * c;
+                }
+            }
+            for (v, &a) in part.iter_mut().zip(y) {
+                if v.is_nan() || *v < 0.5 * a {
+                    *v = a;
+                }
+            }
         });
     }
 }
@@ -1983,8 +1997,8 @@ impl<'a> TransientSolver<'a> {
                 };
                 let a = (1.0 + 2.0 * omega) / (1.0 + omega);
                 let b = omega * omega / (1.0 + omega);
-                par_fill(&mut w.base, |i| {
-                    ((1.0 + omega) * st.y[i] - b * y_prev[i]) / a
+                zip_update(&mut w.base, [&st.y, y_prev], |base, [y, y_prev]| {
+                    *base = ((1.0 + omega) * y - b * y_prev) / a;
                 });
                 iterations += core.solve(
                     &step_form(t1, a / h, &w.base, None, scale),
