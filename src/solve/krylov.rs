@@ -22,7 +22,7 @@ use crate::solve::linear::LinearStats;
 pub(crate) const CHUNK: usize = 8192;
 
 /// Vectors shorter than this are processed on the calling thread.
-pub(crate) const PARALLEL_LEN: usize = 32_768;
+pub(crate) const PARALLEL_LEN: usize = 16_384;
 
 /// Serial dot product with four interleaved accumulators (a fixed order).
 #[inline]

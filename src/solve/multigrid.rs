@@ -376,7 +376,8 @@ impl Transfer {
                             .sum();
                 }
             };
-            if len < PARALLEL_LEN {
+            // Parallel by the fine rows read (the work), not the coarse rows written.
+            if nx * b.fine.shape.ny < PARALLEL_LEN {
                 let mut combined = Vec::with_capacity(nx);
                 out.chunks_mut(ncx)
                     .enumerate()
