@@ -21,7 +21,9 @@ use std::time::Instant;
 use thermorbit::solve::{solve_steady, LinearSolverChoice, SteadyOptions, SteadySolver};
 
 fn main() -> ExitCode {
-    match run() {
+    // On a thread of rayon's pool, as `thermorbit run` does: the parallel
+    // loops start there, and the model and the solver share one allocator arena.
+    match rayon::scope(|_| run()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("panel_bench: {e}");
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
+fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args = std::env::args().skip(1);
     let mut n = 256usize;
     let mut linear = LinearSolverChoice::Auto;
