@@ -215,6 +215,38 @@ impl Axis {
     fn of_coarse(&self, c: usize) -> &[(u32, f64)] {
         &self.coarse[self.coarse_ptr[c]..self.coarse_ptr[c + 1]]
     }
+
+    /// The coarse cells `c` that restrict exactly the fine cells
+    /// `2c − 1 ..= 2c + 2`: all but those at the axis' ends.
+    fn four_point_cells(&self) -> std::ops::Range<usize> {
+        let count = self.coarse_ptr.len() - 1;
+        let regular = |c: &usize| {
+            let list = self.of_coarse(*c);
+            list.len() == 4
+                && list
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &(i, _))| i as usize + 1 == 2 * c + k)
+        };
+        let start = (1..count).find(regular).unwrap_or(count);
+        let end = (start..count).find(|c| !regular(c)).unwrap_or(count);
+        start..end
+    }
+}
+
+/// The coarse cells `c` of an axis whose fine cells `2c` and `2c + 1` both
+/// interpolate from `c` and the coarse neighbour on their own side (`c − 1`,
+/// `c + 1`): all but the cells at the axis' ends, whose weights differ.
+fn interior_pairs(w: &[AxisWeight]) -> std::ops::Range<usize> {
+    let regular = |c: usize| {
+        let (even, odd) = (&w[2 * c], &w[2 * c + 1]);
+        let c32 = c as u32;
+        even.own == c32 && even.nbr + 1 == c32 && odd.own == c32 && odd.nbr == c32 + 1
+    };
+    let count = w.len() / 2;
+    let start = (1..count).find(|&c| regular(c)).unwrap_or(count);
+    let end = (start..count).find(|&c| !regular(c)).unwrap_or(count);
+    start..end
 }
 
 /// Bilinear transfer of one grid block.
@@ -359,6 +391,7 @@ impl Transfer {
             let ff = b.fine.first_unknown;
             let len = ncx * b.coarse.shape.ny;
             let out = &mut rc[b.coarse.first_unknown..b.coarse.first_unknown + len];
+            let four = b.ax.four_point_cells();
             let row = |combined: &mut Vec<f64>, (jc, o): (usize, &mut [f64])| {
                 combined.clear();
                 combined.resize(nx, 0.0);
@@ -368,12 +401,29 @@ impl Transfer {
                         *c += wy * r;
                     }
                 }
-                for (ic, v) in o.iter_mut().enumerate() {
-                    *v =
-                        b.ax.of_coarse(ic)
-                            .iter()
-                            .map(|&(i, wx)| wx * combined[i as usize])
+                let by_index = |ic: usize| -> f64 {
+                    b.ax.of_coarse(ic)
+                        .iter()
+                        .map(|&(i, wx)| wx * combined[i as usize])
+                        .sum()
+                };
+                for (ic, v) in o.iter_mut().enumerate().take(four.start) {
+                    *v = by_index(ic);
+                }
+                // Interior cells at fixed offsets: coarse `c` from fine `2c − 1 ..= 2c + 2`
+                // (the same terms summed in the same order).
+                if four.start < four.end {
+                    let fine = combined[2 * four.start - 1..].windows(4).step_by(2);
+                    let (p0, p1) = (b.ax.coarse_ptr[four.start], b.ax.coarse_ptr[four.end]);
+                    let weights = b.ax.coarse[p0..p1].chunks_exact(4);
+                    for ((v, f), w) in o[four.clone()].iter_mut().zip(fine).zip(weights) {
+                        *v = [w[0].1 * f[0], w[1].1 * f[1], w[2].1 * f[2], w[3].1 * f[3]]
+                            .into_iter()
                             .sum();
+                    }
+                }
+                for (ic, v) in o.iter_mut().enumerate().skip(four.end) {
+                    *v = by_index(ic);
                 }
             };
             // Parallel by the fine rows read (the work), not the coarse rows written.
@@ -421,6 +471,7 @@ impl Transfer {
     ) {
         for b in &self.blocks {
             let (ax, ay) = (weights(&b.ax), weights(&b.ay));
+            let pairs = interior_pairs(ax);
             let nx = b.fine.shape.nx;
             let ncx = b.coarse.shape.nx;
             let cf = b.coarse.first_unknown;
@@ -438,10 +489,28 @@ impl Transfer {
                         .zip(&xc[r1..r1 + ncx])
                         .map(|(&c0, &c1)| wy.w_own * c0 + wy.w_nbr * c1),
                 );
-                for (v, wx) in o.iter_mut().zip(ax) {
-                    *v +=
-                        wx.w_own * combined[wx.own as usize] + wx.w_nbr * combined[wx.nbr as usize];
+                let (lo, hi) = (2 * pairs.start, 2 * pairs.end);
+                let by_index = |o: &mut [f64], ax: &[AxisWeight]| {
+                    for (v, wx) in o.iter_mut().zip(ax) {
+                        *v += wx.w_own * combined[wx.own as usize]
+                            + wx.w_nbr * combined[wx.nbr as usize];
+                    }
+                };
+                by_index(&mut o[..lo], &ax[..lo]);
+                // Interior pairs at fixed offsets: fine `2c` from `c` and `c − 1`,
+                // `2c + 1` from `c` and `c + 1` (the same terms in the same order).
+                if pairs.start < pairs.end {
+                    let near = combined[pairs.start - 1..pairs.end + 1].windows(3);
+                    for ((v, w), c) in o[lo..hi]
+                        .chunks_exact_mut(2)
+                        .zip(ax[lo..hi].chunks_exact(2))
+                        .zip(near)
+                    {
+                        v[0] += w[0].w_own * c[1] + w[0].w_nbr * c[0];
+                        v[1] += w[1].w_own * c[1] + w[1].w_nbr * c[2];
+                    }
                 }
+                by_index(&mut o[hi..], &ax[hi..]);
             };
             if len < PARALLEL_LEN {
                 let mut combined = Vec::with_capacity(ncx);
@@ -1722,6 +1791,85 @@ mod tests {
             let mut ones = vec![0.0; n];
             t.prolong_add(&vec![1.0; nc], &mut ones);
             assert!(ones.iter().all(|&v| (v - 1.0).abs() < 1e-14), "{nx} × {ny}");
+        }
+    }
+
+    /// The transfers read interior cells at fixed offsets; here every cell is
+    /// read through the axes' index lists instead (the reference), and the
+    /// results must be the same bits, for both interpolation weight sets.
+    #[test]
+    fn fixed_offset_transfers_match_the_index_lists() {
+        for (nx, ny) in [(2, 2), (3, 3), (5, 4), (7, 9), (8, 6), (256, 160)] {
+            let n = 1 + nx * ny;
+            let block = GridBlock {
+                first_unknown: 1,
+                shape: GridShape { nx, ny },
+            };
+            let t = Transfer::geometric(n, &[block]);
+            let b = &t.blocks[0];
+            let ncx = b.coarse.shape.nx;
+            let cf = b.coarse.first_unknown;
+            let rf: Vec<f64> = (0..n).map(|i| (i as f64 * 0.61).sin() + 1.5).collect();
+            let xc: Vec<f64> = (0..t.n_coarse)
+                .map(|i| (i as f64 * 0.37).cos() - 0.2)
+                .collect();
+
+            let mut rc = vec![0.0; t.n_coarse];
+            t.restrict(&rf, &mut rc);
+            for jc in 0..b.coarse.shape.ny {
+                let mut combined = vec![0.0; nx];
+                for &(j, wy) in b.ay.of_coarse(jc) {
+                    for (i, c) in combined.iter_mut().enumerate() {
+                        *c += wy * rf[1 + j as usize * nx + i];
+                    }
+                }
+                for ic in 0..ncx {
+                    let v: f64 =
+                        b.ax.of_coarse(ic)
+                            .iter()
+                            .map(|&(i, w)| w * combined[i as usize])
+                            .sum();
+                    assert_eq!(
+                        v.to_bits(),
+                        rc[cf + jc * ncx + ic].to_bits(),
+                        "{nx} × {ny}: R at ({ic}, {jc})"
+                    );
+                }
+            }
+
+            for solution in [false, true] {
+                let pick = |a: &Axis| -> Vec<AxisWeight> {
+                    if solution {
+                        a.solution.clone()
+                    } else {
+                        a.fine.clone()
+                    }
+                };
+                let (ax, ay) = (pick(&b.ax), pick(&b.ay));
+                let mut xf = rf.clone();
+                t.interpolate_add(
+                    &xc,
+                    &mut xf,
+                    |a| if solution { &a.solution } else { &a.fine },
+                );
+                for (j, wy) in ay.iter().enumerate() {
+                    let (r0, r1) = (cf + wy.own as usize * ncx, cf + wy.nbr as usize * ncx);
+                    let combined: Vec<f64> = (0..ncx)
+                        .map(|c| wy.w_own * xc[r0 + c] + wy.w_nbr * xc[r1 + c])
+                        .collect();
+                    for (i, wx) in ax.iter().enumerate() {
+                        let k = 1 + j * nx + i;
+                        let v = rf[k]
+                            + (wx.w_own * combined[wx.own as usize]
+                                + wx.w_nbr * combined[wx.nbr as usize]);
+                        assert_eq!(
+                            v.to_bits(),
+                            xf[k].to_bits(),
+                            "{nx} × {ny}: P at ({i}, {j}), solution weights {solution}"
+                        );
+                    }
+                }
+            }
         }
     }
 
