@@ -106,7 +106,11 @@ pub(crate) fn zip_update_sum<const K: usize>(
 /// queue; started on any other thread, it is injected into the pool while the
 /// caller sleeps on a latch, a wake-up per loop. A solve runs hundreds of loops
 /// per time step: from the caller's thread, the hand-offs took a quarter of the
-/// orbit benchmark's wall time (benches/README.md, session 7).
+/// orbit benchmark's wall time (benches/README.md, session 7). A caller that
+/// builds a large model does best to build it on the pool too (as `thermorbit
+/// run` does with its whole command): the allocator keeps an arena per thread,
+/// and a 1024² model built on the caller's thread and solved on a pool thread
+/// peaked at 314 MiB instead of 280.
 pub(crate) fn on_pool_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| work())
 }
