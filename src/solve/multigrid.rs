@@ -228,10 +228,16 @@ impl Axis {
                     .enumerate()
                     .all(|(k, &(i, _))| i as usize + 1 == 2 * c + k)
         };
-        let start = (1..count).find(regular).unwrap_or(count);
-        let end = (start..count).find(|c| !regular(c)).unwrap_or(count);
-        start..end
+        regular_run(count, |c| regular(&c))
     }
+}
+
+/// The first run `start..end` of consecutive indices in `1..count` for which
+/// `regular` holds (empty at `count` when there is none).
+fn regular_run(count: usize, regular: impl Fn(usize) -> bool) -> std::ops::Range<usize> {
+    let start = (1..count).find(|&c| regular(c)).unwrap_or(count);
+    let end = (start..count).find(|&c| !regular(c)).unwrap_or(count);
+    start..end
 }
 
 /// The coarse cells `c` of an axis whose fine cells `2c` and `2c + 1` both
@@ -243,10 +249,7 @@ fn interior_pairs(w: &[AxisWeight]) -> std::ops::Range<usize> {
         let c32 = c as u32;
         even.own == c32 && even.nbr + 1 == c32 && odd.own == c32 && odd.nbr == c32 + 1
     };
-    let count = w.len() / 2;
-    let start = (1..count).find(|&c| regular(c)).unwrap_or(count);
-    let end = (start..count).find(|&c| !regular(c)).unwrap_or(count);
-    start..end
+    regular_run(w.len() / 2, regular)
 }
 
 /// Bilinear transfer of one grid block.

@@ -1480,15 +1480,8 @@ impl History {
     /// start — or `y` itself where that is NaN or below `y/2`. Rows in
     /// parallel when long.
     fn predict(&self, h: f64, y: &[f64], z: &[f64], x: &mut [f64]) {
-        let guard = |i: usize, v: f64| {
-            if v.is_nan() || v < 0.5 * y[i] {
-                y[i]
-            } else {
-                v
-            }
-        };
         let Some((h1, y1, _)) = self.prev() else {
-            par_fill(x, |i| guard(i, y[i] + h * z[i]));
+            par_fill(x, |i| guarded(y[i] + h * z[i], y[i]));
             return;
         };
         // Node times relative to the current point.
@@ -1514,11 +1507,19 @@ impl History {
                 }
             }
             for (v, &a) in part.iter_mut().zip(y) {
-                if v.is_nan() || *v < 0.5 * a {
-                    *v = a;
-                }
+                *v = guarded(*v, a);
             }
         });
+    }
+}
+
+/// A predicted temperature `v`, or the current one `y` where `v` is NaN or
+/// below `y/2` (an extrapolation that overshoots is no first guess).
+fn guarded(v: f64, y: f64) -> f64 {
+    if v.is_nan() || v < 0.5 * y {
+        y
+    } else {
+        v
     }
 }
 
