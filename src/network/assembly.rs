@@ -97,6 +97,62 @@ struct BoundaryPair {
     r: f64,
 }
 
+/// A source load on an unknown: the unknown receives `weight × p_source(t)` W.
+///
+/// 12 bytes (packed to 4-byte alignment), as [`BoundaryTerm`].
+#[derive(Debug, Clone, Copy)]
+#[repr(C, packed(4))]
+struct SourceLoad {
+    /// Index of the source in [`AssembledNetwork::sources`].
+    source: u32,
+    /// Weight of the load (m², m³ or 1, as the source's profile needs).
+    weight: f64,
+}
+
+/// The loads of `sources` on unknowns (`unknown` maps a node to its unknown,
+/// `None` for a boundary), bucketed by unknown with a counting sort, so each
+/// unknown's loads keep their order: by source, then as listed in the source.
+/// Returns the per-unknown offsets (`n + 1` of them) and the loads; `None`
+/// when the loads or sources overflow `u32`.
+fn source_rows(
+    sources: &[HeatSource],
+    n: usize,
+    unknown: impl Fn(NodeId) -> Option<usize>,
+) -> Option<(Vec<u32>, Vec<SourceLoad>)> {
+    let unknown = &unknown;
+    let on_unknowns = || {
+        sources.iter().enumerate().flat_map(move |(k, s)| {
+            s.loads
+                .iter()
+                .filter_map(move |&(node, w)| Some((unknown(node)?, k, w)))
+        })
+    };
+    let mut ptr = vec![0u32; n + 1];
+    for (u, _, _) in on_unknowns() {
+        ptr[u + 1] = ptr[u + 1].checked_add(1)?;
+    }
+    for u in 0..n {
+        ptr[u + 1] = ptr[u + 1].checked_add(ptr[u])?;
+    }
+    let mut fill = ptr.clone();
+    let mut loads = vec![
+        SourceLoad {
+            source: 0,
+            weight: 0.0
+        };
+        ptr[n] as usize
+    ];
+    for (u, k, weight) in on_unknowns() {
+        let at = &mut fill[u];
+        loads[*at as usize] = SourceLoad {
+            source: u32::try_from(k).ok()?,
+            weight,
+        };
+        *at += 1;
+    }
+    Some((ptr, loads))
+}
+
 /// Rows below this count are assembled serially.
 const PARALLEL_ROWS: usize = 16_384;
 /// Rows per parallel task of the residual.
@@ -184,6 +240,11 @@ pub struct AssembledNetwork {
     bnd_ptr: Vec<u32>,
     bnd: Vec<BoundaryTerm>,
     sources: Vec<HeatSource>,
+    /// Source loads on unknowns, per unknown (`src_ptr` has n + 1 entries), in
+    /// source order ([`source_rows`]): each row's source power is summed in a
+    /// fixed order inside the residual's parallel pass.
+    src_ptr: Vec<u32>,
+    src_loads: Vec<SourceLoad>,
     /// The pattern; its values are, per stored entry (row i, column j ≠ i), the
     /// conductance of the linear conductors between unknowns i and j plus the
     /// capacity rate of advection from j into i (W/K), zero on the diagonal.
@@ -476,6 +537,13 @@ impl AssembledNetwork {
                 value: len as f64,
                 allowed: "< 2³²",
             })?;
+        let (src_ptr, src_loads) =
+            source_rows(&net.sources, n, unknown).ok_or_else(|| NetworkError::InvalidValue {
+                element: "network".into(),
+                quantity: "source loads",
+                value: net.sources.iter().map(|s| s.loads.len()).sum::<usize>() as f64,
+                allowed: "< 2³²",
+            })?;
         let free_free_radiation = net
             .radiative
             .iter()
@@ -499,6 +567,8 @@ impl AssembledNetwork {
             bnd_ptr,
             bnd,
             sources: net.sources.clone(),
+            src_ptr,
+            src_loads,
             pattern: pattern.with_values(lin_off),
             named: net.named.clone(),
             groups: net.groups.clone(),
@@ -751,33 +821,62 @@ impl AssembledNetwork {
         times
     }
 
-    /// Source power into each unknown at `t_s` (W), added to `q`.
+    /// Source power into each unknown at `t_s` (W), added to `q`: each
+    /// unknown's loads in turn, in source order.
     pub fn add_sources(&self, t_s: f64, q: &mut [f64]) {
-        self.sources_into(t_s, Some(q));
+        let powers = self.source_powers(t_s);
+        for (qu, w) in q.iter_mut().zip(self.src_ptr.windows(2)) {
+            for l in &self.src_loads[w[0] as usize..w[1] as usize] {
+                *qu += { l.weight } * powers[l.source as usize];
+            }
+        }
     }
 
-    /// Walks the source loads on unknowns at `t_s` in a fixed order, adding
-    /// each load's power to `q` (when given); returns the heat the sources
-    /// put in and take out (W).
-    fn sources_into(&self, t_s: f64, mut q: Option<&mut [f64]>) -> (f64, f64) {
-        let (mut source_in_w, mut source_out_w) = (0.0, 0.0);
-        for s in &self.sources {
-            let p = s.profile.value_at(t_s);
-            for &(node, w) in &s.loads {
-                if let Some(u) = self.unknown_of_node(node) {
-                    let power = w * p;
-                    if let Some(q) = q.as_deref_mut() {
-                        q[u] += power;
-                    }
+    /// Each source's profile at `t_s` (W per unit weight), in source order.
+    fn source_powers(&self, t_s: f64) -> Vec<f64> {
+        self.sources
+            .iter()
+            .map(|s| s.profile.value_at(t_s))
+            .collect()
+    }
+
+    /// The source power of rows `rows` (W), `q_i = Σ_k w_k p_k` over row
+    /// `i`'s loads in source order, from zero: with `RESIDUAL` written to
+    /// `r[i − rows.start]` (the row's residual starts from it); with `FLOWS`
+    /// each load's power added, in the same order, to `in_out.0` when
+    /// positive or subtracted from `in_out.1` when negative.
+    #[inline]
+    fn source_rows<const RESIDUAL: bool, const FLOWS: bool>(
+        &self,
+        rows: std::ops::Range<usize>,
+        powers: &[f64],
+        r: &mut [f64],
+        in_out: &mut (f64, f64),
+    ) {
+        let ptr = &self.src_ptr[rows.start..=rows.end];
+        if ptr[0] == ptr[ptr.len() - 1] {
+            if RESIDUAL {
+                r.fill(0.0);
+            }
+            return;
+        }
+        for (o, w) in ptr.windows(2).enumerate() {
+            let mut q = 0.0;
+            for l in &self.src_loads[w[0] as usize..w[1] as usize] {
+                let power = { l.weight } * powers[l.source as usize];
+                q += power;
+                if FLOWS {
                     if power >= 0.0 {
-                        source_in_w += power;
+                        in_out.0 += power;
                     } else {
-                        source_out_w -= power;
+                        in_out.1 -= power;
                     }
                 }
             }
+            if RESIDUAL {
+                r[o] = q;
+            }
         }
-        (source_in_w, source_out_w)
     }
 
     /// Residual `F(t, x)`: net heat into each unknown (W), written to `r`.
@@ -789,9 +888,8 @@ impl AssembledNetwork {
     pub fn residual(&self, t_s: f64, x: &[f64], r: &mut [f64]) {
         let tb = self.boundary_temperatures(t_s);
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
-        r.fill(0.0);
-        self.add_sources(t_s, r);
-        self.balance::<true, false>(x, &tb, &tb4, r);
+        let powers = self.source_powers(t_s);
+        self.balance::<true, false>(x, &tb, &tb4, &powers, r);
     }
 
     /// [`Self::residual`] and [`Self::heat_flows`] at the same `(t, x)` in one
@@ -799,36 +897,40 @@ impl AssembledNetwork {
     pub fn residual_and_flows(&self, t_s: f64, x: &[f64], r: &mut [f64]) -> HeatFlows {
         let tb = self.boundary_temperatures(t_s);
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
-        r.fill(0.0);
-        let sources = self.sources_into(t_s, Some(r));
-        let into_boundary = self.balance::<true, true>(x, &tb, &tb4, r);
+        let powers = self.source_powers(t_s);
+        let (into_boundary, sources) = self.balance::<true, true>(x, &tb, &tb4, &powers, r);
         self.flows_from(x, &tb, &tb4, sources, into_boundary)
     }
 
     /// One pass over the rows in fixed chunks of [`RESIDUAL_CHUNK_ROWS`]
-    /// (in parallel for long vectors): with `RESIDUAL`, adds each row's net
-    /// heat to `r` ([`Self::balance_rows`]); with `FLOWS`, returns the heat into
-    /// each boundary node, summed per chunk and the chunks added in order — the
-    /// same bits on any number of threads. Without `FLOWS` the result is empty.
+    /// (in parallel for long vectors), with each source's power `powers`:
+    /// with `RESIDUAL`, writes each row's net heat to `r` ([`Self::balance_rows`]:
+    /// its source power, then its couplings); with `FLOWS`, returns the heat into
+    /// each boundary node and the heat the sources put in and take out, each
+    /// summed per chunk and the chunks added in order — the same bits on any
+    /// number of threads. Without `FLOWS` the result is empty and zero.
     fn balance<const RESIDUAL: bool, const FLOWS: bool>(
         &self,
         x: &[f64],
         tb: &[f64],
         tb4: &[f64],
+        powers: &[f64],
         r: &mut [f64],
-    ) -> Vec<f64> {
+    ) -> (Vec<f64>, (f64, f64)) {
         let nb = if FLOWS { tb.len() } else { 0 };
         let n = x.len();
         let chunks = n.div_ceil(RESIDUAL_CHUNK_ROWS);
         let chunk = |c: usize, r: &mut [f64]| {
             let mut into = vec![0.0; nb];
+            let mut sources = (0.0, 0.0);
             let first = c * RESIDUAL_CHUNK_ROWS;
-            let last = (first + RESIDUAL_CHUNK_ROWS).min(n);
-            self.balance_rows::<RESIDUAL, FLOWS>(first..last, x, tb, tb4, r, &mut into);
-            into
+            let rows = first..(first + RESIDUAL_CHUNK_ROWS).min(n);
+            self.source_rows::<RESIDUAL, FLOWS>(rows.clone(), powers, r, &mut sources);
+            self.balance_rows::<RESIDUAL, FLOWS>(rows, x, tb, tb4, r, &mut into);
+            (into, sources)
         };
         let parallel = n >= PARALLEL_ROWS && nb <= MAX_PARALLEL_BOUNDARIES;
-        let partial: Vec<Vec<f64>> = match (RESIDUAL, parallel) {
+        let partial: Vec<(Vec<f64>, (f64, f64))> = match (RESIDUAL, parallel) {
             (true, true) => r
                 .par_chunks_mut(RESIDUAL_CHUNK_ROWS)
                 .enumerate()
@@ -846,12 +948,15 @@ impl AssembledNetwork {
             (false, false) => (0..chunks).map(|c| chunk(c, &mut [])).collect(),
         };
         let mut into_boundary = vec![0.0; nb];
-        for part in partial {
+        let mut sources = (0.0, 0.0);
+        for (part, (source_in, source_out)) in partial {
             for (q, p) in into_boundary.iter_mut().zip(part) {
                 *q += p;
             }
+            sources.0 += source_in;
+            sources.1 += source_out;
         }
-        into_boundary
+        (into_boundary, sources)
     }
 
     /// Rows `rows` of [`Self::balance`]. Row `i` of the residual, added to
@@ -1019,8 +1124,8 @@ impl AssembledNetwork {
     pub fn heat_flows(&self, t_s: f64, x: &[f64]) -> HeatFlows {
         let tb = self.boundary_temperatures(t_s);
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
-        let sources = self.sources_into(t_s, None);
-        let into_boundary = self.balance::<false, true>(x, &tb, &tb4, &mut []);
+        let powers = self.source_powers(t_s);
+        let (into_boundary, sources) = self.balance::<false, true>(x, &tb, &tb4, &powers, &mut []);
         self.flows_from(x, &tb, &tb4, sources, into_boundary)
     }
 
@@ -1210,7 +1315,7 @@ impl AssembledNetwork {
                 nc + (r & !BOUNDARY_BIT) as NodeId
             }
         };
-        let sources = self
+        let sources: Vec<HeatSource> = self
             .sources
             .iter()
             .map(|s| {
@@ -1234,6 +1339,7 @@ impl AssembledNetwork {
                 }
             })
             .collect();
+        let (src_ptr, src_loads) = source_rows(&sources, nc, |id| (id < nc).then_some(id))?;
         let advective = self
             .advective
             .iter()
@@ -1274,6 +1380,8 @@ impl AssembledNetwork {
                 bnd_ptr,
                 bnd,
                 sources,
+                src_ptr,
+                src_loads,
                 pattern: pattern.with_values(lin_off),
                 named: Vec::new(),
                 groups,
@@ -1766,14 +1874,101 @@ mod tests {
             net.add_radiative(id(20, 20), id(21, 20), 0.15).unwrap();
         }
         net.add_heat_load("corner", id(0, 0), 25.0).unwrap();
+        add_spread_sources(&mut net, cells);
         net
+    }
+
+    /// Three sources spread over `cells`, of both signs, up to three on a
+    /// cell: rows with several loads in every chunk, and totals that round.
+    fn add_spread_sources(net: &mut ThermalNetwork, cells: std::ops::Range<NodeId>) {
+        let spread = |step: usize, scale: f64| -> Vec<(NodeId, f64)> {
+            cells
+                .clone()
+                .step_by(step)
+                .map(|k| (k, scale * (1.5 + (0.37 * k as f64).sin())))
+                .collect()
+        };
+        for (name, step, scale) in [("flux", 3, 0.7), ("cooler", 7, -0.3), ("heater", 2, 0.11)] {
+            net.add_source(HeatSource {
+                name: name.into(),
+                loads: spread(step, scale),
+                profile: Profile::Constant(1.0 + step as f64 / 10.0),
+            })
+            .unwrap();
+        }
+    }
+
+    /// The residual at a uniform state (no heat flows through any conductor)
+    /// is the source power alone: each row's loads summed in the order they
+    /// were added (the bits of `q[u] += w p` over the sources in turn), and the
+    /// sources' totals are the same bits on 1 and 2 threads, within round-off
+    /// of a serial sum.
+    #[test]
+    fn residual_rows_start_from_their_loads_in_source_order() {
+        let (nx, ny) = (131, 127);
+        let mut net = ThermalNetwork::new();
+        let wall = net.add_boundary("wall", 300.0).unwrap();
+        let cells = net
+            .add_group(
+                "plate",
+                &vec![50.0; nx * ny],
+                300.0,
+                Some(GridShape { nx, ny }),
+            )
+            .unwrap();
+        for k in cells.clone() {
+            if k + 1 < cells.end {
+                net.add_linear(k, k + 1, 2.0).unwrap();
+            }
+            net.add_radiative(k, wall, 0.01).unwrap();
+        }
+        add_spread_sources(&mut net, cells.clone());
+        let mut serial = (0.0, 0.0);
+        let mut q = vec![0.0; nx * ny];
+        for s in net.sources() {
+            let p = s.profile.value_at(0.0);
+            for &(node, w) in &s.loads {
+                q[node - cells.start] += w * p;
+                if w * p >= 0.0 {
+                    serial.0 += w * p;
+                } else {
+                    serial.1 -= w * p;
+                }
+            }
+        }
+        assert!(q.iter().filter(|v| **v != 0.0).count() > nx * ny / 2);
+        let results = [1, 2].map(|threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let asm = net.assemble().unwrap();
+                let x = vec![300.0; asm.unknowns()];
+                let mut r = vec![f64::NAN; asm.unknowns()];
+                let flows = asm.residual_and_flows(0.0, &x, &mut r);
+                let mut r2 = vec![f64::NAN; asm.unknowns()];
+                asm.residual(0.0, &x, &mut r2);
+                let first = (0..q.len()).find(|&i| r[i].to_bits() != q[i].to_bits());
+                assert!(first.is_none(), "row {first:?}: not the loads' sum");
+                let first = (0..q.len()).find(|&i| r2[i].to_bits() != q[i].to_bits());
+                assert!(first.is_none(), "row {first:?}: not the loads' sum");
+                assert_eq!(asm.heat_flows(0.0, &x), flows);
+                (flows.source_in_w, flows.source_out_w)
+            })
+        });
+        assert_eq!(results[0].0.to_bits(), results[1].0.to_bits());
+        assert_eq!(results[0].1.to_bits(), results[1].1.to_bits());
+        assert!((results[0].0 - serial.0).abs() <= 1e-12 * serial.0);
+        assert!((results[0].1 - serial.1).abs() <= 1e-12 * serial.1);
     }
 
     /// The residual, the heat into each boundary and the Jacobian, evaluated
     /// row by row from the stored entries (each by column index) in the
-    /// documented order: stored entries, radiative entries, boundary terms; the
-    /// heat into boundaries summed per chunk of [`RESIDUAL_CHUNK_ROWS`] rows, the
-    /// chunks added in order.
+    /// documented order: source loads (from the network's sources, in the
+    /// order they were added), stored entries, radiative entries, boundary
+    /// terms; the heat into boundaries and the sources' totals summed per
+    /// chunk of [`RESIDUAL_CHUNK_ROWS`] rows, the chunks added in order.
     fn reference_balance(
         asm: &AssembledNetwork,
         t_s: f64,
@@ -1784,8 +1979,32 @@ mod tests {
         let (rp, ci) = (asm.pattern.row_ptr(), asm.pattern.col_idx());
         let (lin, rad) = (asm.pattern.values(), &asm.rad_off);
         let n = x.len();
+        // Source power per unknown, load by load in source order (as the
+        // sources were added), and the totals per chunk of rows in row order.
         let mut r = vec![0.0; n];
-        let sources = asm.sources_into(t_s, Some(&mut r));
+        let mut row_powers: Vec<Vec<f64>> = vec![Vec::new(); n];
+        for s in asm.sources() {
+            let p = s.profile.value_at(t_s);
+            for &(node, w) in &s.loads {
+                if let Some(u) = asm.unknown_of_node(node) {
+                    r[u] += w * p;
+                    row_powers[u].push(w * p);
+                }
+            }
+        }
+        let mut sources = (0.0, 0.0);
+        for rows in row_powers.chunks(RESIDUAL_CHUNK_ROWS) {
+            let (mut source_in, mut source_out) = (0.0, 0.0);
+            for &q in rows.iter().flatten() {
+                if q >= 0.0 {
+                    source_in += q;
+                } else {
+                    source_out -= q;
+                }
+            }
+            sources.0 += source_in;
+            sources.1 += source_out;
+        }
         let mut into_boundary = vec![0.0; tb.len()];
         let mut k = asm.new_matrix();
         for rows in (0..n).collect::<Vec<_>>().chunks(RESIDUAL_CHUNK_ROWS) {
