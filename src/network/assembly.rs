@@ -306,8 +306,12 @@ impl AssembledNetwork {
             let r = node_ref[id];
             (r & BOUNDARY_BIT == 0).then_some(r as usize)
         };
+        let boundary_of = |id: NodeId| -> Option<u32> {
+            let r = node_ref[id];
+            (r & BOUNDARY_BIT != 0).then_some(r & !BOUNDARY_BIT)
+        };
+        let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm::new(b.unwrap_or(0), g, r);
 
-        // Pattern: count entries per row (with duplicates), fill, sort and dedup each row.
         // Two-node conductors with their linear conductance and radiative
         // exchange factor (one of them zero).
         let two_node = || {
@@ -316,44 +320,72 @@ impl AssembledNetwork {
                 .map(|c| (c, c.value, 0.0))
                 .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
         };
-        // Every stored entry `(row, column, linear conductance or advective
-        // capacity rate, radiative exchange factor)`, in conductor order.
-        let entries_of = |visit: &mut dyn FnMut(usize, usize, f64, f64)| {
+        // One pass over the conductors, in order: every stored entry
+        // `(row, column, linear conductance or advective capacity rate,
+        // radiative exchange factor)` to `entry`, every term of an unknown with
+        // a boundary node to `boundary` (conductors between two boundaries and
+        // advection out of the network to neither).
+        let visit = |entry: &mut dyn FnMut(usize, usize, f64, f64),
+                     boundary: &mut dyn FnMut(usize, BoundaryTerm)| {
             for (c, g, r) in two_node() {
-                if let (Some(a), Some(b)) = (unknown(c.a()), unknown(c.b())) {
-                    visit(a, b, g, r);
-                    visit(b, a, g, r);
+                match (unknown(c.a()), unknown(c.b())) {
+                    (Some(a), Some(b)) => {
+                        entry(a, b, g, r);
+                        entry(b, a, g, r);
+                    }
+                    (Some(a), None) => boundary(a, term(boundary_of(c.b()), g, r)),
+                    (None, Some(b)) => boundary(b, term(boundary_of(c.a()), g, r)),
+                    (None, None) => {}
                 }
             }
             for c in &net.advective {
-                if let (Some(u), Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
-                    visit(d, u, c.mdot_cp_w_k, 0.0);
+                match (unknown(c.upstream), unknown(c.downstream)) {
+                    (Some(u), Some(d)) => entry(d, u, c.mdot_cp_w_k, 0.0),
+                    (None, Some(d)) => {
+                        let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
+                        t.code |= ADVECTED_BIT;
+                        boundary(d, t);
+                    }
+                    _ => {}
                 }
             }
         };
         // Rows are assembled in contiguous parts in parallel: each part visits
-        // every conductor and keeps the entries of its own rows, so each row is
-        // filled in conductor order however the rows are split (the same bits
-        // on any number of threads).
+        // every conductor and keeps the entries and boundary terms of its own
+        // rows, so each row is filled in conductor order however the rows are
+        // split (the same bits on any number of threads).
         let parts = row_parts(n);
         let mut count = vec![1usize; n];
+        let mut terms = vec![0usize; n];
         let row_starts: Vec<usize> = parts.iter().map(|p| p.start).collect();
         split_at_offsets(&mut count, &row_starts)
             .into_par_iter()
+            .zip(split_at_offsets(&mut terms, &row_starts))
             .zip(&parts)
-            .for_each(|(count, rows)| {
-                entries_of(&mut |row, _, _, _| {
-                    if rows.contains(&row) {
-                        count[row - rows.start] += 1;
-                    }
-                })
+            .for_each(|((count, terms), rows)| {
+                visit(
+                    &mut |row, _, _, _| {
+                        if rows.contains(&row) {
+                            count[row - rows.start] += 1;
+                        }
+                    },
+                    &mut |row, _| {
+                        if rows.contains(&row) {
+                            terms[row - rows.start] += 1;
+                        }
+                    },
+                )
             });
         let mut row_ptr = exclusive_prefix_sum(&count);
+        let mut bnd_ptr = exclusive_prefix_sum(&terms);
         // Every entry's column and couplings scattered into its row in
         // conductor order, then each row sorted by column (stable: repeated
         // pairs are summed in conductor order) and compacted in place within
         // its part — no position lookups, no second array. `count` becomes
         // each row's compacted length, `diag` the diagonal's place in its row.
+        // The boundary terms likewise: bucketed by row in conductor order,
+        // then merged per row (one term per boundary and kind); `terms`
+        // becomes each row's merged count.
         let any_free_radiation = net
             .radiative
             .iter()
@@ -375,88 +407,127 @@ impl AssembledNetwork {
             Vec::new()
         };
         let mut diag = vec![0u32; n];
+        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n]];
         let offsets: Vec<usize> = row_starts.iter().map(|&r| row_ptr[r]).collect();
+        let bnd_offsets: Vec<usize> = row_starts.iter().map(|&r| bnd_ptr[r]).collect();
         let rad_parts = if any_free_radiation {
             split_at_offsets(&mut rad_off, &offsets)
         } else {
             parts.iter().map(|_| <&mut [f64]>::default()).collect()
         };
-        let part_lengths: Vec<usize> = split_at_offsets(&mut cols, &offsets)
+        let part_lengths: Vec<(usize, usize)> = split_at_offsets(&mut cols, &offsets)
             .into_par_iter()
             .zip(split_at_offsets(&mut lin_off, &offsets))
             .zip(rad_parts)
             .zip(split_at_offsets(&mut count, &row_starts))
             .zip(split_at_offsets(&mut diag, &row_starts))
+            .zip(split_at_offsets(&mut bnd, &bnd_offsets))
+            .zip(split_at_offsets(&mut terms, &row_starts))
             .zip(&parts)
-            .map(|(((((cols, lin), rad), row_len), diag), rows)| {
-                let base = row_ptr[rows.start];
-                let mut fill: Vec<usize> =
-                    row_ptr[rows.clone()].iter().map(|&s| s - base).collect();
-                let mut put = |row: usize, col: usize, g: f64, r: f64| {
-                    let k = &mut fill[row - rows.start];
-                    cols[*k] = col as u32;
-                    lin[*k] = g;
-                    if let Some(v) = rad.get_mut(*k) {
-                        *v = r;
-                    }
-                    *k += 1;
-                };
-                for i in rows.clone() {
-                    put(i, i, 0.0, 0.0);
-                }
-                entries_of(&mut |row, col, g, r| {
-                    if rows.contains(&row) {
-                        put(row, col, g, r);
-                    }
-                });
-                let mut len = 0;
-                for i in rows.clone() {
-                    let (begin, end) = (row_ptr[i] - base, row_ptr[i + 1] - base);
-                    let first = len;
-                    // Insertion sort (rows are short), moving the couplings along.
-                    for k in begin + 1..end {
-                        let mut m = k;
-                        while m > begin && cols[m - 1] > cols[m] {
-                            cols.swap(m - 1, m);
-                            lin.swap(m - 1, m);
-                            if !rad.is_empty() {
-                                rad.swap(m - 1, m);
-                            }
-                            m -= 1;
+            .map(
+                |(((((((cols, lin), rad), row_len), diag), bnd), terms), rows)| {
+                    let base = row_ptr[rows.start];
+                    let mut fill: Vec<usize> =
+                        row_ptr[rows.clone()].iter().map(|&s| s - base).collect();
+                    let bnd_base = bnd_ptr[rows.start];
+                    let mut bnd_fill: Vec<usize> = bnd_ptr[rows.clone()]
+                        .iter()
+                        .map(|&s| s - bnd_base)
+                        .collect();
+                    let mut put = |row: usize, col: usize, g: f64, r: f64| {
+                        let k = &mut fill[row - rows.start];
+                        cols[*k] = col as u32;
+                        lin[*k] = g;
+                        if let Some(v) = rad.get_mut(*k) {
+                            *v = r;
                         }
+                        *k += 1;
+                    };
+                    for i in rows.clone() {
+                        put(i, i, 0.0, 0.0);
                     }
-                    for k in begin..end {
-                        if len > first && cols[len - 1] == cols[k] {
-                            lin[len - 1] += lin[k];
-                            if !rad.is_empty() {
-                                rad[len - 1] += rad[k];
+                    visit(
+                        &mut |row, col, g, r| {
+                            if rows.contains(&row) {
+                                put(row, col, g, r);
                             }
-                        } else {
-                            cols[len] = cols[k];
-                            lin[len] = lin[k];
-                            if !rad.is_empty() {
-                                rad[len] = rad[k];
+                        },
+                        &mut |row, t| {
+                            if rows.contains(&row) {
+                                let k = &mut bnd_fill[row - rows.start];
+                                bnd[*k] = t;
+                                *k += 1;
                             }
-                            if cols[k] as usize == i {
-                                diag[i - rows.start] = (len - first) as u32;
+                        },
+                    );
+                    drop((fill, bnd_fill));
+                    let mut len = 0;
+                    let mut bnd_len = 0;
+                    for i in rows.clone() {
+                        let (begin, end) = (row_ptr[i] - base, row_ptr[i + 1] - base);
+                        let first = len;
+                        // Insertion sort (rows are short), moving the couplings along.
+                        for k in begin + 1..end {
+                            let mut m = k;
+                            while m > begin && cols[m - 1] > cols[m] {
+                                cols.swap(m - 1, m);
+                                lin.swap(m - 1, m);
+                                if !rad.is_empty() {
+                                    rad.swap(m - 1, m);
+                                }
+                                m -= 1;
                             }
-                            len += 1;
                         }
+                        for k in begin..end {
+                            if len > first && cols[len - 1] == cols[k] {
+                                lin[len - 1] += lin[k];
+                                if !rad.is_empty() {
+                                    rad[len - 1] += rad[k];
+                                }
+                            } else {
+                                cols[len] = cols[k];
+                                lin[len] = lin[k];
+                                if !rad.is_empty() {
+                                    rad[len] = rad[k];
+                                }
+                                if cols[k] as usize == i {
+                                    diag[i - rows.start] = (len - first) as u32;
+                                }
+                                len += 1;
+                            }
+                        }
+                        row_len[i - rows.start] = len - first;
+                        let (begin, end) = (bnd_ptr[i] - bnd_base, bnd_ptr[i + 1] - bnd_base);
+                        let first = bnd_len;
+                        for k in begin..end {
+                            let t = bnd[k];
+                            match bnd[first..bnd_len].iter_mut().find(|e| e.code == t.code) {
+                                Some(e) => e.value += t.value,
+                                None => {
+                                    bnd[bnd_len] = t;
+                                    bnd_len += 1;
+                                }
+                            }
+                        }
+                        terms[i - rows.start] = bnd_len - first;
                     }
-                    row_len[i - rows.start] = len - first;
-                }
-                len
-            })
+                    (len, bnd_len)
+                },
+            )
             .collect();
         // Close the gaps the compaction left between parts.
-        let mut len = 0;
-        for (&from, &part_len) in offsets.iter().zip(&part_lengths) {
+        let (mut len, mut bnd_len) = (0, 0);
+        for (k, &(part_len, part_bnd)) in part_lengths.iter().enumerate() {
+            let from = offsets[k];
             cols.copy_within(from..from + part_len, len);
             lin_off.copy_within(from..from + part_len, len);
             if any_free_radiation {
                 rad_off.copy_within(from..from + part_len, len);
             }
             len += part_len;
+            let from = bnd_offsets[k];
+            bnd.copy_within(from..from + part_bnd, bnd_len);
+            bnd_len += part_bnd;
         }
         let mut total = 0;
         for ((ptr, row_len), d) in row_ptr.iter_mut().zip(&count).zip(&mut diag) {
@@ -470,63 +541,21 @@ impl AssembledNetwork {
         lin_off.truncate(len);
         rad_off.truncate(if any_free_radiation { len } else { 0 });
         let pattern = CsrMatrix::from_pattern(row_ptr, cols);
-        let term = |b: Option<u32>, g: f64, r: f64| BoundaryTerm::new(b.unwrap_or(0), g, r);
+        let mut total = 0;
+        for (ptr, row_terms) in bnd_ptr.iter_mut().zip(&terms) {
+            *ptr = total;
+            total += row_terms;
+        }
+        drop(terms);
+        bnd_ptr[n] = bnd_len;
+        bnd.truncate(bnd_len);
+        let len = bnd_len;
         let mut between_boundaries = Vec::new();
-        let boundary_of = |id: NodeId| -> Option<u32> {
-            let r = node_ref[id];
-            (r & BOUNDARY_BIT != 0).then_some(r & !BOUNDARY_BIT)
-        };
         for (c, g, r) in two_node() {
             if let (Some(a), Some(b)) = (boundary_of(c.a()), boundary_of(c.b())) {
                 between_boundaries.push(BoundaryPair { a, b, g, r });
             }
         }
-        // Terms with boundary nodes, bucketed by row in conductor order (a
-        // counting sort), then merged per row: one term per boundary.
-        let boundary_terms = |visit: &mut dyn FnMut(usize, BoundaryTerm)| {
-            for (c, g, r) in two_node() {
-                match (unknown(c.a()), unknown(c.b())) {
-                    (Some(a), None) => visit(a, term(boundary_of(c.b()), g, r)),
-                    (None, Some(b)) => visit(b, term(boundary_of(c.a()), g, r)),
-                    _ => {}
-                }
-            }
-            for c in &net.advective {
-                if let (None, Some(d)) = (unknown(c.upstream), unknown(c.downstream)) {
-                    let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
-                    t.code |= ADVECTED_BIT;
-                    visit(d, t);
-                }
-            }
-        };
-        let mut per_row = vec![0usize; n];
-        boundary_terms(&mut |row, _| per_row[row] += 1);
-        let mut bnd_ptr = exclusive_prefix_sum(&per_row);
-        drop(per_row);
-        let mut fill = bnd_ptr[..n].to_vec();
-        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n]];
-        boundary_terms(&mut |row, t| {
-            bnd[fill[row]] = t;
-            fill[row] += 1;
-        });
-        drop(fill);
-        let mut len = 0;
-        for row in 0..n {
-            let (begin, end) = (bnd_ptr[row], bnd_ptr[row + 1]);
-            bnd_ptr[row] = len;
-            for k in begin..end {
-                let t = bnd[k];
-                match bnd[bnd_ptr[row]..len].iter_mut().find(|e| e.code == t.code) {
-                    Some(e) => e.value += t.value,
-                    None => {
-                        bnd[len] = t;
-                        len += 1;
-                    }
-                }
-            }
-        }
-        bnd_ptr[n] = len;
-        bnd.truncate(len);
         let bnd_ptr = bnd_ptr
             .into_iter()
             .map(u32::try_from)
