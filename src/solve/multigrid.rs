@@ -818,6 +818,7 @@ impl FirstLevel {
     fn into_level(
         self,
         a: &CsrMatrix,
+        a_diag: &[u32],
         scale: f64,
     ) -> Result<(Transfer, CsrMatrix, Vec<f64>, Vec<usize>), SolveError> {
         let Self {
@@ -845,7 +846,7 @@ impl FirstLevel {
             }
         }
         let mut diag = base.clone();
-        add_diagonal_by_aggregate(a, &t.agg, 1.0, &mut diag);
+        add_diagonal_at(a.values(), a_diag, &t.agg, 1.0, &mut diag);
         let values = coarse.values_mut();
         for (&p, &d) in pos.iter().zip(&diag) {
             values[p] = d;
@@ -1039,6 +1040,9 @@ pub struct Hierarchy {
     /// Fine pattern size, to detect a changed pattern.
     fine_n: usize,
     fine_nnz: usize,
+    /// Position of each fine row's diagonal entry (found once: the fine
+    /// level's diagonal updates read it every update).
+    fine_diag: Vec<u32>,
     transfers: Vec<Transfer>,
     /// How each coarse level's matrix follows a new fine matrix.
     updates: Vec<LevelUpdate>,
@@ -1097,6 +1101,7 @@ impl Hierarchy {
             symmetric,
             fine_n: a.n(),
             fine_nnz: a.nnz(),
+            fine_diag: fine_diagonal_positions(a)?,
             transfers: Vec::new(),
             updates: Vec::new(),
             scales: Vec::new(),
@@ -1141,7 +1146,7 @@ impl Hierarchy {
                     && f.couplings.n() == t.n_coarse
             });
             if let Some(seed) = seed {
-                let (transfer, coarse, base, pos) = seed.into_level(cur, scale)?;
+                let (transfer, coarse, base, pos) = seed.into_level(cur, &h.fine_diag, scale)?;
                 blocks = h.push_level(transfer, coarse, scale, LevelUpdate::Diagonal { base, pos });
                 continue;
             }
@@ -1166,7 +1171,11 @@ impl Hierarchy {
                 None => {
                     let pos = diagonal_positions(&coarse)?;
                     let mut base: Vec<f64> = pos.iter().map(|&p| coarse.values()[p]).collect();
-                    add_diagonal_by_aggregate(cur, &t.agg, -1.0, &mut base);
+                    if level == 0 {
+                        add_diagonal_at(cur.values(), &h.fine_diag, &t.agg, -1.0, &mut base);
+                    } else {
+                        add_diagonal_by_aggregate(cur, &t.agg, -1.0, &mut base);
+                    }
                     LevelUpdate::Diagonal { base, pos }
                 }
             };
@@ -1262,7 +1271,7 @@ impl Hierarchy {
                                 acc[c as usize] += v;
                             }
                         }
-                        (None, None) => add_diagonal_by_aggregate(a, agg, 1.0, acc),
+                        (None, None) => add_diagonal_at(a.values(), &self.fine_diag, agg, 1.0, acc),
                         (None, Some(k)) => add_diagonal_by_aggregate(done[k].csr()?, agg, 1.0, acc),
                     }
                     coarse.set_diagonal(pos, acc);
@@ -1466,6 +1475,33 @@ fn add_diagonal_by_aggregate(fine: &CsrMatrix, agg: &[u32], sign: f64, acc: &mut
         if let Some(p) = fine.position(i, i) {
             acc[c as usize] += sign * v[p];
         }
+    }
+}
+
+/// [`add_diagonal_by_aggregate`] with the diagonal's positions `diag` known:
+/// `acc[agg[i]] += sign · values[diag[i]]`, in row order (the same bits).
+fn add_diagonal_at(values: &[f64], diag: &[u32], agg: &[u32], sign: f64, acc: &mut [f64]) {
+    for (&p, &c) in diag.iter().zip(agg) {
+        acc[c as usize] += sign * values[p as usize];
+    }
+}
+
+/// Position of each row's diagonal entry of the fine matrix `a` (rows in
+/// parallel), or an error naming a row without one.
+fn fine_diagonal_positions(a: &CsrMatrix) -> Result<Vec<u32>, SolveError> {
+    let find = |i: usize| {
+        a.position(i, i)
+            .and_then(|p| u32::try_from(p).ok())
+            .ok_or_else(|| unsuitable(format!("row {i} has no diagonal entry")))
+    };
+    if a.n() < PARALLEL_LEN {
+        (0..a.n()).map(find).collect()
+    } else {
+        (0..a.n())
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(find)
+            .collect()
     }
 }
 
