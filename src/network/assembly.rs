@@ -109,48 +109,67 @@ struct SourceLoad {
     weight: f64,
 }
 
-/// The loads of `sources` on unknowns (`unknown` maps a node to its unknown,
-/// `None` for a boundary), bucketed by unknown with a counting sort, so each
-/// unknown's loads keep their order: by source, then as listed in the source.
-/// Returns the per-unknown offsets (`n + 1` of them) and the loads; `None`
-/// when the loads or sources overflow `u32`.
-fn source_rows(
-    sources: &[HeatSource],
-    n: usize,
-    unknown: impl Fn(NodeId) -> Option<usize>,
-) -> Option<(Vec<u32>, Vec<SourceLoad>)> {
-    let unknown = &unknown;
-    let on_unknowns = || {
-        sources.iter().enumerate().flat_map(move |(k, s)| {
-            s.loads
-                .iter()
-                .filter_map(move |&(node, w)| Some((unknown(node)?, k, w)))
+/// Source loads grouped by unknown: the unknowns with loads (increasing),
+/// and for each its loads in the order they were added (by source, then as
+/// listed in the source). Memory in proportion to the loads, not the unknowns.
+#[derive(Debug, Clone, Default)]
+struct SourceRows {
+    /// Unknowns with at least one load, increasing.
+    rows: Vec<u32>,
+    /// Loads of `rows[k]`: `loads[ptr[k]..ptr[k + 1]]` (`rows.len() + 1` entries).
+    ptr: Vec<u32>,
+    loads: Vec<SourceLoad>,
+}
+
+impl SourceRows {
+    /// The loads of `sources` on unknowns (`unknown` maps a node to its
+    /// unknown, `None` for a boundary), grouped by unknown with a stable sort
+    /// (so each unknown keeps its loads' order; sources spread over cells in
+    /// order are runs that the sort merges). `None` when the loads or sources
+    /// overflow `u32`.
+    fn new(sources: &[HeatSource], unknown: impl Fn(NodeId) -> Option<usize>) -> Option<Self> {
+        let mut all: Vec<(u32, SourceLoad)> = Vec::new();
+        for (k, s) in sources.iter().enumerate() {
+            let source = u32::try_from(k).ok()?;
+            for &(node, weight) in &s.loads {
+                if let Some(u) = unknown(node) {
+                    all.push((u32::try_from(u).ok()?, SourceLoad { source, weight }));
+                }
+            }
+        }
+        u32::try_from(all.len()).ok()?;
+        all.sort_by_key(|e| e.0);
+        let mut rows = Vec::new();
+        let mut ptr = vec![0u32];
+        for (k, (u, _)) in all.iter().enumerate() {
+            if rows.last() != Some(u) {
+                if k > 0 {
+                    ptr.push(k as u32);
+                }
+                rows.push(*u);
+            }
+        }
+        ptr.push(all.len() as u32);
+        if rows.is_empty() {
+            ptr.clear();
+        }
+        let loads = all.into_iter().map(|e| e.1).collect();
+        Some(Self { rows, ptr, loads })
+    }
+
+    /// The rows with loads among `rows`, as `(row, loads)`, increasing.
+    #[inline]
+    fn within(
+        &self,
+        rows: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (usize, &[SourceLoad])> + '_ {
+        let from = self.rows.partition_point(|&u| (u as usize) < rows.start);
+        let to = self.rows.partition_point(|&u| (u as usize) < rows.end);
+        (from..to).map(move |k| {
+            let loads = &self.loads[self.ptr[k] as usize..self.ptr[k + 1] as usize];
+            (self.rows[k] as usize, loads)
         })
-    };
-    let mut ptr = vec![0u32; n + 1];
-    for (u, _, _) in on_unknowns() {
-        ptr[u + 1] = ptr[u + 1].checked_add(1)?;
     }
-    for u in 0..n {
-        ptr[u + 1] = ptr[u + 1].checked_add(ptr[u])?;
-    }
-    let mut fill = ptr.clone();
-    let mut loads = vec![
-        SourceLoad {
-            source: 0,
-            weight: 0.0
-        };
-        ptr[n] as usize
-    ];
-    for (u, k, weight) in on_unknowns() {
-        let at = &mut fill[u];
-        loads[*at as usize] = SourceLoad {
-            source: u32::try_from(k).ok()?,
-            weight,
-        };
-        *at += 1;
-    }
-    Some((ptr, loads))
 }
 
 /// Rows below this count are assembled serially.
@@ -240,11 +259,9 @@ pub struct AssembledNetwork {
     bnd_ptr: Vec<u32>,
     bnd: Vec<BoundaryTerm>,
     sources: Vec<HeatSource>,
-    /// Source loads on unknowns, per unknown (`src_ptr` has n + 1 entries), in
-    /// source order ([`source_rows`]): each row's source power is summed in a
-    /// fixed order inside the residual's parallel pass.
-    src_ptr: Vec<u32>,
-    src_loads: Vec<SourceLoad>,
+    /// Source loads on unknowns, per unknown in source order: each row's
+    /// source power is summed in a fixed order inside the residual's parallel pass.
+    source_rows: SourceRows,
     /// The pattern; its values are, per stored entry (row i, column j ≠ i), the
     /// conductance of the linear conductors between unknowns i and j plus the
     /// capacity rate of advection from j into i (W/K), zero on the diagonal.
@@ -356,7 +373,7 @@ impl AssembledNetwork {
         // split (the same bits on any number of threads).
         let parts = row_parts(n);
         let mut count = vec![1usize; n];
-        let mut terms = vec![0usize; n];
+        let mut terms = vec![0u32; n];
         let row_starts: Vec<usize> = parts.iter().map(|p| p.start).collect();
         split_at_offsets(&mut count, &row_starts)
             .into_par_iter()
@@ -371,13 +388,29 @@ impl AssembledNetwork {
                     },
                     &mut |row, _| {
                         if rows.contains(&row) {
-                            terms[row - rows.start] += 1;
+                            let t = &mut terms[row - rows.start];
+                            *t = t.saturating_add(1);
                         }
                     },
                 )
             });
         let mut row_ptr = exclusive_prefix_sum(&count);
-        let mut bnd_ptr = exclusive_prefix_sum(&terms);
+        // Boundary-term offsets, checked to fit `u32` (a saturated count too).
+        let mut bnd_ptr = Vec::with_capacity(n + 1);
+        bnd_ptr.push(0u32);
+        let mut total_terms = 0u32;
+        for &t in &terms {
+            total_terms = total_terms
+                .checked_add(t)
+                .filter(|&v| v < u32::MAX)
+                .ok_or_else(|| NetworkError::InvalidValue {
+                    element: "network".into(),
+                    quantity: "boundary terms",
+                    value: f64::from(u32::MAX),
+                    allowed: "< 2³²",
+                })?;
+            bnd_ptr.push(total_terms);
+        }
         // Every entry's column and couplings scattered into its row in
         // conductor order, then each row sorted by column (stable: repeated
         // pairs are summed in conductor order) and compacted in place within
@@ -407,9 +440,9 @@ impl AssembledNetwork {
             Vec::new()
         };
         let mut diag = vec![0u32; n];
-        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n]];
+        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n] as usize];
         let offsets: Vec<usize> = row_starts.iter().map(|&r| row_ptr[r]).collect();
-        let bnd_offsets: Vec<usize> = row_starts.iter().map(|&r| bnd_ptr[r]).collect();
+        let bnd_offsets: Vec<usize> = row_starts.iter().map(|&r| bnd_ptr[r] as usize).collect();
         let rad_parts = if any_free_radiation {
             split_at_offsets(&mut rad_off, &offsets)
         } else {
@@ -427,18 +460,22 @@ impl AssembledNetwork {
             .map(
                 |(((((((cols, lin), rad), row_len), diag), bnd), terms), rows)| {
                     let base = row_ptr[rows.start];
-                    let mut fill: Vec<usize> =
-                        row_ptr[rows.clone()].iter().map(|&s| s - base).collect();
+                    // Offsets within the part (entries and terms fit `u32`: checked).
+                    let mut fill: Vec<u32> = row_ptr[rows.clone()]
+                        .iter()
+                        .map(|&s| (s - base) as u32)
+                        .collect();
                     let bnd_base = bnd_ptr[rows.start];
-                    let mut bnd_fill: Vec<usize> = bnd_ptr[rows.clone()]
+                    let mut bnd_fill: Vec<u32> = bnd_ptr[rows.clone()]
                         .iter()
                         .map(|&s| s - bnd_base)
                         .collect();
                     let mut put = |row: usize, col: usize, g: f64, r: f64| {
                         let k = &mut fill[row - rows.start];
-                        cols[*k] = col as u32;
-                        lin[*k] = g;
-                        if let Some(v) = rad.get_mut(*k) {
+                        let at = *k as usize;
+                        cols[at] = col as u32;
+                        lin[at] = g;
+                        if let Some(v) = rad.get_mut(at) {
                             *v = r;
                         }
                         *k += 1;
@@ -455,7 +492,7 @@ impl AssembledNetwork {
                         &mut |row, t| {
                             if rows.contains(&row) {
                                 let k = &mut bnd_fill[row - rows.start];
-                                bnd[*k] = t;
+                                bnd[*k as usize] = t;
                                 *k += 1;
                             }
                         },
@@ -497,7 +534,10 @@ impl AssembledNetwork {
                             }
                         }
                         row_len[i - rows.start] = len - first;
-                        let (begin, end) = (bnd_ptr[i] - bnd_base, bnd_ptr[i + 1] - bnd_base);
+                        let (begin, end) = (
+                            (bnd_ptr[i] - bnd_base) as usize,
+                            (bnd_ptr[i + 1] - bnd_base) as usize,
+                        );
                         let first = bnd_len;
                         for k in begin..end {
                             let t = bnd[k];
@@ -509,7 +549,7 @@ impl AssembledNetwork {
                                 }
                             }
                         }
-                        terms[i - rows.start] = bnd_len - first;
+                        terms[i - rows.start] = (bnd_len - first) as u32;
                     }
                     (len, bnd_len)
                 },
@@ -547,27 +587,16 @@ impl AssembledNetwork {
             total += row_terms;
         }
         drop(terms);
-        bnd_ptr[n] = bnd_len;
+        bnd_ptr[n] = total;
         bnd.truncate(bnd_len);
-        let len = bnd_len;
         let mut between_boundaries = Vec::new();
         for (c, g, r) in two_node() {
             if let (Some(a), Some(b)) = (boundary_of(c.a()), boundary_of(c.b())) {
                 between_boundaries.push(BoundaryPair { a, b, g, r });
             }
         }
-        let bnd_ptr = bnd_ptr
-            .into_iter()
-            .map(u32::try_from)
-            .collect::<Result<Vec<u32>, _>>()
-            .map_err(|_| NetworkError::InvalidValue {
-                element: "network".into(),
-                quantity: "boundary terms",
-                value: len as f64,
-                allowed: "< 2³²",
-            })?;
-        let (src_ptr, src_loads) =
-            source_rows(&net.sources, n, unknown).ok_or_else(|| NetworkError::InvalidValue {
+        let source_rows =
+            SourceRows::new(&net.sources, unknown).ok_or_else(|| NetworkError::InvalidValue {
                 element: "network".into(),
                 quantity: "source loads",
                 value: net.sources.iter().map(|s| s.loads.len()).sum::<usize>() as f64,
@@ -596,8 +625,7 @@ impl AssembledNetwork {
             bnd_ptr,
             bnd,
             sources: net.sources.clone(),
-            src_ptr,
-            src_loads,
+            source_rows,
             pattern: pattern.with_values(lin_off),
             named: net.named.clone(),
             groups: net.groups.clone(),
@@ -854,9 +882,9 @@ impl AssembledNetwork {
     /// unknown's loads in turn, in source order.
     pub fn add_sources(&self, t_s: f64, q: &mut [f64]) {
         let powers = self.source_powers(t_s);
-        for (qu, w) in q.iter_mut().zip(self.src_ptr.windows(2)) {
-            for l in &self.src_loads[w[0] as usize..w[1] as usize] {
-                *qu += { l.weight } * powers[l.source as usize];
+        for (u, loads) in self.source_rows.within(0..q.len()) {
+            for l in loads {
+                q[u] += { l.weight } * powers[l.source as usize];
             }
         }
     }
@@ -882,16 +910,13 @@ impl AssembledNetwork {
         r: &mut [f64],
         in_out: &mut (f64, f64),
     ) {
-        let ptr = &self.src_ptr[rows.start..=rows.end];
-        if ptr[0] == ptr[ptr.len() - 1] {
-            if RESIDUAL {
-                r.fill(0.0);
-            }
-            return;
+        if RESIDUAL {
+            r.fill(0.0);
         }
-        for (o, w) in ptr.windows(2).enumerate() {
+        let first = rows.start;
+        for (i, loads) in self.source_rows.within(rows) {
             let mut q = 0.0;
-            for l in &self.src_loads[w[0] as usize..w[1] as usize] {
+            for l in loads {
                 let power = { l.weight } * powers[l.source as usize];
                 q += power;
                 if FLOWS {
@@ -903,7 +928,7 @@ impl AssembledNetwork {
                 }
             }
             if RESIDUAL {
-                r[o] = q;
+                r[i - first] = q;
             }
         }
     }
@@ -1368,7 +1393,7 @@ impl AssembledNetwork {
                 }
             })
             .collect();
-        let (src_ptr, src_loads) = source_rows(&sources, nc, |id| (id < nc).then_some(id))?;
+        let source_rows = SourceRows::new(&sources, |id| (id < nc).then_some(id))?;
         let advective = self
             .advective
             .iter()
@@ -1409,8 +1434,7 @@ impl AssembledNetwork {
                 bnd_ptr,
                 bnd,
                 sources,
-                src_ptr,
-                src_loads,
+                source_rows,
                 pattern: pattern.with_values(lin_off),
                 named: Vec::new(),
                 groups,
