@@ -1,7 +1,8 @@
 //! Per-kernel timing of one transient step's pieces on the orbit benchmark
 //! (256² panel + 100 lumped nodes): residual, heat flows, Jacobian, numeric
 //! factorization, one triangular solve pair with the kept `f32` factor, one
-//! stencil-form product, one V-cycle and one multigrid-CG solve. Medians of
+//! stencil-form product (`f32` and `f64` coefficients), one V-cycle and one
+//! multigrid-CG solve. Medians of
 //! repeated calls.
 //!
 //! `cargo run --release --example transient_kernels [n [count [mode]]]`: with a
@@ -148,7 +149,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let solve64 = median_ms(reps, || d64.solve_factored_mut(&f, &mut y).expect("solve"));
     let mut ax = vec![0.0; u];
     let matvec = median_ms(reps, || k.mul_vec(&x, &mut ax));
-    let stencil = GridOperator::new(&k, &sys.grid_blocks()).map(|s| {
+    let stencil = GridOperator::<f32>::new(&k, &sys.grid_blocks()).map(|s| {
+        median_ms(reps, || {
+            s.update_rows(&x, &mut ax, |_, y, v| y.copy_from_slice(v))
+        })
+    });
+    let exact = GridOperator::<f64>::new(&k, &sys.grid_blocks()).map(|s| {
         median_ms(reps, || {
             s.update_rows(&x, &mut ax, |_, y, v| y.copy_from_slice(v))
         })
@@ -168,11 +174,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{n}² + 100 nodes ({u} unknowns), medians (ms): residual {res:.3}, \
          residual and flows {res_flows:.3}, sources {sources:.3}, heat flows {flows:.3}, \
-         Jacobian {jac:.3}, mat-vec {matvec:.3}, stencil product {}, factorize {fact:.1}, \
+         Jacobian {jac:.3}, mat-vec {matvec:.3}, stencil product f32 {} f64 {}, \
+         factorize {fact:.1}, \
          solve pair f32 {solve:.3}, solve pair f64 {solve64:.3}, multigrid prepare \
          {prepare:.3}, multigrid CG to 1e-8 {mg_solve:.3} ({iterations} iterations, \
          prepare included)",
         stencil.map_or("none".into(), |s| format!("{s:.3}")),
+        exact.map_or("none".into(), |s| format!("{s:.3}")),
     );
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! A transient run solved in rayon pools of 1 and 2 threads gives the same
 //! bits: the step's vector passes (predictor, convergence norms, Newton trial
 //! point, `T' = F/C`, error estimate), the residual and the direct sweeps all
-//! reduce over fixed chunks in a fixed order.
+//! reduce over fixed chunks in a fixed order, as do multigrid CG's passes.
 //!
 //! The orbit benchmark network at 192² (36,964 unknowns) is large enough for
 //! every parallel path: the residual's chunks (≥ 16,384 rows), the step's
@@ -11,7 +11,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use thermorbit::solve::{TransientOptions, TransientSolver};
+use thermorbit::solve::{LinearSolverChoice, TransientOptions, TransientSolver};
 
 /// Final state, every output's temperatures and the run's energy terms of a
 /// 200 s run (20 BDF2 steps across no event) in a pool of `threads`.
@@ -70,6 +70,18 @@ fn fixed_step_orbit_is_bit_identical_on_1_and_2_threads() {
         .and_then(|o| o.with_output_interval(50.0))
         .expect("options");
     assert_same_bits(options, "fixed 10 s");
+}
+
+#[test]
+fn multigrid_orbit_is_bit_identical_on_1_and_2_threads() {
+    // Kept multigrid CG: the V-cycle's passes, CG's fused product-and-dot
+    // with the exact stencil form, its fused updates and reductions.
+    let options = TransientOptions::fixed_step(10.0)
+        .and_then(|o| o.with_span(0.0, 200.0))
+        .and_then(|o| o.with_output_interval(50.0))
+        .expect("options")
+        .with_linear_solver(LinearSolverChoice::Multigrid);
+    assert_same_bits(options, "fixed 10 s, multigrid");
 }
 
 #[test]

@@ -137,6 +137,35 @@ pub(crate) fn par_chunks<T: Send>(
     }
 }
 
+/// [`par_chunks`] over two vectors of one length: `f(first, y_part, z_part)`
+/// on their matching parts, the results in part order.
+pub(crate) fn par_chunks_pair<T: Send>(
+    y: &mut [f64],
+    z: &mut [f64],
+    f: impl Fn(usize, &mut [f64], &mut [f64]) -> T + Sync,
+) -> Vec<T> {
+    if y.len() < PARALLEL_LEN {
+        y.chunks_mut(CHUNK)
+            .zip(z.chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(c, (yp, zp))| f(c * CHUNK, yp, zp))
+            .collect()
+    } else {
+        y.par_chunks_mut(CHUNK)
+            .zip(z.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(c, (yp, zp))| f(c * CHUNK, yp, zp))
+            .collect()
+    }
+}
+
+/// `y = x`, in parallel when long.
+pub(crate) fn par_copy(y: &mut [f64], x: &[f64]) {
+    par_chunks(y, |first, part| {
+        part.copy_from_slice(rows_of(x, first, part.len()));
+    });
+}
+
 /// `y[i] = f(i, y[i])` for every row, in parallel when long (each entry
 /// independent, so any thread count gives the same bits).
 pub(crate) fn par_update(y: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
@@ -157,38 +186,56 @@ pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
 pub trait Operator: Sync {
     /// Calls `f(first, y_part, ax_part)` for consecutive row ranges
     /// `first..first + y_part.len()`, with `ax_part` the rows' `(A x)`:
-    /// `f` updates the rows of `y` from their products (rows independent, in
-    /// parallel over fixed chunks when long: the same bits on any thread
-    /// count). A range at a time, so that `f` runs a plain loop over slices
-    /// the compiler vectorises.
-    fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F);
+    /// `f` updates the rows of `y` from their products and returns a number;
+    /// the numbers are summed in range order within fixed chunks and the
+    /// chunks' sums added in order (rows independent, chunks in parallel when
+    /// long: the same bits on any thread count). A range at a time, so that
+    /// `f` runs a plain loop over slices the compiler vectorises.
+    fn update_rows_sum<F>(&self, x: &[f64], y: &mut [f64], f: F) -> f64
+    where
+        F: Fn(usize, &mut [f64], &[f64]) -> f64 + Sync;
+
+    /// [`Self::update_rows_sum`] for an `f` that returns nothing.
+    fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
+        self.update_rows_sum(x, y, |first, y, ax| {
+            f(first, y, ax);
+            0.0
+        });
+    }
 }
 
 /// Rows per call of an [`Operator::update_rows`] closure (a stack buffer of products).
 const PIECE: usize = 256;
 
-/// [`Operator::update_rows`] for an operator whose `product(lo, out)` writes
-/// `(A x)_k` for rows `lo..lo + out.len()`: pieces of [`PIECE`] rows within
-/// fixed parallel chunks, each piece's products in a stack buffer handed to `f`.
+/// [`Operator::update_rows_sum`] for an operator whose `product(lo, out)`
+/// writes `(A x)_k` for rows `lo..lo + out.len()`: pieces of [`PIECE`] rows
+/// within fixed parallel chunks, each piece's products in a stack buffer
+/// handed to `f`.
 pub(crate) fn update_rows_by_pieces(
     y: &mut [f64],
     product: impl Fn(usize, &mut [f64]) + Sync,
-    f: impl Fn(usize, &mut [f64], &[f64]) + Sync,
-) {
-    par_chunks(y, |first, part| {
+    f: impl Fn(usize, &mut [f64], &[f64]) -> f64 + Sync,
+) -> f64 {
+    let partial = par_chunks(y, |first, part| {
         let mut buf = [0.0; PIECE];
+        let mut sum = 0.0;
         for (p, ys) in part.chunks_mut(PIECE).enumerate() {
             let lo = first + p * PIECE;
             let ax = &mut buf[..ys.len()];
             product(lo, ax);
-            f(lo, ys, ax);
+            sum += f(lo, ys, ax);
         }
+        sum
     });
+    partial.iter().sum()
 }
 
 impl Operator for CsrMatrix {
-    fn update_rows<F: Fn(usize, &mut [f64], &[f64]) + Sync>(&self, x: &[f64], y: &mut [f64], f: F) {
-        update_rows_by_pieces(y, |lo, out| self.product_rows(lo, x, out), f);
+    fn update_rows_sum<F>(&self, x: &[f64], y: &mut [f64], f: F) -> f64
+    where
+        F: Fn(usize, &mut [f64], &[f64]) -> f64 + Sync,
+    {
+        update_rows_by_pieces(y, |lo, out| self.product_rows(lo, x, out), f)
     }
 }
 
@@ -208,7 +255,7 @@ pub(crate) fn residual(a: &impl Operator, b: &[f64], x: &[f64], r: &mut [f64]) {
 }
 
 /// `r −= A x`.
-fn subtract_product(a: &CsrMatrix, x: &[f64], r: &mut [f64]) {
+fn subtract_product(a: &impl Operator, x: &[f64], r: &mut [f64]) {
     a.update_rows(x, r, |_, r, ax| {
         for (ri, &axi) in r.iter_mut().zip(ax) {
             *ri -= axi;
@@ -278,7 +325,7 @@ enum Start {
 /// The common start of CG and BiCGStab: zero right-hand side, initial residual
 /// `r = b − A x` (`r` holds `b` on entry; a zero first guess costs no
 /// product), early exit when the first guess is good enough.
-fn start(a: &CsrMatrix, x: &mut [f64], rtol: f64, r: &mut [f64]) -> Start {
+fn start(a: &impl Operator, x: &mut [f64], rtol: f64, r: &mut [f64]) -> Start {
     let nb = norm2(r);
     if nb == 0.0 {
         x.fill(0.0);
@@ -287,7 +334,12 @@ fn start(a: &CsrMatrix, x: &mut [f64], rtol: f64, r: &mut [f64]) -> Start {
             relative_residual: 0.0,
         });
     }
-    let rel = if x.iter().all(|&v| v == 0.0) {
+    let zero_guess = if x.len() < PARALLEL_LEN {
+        x.iter().all(|&v| v == 0.0)
+    } else {
+        x.par_iter().all(|&v| v == 0.0)
+    };
+    let rel = if zero_guess {
         1.0
     } else {
         subtract_product(a, x, r);
@@ -368,7 +420,8 @@ impl Cg {
     ) -> Result<LinearStats, SolveError> {
         let mut r = std::mem::take(&mut self.r);
         r.clear();
-        r.extend_from_slice(b);
+        r.resize(b.len(), 0.0);
+        par_copy(&mut r, b);
         let result = self.solve_overwriting(a, &mut r, x, rtol, max_iterations, m);
         self.r = r;
         result
@@ -385,17 +438,43 @@ impl Cg {
         max_iterations: usize,
         m: &mut dyn Preconditioner,
     ) -> Result<LinearStats, SolveError> {
+        self.solve_overwriting_with(a, a, b, x, rtol, max_iterations, m)
+    }
+
+    /// [`Self::solve_overwriting`] with CG's products `A p` taken by
+    /// `product`, a form of `a` itself (such as its exact stencil form), while
+    /// the preconditioner is handed `a`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn solve_overwriting_with(
+        &mut self,
+        product: &impl Operator,
+        a: &CsrMatrix,
+        b: &mut [f64],
+        x: &mut [f64],
+        rtol: f64,
+        max_iterations: usize,
+        m: &mut dyn Preconditioner,
+    ) -> Result<LinearStats, SolveError> {
         let solver = self.solver;
         let Self { z, p, ap, .. } = self;
-        cg_iterate(a, x, rtol, m, b, [z, p, ap], solver, max_iterations)
+        let system = System { product, a };
+        cg_iterate(system, x, rtol, m, b, [z, p, ap], solver, max_iterations)
     }
+}
+
+/// The matrix of a Krylov solve: the form its products are taken by, and the
+/// CSR matrix handed to the preconditioner.
+#[derive(Clone, Copy)]
+struct System<'a, O> {
+    product: &'a O,
+    a: &'a CsrMatrix,
 }
 
 /// The CG iteration on the residual `r` (holding `b` on entry) and the vectors
 /// `[z, p, ap]` (resized to the system).
 #[allow(clippy::too_many_arguments)]
 fn cg_iterate(
-    a: &CsrMatrix,
+    System { product, a }: System<'_, impl Operator>,
     x: &mut [f64],
     rtol: f64,
     m: &mut dyn Preconditioner,
@@ -405,7 +484,7 @@ fn cg_iterate(
     max_iterations: usize,
 ) -> Result<LinearStats, SolveError> {
     let n = r.len();
-    let (nb, mut rel) = match start(a, x, rtol, r) {
+    let (nb, mut rel) = match start(product, x, rtol, r) {
         Start::Done(stats) => return Ok(stats),
         Start::Iterate { nb, rel } => (nb, rel),
     };
@@ -413,11 +492,17 @@ fn cg_iterate(
         v.resize(n, 0.0);
     }
     m.apply_with_scratch(a, r, z, ap)?;
-    p.copy_from_slice(z);
-    let mut rz = dot(r, z);
+    // `p = z` and `rᵀz` in one pass.
+    let mut rz = zip_update_sum(p, [&*z, &*r], |pi, [zi, ri]| {
+        *pi = zi;
+        ri * zi
+    });
     for it in 1..=max_iterations {
-        a.mul_vec(p, ap);
-        let pap = dot(p, ap);
+        // `A p` and `pᵀ A p` in one pass.
+        let pap = product.update_rows_sum(p, ap, |first, ap, prod| {
+            ap.copy_from_slice(prod);
+            dot_serial(rows_of(p, first, ap.len()), ap)
+        });
         if !(pap > 0.0 && pap.is_finite()) {
             return Err(SolveError::LinearSolver {
                 solver,
@@ -428,13 +513,21 @@ fn cg_iterate(
             });
         }
         let alpha = rz / pap;
-        zip_update(x, [&*p], |xi, [pi]| {
-            *xi += alpha * pi;
+        // `x += α p`, `r −= α A p` and `rᵀr` in one pass (sums as zip_update_sum's).
+        let parts = par_chunks_pair(r, x, |first, r, x| {
+            let n = r.len();
+            let (p, ap) = (rows_of(p, first, n), rows_of(ap, first, n));
+            for (xi, &pi) in x.iter_mut().zip(p) {
+                *xi += alpha * pi;
+            }
+            let mut s = [0.0; 4];
+            for (k, (ri, &api)) in r.iter_mut().zip(ap).enumerate() {
+                *ri -= alpha * api;
+                s[k % 4] += *ri * *ri;
+            }
+            (s[0] + s[1]) + (s[2] + s[3])
         });
-        let rr = zip_update_sum(r, [&*ap], |ri, [api]| {
-            *ri -= alpha * api;
-            *ri * *ri
-        });
+        let rr: f64 = parts.iter().sum();
         rel = rr.sqrt() / nb;
         if rel <= rtol {
             return Ok(LinearStats {

@@ -901,8 +901,10 @@ impl StepLinear {
         let multigrid = |blocks| {
             // γ C + K differs from step to step only on its diagonal when K's
             // couplings are constant: the hierarchy then updates diagonals alone.
+            // A kept Jacobian serves many solves: CG's products in exact stencil form.
             let mut mg = MultigridCg::new(blocks, MultigridOptions::default())
-                .with_constant_couplings(system.has_constant_couplings());
+                .with_constant_couplings(system.has_constant_couplings())
+                .with_exact_stencil_products(true);
             mg.max_iterations = MULTIGRID_MAX_ITERATIONS;
             StepLinear::Multigrid(Box::new(mg))
         };
@@ -1221,7 +1223,7 @@ impl<'a> NewtonCore<'a> {
     fn linear_solve(&mut self, forcing: f64) -> Result<(), SolveError> {
         // Iterative solves start from δ = 0; a direct solve overwrites it.
         if !(self.factor_current && matches!(self.linear, StepLinear::Direct(_))) {
-            self.delta.fill(0.0);
+            par_fill(&mut self.delta, |_| 0.0);
         }
         if !self.factor_current && matches!(self.linear, StepLinear::Direct(_)) {
             if self.stale_extra < STALE_FACTOR_BUDGET {
@@ -1231,7 +1233,7 @@ impl<'a> NewtonCore<'a> {
                 }
                 // Counted: the iterations spent before giving up.
                 self.linear_iterations += STALE_FACTOR_MAX_ITERATIONS;
-                self.delta.fill(0.0);
+                par_fill(&mut self.delta, |_| 0.0);
             }
             self.factorize()?;
         }
