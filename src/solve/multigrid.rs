@@ -61,8 +61,7 @@ use rayon::prelude::*;
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
 use crate::solve::krylov::{
-    par_chunks, par_chunks_pair, par_copy, residual, rows_of, zip_update, Cg, Operator,
-    Preconditioner, PARALLEL_LEN,
+    par_chunks, par_copy, residual, rows_of, Cg, Operator, Preconditioner, PARALLEL_LEN,
 };
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 use crate::solve::stencil::GridOperator;
@@ -1519,12 +1518,15 @@ fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
         .collect()
 }
 
-/// `x += d`.
-fn add_assign(x: &mut [f64], d: &[f64]) {
-    zip_update(x, [d], |xi, [di]| *xi += di);
-}
-
 /// Smooths `A x = b` with scratch `d` (`x` is the guess unless `zero_guess`).
+///
+/// Each step is one pass in the two-term form `x_{k+1} = x_k + c₁ (x_k −
+/// x_{k−1}) + c₂ D⁻¹ (b − A x_k)`, written over `x_{k−1}` (read at its own row
+/// only): the iterates alternate between `x` and `d`, with no separate
+/// correction vector and no `x += d` pass. Chebyshev on `D⁻¹A` over
+/// `[λmax/ratio, λmax]` (Saad 2003, Alg. 12.1, its correction `d_{k−1} = x_k −
+/// x_{k−1}` substituted); damped Jacobi is `c₁ = 0`, `c₂ = ω`. The result
+/// ends in `x` (copied there after an odd number of steps).
 #[allow(clippy::too_many_arguments)]
 fn smooth(
     a: &impl Operator,
@@ -1536,80 +1538,86 @@ fn smooth(
     d: &mut [f64],
     zero_guess: bool,
 ) {
-    // `d_i = c₁ d_i + c₂ (b_i − (A x)_i) / a_ii` over an update_rows range.
-    let step = |c1: f64, c2: f64| {
-        move |first: usize, d: &mut [f64], ax: &[f64]| {
-            let n = d.len();
-            let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
-            for (((di, &axi), &inv), &bi) in d.iter_mut().zip(ax).zip(inv).zip(b) {
-                *di = c1 * *di + c2 * f64::from(inv) * (bi - axi);
-            }
-        }
-    };
-    match smoother {
+    // `(c₁, c₂)` of each step.
+    let steps: Vec<(f64, f64)> = match smoother {
         Smoother::Chebyshev { degree, ratio } => {
-            // Chebyshev iteration on D⁻¹A over [λmax/ratio, λmax] (Saad 2003, Alg. 12.1).
             let hi = lambda_max;
             let lo = hi / ratio;
             let theta = 0.5 * (hi + lo);
             let delta = 0.5 * (hi - lo);
             let sigma = theta / delta;
             let mut rho = 1.0 / sigma;
-            if zero_guess {
-                scaled_jacobi_step(d, inv_diag, 1.0 / theta, b, Some(x));
-            } else {
-                a.update_rows(x, d, step(0.0, 1.0 / theta));
-                add_assign(x, d);
-            }
-            for _ in 1..degree.max(1) {
-                let rho_new = 1.0 / (2.0 * sigma - rho);
-                let (c1, c2) = (rho_new * rho, 2.0 * rho_new / delta);
-                rho = rho_new;
-                a.update_rows(x, d, step(c1, c2));
-                add_assign(x, d);
-            }
+            std::iter::once((0.0, 1.0 / theta))
+                .chain((1..degree.max(1)).map(|_| {
+                    let rho_new = 1.0 / (2.0 * sigma - rho);
+                    let c = (rho_new * rho, 2.0 * rho_new / delta);
+                    rho = rho_new;
+                    c
+                }))
+                .collect()
         }
-        Smoother::Jacobi { sweeps, omega } => {
-            if zero_guess {
-                scaled_jacobi_step(x, inv_diag, omega, b, None);
+        Smoother::Jacobi { sweeps, omega } => vec![(0.0, omega); sweeps.max(1)],
+    };
+    let (mut cur, mut other): (&mut [f64], &mut [f64]) = (x, d);
+    for (k, &(c1, c2)) in steps.iter().enumerate() {
+        if k == 0 && zero_guess {
+            // `x₁ = c₂ D⁻¹ b` from `x₀ = 0`: no product.
+            scaled_jacobi_step(other, inv_diag, c2, b);
+        } else {
+            // The first step has no `x_{k−1}`; the second's is the zero guess.
+            let fresh = k == 0 || (k == 1 && zero_guess);
+            a.update_rows(cur, other, smoother_step(c1, c2, cur, b, inv_diag, fresh));
+        }
+        std::mem::swap(&mut cur, &mut other);
+    }
+    if steps.len() % 2 == 1 {
+        // The last iterate is in `d`.
+        par_copy(other, cur);
+    }
+}
+
+/// The rows of one smoother pass: `y ← x_{k+1} = x_k + c₁ (x_k − x_{k−1}) +
+/// c₂ D⁻¹ (b − A x_k)` from the products `ax`, the iterate `cur = x_k` and `y`
+/// holding `x_{k−1}` — unless `fresh` (then `x_{k−1} = 0`, or unused when
+/// `c₁ = 0`: `y` is not read).
+fn smoother_step<'a>(
+    c1: f64,
+    c2: f64,
+    cur: &'a [f64],
+    b: &'a [f64],
+    inv_diag: &'a [f32],
+    fresh: bool,
+) -> impl Fn(usize, &mut [f64], &[f64]) + Sync + 'a {
+    move |first, y, ax| {
+        let n = y.len();
+        let (inv, b, xk) = (
+            &inv_diag[first..first + n],
+            rows_of(b, first, n),
+            rows_of(cur, first, n),
+        );
+        let rows = y.iter_mut().zip(ax).zip(inv).zip(b).zip(xk);
+        if fresh {
+            for ((((yi, &axi), &inv), &bi), &xi) in rows {
+                *yi = xi + c1 * xi + c2 * f64::from(inv) * (bi - axi);
             }
-            let start = usize::from(zero_guess);
-            for _ in start..sweeps.max(1) {
-                a.update_rows(x, d, step(0.0, omega));
-                add_assign(x, d);
+        } else {
+            for ((((yi, &axi), &inv), &bi), &xi) in rows {
+                *yi = xi + c1 * (xi - *yi) + c2 * f64::from(inv) * (bi - axi);
             }
         }
     }
 }
 
-/// `out_i = c b_i / a_ii` with the level's `f32` inverse diagonal, written
-/// also to `copy` when given: a smoother's first step from a zero guess (the
-/// step and the correction it makes, in one pass).
-fn scaled_jacobi_step(
-    out: &mut [f64],
-    inv_diag: &[f32],
-    c: f64,
-    b: &[f64],
-    copy: Option<&mut [f64]>,
-) {
-    let step = |first: usize, part: &mut [f64], copy: Option<&mut [f64]>| {
+/// `out_i = c b_i / a_ii` with the level's `f32` inverse diagonal: a
+/// smoother's first step from a zero guess.
+fn scaled_jacobi_step(out: &mut [f64], inv_diag: &[f32], c: f64, b: &[f64]) {
+    par_chunks(out, |first, part| {
         let n = part.len();
         let (inv, b) = (&inv_diag[first..first + n], rows_of(b, first, n));
         for ((o, &inv), &bi) in part.iter_mut().zip(inv).zip(b) {
             *o = c * f64::from(inv) * bi;
         }
-        if let Some(copy) = copy {
-            copy.copy_from_slice(part);
-        }
-    };
-    match copy {
-        None => {
-            par_chunks(out, |first, part| step(first, part, None));
-        }
-        Some(copy) => {
-            par_chunks_pair(out, copy, |first, part, copy| step(first, part, Some(copy)));
-        }
-    }
+    });
 }
 
 /// V-cycle preconditioner over a hierarchy, with the fine matrix's stencil
