@@ -31,13 +31,15 @@
 //! - **smoother**: Chebyshev polynomial in `D⁻¹A` (Adams, Brezina, Hu &
 //!   Tuminaro, "Parallel multigrid smoothing: polynomial versus Gauss–Seidel",
 //!   *J. Comput. Phys.* 188, 2003), the upper bound from Gershgorin's theorem;
-//!   each step is a mat-vec, so it runs in parallel and gives the same bits on
+//!   each step is one pass (a mat-vec and the update, the iterates alternating
+//!   between two vectors), so it runs in parallel and gives the same bits on
 //!   any number of threads;
 //! - **coarsest level**: sparse Cholesky (faer), refactorised numerically only;
 //! - **level operators**: the smoothers and residuals of every level with grid
 //!   cells apply its single-precision 5-point stencil form
 //!   ([`crate::solve::stencil`]; 12 bytes per row and pass instead of about
-//!   84 for CSR), CG's own products the exact CSR matrix. With diagonal
+//!   84 for CSR), CG's own products the exact matrix (CSR, or its `f64`
+//!   stencil form for a matrix that serves many solves). With diagonal
 //!   updates the coarse levels keep only that form (the coarsest also its CSR
 //!   for the factorisation), and their `f64` diagonals are chained level to
 //!   level through the work vectors at each update.

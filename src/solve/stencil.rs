@@ -20,7 +20,8 @@
 //!
 //! In single precision ([`GridOperator`], the default) the coefficients are
 //! rounded to `f32` (products accumulate in `f64`), so it is the operator of a
-//! preconditioner, never of the system solved: the V-cycle smooths and restricts residuals of this fixed
+//! preconditioner, never of the system solved: the V-cycle smooths and
+//! restricts residuals of this fixed
 //! symmetric matrix `Ã` (|Ã − A| ≤ 2⁻²⁴ |A| entrywise), while CG's own
 //! products and Newton's residuals stay exact. Mixed-precision multigrid
 //! preconditioning of this kind converges like the full-precision cycle as

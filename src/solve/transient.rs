@@ -200,6 +200,22 @@ const ROUNDOFF_ULPS: f64 = 8.0;
 /// --ignored --nocapture`).
 pub const SLOW_CONTRACTION: f64 = 0.001;
 
+/// Largest forcing term of an inexact Newton iteration (Eisenstat & Walker,
+/// "Choosing the forcing terms in an inexact Newton method", *SIAM J. Sci.
+/// Comput.* 17, 1996, bound the term by `η_max` < 1; 0.1 here). The term is
+/// `max(½ tolerance / ‖G‖, 0.1 ‖G‖)` (relative residuals): a step whose
+/// predictor is already within a few times the tolerance asks its linear solve
+/// for the reduction the tolerance needs, with a factor 2 to spare, instead of
+/// a fixed 100×. On the 256² orbit benchmark (mid-orbit predictors at about
+/// 10× the tolerance) the cap 0.1 instead of 0.01 takes 2.88 instead of 3.19
+/// linear iterations per step for 1.19 instead of 1.15 Newton iterations.
+const FORCING_MAX: f64 = 0.1;
+
+/// Contraction above which a kept Jacobian is refreshed even though the
+/// forcing term allowed it: the inexact solve accounts for up to `10 ×`
+/// forcing, a stale Jacobian for the rest.
+const STALE_CONTRACTION: f64 = 0.5;
+
 /// A factorization is reused while `γ` stays within this relative distance.
 const GAMMA_REUSE_TOLERANCE: f64 = 1e-6;
 
@@ -1344,7 +1360,7 @@ impl<'a> NewtonCore<'a> {
             }
             let forcing = (0.5 * self.tolerance / rel)
                 .max(0.1 * rel)
-                .clamp(1e-12, 1e-2);
+                .clamp(1e-12, FORCING_MAX);
             if let Err(e) = self.linear_solve(forcing) {
                 return Err(fail(self, Some(e), fresh));
             }
@@ -1392,7 +1408,8 @@ impl<'a> NewtonCore<'a> {
             let ratio = trial_norm / norm;
             norm = trial_norm;
             // An inexact linear solve limits the contraction to about its forcing term.
-            if !up_to_date && ratio > SLOW_CONTRACTION.max(10.0 * forcing) {
+            let allowed = SLOW_CONTRACTION.max((10.0 * forcing).min(STALE_CONTRACTION));
+            if !up_to_date && ratio > allowed {
                 self.refresh_jacobian(t, x);
                 fresh = true;
             }
