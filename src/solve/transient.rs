@@ -99,8 +99,10 @@
 //! the outer iteration correct its ~1e-7 relative error. Multigrid-preconditioned CG keeps its
 //! hierarchy the same way (structure once, numeric values updated when the
 //! matrix is rebuilt) and solves each Newton system inexactly, to the
-//! Eisenstat–Walker forcing term of the steady solver; a contraction no better
-//! than that term is then not taken for a stale Jacobian. Other iterative
+//! Eisenstat–Walker forcing term of the steady solver capped at 0.1 instead of
+//! 0.01 (a step that starts near the tolerance needs little); a contraction no
+//! better than ten times that term (at most ½) is then not taken for a stale
+//! Jacobian. Other iterative
 //! solvers evaluate the Jacobian at every iteration (exact Newton, inexact
 //! linear solves). The residual is always exact, so reusing the Jacobian
 //! changes only the number of iterations, never the answer. A step whose Newton fails is retried with a
