@@ -269,16 +269,20 @@ pub trait Preconditioner {
     fn apply(&mut self, a: &CsrMatrix, r: &[f64], z: &mut [f64]) -> Result<(), SolveError>;
 
     /// [`Self::apply`], offered `scratch` (the system's length, contents
-    /// undefined on entry and exit) to use instead of a work vector of its own.
-    fn apply_with_scratch(
+    /// undefined on entry and exit) to use instead of a work vector of its own,
+    /// returning `rᵀz` (which CG needs next: a preconditioner may form it in
+    /// its last pass instead of a pass of its own). The sum is deterministic
+    /// (the same bits on any number of threads).
+    fn apply_with_dot(
         &mut self,
         a: &CsrMatrix,
         r: &[f64],
         z: &mut [f64],
         scratch: &mut [f64],
-    ) -> Result<(), SolveError> {
+    ) -> Result<f64, SolveError> {
         let _ = scratch;
-        self.apply(a, r, z)
+        self.apply(a, r, z)?;
+        Ok(dot(r, z))
     }
 }
 
@@ -491,12 +495,8 @@ fn cg_iterate(
     for v in [&mut *z, &mut *p, &mut *ap] {
         v.resize(n, 0.0);
     }
-    m.apply_with_scratch(a, r, z, ap)?;
-    // `p = z` and `rᵀz` in one pass.
-    let mut rz = zip_update_sum(p, [&*z, &*r], |pi, [zi, ri]| {
-        *pi = zi;
-        ri * zi
-    });
+    let mut rz = m.apply_with_dot(a, r, z, ap)?;
+    par_copy(p, z);
     for it in 1..=max_iterations {
         // `A p` and `pᵀ A p` in one pass.
         let pap = product.update_rows_sum(p, ap, |first, ap, prod| {
@@ -538,8 +538,7 @@ fn cg_iterate(
         if !rel.is_finite() {
             break;
         }
-        m.apply_with_scratch(a, r, z, ap)?;
-        let rz_new = dot(r, z);
+        let rz_new = m.apply_with_dot(a, r, z, ap)?;
         let beta = rz_new / rz;
         rz = rz_new;
         zip_update(p, [&*z], |pi, [zi]| {

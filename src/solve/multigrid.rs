@@ -63,7 +63,7 @@ use rayon::prelude::*;
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
 use crate::solve::krylov::{
-    par_chunks, par_copy, residual, rows_of, Cg, Operator, Preconditioner, PARALLEL_LEN,
+    dot, par_chunks, par_copy, residual, rows_of, Cg, Operator, Preconditioner, PARALLEL_LEN,
 };
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 use crate::solve::stencil::GridOperator;
@@ -1348,12 +1348,13 @@ impl Hierarchy {
         scratch.resize(a.n(), 0.0);
         let result = self.vcycle_in(a, fine, b, x, &mut scratch);
         self.fine_scratch = scratch;
-        result
+        result.map(|_| ())
     }
 
     /// [`Self::vcycle`] with the fine level's smoother scratch `d` supplied by
     /// the caller (length `a.n()`; contents undefined on entry and exit), and
     /// optionally the stencil form of `a` for the fine level's passes.
+    /// Returns `bᵀx`, formed in the last smoothing pass when it can be.
     pub(crate) fn vcycle_in(
         &mut self,
         a: &CsrMatrix,
@@ -1361,7 +1362,7 @@ impl Hierarchy {
         b: &[f64],
         x: &mut [f64],
         d_fine: &mut [f64],
-    ) -> Result<(), SolveError> {
+    ) -> Result<f64, SolveError> {
         let levels = self.levels();
         let smoother = self.options.smoother;
         for l in 0..levels - 1 {
@@ -1387,24 +1388,27 @@ impl Hierarchy {
             let (xl, bl, d) = level_vectors(last, &mut x[..], b, &mut d_fine[..], &mut self.work);
             match &self.coarsest {
                 Some(direct) if last > 0 => direct.solve_factored(bl, xl)?,
-                _ => smooth(
-                    &m,
-                    &self.inv_diag[last],
-                    self.lambda_max[last],
-                    smoother,
-                    xl,
-                    bl,
-                    d,
-                    true,
-                ),
+                _ => {
+                    smooth(
+                        &m,
+                        &self.inv_diag[last],
+                        self.lambda_max[last],
+                        smoother,
+                        xl,
+                        bl,
+                        d,
+                        true,
+                    );
+                }
             }
         }
+        let mut fine_dot = None;
         for l in (0..levels - 1).rev() {
             let m = level_operator(l, a, fine, &self.mats);
             let (head, tail) = self.work.split_at_mut(l);
             let (xl, bl, d) = level_vectors(l, &mut x[..], b, &mut d_fine[..], head);
             self.transfers[l].prolong_add(&tail[0].x, xl);
-            smooth(
+            fine_dot = smooth(
                 &m,
                 &self.inv_diag[l],
                 self.lambda_max[l],
@@ -1415,7 +1419,7 @@ impl Hierarchy {
                 false,
             );
         }
-        Ok(())
+        Ok(fine_dot.unwrap_or_else(|| dot(b, x)))
     }
 }
 
@@ -1528,7 +1532,8 @@ fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
 /// correction vector and no `x += d` pass. Chebyshev on `D⁻¹A` over
 /// `[λmax/ratio, λmax]` (Saad 2003, Alg. 12.1, its correction `d_{k−1} = x_k −
 /// x_{k−1}` substituted); damped Jacobi is `c₁ = 0`, `c₂ = ω`. The result
-/// ends in `x` (copied there after an odd number of steps).
+/// ends in `x` (copied there after an odd number of steps). Returns `bᵀx`
+/// when the last pass formed it (a product pass that wrote `x`).
 #[allow(clippy::too_many_arguments)]
 fn smooth(
     a: &impl Operator,
@@ -1539,7 +1544,7 @@ fn smooth(
     b: &[f64],
     d: &mut [f64],
     zero_guess: bool,
-) {
+) -> Option<f64> {
     // `(c₁, c₂)` of each step.
     let steps: Vec<(f64, f64)> = match smoother {
         Smoother::Chebyshev { degree, ratio } => {
@@ -1561,27 +1566,33 @@ fn smooth(
         Smoother::Jacobi { sweeps, omega } => vec![(0.0, omega); sweeps.max(1)],
     };
     let (mut cur, mut other): (&mut [f64], &mut [f64]) = (x, d);
+    let mut last_dot = None;
     for (k, &(c1, c2)) in steps.iter().enumerate() {
         if k == 0 && zero_guess {
             // `x₁ = c₂ D⁻¹ b` from `x₀ = 0`: no product.
             scaled_jacobi_step(other, inv_diag, c2, b);
+            last_dot = None;
         } else {
             // The first step has no `x_{k−1}`; the second's is the zero guess.
             let fresh = k == 0 || (k == 1 && zero_guess);
-            a.update_rows(cur, other, smoother_step(c1, c2, cur, b, inv_diag, fresh));
+            let pass = smoother_step(c1, c2, cur, b, inv_diag, fresh);
+            last_dot = Some(a.update_rows_sum(cur, other, pass));
         }
         std::mem::swap(&mut cur, &mut other);
     }
     if steps.len() % 2 == 1 {
         // The last iterate is in `d`.
         par_copy(other, cur);
+        return None;
     }
+    last_dot
 }
 
 /// The rows of one smoother pass: `y ← x_{k+1} = x_k + c₁ (x_k − x_{k−1}) +
 /// c₂ D⁻¹ (b − A x_k)` from the products `ax`, the iterate `cur = x_k` and `y`
 /// holding `x_{k−1}` — unless `fresh` (then `x_{k−1} = 0`, or unused when
-/// `c₁ = 0`: `y` is not read).
+/// `c₁ = 0`: `y` is not read). Returns the rows' `Σ b_i y_i` (four
+/// interleaved partial sums, as [`crate::solve::krylov::zip_update_sum`]).
 fn smoother_step<'a>(
     c1: f64,
     c2: f64,
@@ -1589,7 +1600,7 @@ fn smoother_step<'a>(
     b: &'a [f64],
     inv_diag: &'a [f32],
     fresh: bool,
-) -> impl Fn(usize, &mut [f64], &[f64]) + Sync + 'a {
+) -> impl Fn(usize, &mut [f64], &[f64]) -> f64 + Sync + 'a {
     move |first, y, ax| {
         let n = y.len();
         let (inv, b, xk) = (
@@ -1597,16 +1608,20 @@ fn smoother_step<'a>(
             rows_of(b, first, n),
             rows_of(cur, first, n),
         );
-        let rows = y.iter_mut().zip(ax).zip(inv).zip(b).zip(xk);
+        let rows = y.iter_mut().zip(ax).zip(inv).zip(b).zip(xk).enumerate();
+        let mut s = [0.0; 4];
         if fresh {
-            for ((((yi, &axi), &inv), &bi), &xi) in rows {
+            for (k, ((((yi, &axi), &inv), &bi), &xi)) in rows {
                 *yi = xi + c1 * xi + c2 * f64::from(inv) * (bi - axi);
+                s[k % 4] += bi * *yi;
             }
         } else {
-            for ((((yi, &axi), &inv), &bi), &xi) in rows {
+            for (k, ((((yi, &axi), &inv), &bi), &xi)) in rows {
                 *yi = xi + c1 * (xi - *yi) + c2 * f64::from(inv) * (bi - axi);
+                s[k % 4] += bi * *yi;
             }
         }
+        (s[0] + s[1]) + (s[2] + s[3])
     }
 }
 
@@ -1644,13 +1659,13 @@ impl Preconditioner for VCycle<'_> {
         self.hierarchy.vcycle_using(a, self.fine, r, z)
     }
 
-    fn apply_with_scratch(
+    fn apply_with_dot(
         &mut self,
         a: &CsrMatrix,
         r: &[f64],
         z: &mut [f64],
         scratch: &mut [f64],
-    ) -> Result<(), SolveError> {
+    ) -> Result<f64, SolveError> {
         self.hierarchy.vcycle_in(a, self.fine, r, z, scratch)
     }
 }
