@@ -1529,9 +1529,8 @@ fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
 /// Each step is one pass in the two-term form `x_{k+1} = x_k + c₁ (x_k −
 /// x_{k−1}) + c₂ D⁻¹ (b − A x_k)`, written over `x_{k−1}` (read at its own row
 /// only): the iterates alternate between `x` and `d`, with no separate
-/// correction vector and no `x += d` pass. Chebyshev on `D⁻¹A` over
-/// `[λmax/ratio, λmax]` (Saad 2003, Alg. 12.1, its correction `d_{k−1} = x_k −
-/// x_{k−1}` substituted); damped Jacobi is `c₁ = 0`, `c₂ = ω`. The result
+/// correction vector and no `x += d` pass ([`StepCoefficients`]: Saad's
+/// Chebyshev correction `d_{k−1} = x_k − x_{k−1}` substituted). The result
 /// ends in `x` (copied there after an odd number of steps). Returns `bᵀx`
 /// when the last pass formed it (a product pass that wrote `x`).
 #[allow(clippy::too_many_arguments)]
@@ -1545,29 +1544,10 @@ fn smooth(
     d: &mut [f64],
     zero_guess: bool,
 ) -> Option<f64> {
-    // `(c₁, c₂)` of each step.
-    let steps: Vec<(f64, f64)> = match smoother {
-        Smoother::Chebyshev { degree, ratio } => {
-            let hi = lambda_max;
-            let lo = hi / ratio;
-            let theta = 0.5 * (hi + lo);
-            let delta = 0.5 * (hi - lo);
-            let sigma = theta / delta;
-            let mut rho = 1.0 / sigma;
-            std::iter::once((0.0, 1.0 / theta))
-                .chain((1..degree.max(1)).map(|_| {
-                    let rho_new = 1.0 / (2.0 * sigma - rho);
-                    let c = (rho_new * rho, 2.0 * rho_new / delta);
-                    rho = rho_new;
-                    c
-                }))
-                .collect()
-        }
-        Smoother::Jacobi { sweeps, omega } => vec![(0.0, omega); sweeps.max(1)],
-    };
+    let (count, coefficients) = StepCoefficients::of(smoother, lambda_max);
     let (mut cur, mut other): (&mut [f64], &mut [f64]) = (x, d);
     let mut last_dot = None;
-    for (k, &(c1, c2)) in steps.iter().enumerate() {
+    for (k, (c1, c2)) in coefficients.take(count).enumerate() {
         if k == 0 && zero_guess {
             // `x₁ = c₂ D⁻¹ b` from `x₀ = 0`: no product.
             scaled_jacobi_step(other, inv_diag, c2, b);
@@ -1580,12 +1560,68 @@ fn smooth(
         }
         std::mem::swap(&mut cur, &mut other);
     }
-    if steps.len() % 2 == 1 {
+    if count % 2 == 1 {
         // The last iterate is in `d`.
         par_copy(other, cur);
         return None;
     }
     last_dot
+}
+
+/// The coefficients `(c₁, c₂)` of a smoother's steps, in order: Chebyshev on
+/// `D⁻¹A` over `[λmax/ratio, λmax]` (Saad 2003, Alg. 12.1: `c₂ = 1/θ` first,
+/// then `ρ_k = 1/(2σ − ρ_{k−1})`, `c₁ = ρ_k ρ_{k−1}`, `c₂ = 2ρ_k/δ` with
+/// `ρ₀ = 1/σ`), or damped Jacobi (`c₁ = 0`, `c₂ = ω`).
+enum StepCoefficients {
+    Chebyshev {
+        theta: f64,
+        delta: f64,
+        rho: Option<f64>,
+    },
+    Jacobi {
+        omega: f64,
+    },
+}
+
+impl StepCoefficients {
+    /// The steps of `smoother` on a level whose `D⁻¹A` is bounded by
+    /// `lambda_max`, and their number.
+    fn of(smoother: Smoother, lambda_max: f64) -> (usize, Self) {
+        match smoother {
+            Smoother::Chebyshev { degree, ratio } => {
+                let lo = lambda_max / ratio;
+                let theta = 0.5 * (lambda_max + lo);
+                let delta = 0.5 * (lambda_max - lo);
+                let rho = None;
+                (degree.max(1), Self::Chebyshev { theta, delta, rho })
+            }
+            Smoother::Jacobi { sweeps, omega } => (sweeps.max(1), Self::Jacobi { omega }),
+        }
+    }
+}
+
+impl Iterator for StepCoefficients {
+    type Item = (f64, f64);
+
+    fn next(&mut self) -> Option<(f64, f64)> {
+        Some(match self {
+            Self::Chebyshev { theta, delta, rho } => {
+                let sigma = *theta / *delta;
+                match *rho {
+                    None => {
+                        *rho = Some(1.0 / sigma);
+                        (0.0, 1.0 / *theta)
+                    }
+                    Some(previous) => {
+                        let next = 1.0 / (2.0 * sigma - previous);
+                        *rho = Some(next);
+                        (next * previous, 2.0 * next / *delta)
+                    }
+                }
+            }
+            Self::Jacobi { omega } => (0.0, *omega),
+        })
+    }
 }
 
 /// The rows of one smoother pass: `y ← x_{k+1} = x_k + c₁ (x_k − x_{k−1}) +
