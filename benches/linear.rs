@@ -25,9 +25,13 @@ fn linear(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("matvec", n), &n, |b, _| {
             b.iter(|| k.mul_vec(&x, &mut y))
         });
-        let stencil = GridOperator::new(&k, &sys.grid_blocks()).expect("stencil form");
+        let stencil = GridOperator::<f32>::new(&k, &sys.grid_blocks()).expect("stencil form");
         g.bench_with_input(BenchmarkId::new("stencil_product", n), &n, |b, _| {
             b.iter(|| stencil.update_rows(&x, &mut y, |_, y, ax| y.copy_from_slice(ax)))
+        });
+        let exact = GridOperator::<f64>::new(&k, &sys.grid_blocks()).expect("stencil form");
+        g.bench_with_input(BenchmarkId::new("stencil_product_f64", n), &n, |b, _| {
+            b.iter(|| exact.update_rows(&x, &mut y, |_, y, ax| y.copy_from_slice(ax)))
         });
         let mut choices = vec![LinearSolverChoice::Multigrid, LinearSolverChoice::Amg];
         if n <= 512 {
