@@ -1725,6 +1725,17 @@ mod tests {
     use super::*;
     use crate::network::ThermalNetwork;
 
+    /// An `nx × ny` grid group "plate" of 50 J/K cells at 300 K in `net`.
+    fn plate(net: &mut ThermalNetwork, nx: usize, ny: usize) -> std::ops::Range<usize> {
+        net.add_group(
+            "plate",
+            &vec![50.0; nx * ny],
+            300.0,
+            Some(GridShape { nx, ny }),
+        )
+        .unwrap()
+    }
+
     /// A small network with every conductor type, an arithmetic node and a boundary.
     fn mixed_network() -> ThermalNetwork {
         let mut net = ThermalNetwork::new();
@@ -1875,14 +1886,7 @@ mod tests {
         let mut net = ThermalNetwork::new();
         let space = net.add_boundary("space", 3.0).unwrap();
         let wall = net.add_boundary("wall", 290.0).unwrap();
-        let cells = net
-            .add_group(
-                "plate",
-                &vec![50.0; nx * ny],
-                300.0,
-                Some(GridShape { nx, ny }),
-            )
-            .unwrap();
+        let cells = plate(&mut net, nx, ny);
         let id = |i: usize, j: usize| cells.start + j * nx + i;
         for j in 0..ny {
             for i in 0..nx {
@@ -1961,14 +1965,7 @@ mod tests {
         let (nx, ny) = (131, 127);
         let mut net = ThermalNetwork::new();
         let wall = net.add_boundary("wall", 300.0).unwrap();
-        let cells = net
-            .add_group(
-                "plate",
-                &vec![50.0; nx * ny],
-                300.0,
-                Some(GridShape { nx, ny }),
-            )
-            .unwrap();
+        let cells = plate(&mut net, nx, ny);
         for k in cells.clone() {
             if k + 1 < cells.end {
                 net.add_linear(k, k + 1, 2.0).unwrap();
