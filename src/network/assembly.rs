@@ -1725,6 +1725,15 @@ mod tests {
     use super::*;
     use crate::network::ThermalNetwork;
 
+    /// `work` run in a rayon pool of `threads` threads.
+    fn in_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(work)
+    }
+
     /// An `nx × ny` grid group "plate" of 50 J/K cells at 300 K in `net`.
     fn plate(net: &mut ThermalNetwork, nx: usize, ny: usize) -> std::ops::Range<usize> {
         net.add_group(
@@ -1780,11 +1789,7 @@ mod tests {
     fn parallel_assembly_merges_duplicates_like_one_thread() {
         let n = 3 * PARALLEL_ROWS;
         let assemble = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            in_pool(threads, || {
                 let mut net = ThermalNetwork::new();
                 let ids: Vec<_> = (0..n)
                     .map(|i| net.add_node(&format!("n{i}"), NodeKind::Arithmetic, 300.0))
@@ -1988,11 +1993,7 @@ mod tests {
         }
         assert!(q.iter().filter(|v| **v != 0.0).count() > nx * ny / 2);
         let results = [1, 2].map(|threads| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            in_pool(threads, || {
                 let asm = net.assemble().unwrap();
                 let x = vec![300.0; asm.unknowns()];
                 let mut r = vec![f64::NAN; asm.unknowns()];
@@ -2108,11 +2109,7 @@ mod tests {
         for node_radiation in [false, true] {
             let net = grid_with_lumped_nodes(nx, ny, node_radiation);
             let results = [1, 2].map(|threads| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                pool.install(|| {
+                in_pool(threads, || {
                     let asm = net.assemble().unwrap();
                     let stencil_rows: usize =
                         asm.stencil_runs.iter().map(|r| r.end - r.start).sum();
