@@ -166,6 +166,13 @@ pub(crate) fn par_copy(y: &mut [f64], x: &[f64]) {
     });
 }
 
+/// `v = x` in `v`'s own buffer: resized without clearing (the kept entries
+/// are overwritten, so no fill pass precedes the copy), then copied in parallel.
+pub(crate) fn par_copy_into(v: &mut Vec<f64>, x: &[f64]) {
+    v.resize(x.len(), 0.0);
+    par_copy(v, x);
+}
+
 /// `y[i] = f(i, y[i])` for every row, in parallel when long (each entry
 /// independent, so any thread count gives the same bits).
 pub(crate) fn par_update(y: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
@@ -423,9 +430,7 @@ impl Cg {
         m: &mut dyn Preconditioner,
     ) -> Result<LinearStats, SolveError> {
         let mut r = std::mem::take(&mut self.r);
-        r.clear();
-        r.resize(b.len(), 0.0);
-        par_copy(&mut r, b);
+        par_copy_into(&mut r, b);
         let result = self.solve_overwriting(a, &mut r, x, rtol, max_iterations, m);
         self.r = r;
         result

@@ -63,7 +63,8 @@ use rayon::prelude::*;
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, CsrMatrix, GridBlock, GridShape};
 use crate::solve::krylov::{
-    dot, par_chunks, par_copy, residual, rows_of, Cg, Operator, Preconditioner, PARALLEL_LEN,
+    dot, par_chunks, par_copy, par_copy_into, residual, rows_of, Cg, Operator, Preconditioner,
+    PARALLEL_LEN,
 };
 use crate::solve::linear::{DirectSolver, LinearSolver, LinearStats};
 use crate::solve::stencil::GridOperator;
@@ -1790,9 +1791,7 @@ impl MultigridCg {
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
         let mut r = std::mem::take(&mut self.rhs);
-        r.clear();
-        r.resize(b.len(), 0.0);
-        par_copy(&mut r, b);
+        par_copy_into(&mut r, b);
         let result = self.solve_prepared_overwriting(a, &mut r, x, rtol);
         self.rhs = r;
         result
