@@ -1298,10 +1298,12 @@ impl AssembledNetwork {
     /// Coarse unknown `c` is node `c`, boundary `b` node `n_coarse + b` with its
     /// profile; `blocks` become the coarse network's grid groups. `None` when
     /// the pattern lacks a diagonal entry or the sizes disagree.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn coarsened(
         &self,
         agg: &[u32],
         n_coarse: usize,
+        members: impl Fn(usize, &mut Vec<u32>) + Sync,
         blocks: &[GridBlock],
         pattern: CsrMatrix,
         mut lin_off: Vec<f64>,
@@ -1316,51 +1318,80 @@ impl AssembledNetwork {
         if !sizes_fit || nc + self.boundaries.len() >= BOUNDARY_BIT as usize {
             return None;
         }
-        let diag = (0..nc)
-            .map(|i| pattern.position(i, i).and_then(|p| u32::try_from(p).ok()))
-            .collect::<Option<Vec<u32>>>()?;
+        let diagonal = |i: usize| pattern.position(i, i).and_then(|p| u32::try_from(p).ok());
+        let diag: Vec<u32> = if nc < PARALLEL_ROWS {
+            (0..nc).map(diagonal).collect::<Option<_>>()?
+        } else {
+            (0..nc)
+                .into_par_iter()
+                .with_min_len(4096)
+                .map(diagonal)
+                .collect::<Option<_>>()?
+        };
         for &d in &diag {
             lin_off[d as usize] = 0.0;
             if let Some(r) = rad_off.get_mut(d as usize) {
                 *r = 0.0;
             }
         }
-        // Members of every aggregate, in fine order.
-        let mut ptr = vec![0usize; nc + 1];
-        for &g in agg {
-            ptr[g as usize + 1] += 1;
-        }
-        for k in 0..nc {
-            ptr[k + 1] += ptr[k];
-        }
-        let mut fill = ptr.clone();
-        let mut members = vec![0u32; n];
-        for (i, &g) in agg.iter().enumerate() {
-            members[fill[g as usize]] = i as u32;
-            fill[g as usize] += 1;
-        }
+        // Per aggregate, over its members in fine order: capacities and
+        // initial temperatures summed, boundary terms merged (one per boundary
+        // and kind). Fixed chunks of coarse rows in parallel; each row's sums
+        // are its own, so the bits do not depend on the threads.
+        const CHUNK_ROWS: usize = 4096;
         let mut capacitance_j_k = vec![0.0; nc];
         let mut initial_k = vec![0.0; nc];
-        let mut bnd_ptr: Vec<u32> = Vec::with_capacity(nc + 1);
-        let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(nc);
-        bnd_ptr.push(0);
-        for c in 0..nc {
-            let start = bnd.len();
-            let own = &members[ptr[c]..ptr[c + 1]];
-            for &i in own {
-                let i = i as usize;
-                capacitance_j_k[c] += self.capacitance_j_k[i];
-                initial_k[c] += self.initial_k[i];
-                for t in self.boundary_terms(i) {
-                    match bnd[start..].iter_mut().find(|e| e.code == t.code) {
-                        Some(e) => e.value += t.value,
-                        None => bnd.push(*t),
+        let chunk = |k: usize, cap: &mut [f64], init: &mut [f64]| {
+            let first = k * CHUNK_ROWS;
+            let mut own = Vec::with_capacity(4);
+            let mut terms: Vec<u32> = Vec::with_capacity(cap.len());
+            let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(cap.len());
+            for (c, (cap, init)) in cap.iter_mut().zip(init.iter_mut()).enumerate() {
+                members(first + c, &mut own);
+                let start = bnd.len();
+                for &i in &own {
+                    let i = i as usize;
+                    *cap += self.capacitance_j_k[i];
+                    *init += self.initial_k[i];
+                    for t in self.boundary_terms(i) {
+                        match bnd[start..].iter_mut().find(|e| e.code == t.code) {
+                            Some(e) => e.value += t.value,
+                            None => bnd.push(*t),
+                        }
                     }
                 }
+                *init /= own.len().max(1) as f64;
+                terms.push((bnd.len() - start) as u32);
             }
-            initial_k[c] /= own.len().max(1) as f64;
-            bnd_ptr.push(u32::try_from(bnd.len()).ok()?);
+            (terms, bnd)
+        };
+        let parts: Vec<(Vec<u32>, Vec<BoundaryTerm>)> = if nc < PARALLEL_ROWS {
+            capacitance_j_k
+                .chunks_mut(CHUNK_ROWS)
+                .zip(initial_k.chunks_mut(CHUNK_ROWS))
+                .enumerate()
+                .map(|(k, (cap, init))| chunk(k, cap, init))
+                .collect()
+        } else {
+            capacitance_j_k
+                .par_chunks_mut(CHUNK_ROWS)
+                .zip(initial_k.par_chunks_mut(CHUNK_ROWS))
+                .enumerate()
+                .map(|(k, (cap, init))| chunk(k, cap, init))
+                .collect()
+        };
+        let mut bnd_ptr: Vec<u32> = Vec::with_capacity(nc + 1);
+        bnd_ptr.push(0);
+        let mut total = 0u32;
+        for &t in parts.iter().flat_map(|p| &p.0) {
+            total = total.checked_add(t)?;
+            bnd_ptr.push(total);
         }
+        let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(total as usize);
+        for (_, part) in &parts {
+            bnd.extend_from_slice(part);
+        }
+        drop(parts);
         let node_of = |id: NodeId| -> NodeId {
             let r = self.node_ref[id];
             if r & BOUNDARY_BIT == 0 {

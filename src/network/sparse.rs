@@ -126,6 +126,12 @@ impl CsrMatrix {
         self
     }
 
+    /// This matrix's values, taken out: it keeps its pattern with no values
+    /// until [`Self::with_values`] gives it new ones.
+    pub(crate) fn take_values(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.values)
+    }
+
     /// True when `other` shares this matrix's pattern (made by `clone` or
     /// [`Self::zeros_like`] of one another), so anything cached for one fits the other.
     pub fn shares_pattern(&self, other: &Self) -> bool {

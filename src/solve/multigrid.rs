@@ -377,6 +377,53 @@ impl Transfer {
             .collect()
     }
 
+    /// Writes the fine members of coarse unknown `c` into `out`, in increasing
+    /// (fine) order: the up-to-2 × 2 cells of a block's coarse cell, or the
+    /// members of a loose aggregate. The same lists as a counting sort of
+    /// `agg` gives, without a pass over every fine unknown or a stored list for
+    /// the blocks.
+    fn members(&self, c: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let k = self.blocks.partition_point(|b| b.coarse.first_unknown <= c);
+        if let Some(b) = k.checked_sub(1).map(|k| &self.blocks[k]) {
+            let GridShape { nx: ncx, ny: ncy } = b.coarse.shape;
+            let local = c - b.coarse.first_unknown;
+            if local < ncx * ncy {
+                let GridShape { nx, ny } = b.fine.shape;
+                let (ic, jc) = (local % ncx, local / ncx);
+                for j in 2 * jc..(2 * jc + 2).min(ny) {
+                    let row = b.fine.first_unknown + j * nx;
+                    out.extend((row + 2 * ic..row + (2 * ic + 2).min(nx)).map(|i| i as u32));
+                }
+                return;
+            }
+        }
+        let k = self.loose_coarse.partition_point(|&l| (l as usize) < c);
+        if self.loose_coarse.get(k) == Some(&(c as u32)) {
+            out.extend_from_slice(&self.loose_members[self.loose_ptr[k]..self.loose_ptr[k + 1]]);
+        }
+    }
+
+    /// `acc[c] += Σ_{i∈c} f(i)` for every coarse unknown `c`, each sum taken
+    /// term by term in fine order into `acc[c]` (the bits of a serial pass
+    /// over the fine unknowns in order; coarse rows in parallel). `f` returns
+    /// `None` for a fine unknown that adds nothing.
+    fn add_by_aggregate(&self, f: impl Fn(usize) -> Option<f64> + Sync, acc: &mut [f64]) {
+        par_chunks(acc, |first, part| {
+            let mut members = Vec::with_capacity(4);
+            for (k, v) in part.iter_mut().enumerate() {
+                self.members(first + k, &mut members);
+                let mut sum = *v;
+                for &i in &members {
+                    if let Some(x) = f(i as usize) {
+                        sum += x;
+                    }
+                }
+                *v = sum;
+            }
+        });
+    }
+
     /// Block index of each fine unknown (NONE outside blocks).
     fn fine_block_of(&self, n: usize) -> Vec<u32> {
         let mut owner = vec![NONE; n];
@@ -584,29 +631,24 @@ fn galerkin_structure(
         });
     }
     let nc = t.n_coarse;
-    // Members of every coarse unknown, in fine order.
-    let mut ptr = vec![0usize; nc + 1];
-    for &g in &t.agg {
-        ptr[g as usize + 1] += 1;
-    }
-    for k in 0..nc {
-        ptr[k + 1] += ptr[k];
-    }
-    let mut fill = ptr.clone();
-    let mut members = vec![0u32; t.agg.len()];
-    for (i, &g) in t.agg.iter().enumerate() {
-        members[fill[g as usize]] = i as u32;
-        fill[g as usize] += 1;
-    }
     let (rp, ci, av) = (a.row_ptr(), a.col_idx(), a.values());
     let weight = [1.0, scale, 1.0 - scale];
     // Coarse rows are built in chunks (in parallel), then joined in order.
     const ROWS: usize = 4096;
     let build = |k: usize| -> RowsPart {
-        let mut part = RowsPart::default();
+        let rows = k * ROWS..((k + 1) * ROWS).min(nc);
+        // Five-point grids give five coarse entries per row.
+        let mut part = RowsPart {
+            row_len: Vec::with_capacity(rows.len()),
+            cols: Vec::with_capacity(5 * rows.len()),
+            values: Vec::with_capacity(5 * rows.len()),
+            ..RowsPart::default()
+        };
+        let mut members = Vec::with_capacity(4);
         let mut buf: Vec<(u32, u32)> = Vec::new();
         let mut row: Vec<(u32, f64)> = Vec::new();
-        for c in k * ROWS..((k + 1) * ROWS).min(nc) {
+        for c in rows {
+            t.members(c, &mut members);
             if !keep_gather {
                 // Values only: accumulate into the row's few distinct columns
                 // (fine-entry order, so the sums do not depend on threads), then
@@ -616,7 +658,7 @@ fn galerkin_structure(
                     Some(e) => e.1 += v,
                     None => row.push((col, v)),
                 };
-                for &i in &members[ptr[c]..ptr[c + 1]] {
+                for &i in &members {
                     let i = i as usize;
                     for p in rp[i]..rp[i + 1] {
                         let j = ci[p] as usize;
@@ -636,7 +678,7 @@ fn galerkin_structure(
                 continue;
             }
             buf.clear();
-            for &i in &members[ptr[c]..ptr[c + 1]] {
+            for &i in &members {
                 let i = i as usize;
                 for (p, &j) in ci.iter().enumerate().take(rp[i + 1]).skip(rp[i]) {
                     let cj = t.agg[j as usize];
@@ -677,33 +719,56 @@ fn galerkin_structure(
     } else {
         (0..chunks).into_par_iter().map(build).collect()
     };
-    let total_cols: usize = parts.iter().map(|p| p.cols.len()).sum();
-    let total_src: usize = parts.iter().map(|p| p.src.len()).sum();
+    // Offsets serially (a pass over the coarse rows), the entries copied in parallel.
     let mut row_ptr = Vec::with_capacity(nc + 1);
     row_ptr.push(0usize);
-    let mut col_idx: Vec<u32> = Vec::with_capacity(total_cols);
-    let mut values: Vec<f64> = Vec::with_capacity(total_cols);
-    let mut gptr = Vec::with_capacity(if keep_gather { total_cols + 1 } else { 0 });
-    gptr.push(0usize);
-    let mut src = Vec::with_capacity(total_src);
-    for part in parts {
+    for part in &parts {
         for &len in &part.row_len {
             row_ptr.push(row_ptr[row_ptr.len() - 1] + len as usize);
         }
-        for &len in &part.gather_len {
-            gptr.push(gptr[gptr.len() - 1] + len as usize);
-        }
-        col_idx.extend_from_slice(&part.cols);
-        values.extend_from_slice(&part.values);
-        src.extend_from_slice(&part.src);
     }
-    let m = CsrMatrix::from_parts(row_ptr, col_idx, values).ok_or_else(|| {
-        SolveError::LinearSolver {
-            solver: "multigrid",
-            reason: "internal error: inconsistent coarse pattern".into(),
+    let mut gptr = Vec::new();
+    if keep_gather {
+        gptr.reserve(row_ptr[nc] + 1);
+        gptr.push(0usize);
+        for part in &parts {
+            for &len in &part.gather_len {
+                gptr.push(gptr[gptr.len() - 1] + len as usize);
+            }
         }
-    })?;
+    }
+    let col_idx = concat(parts.iter().map(|p| p.cols.as_slice()));
+    let values = concat(parts.iter().map(|p| p.values.as_slice()));
+    let src = concat(parts.iter().map(|p| p.src.as_slice()));
+    drop(parts);
+    // Each row's columns are distinct and sorted, and aggregates are below `nc`.
+    let m = CsrMatrix::from_sorted_parts(row_ptr, col_idx, Some(values));
     Ok((m, keep_gather.then_some(Gather { ptr: gptr, src })))
+}
+
+/// The concatenation of `pieces`, copied in parallel when long (into zeroed
+/// memory, so the fresh pages are first touched by the copying threads).
+fn concat<'a, T: Copy + Default + Send + Sync + 'a>(
+    pieces: impl Iterator<Item = &'a [T]>,
+) -> Vec<T> {
+    let pieces: Vec<&[T]> = pieces.collect();
+    let total = pieces.iter().map(|p| p.len()).sum();
+    if total < PARALLEL_LEN {
+        return pieces.concat();
+    }
+    let mut out = vec![T::default(); total];
+    let mut rest = out.as_mut_slice();
+    let mut targets = Vec::with_capacity(pieces.len());
+    for p in &pieces {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(p.len());
+        targets.push(head);
+        rest = tail;
+    }
+    targets
+        .into_par_iter()
+        .zip(pieces)
+        .for_each(|(to, from)| to.copy_from_slice(from));
+    out
 }
 
 impl Gather {
@@ -742,6 +807,8 @@ impl Gather {
 pub(crate) struct CoarseNetwork {
     /// The coarse network.
     pub(crate) network: AssembledNetwork,
+    /// The fine network's grid blocks (which alone, with its size, fix the transfer).
+    fine_blocks: Vec<GridBlock>,
     transfer: Transfer,
 }
 
@@ -751,7 +818,8 @@ impl CoarseNetwork {
     pub(crate) fn new(system: &AssembledNetwork, coupling_scale: f64) -> Option<Self> {
         let (pattern, lin, rad) = system.row_couplings();
         let n = pattern.n();
-        let t = Transfer::geometric(n, &system.grid_blocks());
+        let fine_blocks = system.grid_blocks();
+        let t = Transfer::geometric(n, &fine_blocks);
         if t.blocks.is_empty() || t.n_coarse * 10 > n * 9 {
             return None;
         }
@@ -760,10 +828,10 @@ impl CoarseNetwork {
         // matrix's values are theirs; radiation between unknowns (rare) takes
         // a second product.
         let same_block = |i: usize, j: usize| owner[i] != NONE && owner[i] == owner[j];
-        let (coarse, _) =
+        let (mut coarse, _) =
             galerkin_structure(pattern, &t, same_block, coupling_scale, false).ok()?;
         debug_assert!(std::ptr::eq(pattern.values(), lin));
-        let lin_c = coarse.values().to_vec();
+        let lin_c = coarse.take_values();
         let rad_c = if rad.is_empty() {
             Vec::new()
         } else {
@@ -772,10 +840,18 @@ impl CoarseNetwork {
                 galerkin_structure(&radiative, &t, same_block, coupling_scale, false).ok()?;
             c.values().to_vec()
         };
-        let network =
-            system.coarsened(&t.agg, t.n_coarse, &t.coarse_blocks(), coarse, lin_c, rad_c)?;
+        let network = system.coarsened(
+            &t.agg,
+            t.n_coarse,
+            |c, out| t.members(c, out),
+            &t.coarse_blocks(),
+            coarse,
+            lin_c,
+            rad_c,
+        )?;
         Some(Self {
             network,
+            fine_blocks,
             transfer: t,
         })
     }
@@ -795,6 +871,7 @@ impl CoarseNetwork {
     /// its scaled Galerkin conductances (so the hierarchy need not rebuild them).
     pub(crate) fn into_first_level(self) -> Option<FirstLevel> {
         self.network.has_constant_couplings().then(|| FirstLevel {
+            fine_blocks: self.fine_blocks,
             transfer: self.transfer,
             couplings: self.network.into_pattern(),
         })
@@ -806,6 +883,8 @@ impl CoarseNetwork {
 /// conductances `G_c` (the scaled Galerkin product of the fine ones, zero on
 /// the diagonal).
 pub(crate) struct FirstLevel {
+    /// The fine network's grid blocks the transfer was built from.
+    fine_blocks: Vec<GridBlock>,
     transfer: Transfer,
     couplings: CsrMatrix,
 }
@@ -827,29 +906,41 @@ impl FirstLevel {
         let Self {
             transfer: t,
             couplings: mut coarse,
+            ..
         } = self;
         let owner = t.fine_block_of(a.n());
         for v in coarse.values_mut() {
             *v = -*v;
         }
         let pos = diagonal_positions(&coarse)?;
-        let mut base = vec![0.0; t.n_coarse];
+        // Per coarse row, over its members in fine order and their entries in
+        // order (the order of a serial pass over the fine rows: the same bits).
         let (rp, ci, v) = (a.row_ptr(), a.col_idx(), a.values());
-        for i in 0..a.n() {
-            let c = t.agg[i] as usize;
-            for p in rp[i]..rp[i + 1] {
-                let j = ci[p] as usize;
-                if j == i {
-                    continue;
-                } else if t.agg[j] as usize == c {
-                    base[c] += v[p];
-                } else if owner[i] != NONE && owner[i] == owner[j] {
-                    base[c] += (1.0 - scale) * v[p];
+        let mut base = vec![0.0; t.n_coarse];
+        par_chunks(&mut base, |first, part| {
+            let mut members = Vec::with_capacity(4);
+            for (k, b) in part.iter_mut().enumerate() {
+                let c = first + k;
+                t.members(c, &mut members);
+                let mut sum = 0.0;
+                for &i in &members {
+                    let i = i as usize;
+                    for p in rp[i]..rp[i + 1] {
+                        let j = ci[p] as usize;
+                        if j == i {
+                            continue;
+                        } else if t.agg[j] as usize == c {
+                            sum += v[p];
+                        } else if owner[i] != NONE && owner[i] == owner[j] {
+                            sum += (1.0 - scale) * v[p];
+                        }
+                    }
                 }
+                *b = sum;
             }
-        }
+        });
         let mut diag = base.clone();
-        add_diagonal_at(a.values(), a_diag, &t.agg, 1.0, &mut diag);
+        t.add_by_aggregate(|i| Some(v[a_diag[i] as usize]), &mut diag);
         let values = coarse.values_mut();
         for (&p, &d) in pos.iter().zip(&diag) {
             values[p] = d;
@@ -1129,6 +1220,25 @@ impl Hierarchy {
             if n <= options.coarsest_unknowns || level + 1 >= options.max_levels {
                 break;
             }
+            // Nested iteration's first level is this level's when it was
+            // built from the same grid blocks of the same fine size (the
+            // geometric transfer depends on nothing else).
+            let seed = first.take().filter(|f| {
+                level == 0
+                    && diagonal_updates
+                    && matches!(coarsening, Coarsening::Geometric(_))
+                    && f.fine_blocks == blocks
+                    && f.transfer.agg.len() == n
+                    && f.couplings.n() == f.transfer.n_coarse
+                    && f.transfer.n_coarse > 0
+                    && f.transfer.n_coarse * 10 <= n * 9
+            });
+            if let Some(seed) = seed {
+                let scale = options.coupling_scale;
+                let (transfer, coarse, base, pos) = seed.into_level(cur, &h.fine_diag, scale)?;
+                blocks = h.push_level(transfer, coarse, scale, LevelUpdate::Diagonal { base, pos });
+                continue;
+            }
             let (t, scale) = match coarsening {
                 Coarsening::Geometric(_) => {
                     (Transfer::geometric(n, &blocks), options.coupling_scale)
@@ -1140,18 +1250,6 @@ impl Hierarchy {
             };
             if t.n_coarse * 10 > n * 9 || t.n_coarse == 0 {
                 break; // coarsening stalled
-            }
-            let seed = first.take().filter(|f| {
-                level == 0
-                    && diagonal_updates
-                    && matches!(coarsening, Coarsening::Geometric(_))
-                    && f.transfer.agg == t.agg
-                    && f.couplings.n() == t.n_coarse
-            });
-            if let Some(seed) = seed {
-                let (transfer, coarse, base, pos) = seed.into_level(cur, &h.fine_diag, scale)?;
-                blocks = h.push_level(transfer, coarse, scale, LevelUpdate::Diagonal { base, pos });
-                continue;
             }
             let keep_gather = !diagonal_updates;
             let (coarse, gather) = match coarsening {
@@ -1175,9 +1273,9 @@ impl Hierarchy {
                     let pos = diagonal_positions(&coarse)?;
                     let mut base: Vec<f64> = pos.iter().map(|&p| coarse.values()[p]).collect();
                     if level == 0 {
-                        add_diagonal_at(cur.values(), &h.fine_diag, &t.agg, -1.0, &mut base);
+                        add_diagonal_at(cur.values(), &h.fine_diag, &t, -1.0, &mut base);
                     } else {
-                        add_diagonal_by_aggregate(cur, &t.agg, -1.0, &mut base);
+                        add_diagonal_by_aggregate(cur, &t, -1.0, &mut base);
                     }
                     LevelUpdate::Diagonal { base, pos }
                 }
@@ -1267,15 +1365,11 @@ impl Hierarchy {
                 LevelUpdate::Diagonal { base, pos } => {
                     let acc = &mut work_rest[0].d;
                     acc.copy_from_slice(base);
-                    let agg = &self.transfers[l].agg;
+                    let t = &self.transfers[l];
                     match (finer_diagonal, l.checked_sub(1)) {
-                        (Some(d), _) => {
-                            for (&c, &v) in agg.iter().zip(d) {
-                                acc[c as usize] += v;
-                            }
-                        }
-                        (None, None) => add_diagonal_at(a.values(), &self.fine_diag, agg, 1.0, acc),
-                        (None, Some(k)) => add_diagonal_by_aggregate(done[k].csr()?, agg, 1.0, acc),
+                        (Some(d), _) => t.add_by_aggregate(|i| Some(d[i]), acc),
+                        (None, None) => add_diagonal_at(a.values(), &self.fine_diag, t, 1.0, acc),
+                        (None, Some(k)) => add_diagonal_by_aggregate(done[k].csr()?, t, 1.0, acc),
                     }
                     coarse.set_diagonal(pos, acc);
                 }
@@ -1476,24 +1570,18 @@ impl Operator for LevelOperator<'_> {
     }
 }
 
-/// `acc[agg[i]] += sign · a_ii` for every row `i` of `fine`, in row order (so
-/// the sums have the same bits on any thread count): the part of a Galerkin
-/// coarse diagonal that comes from the fine diagonal.
-fn add_diagonal_by_aggregate(fine: &CsrMatrix, agg: &[u32], sign: f64, acc: &mut [f64]) {
+/// `acc[agg[i]] += sign · a_ii` for every row `i` of `fine`, in row order per
+/// coarse unknown (so the sums have the same bits on any thread count): the
+/// part of a Galerkin coarse diagonal that comes from the fine diagonal.
+fn add_diagonal_by_aggregate(fine: &CsrMatrix, t: &Transfer, sign: f64, acc: &mut [f64]) {
     let v = fine.values();
-    for (i, &c) in agg.iter().enumerate() {
-        if let Some(p) = fine.position(i, i) {
-            acc[c as usize] += sign * v[p];
-        }
-    }
+    t.add_by_aggregate(|i| fine.position(i, i).map(|p| sign * v[p]), acc);
 }
 
 /// [`add_diagonal_by_aggregate`] with the diagonal's positions `diag` known:
 /// `acc[agg[i]] += sign · values[diag[i]]`, in row order (the same bits).
-fn add_diagonal_at(values: &[f64], diag: &[u32], agg: &[u32], sign: f64, acc: &mut [f64]) {
-    for (&p, &c) in diag.iter().zip(agg) {
-        acc[c as usize] += sign * values[p as usize];
-    }
+fn add_diagonal_at(values: &[f64], diag: &[u32], t: &Transfer, sign: f64, acc: &mut [f64]) {
+    t.add_by_aggregate(|i| Some(sign * values[diag[i] as usize]), acc);
 }
 
 /// Position of each row's diagonal entry of the fine matrix `a` (rows in
@@ -1515,14 +1603,22 @@ fn fine_diagonal_positions(a: &CsrMatrix) -> Result<Vec<u32>, SolveError> {
     }
 }
 
-/// Position of each row's diagonal entry, or an error naming a row without one.
+/// Position of each row's diagonal entry (rows in parallel), or an error
+/// naming a row without one.
 fn diagonal_positions(m: &CsrMatrix) -> Result<Vec<usize>, SolveError> {
-    (0..m.n())
-        .map(|i| {
-            m.position(i, i)
-                .ok_or_else(|| unsuitable(format!("row {i} has no diagonal entry")))
-        })
-        .collect()
+    let find = |i: usize| {
+        m.position(i, i)
+            .ok_or_else(|| unsuitable(format!("row {i} has no diagonal entry")))
+    };
+    if m.n() < PARALLEL_LEN {
+        (0..m.n()).map(find).collect()
+    } else {
+        (0..m.n())
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(find)
+            .collect()
+    }
 }
 
 /// Smooths `A x = b` with scratch `d` (`x` is the guess unless `zero_guess`).
@@ -1947,6 +2043,52 @@ mod tests {
             let mut ones = vec![0.0; n];
             t.prolong_add(&vec![1.0; nc], &mut ones);
             assert!(ones.iter().all(|&v| (v - 1.0).abs() < 1e-14), "{nx} × {ny}");
+        }
+    }
+
+    /// `Transfer::members` (computed per coarse unknown from the blocks)
+    /// lists exactly what a counting sort of `agg` gives, in fine order, for
+    /// blocks of odd and even sizes between loose unknowns and for
+    /// aggregation transfers; `add_by_aggregate` adds term by term in that
+    /// order, serially and in parallel.
+    #[test]
+    fn members_match_the_aggregates_in_fine_order() {
+        let counting_sort = |t: &Transfer| -> Vec<Vec<u32>> {
+            let mut lists = vec![Vec::new(); t.n_coarse];
+            for (i, &c) in t.agg.iter().enumerate() {
+                lists[c as usize].push(i as u32);
+            }
+            lists
+        };
+        let block = |first_unknown, nx, ny| GridBlock {
+            first_unknown,
+            shape: GridShape { nx, ny },
+        };
+        let geometric = [
+            Transfer::geometric(1 + 5 * 3 + 2 + 4 * 4, &[block(1, 5, 3), block(18, 4, 4)]),
+            Transfer::geometric(7 * 9, &[block(0, 7, 9)]),
+            Transfer::geometric(3 + 300 * 301, &[block(3, 300, 301)]),
+        ];
+        let agg: Vec<u32> = (0..40_000u32).map(|i| (i * 7919) % 9973).collect();
+        let aggregation = Transfer::aggregation(agg, 9973);
+        for t in geometric.iter().chain([&aggregation]) {
+            let lists = counting_sort(t);
+            let mut out = Vec::new();
+            for (c, list) in lists.iter().enumerate() {
+                t.members(c, &mut out);
+                assert_eq!(&out, list, "members of {c}");
+            }
+            let f = |i: usize| Some((i as f64 * 0.731).sin() * 1e3);
+            let mut serial: Vec<f64> = (0..t.n_coarse).map(|c| c as f64 * 1e-3).collect();
+            for (i, &c) in t.agg.iter().enumerate() {
+                serial[c as usize] += f(i).unwrap_or(0.0);
+            }
+            let mut acc: Vec<f64> = (0..t.n_coarse).map(|c| c as f64 * 1e-3).collect();
+            t.add_by_aggregate(f, &mut acc);
+            assert!(acc
+                .iter()
+                .zip(&serial)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
         }
     }
 
