@@ -285,40 +285,101 @@ impl AssembledNetwork {
                 allowed: "< 2³¹",
             });
         }
-        let mut node_ref = Vec::with_capacity(n_nodes);
-        let mut node_of_unknown = Vec::with_capacity(n_nodes);
-        let mut capacitance_j_k = Vec::with_capacity(n_nodes);
-        let mut initial_k = Vec::with_capacity(n_nodes);
-        let mut boundaries = Vec::new();
-        for (id, kind) in net.kinds.iter().enumerate() {
-            match kind {
-                NodeKind::Boundary { temperature_k } => {
-                    node_ref.push(BOUNDARY_BIT | boundaries.len() as u32);
-                    boundaries.push((id, temperature_k.clone()));
-                }
-                other => {
-                    node_ref.push(node_of_unknown.len() as u32);
-                    node_of_unknown.push(id as u32);
-                    initial_k.push(net.initial_temperature_k[id]);
-                    capacitance_j_k.push(match other {
-                        NodeKind::Diffusion { capacitance_j_k } => *capacitance_j_k,
-                        _ => 0.0,
-                    });
-                }
-            }
-        }
-        if boundaries.len() >= MAX_BOUNDARIES {
+        // Nodes in fixed chunks (in parallel): each chunk's boundaries
+        // counted first, so every chunk knows its first unknown and boundary
+        // index, then the per-node and per-unknown arrays filled in place.
+        const NODE_CHUNK: usize = 1 << 16;
+        let is_boundary = |k: &NodeKind| matches!(k, NodeKind::Boundary { .. });
+        let chunk_boundaries: Vec<usize> = if n_nodes < PARALLEL_ROWS {
+            vec![net.kinds.iter().filter(|k| is_boundary(k)).count()]
+        } else {
+            net.kinds
+                .par_chunks(NODE_CHUNK)
+                .map(|kinds| kinds.iter().filter(|k| is_boundary(k)).count())
+                .collect()
+        };
+        let n_boundaries: usize = chunk_boundaries.iter().sum();
+        if n_boundaries >= MAX_BOUNDARIES {
             return Err(NetworkError::InvalidValue {
                 element: "network".into(),
                 quantity: "boundary node count",
-                value: boundaries.len() as f64,
+                value: n_boundaries as f64,
                 allowed: "< 2³⁰",
             });
         }
-        let n = node_of_unknown.len();
+        let n = n_nodes - n_boundaries;
         if n == 0 {
             return Err(NetworkError::NothingToSolve);
         }
+        let chunk_len = if chunk_boundaries.len() == 1 {
+            n_nodes.max(1)
+        } else {
+            NODE_CHUNK
+        };
+        let mut node_ref = vec![0u32; n_nodes];
+        let mut node_of_unknown = vec![0u32; n];
+        let mut capacitance_j_k = vec![0.0; n];
+        let mut initial_k = vec![0.0; n];
+        let (mut first_unknown, mut first_boundary) = (Vec::new(), Vec::new());
+        let (mut u, mut b) = (0, 0);
+        for (k, &nb) in chunk_boundaries.iter().enumerate() {
+            first_unknown.push(u);
+            first_boundary.push(b);
+            u += (n_nodes - k * chunk_len).min(chunk_len) - nb;
+            b += nb;
+        }
+        type UnknownParts<'a> = ((&'a mut [u32], &'a mut [f64]), &'a mut [f64]);
+        let fill_nodes = |k: usize,
+                          refs: &mut [u32],
+                          ((of_unknown, cap), init): UnknownParts|
+         -> Vec<(NodeId, Profile)> {
+            let first = k * chunk_len;
+            let (mut u, mut b) = (0, first_boundary[k]);
+            let mut boundaries = Vec::new();
+            let kinds = &net.kinds[first..first + refs.len()];
+            for (id, (kind, r)) in (first..).zip(kinds.iter().zip(refs.iter_mut())) {
+                match kind {
+                    NodeKind::Boundary { temperature_k } => {
+                        *r = BOUNDARY_BIT | b as u32;
+                        boundaries.push((id, temperature_k.clone()));
+                        b += 1;
+                    }
+                    other => {
+                        *r = (first_unknown[k] + u) as u32;
+                        of_unknown[u] = id as u32;
+                        init[u] = net.initial_temperature_k[id];
+                        cap[u] = match other {
+                            NodeKind::Diffusion { capacitance_j_k } => *capacitance_j_k,
+                            _ => 0.0,
+                        };
+                        u += 1;
+                    }
+                }
+            }
+            boundaries
+        };
+        let parts: Vec<(&mut [u32], UnknownParts)> = node_ref
+            .chunks_mut(chunk_len)
+            .zip(
+                split_at_offsets(&mut node_of_unknown, &first_unknown)
+                    .into_iter()
+                    .zip(split_at_offsets(&mut capacitance_j_k, &first_unknown))
+                    .zip(split_at_offsets(&mut initial_k, &first_unknown)),
+            )
+            .collect();
+        let boundaries: Vec<(NodeId, Profile)> = if parts.len() == 1 {
+            parts
+                .into_iter()
+                .enumerate()
+                .flat_map(|(k, (refs, unknowns))| fill_nodes(k, refs, unknowns))
+                .collect()
+        } else {
+            parts
+                .into_par_iter()
+                .enumerate()
+                .flat_map_iter(|(k, (refs, unknowns))| fill_nodes(k, refs, unknowns))
+                .collect()
+        };
         let unknown = |id: NodeId| -> Option<usize> {
             let r = node_ref[id];
             (r & BOUNDARY_BIT == 0).then_some(r as usize)
@@ -331,48 +392,12 @@ impl AssembledNetwork {
 
         // Two-node conductors with their linear conductance and radiative
         // exchange factor (one of them zero).
-        let two_node = || {
-            net.linear
-                .iter()
-                .map(|c| (c, c.value, 0.0))
-                .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
-        };
-        // One pass over the conductors, in order: every stored entry
-        // `(row, column, linear conductance or advective capacity rate,
-        // radiative exchange factor)` to `entry`, every term of an unknown with
-        // a boundary node to `boundary` (conductors between two boundaries and
-        // advection out of the network to neither).
-        let visit = |entry: &mut dyn FnMut(usize, usize, f64, f64),
-                     boundary: &mut dyn FnMut(usize, BoundaryTerm)| {
-            for (c, g, r) in two_node() {
-                match (unknown(c.a()), unknown(c.b())) {
-                    (Some(a), Some(b)) => {
-                        entry(a, b, g, r);
-                        entry(b, a, g, r);
-                    }
-                    (Some(a), None) => boundary(a, term(boundary_of(c.b()), g, r)),
-                    (None, Some(b)) => boundary(b, term(boundary_of(c.a()), g, r)),
-                    (None, None) => {}
-                }
-            }
-            for c in &net.advective {
-                match (unknown(c.upstream), unknown(c.downstream)) {
-                    (Some(u), Some(d)) => entry(d, u, c.mdot_cp_w_k, 0.0),
-                    (None, Some(d)) => {
-                        let mut t = term(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
-                        t.code |= ADVECTED_BIT;
-                        boundary(d, t);
-                    }
-                    _ => {}
-                }
-            }
-        };
         // Rows are assembled in contiguous parts in parallel: each part visits
         // every conductor and keeps the entries and boundary terms of its own
         // rows, so each row is filled in conductor order however the rows are
         // split (the same bits on any number of threads).
         let parts = row_parts(n);
-        let mut count = vec![1usize; n];
+        let mut count = filled(1usize, n);
         let mut terms = vec![0u32; n];
         let row_starts: Vec<usize> = parts.iter().map(|p| p.start).collect();
         split_at_offsets(&mut count, &row_starts)
@@ -380,13 +405,15 @@ impl AssembledNetwork {
             .zip(split_at_offsets(&mut terms, &row_starts))
             .zip(&parts)
             .for_each(|((count, terms), rows)| {
-                visit(
-                    &mut |row, _, _, _| {
+                visit_conductors(
+                    net,
+                    &node_ref,
+                    |row, _, _, _| {
                         if rows.contains(&row) {
                             count[row - rows.start] += 1;
                         }
                     },
-                    &mut |row, _| {
+                    |row, _| {
                         if rows.contains(&row) {
                             let t = &mut terms[row - rows.start];
                             *t = t.saturating_add(1);
@@ -419,10 +446,13 @@ impl AssembledNetwork {
         // The boundary terms likewise: bucketed by row in conductor order,
         // then merged per row (one term per boundary and kind); `terms`
         // becomes each row's merged count.
+        let between_unknowns =
+            |c: &super::Conductor| unknown(c.a()).is_some() && unknown(c.b()).is_some();
         let any_free_radiation = net
             .radiative
-            .iter()
-            .any(|c| unknown(c.a()).is_some() && unknown(c.b()).is_some());
+            .par_iter()
+            .with_min_len(4096)
+            .any(between_unknowns);
         let entries = row_ptr[n];
         if u32::try_from(entries).is_err() {
             return Err(NetworkError::InvalidValue {
@@ -440,7 +470,7 @@ impl AssembledNetwork {
             Vec::new()
         };
         let mut diag = vec![0u32; n];
-        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n] as usize];
+        let mut bnd = filled(term(None, 0.0, 0.0), bnd_ptr[n] as usize);
         let offsets: Vec<usize> = row_starts.iter().map(|&r| row_ptr[r]).collect();
         let bnd_offsets: Vec<usize> = row_starts.iter().map(|&r| bnd_ptr[r] as usize).collect();
         let rad_parts = if any_free_radiation {
@@ -483,13 +513,15 @@ impl AssembledNetwork {
                     for i in rows.clone() {
                         put(i, i, 0.0, 0.0);
                     }
-                    visit(
-                        &mut |row, col, g, r| {
+                    visit_conductors(
+                        net,
+                        &node_ref,
+                        |row, col, g, r| {
                             if rows.contains(&row) {
                                 put(row, col, g, r);
                             }
                         },
-                        &mut |row, t| {
+                        |row, t| {
                             if rows.contains(&row) {
                                 let k = &mut bnd_fill[row - rows.start];
                                 bnd[*k as usize] = t;
@@ -558,15 +590,20 @@ impl AssembledNetwork {
         // Close the gaps the compaction left between parts.
         let (mut len, mut bnd_len) = (0, 0);
         for (k, &(part_len, part_bnd)) in part_lengths.iter().enumerate() {
+            // (A part without duplicates, or the first, is in place already.)
             let from = offsets[k];
-            cols.copy_within(from..from + part_len, len);
-            lin_off.copy_within(from..from + part_len, len);
-            if any_free_radiation {
-                rad_off.copy_within(from..from + part_len, len);
+            if from != len {
+                cols.copy_within(from..from + part_len, len);
+                lin_off.copy_within(from..from + part_len, len);
+                if any_free_radiation {
+                    rad_off.copy_within(from..from + part_len, len);
+                }
             }
             len += part_len;
             let from = bnd_offsets[k];
-            bnd.copy_within(from..from + part_bnd, bnd_len);
+            if from != bnd_len {
+                bnd.copy_within(from..from + part_bnd, bnd_len);
+            }
             bnd_len += part_bnd;
         }
         let mut total = 0;
@@ -589,12 +626,26 @@ impl AssembledNetwork {
         drop(terms);
         bnd_ptr[n] = total;
         bnd.truncate(bnd_len);
-        let mut between_boundaries = Vec::new();
-        for (c, g, r) in two_node() {
-            if let (Some(a), Some(b)) = (boundary_of(c.a()), boundary_of(c.b())) {
-                between_boundaries.push(BoundaryPair { a, b, g, r });
-            }
-        }
+        let pair = |(c, g, r): (&super::Conductor, f64, f64)| match (
+            boundary_of(c.a()),
+            boundary_of(c.b()),
+        ) {
+            (Some(a), Some(b)) => Some(BoundaryPair { a, b, g, r }),
+            _ => None,
+        };
+        let between_boundaries: Vec<BoundaryPair> = net
+            .linear
+            .par_iter()
+            .with_min_len(4096)
+            .map(|c| (c, c.value, 0.0))
+            .chain(
+                net.radiative
+                    .par_iter()
+                    .with_min_len(4096)
+                    .map(|c| (c, 0.0, c.value)),
+            )
+            .filter_map(pair)
+            .collect();
         let source_rows =
             SourceRows::new(&net.sources, unknown).ok_or_else(|| NetworkError::InvalidValue {
                 element: "network".into(),
@@ -602,10 +653,12 @@ impl AssembledNetwork {
                 value: net.sources.iter().map(|s| s.loads.len()).sum::<usize>() as f64,
                 allowed: "< 2³²",
             })?;
-        let free_free_radiation = net
-            .radiative
-            .iter()
-            .any(|c| c.value > 0.0 && unknown(c.a()).is_some() && unknown(c.b()).is_some());
+        let free_free_radiation = any_free_radiation
+            && net
+                .radiative
+                .par_iter()
+                .with_min_len(4096)
+                .any(|c| c.value > 0.0 && between_unknowns(c));
         let symmetric = !free_free_radiation
             && !net
                 .advective
@@ -1281,9 +1334,10 @@ impl AssembledNetwork {
         (&self.pattern, self.pattern.values(), &self.rad_off)
     }
 
-    /// The pattern with its linear couplings (see [`Self::row_couplings`]), the network dropped.
-    pub(crate) fn into_pattern(self) -> CsrMatrix {
-        self.pattern
+    /// The pattern with its linear couplings (see [`Self::row_couplings`]) and
+    /// the position of each row's diagonal entry, the network dropped.
+    pub(crate) fn into_pattern(self) -> (CsrMatrix, Vec<u32>) {
+        (self.pattern, self.diag)
     }
 
     /// This network coarsened over aggregates: unknown `i` joins coarse unknown
@@ -1296,8 +1350,11 @@ impl AssembledNetwork {
     /// (sinks: `Σ g`, `Σ r`), source loads and heat capacities are summed, so the
     /// coarse network carries the same heat; initial temperatures are averaged.
     /// Coarse unknown `c` is node `c`, boundary `b` node `n_coarse + b` with its
-    /// profile; `blocks` become the coarse network's grid groups. `None` when
-    /// the pattern lacks a diagonal entry or the sizes disagree.
+    /// profile; `blocks` become the coarse network's grid groups. `members(c,
+    /// out)` writes the fine unknowns of aggregate `c` (those `i` with
+    /// `agg[i] = c`) into `out` in increasing order. Returns the coarse network
+    /// with the diagonal entries of `lin_off` it dropped; `None` when the
+    /// pattern lacks a diagonal entry or the sizes disagree.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn coarsened(
         &self,
@@ -1308,7 +1365,7 @@ impl AssembledNetwork {
         pattern: CsrMatrix,
         mut lin_off: Vec<f64>,
         mut rad_off: Vec<f64>,
-    ) -> Option<AssembledNetwork> {
+    ) -> Option<(AssembledNetwork, Vec<f64>)> {
         let (n, nc) = (self.unknowns(), n_coarse);
         let sizes_fit = agg.len() == n
             && pattern.n() == nc
@@ -1328,8 +1385,9 @@ impl AssembledNetwork {
                 .map(diagonal)
                 .collect::<Option<_>>()?
         };
+        let mut dropped = Vec::with_capacity(nc);
         for &d in &diag {
-            lin_off[d as usize] = 0.0;
+            dropped.push(std::mem::replace(&mut lin_off[d as usize], 0.0));
             if let Some(r) = rad_off.get_mut(d as usize) {
                 *r = 0.0;
             }
@@ -1443,7 +1501,7 @@ impl AssembledNetwork {
                 grid: Some(b.shape),
             })
             .collect();
-        Some(
+        Some((
             AssembledNetwork {
                 node_ref: (0..nc as u32)
                     .chain((0..self.boundaries.len() as u32).map(|b| BOUNDARY_BIT | b))
@@ -1473,7 +1531,8 @@ impl AssembledNetwork {
                 stencil_runs: Vec::new(),
             }
             .with_stencil_runs(),
-        )
+            dropped,
+        ))
     }
 
     /// Fails if any temperature is not finite or is negative.
@@ -1703,6 +1762,65 @@ fn boundary_heat<const FLOWS: bool>(
         }
     }
     s
+}
+
+/// A vector of `len` copies of `value`, written in parallel when long (so
+/// its fresh pages are first touched by both threads).
+fn filled<T: Copy + Send + Sync>(value: T, len: usize) -> Vec<T> {
+    if len < PARALLEL_ROWS {
+        return vec![value; len];
+    }
+    let mut v = Vec::with_capacity(len);
+    v.par_extend(rayon::iter::repeat_n(value, len));
+    v
+}
+
+/// One pass over the conductors of `net`, in order (`node_ref` as
+/// [`AssembledNetwork`]'s): every stored entry `(row, column, linear
+/// conductance or advective capacity rate, radiative exchange factor)` to
+/// `entry`, every term of an unknown with a boundary node to `boundary`
+/// (conductors between two boundaries and advection out of the network to
+/// neither). Generic, so each caller's closures are inlined into the loop.
+fn visit_conductors(
+    net: &ThermalNetwork,
+    node_ref: &[u32],
+    mut entry: impl FnMut(usize, usize, f64, f64),
+    mut boundary: impl FnMut(usize, BoundaryTerm),
+) {
+    let unknown = |id: NodeId| {
+        let r = node_ref[id];
+        (r & BOUNDARY_BIT == 0).then_some(r as usize)
+    };
+    let boundary_of = |id: NodeId| node_ref[id] & !BOUNDARY_BIT;
+    // Two-node conductors with their linear conductance and radiative
+    // exchange factor (one of them zero).
+    let mut two_node = |c: &super::Conductor, g: f64, r: f64| match (unknown(c.a()), unknown(c.b()))
+    {
+        (Some(a), Some(b)) => {
+            entry(a, b, g, r);
+            entry(b, a, g, r);
+        }
+        (Some(a), None) => boundary(a, BoundaryTerm::new(boundary_of(c.b()), g, r)),
+        (None, Some(b)) => boundary(b, BoundaryTerm::new(boundary_of(c.a()), g, r)),
+        (None, None) => {}
+    };
+    for c in &net.linear {
+        two_node(c, c.value, 0.0);
+    }
+    for c in &net.radiative {
+        two_node(c, 0.0, c.value);
+    }
+    for c in &net.advective {
+        match (unknown(c.upstream), unknown(c.downstream)) {
+            (Some(u), Some(d)) => entry(d, u, c.mdot_cp_w_k, 0.0),
+            (None, Some(d)) => {
+                let mut t = BoundaryTerm::new(boundary_of(c.upstream), c.mdot_cp_w_k, 0.0);
+                t.code |= ADVECTED_BIT;
+                boundary(d, t);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `[0, c₀, c₀ + c₁, …, Σc]`: the start of each bucket of sizes `counts`, and the total.

@@ -810,6 +810,11 @@ pub(crate) struct CoarseNetwork {
     /// The fine network's grid blocks (which alone, with its size, fix the transfer).
     fine_blocks: Vec<GridBlock>,
     transfer: Transfer,
+    /// The diagonal of the Galerkin product of the fine conductances, which
+    /// the coarse network drops: `Σ_{i,j∈c} G_ij + (1 − s) Σ_{i∈c, j∉c, same grid} G_ij`.
+    inner: Vec<f64>,
+    /// The coupling scale `s` of the Galerkin product.
+    coupling_scale: f64,
 }
 
 impl CoarseNetwork {
@@ -840,7 +845,7 @@ impl CoarseNetwork {
                 galerkin_structure(&radiative, &t, same_block, coupling_scale, false).ok()?;
             c.values().to_vec()
         };
-        let network = system.coarsened(
+        let (network, inner) = system.coarsened(
             &t.agg,
             t.n_coarse,
             |c, out| t.members(c, out),
@@ -853,6 +858,8 @@ impl CoarseNetwork {
             network,
             fine_blocks,
             transfer: t,
+            inner,
+            coupling_scale,
         })
     }
 
@@ -870,10 +877,16 @@ impl CoarseNetwork {
     /// couplings are constant: the same transfer, and the coarse pattern with
     /// its scaled Galerkin conductances (so the hierarchy need not rebuild them).
     pub(crate) fn into_first_level(self) -> Option<FirstLevel> {
-        self.network.has_constant_couplings().then(|| FirstLevel {
-            fine_blocks: self.fine_blocks,
-            transfer: self.transfer,
-            couplings: self.network.into_pattern(),
+        self.network.has_constant_couplings().then(|| {
+            let (couplings, diagonal) = self.network.into_pattern();
+            FirstLevel {
+                fine_blocks: self.fine_blocks,
+                transfer: self.transfer,
+                couplings,
+                diagonal,
+                inner: self.inner,
+                coupling_scale: self.coupling_scale,
+            }
         })
     }
 }
@@ -887,59 +900,49 @@ pub(crate) struct FirstLevel {
     fine_blocks: Vec<GridBlock>,
     transfer: Transfer,
     couplings: CsrMatrix,
+    /// Position of each coarse row's diagonal entry in `couplings`.
+    diagonal: Vec<u32>,
+    /// [`CoarseNetwork`]'s `inner`: the Galerkin diagonal of the conductances.
+    inner: Vec<f64>,
+    /// The coupling scale of the Galerkin product.
+    coupling_scale: f64,
 }
 
 impl FirstLevel {
     /// The scaled Galerkin product of `a` (whose off-diagonal entries are minus
     /// the fine conductances: a Jacobian or `C/Δt + K` of a network with
     /// constant couplings), its diagonal's base and positions (as
-    /// [`Hierarchy::update`] uses them), from `G_c` and one pass over `a`:
-    /// off the diagonal `A_c = −G_c`; on it, `A_cc = Σ_{i∈c} a_ii + base_c` with
-    /// `base_c = Σ_{i≠j∈c} a_ij + (1 − s) Σ_{i∈c, j∉c, same grid} a_ij`.
+    /// [`Hierarchy::update`] uses them), from `G_c` and one pass over `a`'s
+    /// diagonal: off the diagonal `A_c = −G_c`; on it, `A_cc = Σ_{i∈c} a_ii +
+    /// base_c` with `base_c = Σ_{i≠j∈c} a_ij + (1 − s) Σ_{i∈c, j∉c, same grid}
+    /// a_ij = −inner_c`. (`inner_c` sums the same terms of `G = −a` in the same
+    /// order, with the fine diagonal's zero conductances among them, and
+    /// rounding is symmetric in sign: the same bits as summing `a`'s entries.)
     #[allow(clippy::type_complexity)]
     fn into_level(
         self,
         a: &CsrMatrix,
         a_diag: &[u32],
-        scale: f64,
     ) -> Result<(Transfer, CsrMatrix, Vec<f64>, Vec<usize>), SolveError> {
         let Self {
             transfer: t,
             couplings: mut coarse,
+            diagonal,
+            inner,
             ..
         } = self;
-        let owner = t.fine_block_of(a.n());
+        if diagonal.len() != t.n_coarse || inner.len() != t.n_coarse {
+            return Err(unsuitable(
+                "internal error: inconsistent first level".into(),
+            ));
+        }
         for v in coarse.values_mut() {
             *v = -*v;
         }
-        let pos = diagonal_positions(&coarse)?;
-        // Per coarse row, over its members in fine order and their entries in
-        // order (the order of a serial pass over the fine rows: the same bits).
-        let (rp, ci, v) = (a.row_ptr(), a.col_idx(), a.values());
-        let mut base = vec![0.0; t.n_coarse];
-        par_chunks(&mut base, |first, part| {
-            let mut members = Vec::with_capacity(4);
-            for (k, b) in part.iter_mut().enumerate() {
-                let c = first + k;
-                t.members(c, &mut members);
-                let mut sum = 0.0;
-                for &i in &members {
-                    let i = i as usize;
-                    for p in rp[i]..rp[i + 1] {
-                        let j = ci[p] as usize;
-                        if j == i {
-                            continue;
-                        } else if t.agg[j] as usize == c {
-                            sum += v[p];
-                        } else if owner[i] != NONE && owner[i] == owner[j] {
-                            sum += (1.0 - scale) * v[p];
-                        }
-                    }
-                }
-                *b = sum;
-            }
-        });
+        let pos: Vec<usize> = diagonal.iter().map(|&p| p as usize).collect();
+        let base: Vec<f64> = inner.iter().map(|&g| 0.0 - g).collect();
         let mut diag = base.clone();
+        let v = a.values();
         t.add_by_aggregate(|i| Some(v[a_diag[i] as usize]), &mut diag);
         let values = coarse.values_mut();
         for (&p, &d) in pos.iter().zip(&diag) {
@@ -1060,7 +1063,7 @@ impl CoarseMatrix {
     /// ([`csr_smoother_bounds`]); `sums` is scratch.
     fn smoother_bounds(&self, inv: &mut Vec<f32>, sums: &mut Vec<f64>) -> f64 {
         match &self.form {
-            CoarseForm::Csr(csr, _) => csr_smoother_bounds(csr, inv),
+            CoarseForm::Csr(csr, _) => csr_smoother_bounds(csr, None, inv),
             CoarseForm::Stencil(stencil) => {
                 sums.resize(stencil.n(), 0.0);
                 stencil.abs_row_sums(sums);
@@ -1081,16 +1084,22 @@ fn released() -> SolveError {
 /// Writes the single-precision inverse diagonal of `m` into `inv` and returns
 /// the Gershgorin bound `max_i Σ_j |a_ij| / a_ii` of `D⁻¹A` (rows in
 /// parallel; the maximum is exact, so the bits do not depend on the thread count).
-fn csr_smoother_bounds(m: &CsrMatrix, inv: &mut Vec<f32>) -> f64 {
+/// With `diag`, the positions of the diagonal entries, rows are read without
+/// their column indices.
+fn csr_smoother_bounds(m: &CsrMatrix, diag: Option<&[u32]>, inv: &mut Vec<f32>) -> f64 {
     let (rp, ci, v) = (m.row_ptr(), m.col_idx(), m.values());
     let ratio = |i: usize, inv: &mut f32| -> f64 {
-        let (mut d, mut sum) = (0.0, 0.0);
-        for p in rp[i]..rp[i + 1] {
-            if ci[p] as usize == i {
-                d = v[p];
-            }
-            sum += v[p].abs();
-        }
+        let row = &v[rp[i]..rp[i + 1]];
+        let d = match diag {
+            Some(diag) => v[diag[i] as usize],
+            None => ci[rp[i]..rp[i + 1]]
+                .iter()
+                .zip(row)
+                .filter(|(&c, _)| c as usize == i)
+                .last()
+                .map_or(0.0, |(_, &a)| a),
+        };
+        let sum = row.iter().fold(0.0, |s, a| s + a.abs());
         *inv = (1.0 / d) as f32;
         sum / d
     };
@@ -1228,6 +1237,7 @@ impl Hierarchy {
                     && diagonal_updates
                     && matches!(coarsening, Coarsening::Geometric(_))
                     && f.fine_blocks == blocks
+                    && f.coupling_scale == options.coupling_scale
                     && f.transfer.agg.len() == n
                     && f.couplings.n() == f.transfer.n_coarse
                     && f.transfer.n_coarse > 0
@@ -1235,7 +1245,7 @@ impl Hierarchy {
             });
             if let Some(seed) = seed {
                 let scale = options.coupling_scale;
-                let (transfer, coarse, base, pos) = seed.into_level(cur, &h.fine_diag, scale)?;
+                let (transfer, coarse, base, pos) = seed.into_level(cur, &h.fine_diag)?;
                 blocks = h.push_level(transfer, coarse, scale, LevelUpdate::Diagonal { base, pos });
                 continue;
             }
@@ -1391,7 +1401,7 @@ impl Hierarchy {
         for l in 0..levels {
             let inv = &mut self.inv_diag[l];
             let gersh = match l.checked_sub(1) {
-                None => csr_smoother_bounds(a, inv),
+                None => csr_smoother_bounds(a, Some(&self.fine_diag), inv),
                 Some(k) => self.mats[k].smoother_bounds(inv, &mut sums),
             };
             // 1/d is positive and finite exactly when d is positive and
@@ -2312,6 +2322,32 @@ mod tests {
                 .count()
         };
         assert!(gathers(&diagonal) == 0 && gathers(&full) > 0);
+        // The seeded first level's diagonal base is the same bits as a pass
+        // over the Jacobian's entries: Σ_{i≠j∈c} a_ij + (1 − s) Σ_{same grid, j∉c} a_ij.
+        let t = &seeded.transfers[0];
+        let owner = t.fine_block_of(k1.n());
+        let mut reference = vec![0.0; t.n_coarse];
+        let (rp, ci, v) = (k1.row_ptr(), k1.col_idx(), k1.values());
+        for i in 0..k1.n() {
+            let c = t.agg[i] as usize;
+            for p in rp[i]..rp[i + 1] {
+                let j = ci[p] as usize;
+                if j == i {
+                    continue;
+                } else if t.agg[j] as usize == c {
+                    reference[c] += v[p];
+                } else if owner[i] != NONE && owner[i] == owner[j] {
+                    reference[c] += (1.0 - options.coupling_scale) * v[p];
+                }
+            }
+        }
+        match &seeded.updates[0] {
+            LevelUpdate::Diagonal { base, .. } => assert!(base
+                .iter()
+                .zip(&reference)
+                .all(|(a, b)| a.to_bits() == b.to_bits())),
+            LevelUpdate::Gather(_) => panic!("the seeded level keeps no gather map"),
+        }
         assert_same_levels(&diagonal, &full);
         assert_same_levels(&seeded, &full);
         // The radiation diagonal grows with T³: only the diagonal moves.
