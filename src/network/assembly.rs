@@ -174,6 +174,8 @@ impl SourceRows {
 
 /// Rows below this count are assembled serially.
 const PARALLEL_ROWS: usize = 16_384;
+/// Nodes per parallel task of the assembly's node numbering.
+const NODE_CHUNK: usize = 1 << 16;
 /// Rows per parallel task of the residual.
 const RESIDUAL_CHUNK_ROWS: usize = 4096;
 /// Above this many boundary nodes the heat flows are summed serially (each
@@ -288,7 +290,6 @@ impl AssembledNetwork {
         // Nodes in fixed chunks (in parallel): each chunk's boundaries
         // counted first, so every chunk knows its first unknown and boundary
         // index, then the per-node and per-unknown arrays filled in place.
-        const NODE_CHUNK: usize = 1 << 16;
         let is_boundary = |k: &NodeKind| matches!(k, NodeKind::Boundary { .. });
         let chunk_boundaries: Vec<usize> = if n_nodes < PARALLEL_ROWS {
             vec![net.kinds.iter().filter(|k| is_boundary(k)).count()]
@@ -1967,6 +1968,55 @@ mod tests {
             }
         }
         assert_eq!(p.nnz(), n + 2 * (n - 1));
+    }
+
+    /// Nodes are numbered in parallel chunks: boundaries spread over several
+    /// chunks keep their order, every unknown its node's order, capacity and
+    /// initial temperature, in pools of 1 and 2 threads alike.
+    #[test]
+    fn parallel_node_numbering_keeps_node_order() {
+        let n = 2 * NODE_CHUNK + 1000;
+        let boundary = |i: usize| i % 40_000 == 7;
+        let mut net = ThermalNetwork::new();
+        for i in 0..n {
+            let t = 300.0 + (i % 11) as f64;
+            if boundary(i) {
+                net.add_boundary(&format!("b{i}"), t).unwrap();
+            } else if i % 3 == 0 {
+                let kind = NodeKind::Diffusion {
+                    capacitance_j_k: 1.0 + i as f64,
+                };
+                net.add_node(&format!("n{i}"), kind, t).unwrap();
+            } else {
+                net.add_node(&format!("n{i}"), NodeKind::Arithmetic, t)
+                    .unwrap();
+            }
+            if i > 0 {
+                net.add_linear(i - 1, i, 1.0).unwrap();
+            }
+        }
+        for threads in [1, 2] {
+            let asm = in_pool(threads, || net.assemble().unwrap());
+            let initial = asm.initial_state();
+            let mut u = 0;
+            let mut boundaries = Vec::new();
+            for id in 0..n {
+                if boundary(id) {
+                    assert_eq!(asm.unknown_of_node(id), None);
+                    boundaries.push(id);
+                    continue;
+                }
+                assert_eq!(asm.unknown_of_node(id), Some(u), "node {id}");
+                assert_eq!(asm.node_of_unknown(u), id);
+                let cap = if id % 3 == 0 { 1.0 + id as f64 } else { 0.0 };
+                assert_eq!(asm.capacitance_j_k()[u], cap);
+                assert_eq!(initial[u], 300.0 + (id % 11) as f64);
+                u += 1;
+            }
+            assert_eq!(asm.unknowns(), u);
+            let got: Vec<NodeId> = asm.boundaries().iter().map(|b| b.0).collect();
+            assert_eq!(got, boundaries);
+        }
     }
 
     /// The exact Jacobian matches central differences of the residual.
