@@ -126,6 +126,17 @@ impl CsrMatrix {
         self
     }
 
+    /// This matrix's pattern (shared) with no values: a token that
+    /// [`Self::shares_pattern`] recognises, for data computed from the pattern.
+    pub(crate) fn pattern_only(&self) -> Self {
+        Self {
+            row_ptr: Arc::clone(&self.row_ptr),
+            col_idx: Arc::clone(&self.col_idx),
+            five_point: Arc::clone(&self.five_point),
+            values: Vec::new(),
+        }
+    }
+
     /// This matrix's values, taken out: it keeps its pattern with no values
     /// until [`Self::with_values`] gives it new ones.
     pub(crate) fn take_values(&mut self) -> Vec<f64> {

@@ -646,17 +646,21 @@ fn galerkin_structure(
         };
         let mut members = Vec::with_capacity(4);
         let mut buf: Vec<(u32, u32)> = Vec::new();
-        let mut row: Vec<(u32, f64)> = Vec::new();
+        let (mut row_cols, mut row_sums): (Vec<u32>, Vec<f64>) = (Vec::new(), Vec::new());
         for c in rows {
             t.members(c, &mut members);
             if !keep_gather {
                 // Values only: accumulate into the row's few distinct columns
                 // (fine-entry order, so the sums do not depend on threads), then
                 // sort those — far fewer than the entries gathered.
-                row.clear();
-                let mut add = |col: u32, v: f64| match row.iter_mut().find(|e| e.0 == col) {
-                    Some(e) => e.1 += v,
-                    None => row.push((col, v)),
+                row_cols.clear();
+                row_sums.clear();
+                let mut add = |col: u32, v: f64| match row_cols.iter().position(|&e| e == col) {
+                    Some(k) => row_sums[k] += v,
+                    None => {
+                        row_cols.push(col);
+                        row_sums.push(v);
+                    }
                 };
                 for &i in &members {
                     let i = i as usize;
@@ -671,10 +675,18 @@ fn galerkin_structure(
                         }
                     }
                 }
-                row.sort_unstable_by_key(|e| e.0);
-                part.cols.extend(row.iter().map(|e| e.0));
-                part.values.extend(row.iter().map(|e| e.1));
-                part.row_len.push(row.len() as u32);
+                // Insertion sort of the few columns, their sums alongside.
+                for k in 1..row_cols.len() {
+                    let mut m = k;
+                    while m > 0 && row_cols[m - 1] > row_cols[m] {
+                        row_cols.swap(m - 1, m);
+                        row_sums.swap(m - 1, m);
+                        m -= 1;
+                    }
+                }
+                part.cols.extend_from_slice(&row_cols);
+                part.values.extend_from_slice(&row_sums);
+                part.row_len.push(row_cols.len() as u32);
                 continue;
             }
             buf.clear();
@@ -875,11 +887,15 @@ impl CoarseNetwork {
 
     /// The first coarse level of the fine network's multigrid hierarchy, when
     /// couplings are constant: the same transfer, and the coarse pattern with
-    /// its scaled Galerkin conductances (so the hierarchy need not rebuild them).
-    pub(crate) fn into_first_level(self) -> Option<FirstLevel> {
+    /// its scaled Galerkin conductances (so the hierarchy need not rebuild
+    /// them), with `fine`'s pattern and diagonal positions (`fine` the network
+    /// this one coarsens: its matrices need not be searched for their diagonals).
+    pub(crate) fn into_first_level(self, fine: &AssembledNetwork) -> Option<FirstLevel> {
         self.network.has_constant_couplings().then(|| {
             let (couplings, diagonal) = self.network.into_pattern();
             FirstLevel {
+                fine_pattern: fine.row_couplings().0.pattern_only(),
+                fine_diag: fine.diagonal_positions().to_vec(),
                 fine_blocks: self.fine_blocks,
                 transfer: self.transfer,
                 couplings,
@@ -896,6 +912,10 @@ impl CoarseNetwork {
 /// conductances `G_c` (the scaled Galerkin product of the fine ones, zero on
 /// the diagonal).
 pub(crate) struct FirstLevel {
+    /// The fine network's pattern (no values), and the position of each of
+    /// its rows' diagonal entries.
+    fine_pattern: CsrMatrix,
+    fine_diag: Vec<u32>,
     /// The fine network's grid blocks the transfer was built from.
     fine_blocks: Vec<GridBlock>,
     transfer: Transfer,
@@ -1199,12 +1219,22 @@ impl Hierarchy {
         diagonal_updates: bool,
         mut first: Option<FirstLevel>,
     ) -> Result<Self, SolveError> {
+        // The fine diagonal's positions come with nested iteration's first
+        // level when `a` has its network's pattern.
+        let known = first
+            .as_mut()
+            .filter(|f| f.fine_pattern.shares_pattern(a) && f.fine_diag.len() == a.n())
+            .map(|f| std::mem::take(&mut f.fine_diag));
+        let fine_diag = match known {
+            Some(diag) => diag,
+            None => fine_diagonal_positions(a)?,
+        };
         let mut h = Self {
             options,
             symmetric,
             fine_n: a.n(),
             fine_nnz: a.nnz(),
-            fine_diag: fine_diagonal_positions(a)?,
+            fine_diag,
             transfers: Vec::new(),
             updates: Vec::new(),
             scales: Vec::new(),
@@ -2311,7 +2341,7 @@ mod tests {
         let mut full = Hierarchy::new(&k1, &geometric, true, options, false, None).unwrap();
         let mut diagonal = Hierarchy::new(&k1, &geometric, true, options, true, None).unwrap();
         let seed = CoarseNetwork::new(&fine, options.coupling_scale)
-            .and_then(CoarseNetwork::into_first_level);
+            .and_then(|c| c.into_first_level(&fine));
         assert!(seed.is_some());
         let mut seeded = Hierarchy::new(&k1, &geometric, true, options, true, seed).unwrap();
         assert!(full.levels() >= 4);

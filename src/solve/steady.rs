@@ -323,7 +323,7 @@ fn coarse_solution(
     let nc = coarse.network.unknowns();
     let fine_guess = coarse.prolong(&solution.temperatures_k[..nc]);
     drop(solver);
-    Some((fine_guess, coarse.into_first_level()))
+    Some((fine_guess, coarse.into_first_level(system)))
 }
 
 /// Largest step length ≤ 1 that keeps every temperature above a tenth of its value.
