@@ -1115,8 +1115,8 @@ fn csr_smoother_bounds(m: &CsrMatrix, diag: Option<&[u32]>, inv: &mut Vec<f32>) 
             None => ci[rp[i]..rp[i + 1]]
                 .iter()
                 .zip(row)
-                .filter(|(&c, _)| c as usize == i)
-                .last()
+                .rev()
+                .find(|(&c, _)| c as usize == i)
                 .map_or(0.0, |(_, &a)| a),
         };
         let sum = row.iter().fold(0.0, |s, a| s + a.abs());
