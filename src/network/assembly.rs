@@ -174,8 +174,6 @@ impl SourceRows {
 
 /// Rows below this count are assembled serially.
 const PARALLEL_ROWS: usize = 16_384;
-/// Nodes per parallel task of the assembly's node numbering.
-const NODE_CHUNK: usize = 1 << 16;
 /// Rows per parallel task of the residual.
 const RESIDUAL_CHUNK_ROWS: usize = 4096;
 /// Above this many boundary nodes the heat flows are summed serially (each
@@ -287,100 +285,40 @@ impl AssembledNetwork {
                 allowed: "< 2³¹",
             });
         }
-        // Nodes in fixed chunks (in parallel): each chunk's boundaries
-        // counted first, so every chunk knows its first unknown and boundary
-        // index, then the per-node and per-unknown arrays filled in place.
-        let is_boundary = |k: &NodeKind| matches!(k, NodeKind::Boundary { .. });
-        let chunk_boundaries: Vec<usize> = if n_nodes < PARALLEL_ROWS {
-            vec![net.kinds.iter().filter(|k| is_boundary(k)).count()]
-        } else {
-            net.kinds
-                .par_chunks(NODE_CHUNK)
-                .map(|kinds| kinds.iter().filter(|k| is_boundary(k)).count())
-                .collect()
-        };
-        let n_boundaries: usize = chunk_boundaries.iter().sum();
-        if n_boundaries >= MAX_BOUNDARIES {
+        let mut node_ref = Vec::with_capacity(n_nodes);
+        let mut node_of_unknown = Vec::with_capacity(n_nodes);
+        let mut capacitance_j_k = Vec::with_capacity(n_nodes);
+        let mut initial_k = Vec::with_capacity(n_nodes);
+        let mut boundaries = Vec::new();
+        for (id, kind) in net.kinds.iter().enumerate() {
+            match kind {
+                NodeKind::Boundary { temperature_k } => {
+                    node_ref.push(BOUNDARY_BIT | boundaries.len() as u32);
+                    boundaries.push((id, temperature_k.clone()));
+                }
+                other => {
+                    node_ref.push(node_of_unknown.len() as u32);
+                    node_of_unknown.push(id as u32);
+                    initial_k.push(net.initial_temperature_k[id]);
+                    capacitance_j_k.push(match other {
+                        NodeKind::Diffusion { capacitance_j_k } => *capacitance_j_k,
+                        _ => 0.0,
+                    });
+                }
+            }
+        }
+        if boundaries.len() >= MAX_BOUNDARIES {
             return Err(NetworkError::InvalidValue {
                 element: "network".into(),
                 quantity: "boundary node count",
-                value: n_boundaries as f64,
+                value: boundaries.len() as f64,
                 allowed: "< 2³⁰",
             });
         }
-        let n = n_nodes - n_boundaries;
+        let n = node_of_unknown.len();
         if n == 0 {
             return Err(NetworkError::NothingToSolve);
         }
-        let chunk_len = if chunk_boundaries.len() == 1 {
-            n_nodes.max(1)
-        } else {
-            NODE_CHUNK
-        };
-        let mut node_ref = vec![0u32; n_nodes];
-        let mut node_of_unknown = vec![0u32; n];
-        let mut capacitance_j_k = vec![0.0; n];
-        let mut initial_k = vec![0.0; n];
-        let (mut first_unknown, mut first_boundary) = (Vec::new(), Vec::new());
-        let (mut u, mut b) = (0, 0);
-        for (k, &nb) in chunk_boundaries.iter().enumerate() {
-            first_unknown.push(u);
-            first_boundary.push(b);
-            u += (n_nodes - k * chunk_len).min(chunk_len) - nb;
-            b += nb;
-        }
-        type UnknownParts<'a> = ((&'a mut [u32], &'a mut [f64]), &'a mut [f64]);
-        let fill_nodes = |k: usize,
-                          refs: &mut [u32],
-                          ((of_unknown, cap), init): UnknownParts|
-         -> Vec<(NodeId, Profile)> {
-            let first = k * chunk_len;
-            let (mut u, mut b) = (0, first_boundary[k]);
-            let mut boundaries = Vec::new();
-            let kinds = &net.kinds[first..first + refs.len()];
-            for (id, (kind, r)) in (first..).zip(kinds.iter().zip(refs.iter_mut())) {
-                match kind {
-                    NodeKind::Boundary { temperature_k } => {
-                        *r = BOUNDARY_BIT | b as u32;
-                        boundaries.push((id, temperature_k.clone()));
-                        b += 1;
-                    }
-                    other => {
-                        *r = (first_unknown[k] + u) as u32;
-                        of_unknown[u] = id as u32;
-                        init[u] = net.initial_temperature_k[id];
-                        cap[u] = match other {
-                            NodeKind::Diffusion { capacitance_j_k } => *capacitance_j_k,
-                            _ => 0.0,
-                        };
-                        u += 1;
-                    }
-                }
-            }
-            boundaries
-        };
-        let parts: Vec<(&mut [u32], UnknownParts)> = node_ref
-            .chunks_mut(chunk_len)
-            .zip(
-                split_at_offsets(&mut node_of_unknown, &first_unknown)
-                    .into_iter()
-                    .zip(split_at_offsets(&mut capacitance_j_k, &first_unknown))
-                    .zip(split_at_offsets(&mut initial_k, &first_unknown)),
-            )
-            .collect();
-        let boundaries: Vec<(NodeId, Profile)> = if parts.len() == 1 {
-            parts
-                .into_iter()
-                .enumerate()
-                .flat_map(|(k, (refs, unknowns))| fill_nodes(k, refs, unknowns))
-                .collect()
-        } else {
-            parts
-                .into_par_iter()
-                .enumerate()
-                .flat_map_iter(|(k, (refs, unknowns))| fill_nodes(k, refs, unknowns))
-                .collect()
-        };
         let unknown = |id: NodeId| -> Option<usize> {
             let r = node_ref[id];
             (r & BOUNDARY_BIT == 0).then_some(r as usize)
@@ -398,7 +336,7 @@ impl AssembledNetwork {
         // rows, so each row is filled in conductor order however the rows are
         // split (the same bits on any number of threads).
         let parts = row_parts(n);
-        let mut count = filled(1usize, n);
+        let mut count = vec![1usize; n];
         let mut terms = vec![0u32; n];
         let row_starts: Vec<usize> = parts.iter().map(|p| p.start).collect();
         split_at_offsets(&mut count, &row_starts)
@@ -449,11 +387,7 @@ impl AssembledNetwork {
         // becomes each row's merged count.
         let between_unknowns =
             |c: &super::Conductor| unknown(c.a()).is_some() && unknown(c.b()).is_some();
-        let any_free_radiation = net
-            .radiative
-            .par_iter()
-            .with_min_len(4096)
-            .any(between_unknowns);
+        let any_free_radiation = net.radiative.iter().any(between_unknowns);
         let entries = row_ptr[n];
         if u32::try_from(entries).is_err() {
             return Err(NetworkError::InvalidValue {
@@ -471,7 +405,7 @@ impl AssembledNetwork {
             Vec::new()
         };
         let mut diag = vec![0u32; n];
-        let mut bnd = filled(term(None, 0.0, 0.0), bnd_ptr[n] as usize);
+        let mut bnd = vec![term(None, 0.0, 0.0); bnd_ptr[n] as usize];
         let offsets: Vec<usize> = row_starts.iter().map(|&r| row_ptr[r]).collect();
         let bnd_offsets: Vec<usize> = row_starts.iter().map(|&r| bnd_ptr[r] as usize).collect();
         let rad_parts = if any_free_radiation {
@@ -636,15 +570,9 @@ impl AssembledNetwork {
         };
         let between_boundaries: Vec<BoundaryPair> = net
             .linear
-            .par_iter()
-            .with_min_len(4096)
+            .iter()
             .map(|c| (c, c.value, 0.0))
-            .chain(
-                net.radiative
-                    .par_iter()
-                    .with_min_len(4096)
-                    .map(|c| (c, 0.0, c.value)),
-            )
+            .chain(net.radiative.iter().map(|c| (c, 0.0, c.value)))
             .filter_map(pair)
             .collect();
         let source_rows =
@@ -657,8 +585,7 @@ impl AssembledNetwork {
         let free_free_radiation = any_free_radiation
             && net
                 .radiative
-                .par_iter()
-                .with_min_len(4096)
+                .iter()
                 .any(|c| c.value > 0.0 && between_unknowns(c));
         let symmetric = !free_free_radiation
             && !net
@@ -1765,17 +1692,6 @@ fn boundary_heat<const FLOWS: bool>(
     s
 }
 
-/// A vector of `len` copies of `value`, written in parallel when long (so
-/// its fresh pages are first touched by both threads).
-fn filled<T: Copy + Send + Sync>(value: T, len: usize) -> Vec<T> {
-    if len < PARALLEL_ROWS {
-        return vec![value; len];
-    }
-    let mut v = Vec::with_capacity(len);
-    v.par_extend(rayon::iter::repeat_n(value, len));
-    v
-}
-
 /// One pass over the conductors of `net`, in order (`node_ref` as
 /// [`AssembledNetwork`]'s): every stored entry `(row, column, linear
 /// conductance or advective capacity rate, radiative exchange factor)` to
@@ -1970,12 +1886,12 @@ mod tests {
         assert_eq!(p.nnz(), n + 2 * (n - 1));
     }
 
-    /// Nodes are numbered in parallel chunks: boundaries spread over several
-    /// chunks keep their order, every unknown its node's order, capacity and
-    /// initial temperature, in pools of 1 and 2 threads alike.
+    /// Node numbering over many nodes, boundaries spread among them: the
+    /// boundaries keep their order, every unknown its node's order, capacity
+    /// and initial temperature, in pools of 1 and 2 threads alike.
     #[test]
     fn parallel_node_numbering_keeps_node_order() {
-        let n = 2 * NODE_CHUNK + 1000;
+        let n = 2 * (1 << 16) + 1000;
         let boundary = |i: usize| i % 40_000 == 7;
         let mut net = ThermalNetwork::new();
         for i in 0..n {
