@@ -119,6 +119,52 @@ struct SourceRows {
     /// Loads of `rows[k]`: `loads[ptr[k]..ptr[k + 1]]` (`rows.len() + 1` entries).
     ptr: Vec<u32>,
     loads: Vec<SourceLoad>,
+    /// Runs of entries with one load each on consecutive unknowns, increasing.
+    single_runs: Vec<SingleLoadRun>,
+}
+
+/// Entries `k..k + len` of [`SourceRows`] whose unknowns are consecutive and
+/// which have one load each, the loads `loads[ptr[k]..ptr[k] + len]` in row
+/// order (a source spread over a panel's cells): their sources' power is
+/// summed by one tight loop, without the per-row offsets.
+#[derive(Debug, Clone, Copy)]
+struct SingleLoadRun {
+    k: u32,
+    len: u32,
+}
+
+impl SingleLoadRun {
+    /// One past the run's last entry.
+    fn end(&self) -> usize {
+        (self.k + self.len) as usize
+    }
+}
+
+/// Runs of at least [`MIN_SINGLE_LOAD_RUN`] entries of `rows` (increasing
+/// unknowns, loads `ptr[k]..ptr[k + 1]` per entry) that are consecutive
+/// unknowns with one load each.
+fn single_load_runs(rows: &[u32], ptr: &[u32]) -> Vec<SingleLoadRun> {
+    const MIN_SINGLE_LOAD_RUN: u32 = 8;
+    let mut runs: Vec<SingleLoadRun> = Vec::new();
+    let mut current: Option<SingleLoadRun> = None;
+    for k in 0..rows.len() {
+        let single = ptr[k + 1] - ptr[k] == 1;
+        current = match current {
+            Some(mut run) if single && rows[k] == rows[k - 1] + 1 => {
+                run.len += 1;
+                Some(run)
+            }
+            _ => {
+                runs.extend(current.filter(|run| run.len >= MIN_SINGLE_LOAD_RUN));
+                single.then_some(SingleLoadRun {
+                    k: k as u32,
+                    len: 1,
+                })
+            }
+        };
+    }
+    runs.extend(current.filter(|run| run.len >= MIN_SINGLE_LOAD_RUN));
+    runs
 }
 
 impl SourceRows {
@@ -154,7 +200,44 @@ impl SourceRows {
             ptr.clear();
         }
         let loads = all.into_iter().map(|e| e.1).collect();
-        Some(Self { rows, ptr, loads })
+        let single_runs = single_load_runs(&rows, &ptr);
+        Some(Self {
+            rows,
+            ptr,
+            loads,
+            single_runs,
+        })
+    }
+
+    /// Cuts the entries of `rows` that fall in the unknowns `unknowns` into
+    /// consecutive ranges of entry indices, in order: `visit(ks, true)` for
+    /// part of a [`SingleLoadRun`], `visit(ks, false)` for the others.
+    #[inline]
+    fn for_each_part(
+        &self,
+        unknowns: std::ops::Range<usize>,
+        mut visit: impl FnMut(std::ops::Range<usize>, bool),
+    ) {
+        let from = self
+            .rows
+            .partition_point(|&u| (u as usize) < unknowns.start);
+        let to = self.rows.partition_point(|&u| (u as usize) < unknowns.end);
+        let mut at = from;
+        let first = self.single_runs.partition_point(|run| run.end() <= from);
+        for run in &self.single_runs[first..] {
+            let (start, end) = ((run.k as usize).max(at), run.end().min(to));
+            if start >= to {
+                break;
+            }
+            if at < start {
+                visit(at..start, false);
+            }
+            visit(start..end, true);
+            at = end;
+        }
+        if at < to {
+            visit(at..to, false);
+        }
     }
 
     /// The rows with loads among `rows`, as `(row, loads)`, increasing.
@@ -895,23 +978,36 @@ impl AssembledNetwork {
             r.fill(0.0);
         }
         let first = rows.start;
-        for (i, loads) in self.source_rows.within(rows) {
-            let mut q = 0.0;
-            for l in loads {
-                let power = { l.weight } * powers[l.source as usize];
-                q += power;
-                if FLOWS {
-                    if power >= 0.0 {
-                        in_out.0 += power;
-                    } else {
-                        in_out.1 -= power;
+        let sr = &self.source_rows;
+        sr.for_each_part(rows, |ks, single| {
+            if single {
+                let (row, p) = (
+                    sr.rows[ks.start] as usize - first,
+                    sr.ptr[ks.start] as usize,
+                );
+                let loads = &sr.loads[p..p + ks.len()];
+                if RESIDUAL {
+                    for (q, l) in r[row..row + ks.len()].iter_mut().zip(loads) {
+                        *q = 0.0 + load_power::<FLOWS>(l, powers, in_out);
+                    }
+                } else {
+                    for l in loads {
+                        load_power::<FLOWS>(l, powers, in_out);
                     }
                 }
+                return;
             }
-            if RESIDUAL {
-                r[i - first] = q;
+            for k in ks {
+                let loads = &sr.loads[sr.ptr[k] as usize..sr.ptr[k + 1] as usize];
+                let mut q = 0.0;
+                for l in loads {
+                    q += load_power::<FLOWS>(l, powers, in_out);
+                }
+                if RESIDUAL {
+                    r[sr.rows[k] as usize - first] = q;
+                }
             }
-        }
+        });
     }
 
     /// Residual `F(t, x)`: net heat into each unknown (W), written to `r`.
@@ -1035,6 +1131,17 @@ impl AssembledNetwork {
             );
             let sinks = (tb, tb4);
             match run {
+                Some(&StencilRun {
+                    nx,
+                    term: Some(code),
+                    ..
+                }) if rad5.is_empty() => {
+                    let values = &self.bnd[bp[0] as usize..bp[b - a] as usize];
+                    let near = stencil_near(x, part, nx);
+                    one_term_stencil_balance::<FLOWS>(
+                        near, five, code, values, sinks, r, &mut into,
+                    );
+                }
                 Some(&StencilRun {
                     nx,
                     term: Some(code),
@@ -1583,12 +1690,18 @@ impl<'a> IntoBoundary<'a> {
     /// `into[b] −= q`.
     #[inline(always)]
     fn sub(&mut self, b: usize, q: f64) {
+        *self.running(b) -= q;
+    }
+
+    /// The running sum of boundary `b` (switching to it first).
+    #[inline(always)]
+    fn running(&mut self, b: usize) -> &mut f64 {
         if b != self.b {
             self.finish();
             self.b = b;
             self.acc = self.into[b];
         }
-        self.acc -= q;
+        &mut self.acc
     }
 
     /// Writes the running sum back.
@@ -1668,6 +1781,77 @@ fn stencil_balance_rows<const FLOWS: bool, T: IntoIterator<Item = BoundaryTerm>>
         let s = stored_heat(near.into_iter(), g, five_of(rad, o), xi);
         *r += boundary_heat::<FLOWS>(terms(o), xi, sinks, s, into);
     }
+}
+
+/// [`stencil_balance`] of a run without radiative entries whose rows each
+/// have one boundary term of code `code` (the panel cell and its sink), with
+/// values `terms` (one per row): the same operations in the same order, with
+/// the term's kind and boundary read once for the run instead of per row, and
+/// its heat into the boundary summed in a register.
+#[inline(always)]
+fn one_term_stencil_balance<const FLOWS: bool>(
+    near: impl Fn(usize) -> [f64; 5],
+    lin: &[f64],
+    code: u32,
+    terms: &[BoundaryTerm],
+    (tb, tb4): (&[f64], &[f64]),
+    r: &mut [f64],
+    into: &mut IntoBoundary,
+) {
+    let b = BoundaryTerm { code, value: 0.0 }.index();
+    let counted = FLOWS && code & ADVECTED_BIT == 0;
+    let mut acc = if counted { *into.running(b) } else { 0.0 };
+    if code & RADIATIVE_BIT != 0 {
+        let t4 = tb4[b];
+        let q = |v: f64, xi: f64| SIGMA * v * (t4 - xi.powi(4));
+        one_term_rows::<FLOWS>(near, lin, terms, q, r, &mut acc);
+    } else {
+        let t = tb[b];
+        one_term_rows::<FLOWS>(near, lin, terms, |v, xi| v * (t - xi), r, &mut acc);
+    }
+    if counted {
+        *into.running(b) = acc;
+    }
+}
+
+/// The loop of [`one_term_stencil_balance`]: row `o` adds to `r[o]` its
+/// [`stored_heat`] plus its term's heat `q(value, T_i)`, which (with `FLOWS`)
+/// is subtracted from `acc`.
+#[inline(always)]
+fn one_term_rows<const FLOWS: bool>(
+    near: impl Fn(usize) -> [f64; 5],
+    lin: &[f64],
+    terms: &[BoundaryTerm],
+    q: impl Fn(f64, f64) -> f64,
+    r: &mut [f64],
+    acc: &mut f64,
+) {
+    let mut sum = *acc;
+    for (((o, g), r), term) in lin.chunks_exact(5).enumerate().zip(r).zip(terms) {
+        let near = near(o);
+        let xi = near[2];
+        let qi = q(term.value, xi);
+        *r += stored_heat(near.into_iter(), g, &[], xi) + qi;
+        if FLOWS {
+            sum -= qi;
+        }
+    }
+    *acc = sum;
+}
+
+/// The power of load `l` (W), `w × p_source`; with `FLOWS` added to
+/// `in_out.0` when positive or subtracted from `in_out.1` when negative.
+#[inline(always)]
+fn load_power<const FLOWS: bool>(l: &SourceLoad, powers: &[f64], in_out: &mut (f64, f64)) -> f64 {
+    let power = { l.weight } * powers[l.source as usize];
+    if FLOWS {
+        if power >= 0.0 {
+            in_out.0 += power;
+        } else {
+            in_out.1 -= power;
+        }
+    }
+    power
 }
 
 /// `s` plus the heat from the boundary `terms` of an unknown at `xi` (W), in
