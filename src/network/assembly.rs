@@ -974,11 +974,10 @@ impl AssembledNetwork {
         r: &mut [f64],
         in_out: &mut (f64, f64),
     ) {
-        if RESIDUAL {
-            r.fill(0.0);
-        }
         let first = rows.start;
         let sr = &self.source_rows;
+        // Rows before `filled` are written; those without loads get zero.
+        let mut filled = 0;
         sr.for_each_part(rows, |ks, single| {
             if single {
                 let (row, p) = (
@@ -987,9 +986,11 @@ impl AssembledNetwork {
                 );
                 let loads = &sr.loads[p..p + ks.len()];
                 if RESIDUAL {
+                    r[filled..row].fill(0.0);
                     for (q, l) in r[row..row + ks.len()].iter_mut().zip(loads) {
                         *q = 0.0 + load_power::<FLOWS>(l, powers, in_out);
                     }
+                    filled = row + ks.len();
                 } else {
                     for l in loads {
                         load_power::<FLOWS>(l, powers, in_out);
@@ -1004,10 +1005,16 @@ impl AssembledNetwork {
                     q += load_power::<FLOWS>(l, powers, in_out);
                 }
                 if RESIDUAL {
-                    r[sr.rows[k] as usize - first] = q;
+                    let row = sr.rows[k] as usize - first;
+                    r[filled..row].fill(0.0);
+                    r[row] = q;
+                    filled = row + 1;
                 }
             }
         });
+        if RESIDUAL {
+            r[filled..].fill(0.0);
+        }
     }
 
     /// Residual `F(t, x)`: net heat into each unknown (W), written to `r`.
