@@ -1865,10 +1865,12 @@ fn one_term_rows<const FLOWS: bool>(
         .zip(lin[..5 * whole].chunks_exact(20));
     for (((r4, g20), t4), ((((s, w), c), e), nn)) in groups.zip(terms.chunks_exact(4)).zip(columns)
     {
-        let t: [[f64; 5]; 4] = std::array::from_fn(|j| [s[j], w[j], c[j], e[j], nn[j]]);
-        let v: [f64; 4] = std::array::from_fn(|j| t4[j].value);
-        let heat: [f64; 4] =
-            std::array::from_fn(|j| row(t[j], &g20[5 * j..5 * j + 5], v[j], &mut sum));
+        // Loops, not `array::from_fn` (left as a call in some builds).
+        let mut heat = [0.0; 4];
+        for (j, h) in heat.iter_mut().enumerate() {
+            let t = [s[j], w[j], c[j], e[j], nn[j]];
+            *h = row(t, &g20[5 * j..5 * j + 5], t4[j].value, &mut sum);
+        }
         for (rj, hj) in r4.iter_mut().zip(heat) {
             *rj += hj;
         }

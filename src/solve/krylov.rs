@@ -87,6 +87,17 @@ pub(crate) fn norm2(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
 }
 
+/// `[ins[0][k], ins[1][k], …]`, by a loop that inlines and unrolls
+/// (`array::from_fn` per entry was left as a call in some builds).
+#[inline(always)]
+fn entry<const K: usize>(ins: [&[f64]; K], k: usize) -> [f64; K] {
+    let mut v = [0.0; K];
+    for (vm, im) in v.iter_mut().zip(ins) {
+        *vm = im[k];
+    }
+    v
+}
+
 /// Updates `out[i]` with `f(&mut out[i], [ins[0][i], …])` for every `i`, in
 /// parallel when long (entries independent: any thread count gives the same bits).
 pub(crate) fn zip_update<const K: usize>(
@@ -97,7 +108,7 @@ pub(crate) fn zip_update<const K: usize>(
     par_chunks(out, |off, o| {
         let ins: [&[f64]; K] = std::array::from_fn(|m| &ins[m][off..off + o.len()]);
         for (k, v) in o.iter_mut().enumerate() {
-            f(v, std::array::from_fn(|m| ins[m][k]));
+            f(v, entry(ins, k));
         }
     });
 }
@@ -115,7 +126,7 @@ pub(crate) fn zip_update_sum<const K: usize>(
         let ins: [&[f64]; K] = std::array::from_fn(|m| &ins[m][off..off + o.len()]);
         let mut s = [0.0; 4];
         for (k, v) in o.iter_mut().enumerate() {
-            s[k % 4] += f(v, std::array::from_fn(|m| ins[m][k]));
+            s[k % 4] += f(v, entry(ins, k));
         }
         (s[0] + s[1]) + (s[2] + s[3])
     });
