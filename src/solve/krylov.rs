@@ -24,32 +24,11 @@ pub(crate) const CHUNK: usize = 8192;
 /// Vectors shorter than this are processed on the calling thread.
 pub(crate) const PARALLEL_LEN: usize = 16_384;
 
-/// Serial dot product with four interleaved accumulators (a fixed order).
-#[inline]
-fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
-    let mut s = [0.0f64; 4];
-    let ca = a.chunks_exact(4);
-    let cb = b.chunks_exact(4);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        s[0] += x[0] * y[0];
-        s[1] += x[1] * y[1];
-        s[2] += x[2] * y[2];
-        s[3] += x[3] * y[3];
-    }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    (s[0] + s[1]) + (s[2] + s[3]) + tail
-}
-
-/// `aᵀb` over the length of `b` as four interleaved partial sums, entry `k`
-/// into sum `k mod 4`, added `(s₀ + s₁) + (s₂ + s₃)`: the sums of
-/// [`zip_update_sum`], in groups of four that the compiler vectorises.
-#[inline]
-pub(crate) fn dot_interleaved(a: &[f64], b: &[f64]) -> f64 {
-    let a = &a[..b.len()];
+/// `Σ a_k b_k` over the whole groups of four entries (of the shorter
+/// slice) in four interleaved partial sums, entry `k` into sum `k mod 4`,
+/// and the entries left over of `a` and `b`. The compiler vectorises it.
+#[inline(always)]
+fn grouped_sums<'a>(a: &'a [f64], b: &'a [f64]) -> ([f64; 4], &'a [f64], &'a [f64]) {
     let mut s = [0.0f64; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
     let (ra, rb) = (ca.remainder(), cb.remainder());
@@ -59,6 +38,28 @@ pub(crate) fn dot_interleaved(a: &[f64], b: &[f64]) -> f64 {
         s[2] += x[2] * y[2];
         s[3] += x[3] * y[3];
     }
+    (s, ra, rb)
+}
+
+/// Serial dot product: [`grouped_sums`], then the left-over entries summed
+/// apart and added last (a fixed order).
+#[inline]
+fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
+    let (s, ra, rb) = grouped_sums(a, b);
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (s[0] + s[1]) + (s[2] + s[3]) + tail
+}
+
+/// `aᵀb` over the length of `b` as four interleaved partial sums, entry `k`
+/// into sum `k mod 4` (the left-over entries too), added `(s₀ + s₁) + (s₂ +
+/// s₃)`: the sums of [`zip_update_sum`], in groups of four that the compiler
+/// vectorises.
+#[inline]
+pub(crate) fn dot_interleaved(a: &[f64], b: &[f64]) -> f64 {
+    let (mut s, ra, rb) = grouped_sums(&a[..b.len()], b);
     for ((s, x), y) in s.iter_mut().zip(ra).zip(rb) {
         *s += x * y;
     }
