@@ -2302,6 +2302,46 @@ mod tests {
         }
     }
 
+    /// Single-load runs: consecutive unknowns with one load each, at least
+    /// eight long; a row with two loads or a gap in the unknowns ends a run;
+    /// `for_each_part` covers every entry in a range once, in order.
+    #[test]
+    fn single_load_runs_split_at_gaps_and_multiple_loads() {
+        // Unknowns 0..12 one load each, 12 with two, 13..30 one each, then 40..45.
+        let rows: Vec<u32> = (0..30).chain(40..45).collect();
+        let mut ptr = vec![0u32];
+        for &u in &rows {
+            let loads = if u == 12 { 2 } else { 1 };
+            ptr.push(ptr.last().copied().unwrap_or(0) + loads);
+        }
+        let runs = single_load_runs(&rows, &ptr);
+        let spans: Vec<(u32, u32)> = runs.iter().map(|r| (r.k, r.len)).collect();
+        assert_eq!(spans, vec![(0, 12), (13, 17)]);
+        let sr = SourceRows {
+            rows,
+            ptr,
+            loads: Vec::new(),
+            single_runs: runs,
+        };
+        for range in [0..50, 5..20, 12..13, 29..41, 31..39] {
+            let mut seen = Vec::new();
+            sr.for_each_part(range.clone(), |ks, single| {
+                for k in ks {
+                    let general = k == 12 || k >= 30;
+                    assert_eq!(single, !general, "entry {k} in {range:?}");
+                    seen.push(sr.rows[k] as usize);
+                }
+            });
+            let expected: Vec<usize> = sr
+                .rows
+                .iter()
+                .map(|&u| u as usize)
+                .filter(|u| range.contains(u))
+                .collect();
+            assert_eq!(seen, expected, "{range:?}");
+        }
+    }
+
     /// The residual at a uniform state (no heat flows through any conductor)
     /// is the source power alone: each row's loads summed in the order they
     /// were added (the bits of `q[u] += w p` over the sources in turn), and the
