@@ -2079,7 +2079,7 @@ impl<'a> TransientSolver<'a> {
             }
         };
         // T' = F/C at the result and, adaptive, the weighted local error
-        // estimate, in one pass (rows in parallel; a maximum has the same bits
+        // estimate, chunk by chunk in parallel (a maximum has the same bits
         // in any order).
         let prev = match kind {
             StepKind::Trapezoidal | StepKind::Bdf2 { .. } => hist.prev(),
@@ -2087,32 +2087,28 @@ impl<'a> TransientSolver<'a> {
         };
         let (f, x, z_stage) = (&w.f, &w.x, &w.xa);
         let parts = par_chunks(&mut w.z, |first, z| {
-            let mut err = 0.0_f64;
-            if adaptive.is_none() {
-                // T' alone: a loop without branches, which vectorises.
-                let (cap, f) = (&cap[first..first + z.len()], &f[first..first + z.len()]);
-                for ((zi, &c), &fi) in z.iter_mut().zip(cap).zip(f) {
-                    *zi = if c <= 0.0 { 0.0 } else { fi / c };
-                }
-                return err;
+            // T' first, in a loop without branches (it vectorises); then,
+            // adaptive, the error estimate over the rows with a capacitance.
+            let (cap, f) = (&cap[first..first + z.len()], &f[first..first + z.len()]);
+            for ((zi, &c), &fi) in z.iter_mut().zip(cap).zip(f) {
+                *zi = if c <= 0.0 { 0.0 } else { fi / c };
             }
-            for (o, zi) in z.iter_mut().enumerate() {
-                let i = first + o;
-                if cap[i] <= 0.0 {
-                    *zi = 0.0;
+            let mut err = 0.0_f64;
+            let Some(a) = adaptive else {
+                return err;
+            };
+            for (o, (&zi, &c)) in z.iter().zip(cap).enumerate() {
+                if c <= 0.0 {
                     continue;
                 }
-                *zi = f[i] / cap[i];
-                let Some(a) = adaptive else {
-                    continue;
-                };
-                let d1 = (*zi - st.z[i]) / h;
+                let i = first + o;
+                let d1 = (zi - st.z[i]) / h;
                 let le = match (kind, prev) {
                     (StepKind::Start, _) => {
                         // The third derivative from T' at t, t + γh and t + h.
                         let h1 = TR_BDF2_GAMMA * h;
                         let d0 = (z_stage[i] - st.z[i]) / h1;
-                        let d1 = (*zi - z_stage[i]) / (h - h1);
+                        let d1 = (zi - z_stage[i]) / (h - h1);
                         let t3 = 2.0 * (d1 - d0) / h;
                         TR_BDF2_ERROR_CONSTANT * h * h * h * t3.abs()
                     }
