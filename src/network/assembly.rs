@@ -1967,7 +1967,6 @@ fn visit_conductors(
     }
 }
 
-/// `[0, c₀, c₀ + c₁, …, Σc]`: the start of each bucket of sizes `counts`, and the total.
 /// Contiguous row ranges covering `0..n`, one per thread (one range for few rows).
 fn row_parts(n: usize) -> Vec<std::ops::Range<usize>> {
     let parts = if n < PARALLEL_ROWS {
