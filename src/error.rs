@@ -28,6 +28,46 @@ pub enum Error {
     /// Writing results failed.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A spacecraft component (rack, coolant loop, array, battery) is ill-defined.
+    #[error(transparent)]
+    Component(#[from] ComponentError),
+}
+
+/// Errors in spacecraft components (GPU racks, coolant loops, solar arrays, batteries)
+/// and in the correlations they use.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ComponentError {
+    /// A quantity is outside its physical range.
+    #[error("{component}: {quantity} = {value} is invalid; allowed {allowed}")]
+    InvalidValue {
+        component: String,
+        quantity: &'static str,
+        value: f64,
+        allowed: String,
+    },
+    /// A fluid property was asked for outside the temperatures its table covers.
+    #[error(
+        "{component}: fluid `{fluid}` at {temperature_k} K is outside its property table \
+         ({min_k} K to {max_k} K)"
+    )]
+    OutsidePropertyRange {
+        component: String,
+        fluid: String,
+        temperature_k: f64,
+        min_k: f64,
+        max_k: f64,
+    },
+    /// Parts that do not fit together (a loop routed through nothing, a tube off its panel).
+    #[error("{component}: {reason}")]
+    Inconsistent { component: String, reason: String },
+    /// The network refused a piece the component emitted.
+    #[error("{component}: {source}")]
+    Network {
+        component: String,
+        #[source]
+        source: NetworkError,
+    },
 }
 
 /// Errors in building or checking a thermal network.

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod case;
+pub mod components;
 pub mod constants;
 pub mod environment;
 pub mod error;

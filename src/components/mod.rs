@@ -1,0 +1,10 @@
+//! Spacecraft components that expand into thermal-network pieces: GPU racks
+//! (junction → case → cold plate → coolant), pumped single-phase coolant loops
+//! (fluid chains with one-way advective conductors, internal convection from
+//! Nusselt correlations, Darcy–Weisbach pressure drop), radiator tubes, solar
+//! arrays and batteries.
+//!
+//! Each component is a plain struct built in code (the case file is one way to
+//! fill it) whose `add_to` checks every number before it touches the network
+//! and returns a handle naming the nodes it made, so results can be read back
+//! by component.
