@@ -27,7 +27,9 @@ pub fn report_error(err: &Error) -> ExitCode {
         source = cause.source();
     }
     let code = match err {
-        Error::Input(_) | Error::Orbit(_) | Error::Network(_) | Error::Component(_) => EXIT_BAD_INPUT,
+        Error::Input(_) | Error::Orbit(_) | Error::Network(_) | Error::Component(_) => {
+            EXIT_BAD_INPUT
+        }
         _ => EXIT_FAILURE,
     };
     ExitCode::from(code)

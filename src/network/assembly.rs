@@ -8,7 +8,8 @@
 //! conduction plus radiation to boundaries, is symmetric positive definite.
 
 use super::{
-    AdvectiveConductor, GridShape, HeatSource, NodeGroup, NodeId, NodeKind, Profile, ThermalNetwork,
+    AdvectiveConductor, GridShape, HeatSource, NodeGroup, NodeId, NodeKind, Profile,
+    TemperatureDependentSource, ThermalNetwork,
 };
 use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
 use crate::error::{NetworkError, SolveError};
@@ -342,6 +343,9 @@ pub struct AssembledNetwork {
     bnd_ptr: Vec<u32>,
     bnd: Vec<BoundaryTerm>,
     sources: Vec<HeatSource>,
+    /// Sources linear in their node's temperature, with the unknown each loads;
+    /// few (solar arrays, lumped loads), so they are added after the rows' pass.
+    temperature_sources: Vec<(usize, TemperatureDependentSource)>,
     /// Source loads on unknowns, per unknown in source order: each row's
     /// source power is summed in a fixed order inside the residual's parallel pass.
     source_rows: SourceRows,
@@ -665,6 +669,20 @@ impl AssembledNetwork {
                 value: net.sources.iter().map(|s| s.loads.len()).sum::<usize>() as f64,
                 allowed: "< 2³²",
             })?;
+        let temperature_sources = net
+            .temperature_sources
+            .iter()
+            .map(|s| {
+                unknown(s.node)
+                    .map(|u| (u, s.clone()))
+                    .ok_or_else(|| NetworkError::InvalidValue {
+                        element: format!("source `{}`", s.name),
+                        quantity: "load on a boundary node",
+                        value: s.weight,
+                        allowed: "sources on diffusion or arithmetic nodes only",
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let free_free_radiation = any_free_radiation
             && net
                 .radiative
@@ -689,6 +707,7 @@ impl AssembledNetwork {
             bnd_ptr,
             bnd,
             sources: net.sources.clone(),
+            temperature_sources,
             source_rows,
             pattern: pattern.with_values(lin_off),
             named: net.named.clone(),
@@ -750,9 +769,11 @@ impl AssembledNetwork {
         self.rad_off.is_empty()
     }
 
-    /// True when there are no radiative conductors (the balance is linear in T).
+    /// True when `K = −∂F/∂T` is the same at every state and time: no
+    /// radiative conductors and no temperature-dependent sources (whose
+    /// slope follows their time profile).
     pub fn is_linear(&self) -> bool {
-        !self.radiates
+        !self.radiates && self.temperature_sources.is_empty()
     }
 
     /// Position of each row's diagonal entry in the matrix values.
@@ -897,6 +918,44 @@ impl AssembledNetwork {
         &self.sources
     }
 
+    /// Sources linear in their node's temperature.
+    pub fn temperature_dependent_sources(
+        &self,
+    ) -> impl Iterator<Item = &TemperatureDependentSource> {
+        self.temperature_sources.iter().map(|(_, s)| s)
+    }
+
+    /// Heat (W) each temperature-dependent source puts into its node at
+    /// `(t, x)`, in the order they were added.
+    pub fn temperature_dependent_source_powers(&self, t_s: f64, x: &[f64]) -> Vec<f64> {
+        self.temperature_sources
+            .iter()
+            .map(|(u, s)| s.power_w(t_s, x[*u]))
+            .collect()
+    }
+
+    /// Adds the temperature-dependent sources' heat at `(t, x)` to the rows of
+    /// `r` (when given) and to the sources' heat in and out.
+    fn add_temperature_sources(
+        &self,
+        t_s: f64,
+        x: &[f64],
+        mut r: Option<&mut [f64]>,
+        in_out: &mut (f64, f64),
+    ) {
+        for (u, s) in &self.temperature_sources {
+            let q = s.power_w(t_s, x[*u]);
+            if let Some(r) = r.as_deref_mut() {
+                r[*u] += q;
+            }
+            if q >= 0.0 {
+                in_out.0 += q;
+            } else {
+                in_out.1 -= q;
+            }
+        }
+    }
+
     /// A readable label for node `id`.
     pub fn label(&self, id: NodeId) -> String {
         if let Some((name, _)) = self.named.iter().find(|(_, n)| *n == id) {
@@ -934,6 +993,7 @@ impl AssembledNetwork {
             .sources
             .iter()
             .map(|s| &s.profile)
+            .chain(self.temperature_sources.iter().map(|(_, s)| &s.profile))
             .chain(self.boundaries.iter().map(|(_, p)| p))
             .flat_map(|p| p.discontinuities(t0_s, t1_s))
             .collect();
@@ -1028,6 +1088,7 @@ impl AssembledNetwork {
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         let powers = self.source_powers(t_s);
         self.balance::<true, false>(x, &tb, &tb4, &powers, r);
+        self.add_temperature_sources(t_s, x, Some(r), &mut (0.0, 0.0));
     }
 
     /// [`Self::residual`] and [`Self::heat_flows`] at the same `(t, x)` in one
@@ -1036,7 +1097,8 @@ impl AssembledNetwork {
         let tb = self.boundary_temperatures(t_s);
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         let powers = self.source_powers(t_s);
-        let (into_boundary, sources) = self.balance::<true, true>(x, &tb, &tb4, &powers, r);
+        let (into_boundary, mut sources) = self.balance::<true, true>(x, &tb, &tb4, &powers, r);
+        self.add_temperature_sources(t_s, x, Some(r), &mut sources);
         self.flows_from(x, &tb, &tb4, sources, into_boundary)
     }
 
@@ -1196,7 +1258,6 @@ impl AssembledNetwork {
     /// count); the rows of a stencil run take their five values at fixed
     /// places, without the row offsets.
     pub fn jacobian(&self, t_s: f64, x: &[f64], k: &mut CsrMatrix) {
-        let _ = t_s;
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
         let (lin, rad) = (self.pattern.values(), self.rad_off.as_slice());
         let diag = &self.diag;
@@ -1261,6 +1322,12 @@ impl AssembledNetwork {
                 .into_par_iter()
                 .for_each(|(rows, c)| fill_rows(rows, c));
         }
+        // Temperature-dependent sources: ∂Q/∂T = w p(t) β on the diagonal.
+        let v = k.values_mut();
+        for (u, s) in &self.temperature_sources {
+            let slope = s.weight * s.profile.value_at(t_s) * s.factor_slope_per_k(x[*u]);
+            v[diag[*u] as usize] -= slope;
+        }
     }
 
     /// Heat flows at `(t, x)` for the energy balance.
@@ -1274,7 +1341,9 @@ impl AssembledNetwork {
         let tb = self.boundary_temperatures(t_s);
         let tb4: Vec<f64> = tb.iter().map(|t| t.powi(4)).collect();
         let powers = self.source_powers(t_s);
-        let (into_boundary, sources) = self.balance::<false, true>(x, &tb, &tb4, &powers, &mut []);
+        let (into_boundary, mut sources) =
+            self.balance::<false, true>(x, &tb, &tb4, &powers, &mut []);
+        self.add_temperature_sources(t_s, x, None, &mut sources);
         self.flows_from(x, &tb, &tb4, sources, into_boundary)
     }
 
@@ -1534,6 +1603,18 @@ impl AssembledNetwork {
                 mdot_cp_w_k: c.mdot_cp_w_k,
             })
             .collect();
+        // A temperature-dependent source loads its node's aggregate; the
+        // aggregate's mean temperature stands in for the node's.
+        let temperature_sources = self
+            .temperature_sources
+            .iter()
+            .map(|(u, s)| {
+                let c = agg[*u] as usize;
+                let mut s = s.clone();
+                s.node = c;
+                (c, s)
+            })
+            .collect();
         let groups = blocks
             .iter()
             .enumerate()
@@ -1565,6 +1646,7 @@ impl AssembledNetwork {
                 bnd_ptr,
                 bnd,
                 sources,
+                temperature_sources,
                 source_rows,
                 pattern: pattern.with_values(lin_off),
                 named: Vec::new(),
@@ -2538,5 +2620,75 @@ mod tests {
         let net_in = flows.heat_in_w() - flows.heat_out_w();
         let stored: f64 = r.iter().sum();
         assert!((net_in - stored).abs() < 1e-9 * flows.heat_in_w());
+    }
+
+    /// A network with temperature-dependent sources (one with a time profile,
+    /// one pushed past its zero floor): Jacobian against central differences,
+    /// heat flows against the residual, and the per-source powers.
+    #[test]
+    fn temperature_dependent_sources_enter_residual_jacobian_and_flows() {
+        let mut net = mixed_network();
+        let a = net.node("a").unwrap();
+        let m = net.node("c").unwrap();
+        let table =
+            crate::network::TimeTable::new("sun", vec![0.0, 10.0], vec![800.0, 1200.0], None)
+                .unwrap();
+        net.add_temperature_dependent_source(TemperatureDependentSource {
+            name: "array output".into(),
+            node: a,
+            weight: -0.3,
+            profile: Profile::from(table),
+            coefficient_per_k: -0.004,
+            reference_k: 301.15,
+        })
+        .unwrap();
+        net.add_temperature_dependent_source(TemperatureDependentSource {
+            name: "floored".into(),
+            node: m,
+            weight: 5.0,
+            profile: Profile::Constant(1.0),
+            coefficient_per_k: -0.01,
+            reference_k: 200.0,
+        })
+        .unwrap();
+        let asm = net.assemble().unwrap();
+        assert!(!asm.is_linear());
+        let x = vec![310.0, 290.0, 350.0];
+        let t = 5.0;
+        let mut k = asm.new_matrix();
+        asm.jacobian(t, &x, &mut k);
+        let n = asm.unknowns();
+        for j in 0..n {
+            let h = 1e-3;
+            let (mut xp, mut xm) = (x.clone(), x.clone());
+            xp[j] += h;
+            xm[j] -= h;
+            let (mut rp, mut rm) = (vec![0.0; n], vec![0.0; n]);
+            asm.residual(t, &xp, &mut rp);
+            asm.residual(t, &xm, &mut rm);
+            for i in 0..n {
+                let fd = -(rp[i] - rm[i]) / (2.0 * h);
+                let exact = k.get(i, j);
+                assert!(
+                    (fd - exact).abs() <= 1e-6 * (1.0 + exact.abs()),
+                    "K[{i},{j}] = {exact}, finite difference {fd}"
+                );
+            }
+        }
+        let powers = asm.temperature_dependent_source_powers(t, &x);
+        let ua = asm.unknown_of_node(a).unwrap();
+        let expected = -0.3 * 1000.0 * (1.0 - 0.004 * (x[ua] - 301.15));
+        assert!((powers[0] - expected).abs() < 1e-9, "{powers:?}");
+        assert_eq!(powers[1], 0.0, "the factor is floored at zero");
+        let mut r = vec![0.0; n];
+        let flows = asm.residual_and_flows(t, &x, &mut r);
+        let stored: f64 = r.iter().sum();
+        let net_in = flows.heat_in_w() - flows.heat_out_w();
+        assert!((net_in - stored).abs() < 1e-9 * flows.heat_in_w());
+        let flows_alone = asm.heat_flows(t, &x);
+        assert_eq!(flows_alone.source_out_w, flows.source_out_w);
+        let mut r_alone = vec![0.0; n];
+        asm.residual(t, &x, &mut r_alone);
+        assert_eq!(r, r_alone);
     }
 }

@@ -114,6 +114,54 @@ pub struct HeatSource {
     pub profile: Profile,
 }
 
+/// A heat source linear in its node's temperature: the node receives
+///
+/// ```text
+/// Q = weight × profile(t) × max(0, 1 + coefficient_per_k (T − reference_k))   W
+/// ```
+///
+/// It carries loads whose size depends on the node's own temperature, such as
+/// a solar array's electrical output, `P = η_ref (1 + β (T − T_ref)) S A` with
+/// β < 0 (Green, *Solar Cells*, 1982, §5.4; the linear model of Evans 1981), taken
+/// out of the array's absorbed heat (negative weight). The factor is floored at
+/// zero: an efficiency does not turn negative.
+#[derive(Debug, Clone)]
+pub struct TemperatureDependentSource {
+    /// Name for reports.
+    pub name: String,
+    /// The node that receives the heat (not a boundary).
+    pub node: NodeId,
+    /// Scale of the load (W per unit of the profile).
+    pub weight: f64,
+    /// Time variation.
+    pub profile: Profile,
+    /// Relative change of the load per kelvin, 1/K.
+    pub coefficient_per_k: f64,
+    /// Temperature at which the factor is 1, K.
+    pub reference_k: f64,
+}
+
+impl TemperatureDependentSource {
+    /// `max(0, 1 + β (T − T_ref))`.
+    pub fn factor(&self, temperature_k: f64) -> f64 {
+        (1.0 + self.coefficient_per_k * (temperature_k - self.reference_k)).max(0.0)
+    }
+
+    /// `d factor / dT`: β where the factor is positive, else 0.
+    pub fn factor_slope_per_k(&self, temperature_k: f64) -> f64 {
+        if self.factor(temperature_k) > 0.0 {
+            self.coefficient_per_k
+        } else {
+            0.0
+        }
+    }
+
+    /// Heat into the node (W) at time `t_s` and node temperature `temperature_k`.
+    pub fn power_w(&self, t_s: f64, temperature_k: f64) -> f64 {
+        self.weight * self.profile.value_at(t_s) * self.factor(temperature_k)
+    }
+}
+
 /// An editable thermal network.
 #[derive(Debug, Clone, Default)]
 pub struct ThermalNetwork {
@@ -126,6 +174,7 @@ pub struct ThermalNetwork {
     radiative: Vec<Conductor>,
     advective: Vec<AdvectiveConductor>,
     sources: Vec<HeatSource>,
+    temperature_sources: Vec<TemperatureDependentSource>,
 }
 
 /// `Ok` when `value` is finite and `ok`; otherwise [`NetworkError::InvalidValue`]
@@ -461,6 +510,47 @@ impl ThermalNetwork {
         Ok(())
     }
 
+    /// Adds a heat source linear in its node's temperature (see
+    /// [`TemperatureDependentSource`]); the node must not be a boundary.
+    pub fn add_temperature_dependent_source(
+        &mut self,
+        source: TemperatureDependentSource,
+    ) -> Result<(), NetworkError> {
+        self.check_id(source.node)?;
+        let name = &source.name;
+        check_finite_range(name, "weight", source.weight, true, "finite")?;
+        check_finite_range(
+            name,
+            "temperature coefficient (1/K)",
+            source.coefficient_per_k,
+            true,
+            "finite",
+        )?;
+        check_finite_range(
+            name,
+            "reference temperature (K)",
+            source.reference_k,
+            source.reference_k > 0.0,
+            "> 0",
+        )?;
+        if let Profile::Constant(v) = source.profile {
+            check_finite_range(name, "profile value", v, true, "finite")?;
+        }
+        if matches!(self.kinds[source.node], NodeKind::Boundary { .. }) {
+            return Err(NetworkError::InvalidValue {
+                element: format!(
+                    "source `{name}` on boundary node `{}`",
+                    self.label(source.node)
+                ),
+                quantity: "load on a boundary node",
+                value: source.weight,
+                allowed: "sources on diffusion or arithmetic nodes only",
+            });
+        }
+        self.temperature_sources.push(source);
+        Ok(())
+    }
+
     /// Adds a constant heat load (W) on one node.
     pub fn add_heat_load(
         &mut self,
@@ -493,6 +583,11 @@ impl ThermalNetwork {
     /// Heat sources.
     pub fn sources(&self) -> &[HeatSource] {
         &self.sources
+    }
+
+    /// Heat sources linear in their node's temperature.
+    pub fn temperature_dependent_sources(&self) -> &[TemperatureDependentSource] {
+        &self.temperature_sources
     }
 
     /// Nodes not connected (by any conductor) to a boundary node. A steady problem
