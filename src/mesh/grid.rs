@@ -61,6 +61,19 @@ impl Region {
     }
 }
 
+/// A piece of a segment between two grid-line crossings
+/// ([`PanelGrid::segment_pieces`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentPiece {
+    /// Length of the piece, m.
+    pub length_m: f64,
+    /// Its midpoint `[x, y]`, m.
+    pub midpoint_m: [f64; 2],
+    /// The cell(s) `(i, j)` it lies in: one, or the two beside a grid line it
+    /// runs along (each holding an equal share).
+    pub cells: Vec<(usize, usize)>,
+}
+
 /// How much of a line or area falls in cell `(i, j)`: metres for a line, m² for an area.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CellShare {
@@ -259,17 +272,42 @@ impl PanelGrid {
     /// Length (m) of the segment `start_m → end_m` inside each cell it crosses,
     /// one entry per cell, in order along the segment.
     ///
-    /// The segment is clipped to the panel (Liang & Barsky, "A new concept and
-    /// method for line clipping", ACM TOG 3(1), 1984), cut at every grid line it
-    /// crosses, and each piece is given to the cell holding its midpoint, so the
-    /// lengths sum to the clipped length. A piece lying *on* an interior grid line
-    /// (a heat pipe placed exactly between two rows of cells) is shared equally by
-    /// the two cells beside it; on the panel's outer edge it belongs to the edge cell.
+    /// The pieces of [`Self::segment_pieces`], each given to the cell(s) beside it,
+    /// so the lengths sum to the clipped length.
     pub fn segment_lengths(&self, start_m: [f64; 2], end_m: [f64; 2]) -> Vec<CellShare> {
+        let mut out: Vec<CellShare> = Vec::new();
+        for piece in self.segment_pieces(start_m, end_m) {
+            let share = piece.length_m / piece.cells.len() as f64;
+            for &(i, j) in &piece.cells {
+                // Pieces come in order along the segment, so a repeat is recent.
+                match out.iter_mut().rev().take(4).find(|c| c.i == i && c.j == j) {
+                    Some(c) => c.amount += share,
+                    None => out.push(CellShare {
+                        i,
+                        j,
+                        amount: share,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    /// The segment `start_m → end_m` cut into pieces at every grid line it
+    /// crosses, in order from start to end, each with its length and the
+    /// cell(s) it lies in.
+    ///
+    /// The segment is clipped to the panel (Liang & Barsky, "A new concept and
+    /// method for line clipping", ACM TOG 3(1), 1984) and cut at every grid line it
+    /// crosses; each piece belongs to the cell holding its midpoint. A piece lying
+    /// *on* an interior grid line (a heat pipe placed exactly between two rows of
+    /// cells) lies in the two cells beside it, in equal shares; on the panel's
+    /// outer edge it belongs to the edge cell.
+    pub fn segment_pieces(&self, start_m: [f64; 2], end_m: [f64; 2]) -> Vec<SegmentPiece> {
         let [x0, y0] = start_m;
         let (ddx, ddy) = (end_m[0] - x0, end_m[1] - y0);
         let total = ddx.hypot(ddy);
-        let mut out: Vec<CellShare> = Vec::new();
+        let mut out = Vec::new();
         if !(total > 0.0 && total.is_finite() && x0.is_finite() && y0.is_finite()) {
             return out;
         }
@@ -324,20 +362,14 @@ impl PanelGrid {
             let (xm, ym) = (x0 + sm * ddx, y0 + sm * ddy);
             let is = Self::cells_beside(xm / self.dx_m, self.nx, along_y);
             let js = Self::cells_beside(ym / self.dy_m, self.ny, along_x);
-            let share = len / (is.len() * js.len()) as f64;
-            for &i in &is {
-                for &j in &js {
-                    // Pieces come in order along the segment, so a repeat is recent.
-                    match out.iter_mut().rev().take(4).find(|c| c.i == i && c.j == j) {
-                        Some(c) => c.amount += share,
-                        None => out.push(CellShare {
-                            i,
-                            j,
-                            amount: share,
-                        }),
-                    }
-                }
-            }
+            out.push(SegmentPiece {
+                length_m: len,
+                midpoint_m: [xm, ym],
+                cells: is
+                    .iter()
+                    .flat_map(|&i| js.iter().map(move |&j| (i, j)))
+                    .collect(),
+            });
         }
         out
     }
