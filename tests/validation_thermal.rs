@@ -7,51 +7,9 @@
 //! Run with `cargo test --test validation_thermal -- --nocapture` to see the
 //! tables.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use thermorbit::validate::{case_files, CheckOutcome, RunContext, ValidationCase};
-
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("validation")
-}
-
-fn table(outcomes: &[CheckOutcome]) -> String {
-    let mut out =
-        String::from("| case | quantity | computed | reference | error | tolerance | pass |\n");
-    for o in outcomes {
-        out.push_str(&format!(
-            "| {} | {} | {:.9e} | {:.9e} | {:.2e} | {:?} {:.1e} | {} |\n",
-            o.case_id,
-            o.quantity,
-            o.computed,
-            o.reference,
-            o.error,
-            o.kind,
-            o.tolerance,
-            if o.pass { "yes" } else { "NO" }
-        ));
-    }
-    out
-}
-
-/// Loads `validation/<id>.toml`, runs it and asserts every check passes.
-fn run_case(id: &str) {
-    let file = cases_dir().join(format!("{id}.toml"));
-    let case = ValidationCase::load(&file).unwrap_or_else(|e| panic!("{id}: {e}"));
-    assert_eq!(case.id, id, "the id must match the file name");
-    let out = tempfile::tempdir().unwrap();
-    let ctx = RunContext {
-        out_dir: Some(out.path().to_path_buf()),
-    };
-    let outcomes = case.run(&ctx).unwrap_or_else(|e| panic!("{id}: {e}"));
-    let report = table(&outcomes);
-    eprint!("{report}");
-    assert!(!outcomes.is_empty(), "{id}: no checks");
-    assert!(
-        outcomes.iter().all(|o| o.pass),
-        "{id}: checks failed\n{report}"
-    );
-}
+use common::{assert_cases_match_files, run_case};
 
 /// The cases this file runs, one test each (`val_` + the id).
 const CASES: &[&str] = &[
@@ -70,22 +28,7 @@ const CASES: &[&str] = &[
 
 #[test]
 fn every_conduction_and_radiation_case_file_has_a_test() {
-    let on_disk: Vec<String> = case_files(&cases_dir())
-        .unwrap()
-        .iter()
-        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .filter(|s| s.starts_with("cond-") || s.starts_with("rad-"))
-        .collect();
-    for id in &on_disk {
-        assert!(
-            CASES.contains(&id.as_str()),
-            "{id}.toml has no test in {}",
-            file!()
-        );
-    }
-    for id in CASES {
-        assert!(on_disk.iter().any(|d| d == id), "{id}.toml is missing");
-    }
+    assert_cases_match_files(&["cond-", "rad-"], CASES, file!());
 }
 
 #[test]

@@ -8,3 +8,6 @@
 //! fill it) whose `add_to` checks every number before it touches the network
 //! and returns a handle naming the nodes it made, so results can be read back
 //! by component.
+
+pub mod fluid;
+pub mod hydraulics;

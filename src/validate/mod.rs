@@ -123,6 +123,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(environment::RUNNERS);
     all.extend_from_slice(conduction::RUNNERS);
     all.extend_from_slice(radiation::RUNNERS);
+    all.extend_from_slice(loops::RUNNERS);
     all
 }
 
@@ -138,6 +139,7 @@ mod conduction;
 pub mod convergence;
 mod environment;
 pub mod exact;
+mod loops;
 mod orbit;
 mod radiation;
 

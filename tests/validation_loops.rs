@@ -1,0 +1,22 @@
+//! Every pumped-loop validation case (`validation/loop-*.toml`) runs through
+//! `ValidationCase::load` and `run`, as `thermorbit validate` does, and fails with the
+//! results table if any check falls outside its tolerance.
+//!
+//! Run with `cargo test --test validation_loops -- --nocapture` to see the tables.
+
+mod common;
+
+use common::{assert_cases_match_files, run_case};
+
+/// The cases this file runs, one test each (`val_` + the id).
+const CASES: &[&str] = &["loop-01-darcy-weisbach"];
+
+#[test]
+fn every_loop_case_file_has_a_test() {
+    assert_cases_match_files(&["loop-"], CASES, file!());
+}
+
+#[test]
+fn val_loop_01_darcy_weisbach() {
+    run_case("loop-01-darcy-weisbach");
+}
