@@ -18,6 +18,7 @@ pub mod mesh;
 pub mod network;
 pub mod orbit;
 pub mod output;
+pub mod power;
 pub mod solve;
 pub mod validate;
 

@@ -11,3 +11,15 @@
 
 pub mod fluid;
 pub mod hydraulics;
+
+mod array;
+mod battery;
+mod loops;
+mod rack;
+
+pub use array::{ArrayIllumination, ArrayNodes, ArrayPointing, IncidentFluxes, SolarArray};
+pub use battery::{Battery, BatteryNodes};
+pub use loops::{
+    CoolantLoop, LoopFluid, LoopNodes, RadiatorTubes, RouteStop, StopNodes, TubeFlowSummary,
+};
+pub use rack::{GpuRack, RackNodes};
