@@ -34,6 +34,14 @@ enum Command {
     ///
     /// Example: thermorbit validate --filter nafems --out out/validation
     Validate(cli::validate::ValidateArgs),
+    /// Size radiators, arrays and battery for a GPU cluster in orbit (optimizer on a solved model).
+    ///
+    /// Example: thermorbit size --power-mw 1 --orbit sso-dawn-dusk-550 --gpu h100 --report out/size
+    Size(cli::size::SizeArgs),
+    /// Sweep sizing settings over a grid or sample (sharded with --shard i/n; `sweep merge`).
+    ///
+    /// Example: thermorbit sweep cases/sweep.toml --shard 0/4 --out out/sweep
+    Sweep(cli::size::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +53,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::execute(&args),
         Command::Orbit(args) => cli::orbit::execute(&args),
         Command::Validate(args) => cli::validate::execute(&args),
+        Command::Size(args) => cli::size::execute(&args),
+        Command::Sweep(args) => cli::size::execute_sweep(&args),
     });
     match outcome {
         Ok(code) => code,

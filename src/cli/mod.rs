@@ -3,6 +3,7 @@
 
 pub mod orbit;
 pub mod run;
+pub mod size;
 pub mod validate;
 
 use std::process::ExitCode;

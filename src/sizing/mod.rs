@@ -13,6 +13,7 @@ pub mod environment;
 pub mod optimize;
 pub mod presets;
 pub mod section;
+pub mod sweep;
 
 pub use design::{
     evaluate, ConstraintValue, Design, Evaluation, Limits, LoopModel, Masses, Objective,
