@@ -46,6 +46,10 @@ pub struct SizeArgs {
     /// Fix the radiator temperature (mean coolant temperature in the radiator), K.
     #[arg(long, allow_hyphen_values = true)]
     pub radiator_temp_k: Option<f64>,
+    /// GPU power in the cold case (coldest instant), as a fraction of full power (default
+    /// the GPU preset's idle fraction, 0.10; 1 = the GPUs keep running through eclipses).
+    #[arg(long, allow_hyphen_values = true)]
+    pub idle_fraction: Option<f64>,
     /// Ideal isothermal radiator: fin efficiency 1, no coolant temperature drop, no film.
     #[arg(long)]
     pub isothermal: bool,
@@ -82,6 +86,7 @@ impl SizeArgs {
             heat_pump: self.heat_pump,
             objective: self.objective.clone(),
             radiator_temp_k: self.radiator_temp_k,
+            idle_fraction: self.idle_fraction,
             ..SizingSettings::default()
         }
     }

@@ -69,6 +69,10 @@ pub struct SizingSettings {
     pub objective: String,
     /// Fixed radiator temperature (mean coolant temperature in the radiator), K.
     pub radiator_temp_k: Option<f64>,
+    /// GPU power in the cold case as a fraction of full power (`None`: the preset's idle
+    /// fraction, [`super::presets::IDLE_FRACTION`]); 1 keeps the GPUs at full power through
+    /// eclipses, which the battery sizing already provides for.
+    pub idle_fraction: Option<f64>,
     /// Loop rise, K (evaluate mode).
     pub rise_k: f64,
     /// Face-sheet thickness, mm (evaluate mode).
@@ -106,6 +110,7 @@ impl Default for SizingSettings {
             heat_pump: false,
             objective: Objective::PlanformArea.name().into(),
             radiator_temp_k: None,
+            idle_fraction: None,
             rise_k: 8.0,
             fin_thickness_mm: 1.0,
             pitch_m: 0.15,
@@ -151,6 +156,11 @@ impl SizingSettings {
         if !(self.absorptivity.is_finite() && (0.0..=1.0).contains(&self.absorptivity)) {
             return bad("absorptivity", self.absorptivity, "0 <= absorptivity <= 1");
         }
+        if let Some(f) = self.idle_fraction {
+            if !(f.is_finite() && (0.0..=1.0).contains(&f)) {
+                return bad("idle_fraction", f, "0 <= fraction <= 1");
+            }
+        }
         OrbitPreset::by_name(&self.orbit)?;
         EnvironmentChoice::by_name(&self.environment)?;
         gpu_preset(&self.gpu)?;
@@ -184,9 +194,13 @@ impl SizingSettings {
     /// The problem, on an orbit already scanned.
     pub fn problem(&self, environment: OrbitEnvironment) -> Result<Problem, Error> {
         self.check()?;
+        let mut gpu = gpu_preset(&self.gpu)?;
+        if let Some(f) = self.idle_fraction {
+            gpu.idle_fraction = f;
+        }
         Ok(Problem::new(
             self.power_mw * 1e6,
-            gpu_preset(&self.gpu)?,
+            gpu,
             self.coolant()?,
             self.coating(),
             !self.one_sided,
@@ -533,7 +547,7 @@ fn run_point(
 
 /// Column names of [`to_csv`].
 const CSV_HEADER: &str = "index,orbit,gpu,coolant,power_mw,emissivity,absorptivity,environment,\
-one_sided,isothermal,heat_pump,objective,radiator_temp_k_set,rise_k,fin_thickness_mm,pitch_m,\
+one_sided,isothermal,heat_pump,objective,radiator_temp_k_set,idle_fraction,rise_k,fin_thickness_mm,pitch_m,\
 length_m,lift_k,feasible,radiator_planform_area_m2_per_mw,radiator_surface_area_m2_per_mw,\
 radiator_mass_kg_per_mw,solar_array_area_m2_per_mw,total_mass_kg_per_mw,radiator_temperature_k,\
 max_junction_temperature_k,fin_efficiency,binding_constraint,error";
@@ -567,6 +581,7 @@ pub fn to_csv(rows: &[SweepRow]) -> String {
             s.heat_pump.to_string(),
             s.objective.clone(),
             s.radiator_temp_k.map(num).unwrap_or_default(),
+            s.idle_fraction.map(num).unwrap_or_default(),
             num(s.rise_k),
             num(s.fin_thickness_mm),
             num(s.pitch_m),
