@@ -239,7 +239,12 @@ pub fn scan_orbit(
     coating: &Coating,
     two_sided: bool,
 ) -> Result<OrbitEnvironment, Error> {
-    scan_radiator_orbit(&RadiatorOrbit::preset(orbit)?, environment, coating, two_sided)
+    scan_radiator_orbit(
+        &RadiatorOrbit::preset(orbit)?,
+        environment,
+        coating,
+        two_sided,
+    )
 }
 
 /// Scans a year of `orbit` for the hot and cold instants of a radiator with `coating`

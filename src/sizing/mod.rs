@@ -16,12 +16,12 @@ pub mod section;
 pub mod sweep;
 
 pub use design::{
-    evaluate, ConstraintValue, Design, Evaluation, Limits, LoopModel, Masses, Objective,
-    Problem, Totals,
+    evaluate, ConstraintValue, Design, Evaluation, Limits, LoopModel, Masses, Objective, Problem,
+    Totals,
 };
 pub use environment::{
     scan_orbit, scan_radiator_orbit, EnvironmentChoice, OrbitEnvironment, OrbitPreset,
     RadiatorOrbit,
 };
-pub use presets::{gpu_preset, GpuPreset, MassModel, GPU_PRESETS};
 pub use optimize::{optimize, Bounds, Optimum, SearchOptions, SearchReport};
+pub use presets::{gpu_preset, GpuPreset, MassModel, GPU_PRESETS};

@@ -76,6 +76,8 @@ pub struct SearchOptions {
     pub grid_levels: usize,
     /// Nelder–Mead iteration limit.
     pub max_iterations: u64,
+    /// Bounds (`None`: [`Bounds::for_problem`]); a range with equal ends fixes a variable.
+    pub bounds: Option<Bounds>,
 }
 
 impl Default for SearchOptions {
@@ -85,6 +87,7 @@ impl Default for SearchOptions {
             radiator_temperature_k: None,
             grid_levels: 3,
             max_iterations: 120,
+            bounds: None,
         }
     }
 }
@@ -287,7 +290,9 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
     if let Some(t) = options.radiator_temperature_k {
         check_fixed_temperature(problem, t)?;
     }
-    let bounds = Bounds::for_problem(problem);
+    let bounds = options
+        .bounds
+        .unwrap_or_else(|| Bounds::for_problem(problem));
     let mut vars = Vec::new();
     if options.radiator_temperature_k.is_none() {
         vars.push(Var::Supply);
@@ -355,13 +360,16 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
         .iter()
         .enumerate()
         .map(|(i, r)| (i, cost.score(r)))
-        .fold((0, f64::INFINITY), |best, (i, c)| {
-            if c < best.1 {
-                (i, c)
-            } else {
-                best
-            }
-        })
+        .fold(
+            (0, f64::INFINITY),
+            |best, (i, c)| {
+                if c < best.1 {
+                    (i, c)
+                } else {
+                    best
+                }
+            },
+        )
         .0;
     let x0 = points[start].clone();
     // Initial simplex: the start and a step of 0.15 (unit coordinates) along each axis,
@@ -402,9 +410,7 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
         Ok(g) if cost.score(&Ok(g.clone())) < cost.score(&Ok(best.clone())) => g.clone(),
         _ => best,
     };
-    let evaluations = cost
-        .evaluations
-        .load(std::sync::atomic::Ordering::Relaxed)
+    let evaluations = cost.evaluations.load(std::sync::atomic::Ordering::Relaxed)
         + probe.evaluations.load(std::sync::atomic::Ordering::Relaxed);
     if !best.feasible() {
         let worst = best

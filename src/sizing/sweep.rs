@@ -221,12 +221,15 @@ impl SizingSettings {
 
     /// The fixed design of evaluate mode (the supply from `radiator_temp_k` and the rise).
     pub fn design(&self) -> Result<Design, SizingError> {
-        let t = self.radiator_temp_k.ok_or_else(|| SizingError::InvalidInput {
-            quantity: "radiator_temp_k".into(),
-            value: f64::NAN,
-            allowed: "a temperature in K (evaluate mode needs the design's radiator temperature)"
-                .into(),
-        })?;
+        let t = self
+            .radiator_temp_k
+            .ok_or_else(|| SizingError::InvalidInput {
+                quantity: "radiator_temp_k".into(),
+                value: f64::NAN,
+                allowed:
+                    "a temperature in K (evaluate mode needs the design's radiator temperature)"
+                        .into(),
+            })?;
         Ok(Design {
             supply_k: t - 0.5 * self.rise_k,
             rise_k: self.rise_k,
@@ -531,10 +534,7 @@ fn run_point(
     match mode {
         SweepMode::Evaluate => {
             let e = evaluate(&problem, &settings.design()?)?;
-            let binding = e
-                .tightest()
-                .map(|c| c.name.to_string())
-                .unwrap_or_default();
+            let binding = e.tightest().map(|c| c.name.to_string()).unwrap_or_default();
             Ok((e, binding))
         }
         SweepMode::Optimize => {
