@@ -246,9 +246,21 @@ pub fn table(s: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> String 
         s.coolant,
         s.emissivity,
         s.absorptivity,
-        if s.one_sided { "one-sided" } else { "two-sided" },
-        if s.isothermal { ", ideal isothermal" } else { "" },
-        if s.heat_pump { ", heat pump allowed" } else { "" },
+        if s.one_sided {
+            "one-sided"
+        } else {
+            "two-sided"
+        },
+        if s.isothermal {
+            ", ideal isothermal"
+        } else {
+            ""
+        },
+        if s.heat_pump {
+            ", heat pump allowed"
+        } else {
+            ""
+        },
     ));
     line(format!("  radiator: {}", env.orientation));
     line(format!(
@@ -403,9 +415,14 @@ pub fn write_report(
     let top = e.radiator_temperature_k.floor();
     let temps: Vec<f64> = (0..6).map(|i| top - 50.0 + 10.0 * i as f64).collect();
     // 1. Area per MW against radiator temperature: three orbits, two coatings.
-    let coatings = [("white AZ-93 (α 0.15, ε 0.91)", 0.15, 0.91), ("OSR (α 0.08, ε 0.80)", 0.08, 0.80)];
+    let coatings = [
+        ("white AZ-93 (α 0.15, ε 0.91)", 0.15, 0.91),
+        ("OSR (α 0.08, ε 0.80)", 0.08, 0.80),
+    ];
     let mut series = Vec::new();
-    let mut area_rows = String::from("| orbit | coating | T (K) | planform m²/MW | total kg/MW |\n|---|---|---|---|---|\n");
+    let mut area_rows = String::from(
+        "| orbit | coating | T (K) | planform m²/MW | total kg/MW |\n|---|---|---|---|---|\n",
+    );
     let mut mass_curves: Vec<(f64, Evaluation)> = Vec::new();
     for orbit in OrbitPreset::ALL {
         for (label, a, eps) in coatings {
@@ -434,31 +451,35 @@ pub fn write_report(
                 series.push(Series::new(
                     format!("{} {}", orbit.name(), label),
                     curve.iter().map(|c| c.0).collect(),
-                    curve.iter().map(|c| c.1.per_mw.radiator_planform_area_m2).collect(),
+                    curve
+                        .iter()
+                        .map(|c| c.1.per_mw.radiator_planform_area_m2)
+                        .collect(),
                 ));
             }
         }
     }
-    let plot = |name: &str, title: &str, x: &str, y: &str, series: Vec<Series>| -> Result<(), Error> {
-        if series.is_empty() {
-            return Ok(());
-        }
-        plot_lines(
-            &dir.join(name),
-            &LinePlot {
-                title: title.into(),
-                x_label: x.into(),
-                y_label: y.into(),
-                series,
-                shaded: vec![],
-                shaded_label: None,
-                log_x: false,
-                log_y: false,
-                reference_slopes: vec![],
-            },
-        )?;
-        Ok(())
-    };
+    let plot =
+        |name: &str, title: &str, x: &str, y: &str, series: Vec<Series>| -> Result<(), Error> {
+            if series.is_empty() {
+                return Ok(());
+            }
+            plot_lines(
+                &dir.join(name),
+                &LinePlot {
+                    title: title.into(),
+                    x_label: x.into(),
+                    y_label: y.into(),
+                    series,
+                    shaded: vec![],
+                    shaded_label: None,
+                    log_x: false,
+                    log_y: false,
+                    reference_slopes: vec![],
+                },
+            )?;
+            Ok(())
+        };
     plot(
         "area_vs_temperature.png",
         "Radiator planform area per MW against radiator temperature",
@@ -515,7 +536,11 @@ pub fn write_report(
         "Planform area per MW against the junction margin",
         "junction margin below the limit, K",
         "planform area, m²/MW",
-        vec![Series::new(s.orbit.clone(), margin_x.clone(), margin_y.clone())],
+        vec![Series::new(
+            s.orbit.clone(),
+            margin_x.clone(),
+            margin_y.clone(),
+        )],
     )?;
     // 4. Heat-pump trade: fixed lifts.
     let mut hp_x = Vec::new();
@@ -555,7 +580,9 @@ pub fn write_report(
     md.push_str("# thermorbit size report\n\n```\n");
     md.push_str(&table(s, env, o));
     md.push_str("```\n\n## Area per MW against radiator temperature\n\n");
-    md.push_str("Each point optimises the rest of the design at a fixed mean coolant temperature.\n\n");
+    md.push_str(
+        "Each point optimises the rest of the design at a fixed mean coolant temperature.\n\n",
+    );
     md.push_str("![area](area_vs_temperature.png)\n\n");
     md.push_str(&area_rows);
     md.push_str("\n## Mass per MW by subsystem\n\n![mass](mass_breakdown.png)\n\n");
@@ -631,7 +658,11 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Error> {
             mkdir(parent)?;
         }
         write_table(out, &rows)?;
-        println!("merged {} rows into {}", rows.len(), out.with_extension("csv").display());
+        println!(
+            "merged {} rows into {}",
+            rows.len(),
+            out.with_extension("csv").display()
+        );
         return Ok(());
     }
     let Some(spec_path) = &args.spec else {
