@@ -40,6 +40,8 @@ pub struct Model {
     pub probes: Vec<(String, NodeId)>,
     /// The orbit and its environment fluxes, when the case has an `[orbit]`.
     pub orbit: Option<CaseOrbit>,
+    /// Racks, loops, arrays, battery and bus, when the case has any.
+    pub spacecraft: Option<super::Spacecraft>,
 }
 
 /// A panel in the built model.
@@ -287,7 +289,15 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         nodes.insert(name.clone(), id);
     }
 
-    let panels = super::panels::build_panels(&ck, case, &mut net, &nodes, orbit.as_ref())?;
+    let mut tubes = super::spacecraft::TubesByPanel::new();
+    let panels =
+        super::panels::build_panels(&ck, case, &mut net, &nodes, orbit.as_ref(), &mut tubes)?;
+    let spacecraft = super::spacecraft::SpacecraftBuilder {
+        ck: &ck,
+        case,
+        orbit: orbit.as_ref(),
+    }
+    .build(&mut net, &mut nodes, &panels, &tubes)?;
 
     for (i, c) in spec.conductors.iter().enumerate() {
         add_conductor(&ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
@@ -359,6 +369,7 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         output: spec.output.clone(),
         probes,
         orbit,
+        spacecraft: (!spacecraft.is_empty()).then_some(spacecraft),
     })
 }
 
@@ -385,6 +396,13 @@ fn build_orbit(case: &Case) -> Result<Option<CaseOrbit>, InputError> {
         Some(&case.file),
     )
     .map_err(as_input)?;
+    let mut setup = setup;
+    for (name, normal) in super::spacecraft::fixed_array_faces(spec) {
+        let surface =
+            crate::environment::Surface::new(name, nalgebra::Vector3::from(normal), 1.0, 1.0)
+                .map_err(|e| as_input(e.into()))?;
+        setup.surfaces.push(surface);
+    }
     let (t0, t1, steady) = match (&spec.solve.mode, &spec.solve.transient) {
         (SolveMode::Transient, Some(t)) => (t.start_s.unwrap_or(0.0), t.end_s, false),
         _ => {

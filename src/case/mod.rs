@@ -41,6 +41,8 @@ pub mod orbit;
 mod panels;
 mod run;
 pub mod schema;
+pub mod spacecraft;
+mod spacecraft_run;
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +50,8 @@ pub use build::{Model, PanelModel};
 pub use orbit::CaseOrbit;
 pub use run::{RunResult, Solution};
 pub use schema::CaseFile;
+pub use spacecraft::{Bus, Spacecraft};
+pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults};
 
 use crate::error::InputError;
 

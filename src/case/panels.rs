@@ -9,6 +9,7 @@ use super::orbit::CaseOrbit;
 use super::schema::{
     AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec, PanelSpec,
 };
+use super::spacecraft::{collect_tubes, TubesByPanel};
 use super::{parse_table, Case};
 use crate::error::InputError;
 use crate::mesh::{
@@ -26,12 +27,14 @@ pub(super) fn build_panels(
     net: &mut ThermalNetwork,
     nodes: &BTreeMap<String, NodeId>,
     orbit: Option<&CaseOrbit>,
+    tubes: &mut TubesByPanel,
 ) -> Result<Vec<PanelModel>, InputError> {
     let mut out = Vec::new();
     for (name, table) in &case.spec.panels {
         let prefix = format!("panels.{name}");
         let table = merge_mesh_file(&case.file, &prefix, table.clone())?;
         let spec: PanelSpec = parse_table(table, &case.file, &prefix)?;
+        collect_tubes(ck, case, name, &spec.tubes, tubes)?;
         let panel = panel_from_spec(ck, case, name, &spec, nodes, orbit)?;
         let handle = panel.add_to(net).map_err(|e| ck.model(e))?;
         out.push(PanelModel {

@@ -49,6 +49,9 @@ pub struct RunResult {
     pub assembly_time_s: f64,
     /// Of which the solve (first guess, solver set-up, Newton or time steps), s.
     pub solve_time_s: f64,
+    /// Racks, coolant, radiators, arrays and the power budget over the run, for a
+    /// case with spacecraft components.
+    pub spacecraft: Option<super::SpacecraftResults>,
 }
 
 impl Model {
@@ -86,26 +89,30 @@ impl Model {
     /// Assembles and solves the model.
     pub fn run(&self) -> Result<RunResult, Error> {
         let start = Instant::now();
-        let system = &self.system;
-        let solution = match self.solve.mode {
-            SolveMode::Steady => Solution::Steady(solve_steady(system, &self.steady_options())?),
-            SolveMode::Transient => {
-                let options =
-                    self.transient_options()?
-                        .ok_or(crate::error::SolveError::InvalidOption {
-                            option: "solve.transient",
-                            value: f64::NAN,
-                            allowed: "a [solve.transient] table",
-                        })?;
-                Solution::Transient(solve_transient(system, &options)?)
-            }
+        let transient = match self.solve.mode {
+            SolveMode::Steady => None,
+            SolveMode::Transient => Some(self.transient_options()?.ok_or(
+                crate::error::SolveError::InvalidOption {
+                    option: "solve.transient",
+                    value: f64::NAN,
+                    allowed: "a [solve.transient] table",
+                },
+            )?),
         };
+        let (solution, spacecraft) = self.solve_with_power(|system| match &transient {
+            None => Ok(Solution::Steady(solve_steady(
+                system,
+                &self.steady_options(),
+            )?)),
+            Some(options) => Ok(Solution::Transient(solve_transient(system, options)?)),
+        })?;
         let solve_time_s = start.elapsed().as_secs_f64();
         Ok(RunResult {
             solution,
             wall_time_s: self.assembly_time_s + solve_time_s,
             assembly_time_s: self.assembly_time_s,
             solve_time_s,
+            spacecraft,
         })
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::orbit::{AttitudeSpec, EnvironmentSpec, OrbitSpec, OrbitTables, SurfaceSpec};
+use super::spacecraft::{ArraySpec, BatterySpec, LoopSpec, PowerSpec, RackSpec, TubeSpec};
 use crate::solve::LinearSolverChoice;
 
 /// A whole case file.
@@ -50,6 +51,21 @@ pub struct CaseFile {
     /// External surfaces: outward body-frame normals and optical properties.
     #[serde(default)]
     pub surfaces: Vec<SurfaceSpec>,
+    /// GPU racks by name (see [`super::spacecraft`]).
+    #[serde(default)]
+    pub racks: BTreeMap<String, RackSpec>,
+    /// Pumped coolant loops by name.
+    #[serde(default)]
+    pub loops: BTreeMap<String, LoopSpec>,
+    /// Solar arrays by name.
+    #[serde(default)]
+    pub arrays: BTreeMap<String, ArraySpec>,
+    /// The battery.
+    #[serde(default)]
+    pub battery: Option<BatterySpec>,
+    /// The power bus.
+    #[serde(default)]
+    pub power: Option<PowerSpec>,
     /// What to solve.
     pub solve: SolveSpec,
     /// What to write.
@@ -256,6 +272,9 @@ pub struct PanelSpec {
     /// Heat loads and absorbed fluxes on the panel.
     #[serde(default)]
     pub loads: Vec<PanelLoadSpec>,
+    /// Coolant tubes of pumped loops bonded to the panel.
+    #[serde(default)]
+    pub tubes: Vec<TubeSpec>,
 }
 
 /// The four edges: west (x = 0), east (x = length), south (y = 0), north (y = width).

@@ -918,6 +918,30 @@ impl AssembledNetwork {
         &self.sources
     }
 
+    /// Replaces the time profile of heat source `source` (its loads stay): for
+    /// a load known only after a first solve, such as a battery's losses from
+    /// the power budget.
+    pub fn set_source_profile(
+        &mut self,
+        source: usize,
+        profile: Profile,
+    ) -> Result<(), NetworkError> {
+        let s = self
+            .sources
+            .get_mut(source)
+            .ok_or(NetworkError::InvalidValue {
+                element: "network".into(),
+                quantity: "heat source index",
+                value: source as f64,
+                allowed: "< the number of sources",
+            })?;
+        if let Profile::Constant(v) = profile {
+            super::check_finite_range(&s.name, "power (W)", v, true, "finite")?;
+        }
+        s.profile = profile;
+        Ok(())
+    }
+
     /// Sources linear in their node's temperature.
     pub fn temperature_dependent_sources(
         &self,
