@@ -112,6 +112,7 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     if let Some(o) = &model.orbit {
         summary["orbit"] = orbit_json(o);
     }
+    super::spacecraft::add_to_summary(&mut summary, model, result);
     summary
 }
 
@@ -254,6 +255,7 @@ pub fn write_results(
     if let Solution::Transient(t) = &result.solution {
         written.extend(write_history(dir, model, t)?);
     }
+    written.extend(super::spacecraft::write(dir, model, result)?);
     let path = dir.join("summary.json");
     let text = format!("{:#}\n", summary_json(model, result));
     write_atomic(&path, text.as_bytes())?;
@@ -352,7 +354,7 @@ fn history_plot(
 }
 
 /// A name usable in a file name: letters, digits, `-` and `_`; others become `_`.
-fn file_safe(name: &str) -> String {
+pub(super) fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
