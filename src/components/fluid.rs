@@ -10,7 +10,7 @@
 //! **Interpolation.** Between table nodes (5 K apart) density, specific heat and
 //! conductivity are linear in T; viscosity is interpolated as `ln μ` linear in `1/T`
 //! (Andrade's form `μ = A e^{B/T}`, exact for a liquid whose viscosity follows it), which
-//! cuts the error of linear interpolation of μ by 3–20× on these tables. At a node the
+//! cuts the error of linear interpolation of μ by 4–20× on these tables. At a node the
 //! tabulated values come back exactly. Against the sources evaluated between nodes
 //! (`validation/crosscheck/coolant_tables.py`), the largest interpolation errors are:
 //!

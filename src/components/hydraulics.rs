@@ -44,9 +44,9 @@ pub const NUSSELT_TURBULENT_REYNOLDS: f64 = 1.0e4;
 /// fixed conductance to a fin or plate whose own temperature follows the coolant, so over a
 /// tube element the heat flux changes little along the wall while the wall temperature
 /// follows the falling coolant temperature — the uniform-flux condition, not the
-/// isothermal wall of [`LAMINAR_NUSSELT_UNIFORM_WALL_TEMPERATURE`]. The 16 % between the two
-/// bounds the error of this choice; a tube heated on one side only (a fin root on two
-/// sides) transfers less than either.
+/// isothermal wall of [`LAMINAR_NUSSELT_UNIFORM_WALL_TEMPERATURE`]; the two differ by 16 %.
+/// Heating that is not uniform around the perimeter (a tube bonded to a fin along two lines)
+/// lowers Nu further; that is not modelled.
 pub const LAMINAR_NUSSELT_UNIFORM_HEAT_FLUX: f64 = 48.0 / 11.0;
 
 /// Fully developed laminar Nusselt number with a uniform wall temperature: 3.66
@@ -123,7 +123,7 @@ pub struct PipeFlow {
 ///
 /// solved to round-off: Newton's method on `x = 1/√f`, started from Haaland's explicit
 /// approximation (J. Fluids Eng. 105, 89, 1983; within about 2 % in f), converges in at most
-/// five steps for 2300 ≤ Re ≤ 10⁸ and 0 ≤ ε/D ≤ 0.05 (the residual is checked in
+/// four steps for 2300 ≤ Re ≤ 10⁸ and 0 ≤ ε/D ≤ 0.05 (the residual is checked in
 /// `validation/loop-01-darcy-weisbach.toml`). With ε = 0 it is Prandtl's smooth-pipe law.
 ///
 /// Meant for Re ≥ 2300 (the turbulent branch of [`darcy_friction_factor`] uses it from 4000);
