@@ -538,7 +538,7 @@ mod tests {
         let stems = file_stems("panel_", &names);
         assert_eq!(stems[1], "panel_a_b");
         assert!(stems[0].starts_with("panel_a_b-") && stems[0].len() == "panel_a_b-".len() + 8);
-        assert!(stems[2].starts_with("panel_radiateur_t_-"), "{}", stems[2]);
+        assert!(stems[2].starts_with("panel_radiateur__t_-"), "{}", stems[2]);
         assert_eq!(stems[3], "panel_Radiator");
         assert_eq!(
             stems[4], "panel_radiator-2",
