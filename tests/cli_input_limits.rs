@@ -91,19 +91,7 @@ fn an_orbit_span_beyond_the_limits_is_refused_not_aborted() {
     // Few rows (1e5) but a century of eclipse search: aborted in an allocation before.
     let out = quickly("a 1e11 s orbit", || {
         thermorbit(
-            &[
-                "orbit",
-                "--altitude-km",
-                "550",
-                "--inclination-deg",
-                "50",
-                "--epoch",
-                "2027-03-20T12:00:00Z",
-                "--duration-s",
-                "1e11",
-                "--step-s",
-                "1e6",
-            ],
+            &common::orbit_550(&["--duration-s", "1e11", "--step-s", "1e6"]),
             repo(),
         )
     });

@@ -339,25 +339,8 @@ fn a_closed_pipe_ends_quietly() {
     for args in [
         vec!["run", "--json", "--out", out_dir],
         vec!["run", "--out", out_dir],
-        vec![
-            "orbit",
-            "--altitude-km",
-            "550",
-            "--inclination-deg",
-            "50",
-            "--epoch",
-            "2027-03-20T12:00:00Z",
-            "--json",
-        ],
-        vec![
-            "orbit",
-            "--altitude-km",
-            "550",
-            "--inclination-deg",
-            "50",
-            "--epoch",
-            "2027-03-20T12:00:00Z",
-        ],
+        common::orbit_550(&["--json"]),
+        common::orbit_550(&[]),
         vec!["validate", "--filter", "orb-01"],
     ] {
         let (code, err) = with_closed_stdout(&args);
@@ -382,19 +365,7 @@ fn quiet_prints_nothing_but_errors_and_no_line_names_a_type() {
     let out = thermorbit(&["run", "missing.toml", "--quiet"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("missing.toml"));
-    let out = thermorbit(
-        &[
-            "orbit",
-            "--altitude-km",
-            "550",
-            "--inclination-deg",
-            "50",
-            "--epoch",
-            "2027-03-20T12:00:00Z",
-            "-q",
-        ],
-        dir.path(),
-    );
+    let out = thermorbit(&common::orbit_550(&["-q"]), dir.path());
     assert!(out.status.success());
     assert_eq!(stdout(&out), "");
     // --json output is asked for: printed even when quiet.

@@ -5,6 +5,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `thermorbit orbit` with a 550 km, 50° orbit at a fixed epoch (one orbit by default).
+pub const ORBIT_550: [&str; 7] = [
+    "orbit",
+    "--altitude-km",
+    "550",
+    "--inclination-deg",
+    "50",
+    "--epoch",
+    "2027-03-20T12:00:00Z",
+];
+
+/// [`ORBIT_550`] followed by `extra`.
+pub fn orbit_550(extra: &[&'static str]) -> Vec<&'static str> {
+    ORBIT_550.iter().chain(extra).copied().collect()
+}
+
 /// The repository's root (shipped cases, meshes, validation files).
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
