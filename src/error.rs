@@ -228,6 +228,16 @@ pub enum InputError {
         key: String,
         reason: String,
     },
+    /// Well-formed input that asks for more memory or work than the limits allow
+    /// ([`crate::case::Limits`]): a model too large for this machine's memory, a time span
+    /// with too many steps or samples, a file beyond the size limit. `key` names what to
+    /// change (empty when the file itself is the problem).
+    #[error("{}: {}{reason}", file.display(), key_prefix(key))]
+    TooLarge {
+        file: PathBuf,
+        key: String,
+        reason: String,
+    },
     /// The model built from the file is ill-formed.
     #[error("{}: {source}", file.display())]
     Model {
@@ -235,6 +245,15 @@ pub enum InputError {
         #[source]
         source: NetworkError,
     },
+}
+
+/// `` `key`: `` or nothing for an empty key.
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("`{key}`: ")
+    }
 }
 
 /// Errors in orbit, epoch or attitude definitions.
@@ -288,6 +307,11 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
+    /// The output folder cannot take a run's set of files: it is an existing file, or a
+    /// folder that holds something other than thermorbit results (which replacing it would
+    /// lose), or a path that names no folder.
+    #[error("{}: {reason}", path.display())]
+    Target { path: PathBuf, reason: String },
     /// A plot could not be drawn.
     #[error("{}: cannot draw plot: {reason}", path.display())]
     Plot { path: PathBuf, reason: String },

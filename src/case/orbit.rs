@@ -49,6 +49,7 @@ use std::sync::Arc;
 use nalgebra::{Matrix3, Vector3};
 use serde::Deserialize;
 
+use super::limits::{self, Limits};
 use super::schema::CoatingSpec;
 use crate::environment::{
     AbsorbedFlux, EnvironmentModel, EnvironmentPreset, FluxSeries, SeriesOptions, Surface,
@@ -259,10 +260,12 @@ impl OrbitPart {
 
     /// Reads the orbit tables of `path`; errors name the file and the key path.
     pub fn load(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-            file: path.to_path_buf(),
-            source,
-        })?;
+        Self::load_with(path, &Limits::default())
+    }
+
+    /// Reads the orbit tables of `path`, a file no larger than `limits.max_file_bytes`.
+    pub fn load_with(path: &Path, limits: &Limits) -> Result<Self, InputError> {
+        let text = super::read_input(path, limits.max_file_bytes)?;
         let table: toml::Table = toml::from_str(&text).map_err(|e| InputError::Parse {
             file: path.to_path_buf(),
             message: super::one_line(&e.to_string()),
@@ -349,22 +352,39 @@ impl Ctx<'_> {
             .map_or_else(|| "command line".into(), Path::to_path_buf)
     }
 
-    fn out_of_range(&self, origin: Origin, value: impl Display, allowed: &str) -> Error {
+    fn out_of_range(&self, origin: Origin, value: f64, allowed: &str) -> Error {
         match origin {
-            Origin::Flag(flag) => {
-                arg_err(flag, format!("{value} is out of range; allowed {allowed}"))
-            }
+            Origin::Flag(flag) => arg_err(
+                flag,
+                format!(
+                    "{} is out of range; allowed {allowed}",
+                    super::number_text(value)
+                ),
+            ),
             Origin::Key(key) => self.key_range(key, value, allowed),
         }
     }
 
-    fn key_range(&self, key: &str, value: impl Display, allowed: &str) -> Error {
+    fn key_range(&self, key: &str, value: f64, allowed: &str) -> Error {
         Error::Input(InputError::OutOfRange {
             file: self.file(),
             key: key.into(),
-            value: value.to_string(),
+            value: super::number_text(value),
             allowed: allowed.into(),
         })
+    }
+
+    /// An orbit constructor's error about the altitude, quoting the value as the user gave
+    /// it (the constructor's own is recomputed from the semi-major axis: `7999.999999999999`).
+    fn altitude_error(&self, origin: Origin, altitude_km: f64, e: OrbitError) -> Error {
+        match e {
+            OrbitError::OutOfRange {
+                quantity, allowed, ..
+            } if quantity.starts_with("altitude_km") => {
+                self.out_of_range(origin, altitude_km, allowed)
+            }
+            e => self.invalid(origin, e),
+        }
     }
 
     fn invalid(&self, origin: Origin, reason: impl Display) -> Error {
@@ -514,7 +534,7 @@ pub fn resolve(
             )?;
             let ltan = LocalTime::parse(&text).map_err(|e| ctx.invalid(origin, e))?;
             Orbit::sun_synchronous(epoch, alt, ltan, propagation)
-                .map_err(|e| ctx.invalid(alt_origin, e))?
+                .map_err(|e| ctx.altitude_error(alt_origin, alt, e))?
         } else {
             if flags.ltan.is_some() {
                 return Err(arg_err("--ltan", "only meaningful with --sun-synchronous"));
@@ -536,7 +556,7 @@ pub fn resolve(
                 return Err(ctx.out_of_range(raan_origin, raan, "a finite number of degrees"));
             }
             Orbit::circular(epoch, alt, inc, raan, propagation)
-                .map_err(|e| ctx.invalid(alt_origin, e))?
+                .map_err(|e| ctx.altitude_error(alt_origin, alt, e))?
         }
     };
     let orbit = orbit.with_element_kind(
@@ -643,6 +663,51 @@ fn surfaces(ctx: &Ctx, tables: &OrbitTables<'_>) -> Result<Vec<Surface>, Error> 
         out.push(surface);
     }
     Ok(out)
+}
+
+/// What computing orbit fluxes over a span costs, known before any of it is computed: the rows
+/// of the flux table, the samples of a separate eclipse scan (made when the table's step is
+/// too coarse to bracket eclipses: coarser than a 40th of the period), and the memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpanCost {
+    /// Rows of the flux table.
+    pub rows: f64,
+    /// Samples of the separate eclipse scan (0 when the table's own samples serve).
+    pub scan_samples: f64,
+    /// Memory of the table and scan, bytes ([`limits::FLUX_BYTES_PER_ROW`] and its companions).
+    pub bytes: f64,
+}
+
+impl SpanCost {
+    /// The cost of fluxes on `setup.surfaces` over `[t0_s, t1_s]` every `step_s`.
+    pub fn of(setup: &OrbitSetup, t0_s: f64, t1_s: f64, step_s: f64) -> Self {
+        let orbit = setup.model.orbit();
+        let span = t1_s - t0_s;
+        let rows = (span / step_s).ceil() + 1.0;
+        let scan_samples = if step_s > orbit.period_s() / 40.0 {
+            (span / orbit.eclipse_scan_step_s()).ceil() + 1.0
+        } else {
+            0.0
+        };
+        let per_row = limits::FLUX_BYTES_PER_ROW
+            + limits::FLUX_BYTES_PER_SURFACE_ROW * setup.surfaces.len() as f64;
+        Self {
+            rows,
+            scan_samples,
+            bytes: rows * per_row + scan_samples * limits::SCAN_BYTES_PER_SAMPLE,
+        }
+    }
+
+    /// `Err(reason)` when the rows, the scan or the memory exceed `limits`.
+    pub fn check(&self, limits: &Limits) -> Result<(), String> {
+        Limits::count(limits.max_time_samples, self.rows, "rows of the flux table")?;
+        Limits::count(
+            limits.max_time_samples,
+            self.scan_samples,
+            "samples of the eclipse search",
+        )?;
+        limits.memory(self.bytes, "the flux table")
+    }
 }
 
 /// The weighted flux of one surface of a [`FluxSeries`]:

@@ -6,7 +6,7 @@ use super::schema::{InitialStateSpec, MethodSpec, SolveMode, TransientSpec};
 use super::Model;
 use crate::error::Error;
 use crate::solve::transient::{InitialState, TransientMethod, TransientOptions, TransientSolution};
-use crate::solve::{solve_steady, solve_transient, SteadyOptions, SteadySolution};
+use crate::solve::{solve_steady, SteadyOptions, SteadySolution};
 
 /// Outputs per run when a transient gives no `output_interval_s`.
 pub const DEFAULT_OUTPUT_COUNT: f64 = 200.0;
@@ -88,6 +88,15 @@ impl Model {
 
     /// Assembles and solves the model.
     pub fn run(&self) -> Result<RunResult, Error> {
+        self.run_with_progress(&mut |_| {})
+    }
+
+    /// [`Model::run`], calling `progress(t_s)` after every accepted step of a transient
+    /// (from `start_s` to `end_s`), for progress bars.
+    pub fn run_with_progress(
+        &self,
+        progress: &mut (dyn FnMut(f64) + Send),
+    ) -> Result<RunResult, Error> {
         let start = Instant::now();
         let transient = match self.solve.mode {
             SolveMode::Steady => None,
@@ -104,7 +113,9 @@ impl Model {
                 system,
                 &self.steady_options(),
             )?)),
-            Some(options) => Ok(Solution::Transient(solve_transient(system, options)?)),
+            Some(options) => Ok(Solution::Transient(
+                crate::solve::transient::solve_transient_with_progress(system, options, progress)?,
+            )),
         })?;
         let solve_time_s = start.elapsed().as_secs_f64();
         Ok(RunResult {

@@ -401,7 +401,7 @@ pub(super) fn collect_tubes(
         let pitch = match (t.pitch_m, count) {
             (Some(p), _) => {
                 for (c, v) in p.iter().enumerate() {
-                    ck.number(&format!("{}[{c}]", key("pitch_m")), *v, |_| true, "finite")?;
+                    ck.coordinate(&format!("{}[{c}]", key("pitch_m")), *v)?;
                 }
                 p
             }
@@ -413,13 +413,14 @@ pub(super) fn collect_tubes(
                 ))
             }
         };
-        let d = ck.positive(&key("inner_diameter_m"), t.inner_diameter_m)?;
-        let roughness = ck.non_negative(
+        let d = ck.length(&key("inner_diameter_m"), t.inner_diameter_m)?;
+        let roughness = ck.magnitude(
             &key("roughness_m"),
             t.roughness_m.unwrap_or(DEFAULT_TUBE_ROUGHNESS_M),
+            false,
         )?;
         let bond = match t.bond_conductance_w_m_k {
-            Some(g) => Some(ck.positive(&key("bond_conductance_w_m_k"), g)?),
+            Some(g) => Some(ck.magnitude(&key("bond_conductance_w_m_k"), g, true)?),
             None => None,
         };
         let entry = out
@@ -519,27 +520,50 @@ impl SpacecraftBuilder<'_> {
             )?,
             None => Profile::Constant(0.0),
         };
-        let dp = ck.non_negative(
+        let dp = ck.magnitude(
             &key("cold_plate_pressure_drop_pa"),
             r.cold_plate_pressure_drop_pa.unwrap_or(0.0),
+            false,
         )?;
+        let positive = |k: &str, v: f64| ck.magnitude(&key(k), v, true);
         let rack = GpuRack {
             name: name.to_string(),
             gpu_count: count as u32,
             power_per_gpu_w: power,
-            junction_to_case_k_w: r.junction_to_case_k_w,
-            case_to_cold_plate_k_w: r.case_to_cold_plate_k_w,
-            cold_plate_to_coolant_k_w: r.cold_plate_to_coolant_k_w,
-            junction_heat_capacity_j_k: r.junction_heat_capacity_j_k,
-            case_heat_capacity_j_k: r.case_heat_capacity_j_k,
-            cold_plate_heat_capacity_j_k: r.cold_plate_heat_capacity_j_k,
-            coolant_heat_capacity_j_k: r.coolant_heat_capacity_j_k.unwrap_or(0.0),
-            junction_limit_k: r.junction_limit_k,
+            junction_to_case_k_w: positive("junction_to_case_k_w", r.junction_to_case_k_w)?,
+            case_to_cold_plate_k_w: positive("case_to_cold_plate_k_w", r.case_to_cold_plate_k_w)?,
+            cold_plate_to_coolant_k_w: positive(
+                "cold_plate_to_coolant_k_w",
+                r.cold_plate_to_coolant_k_w,
+            )?,
+            junction_heat_capacity_j_k: positive(
+                "junction_heat_capacity_j_k",
+                r.junction_heat_capacity_j_k,
+            )?,
+            case_heat_capacity_j_k: positive("case_heat_capacity_j_k", r.case_heat_capacity_j_k)?,
+            cold_plate_heat_capacity_j_k: positive(
+                "cold_plate_heat_capacity_j_k",
+                r.cold_plate_heat_capacity_j_k,
+            )?,
+            coolant_heat_capacity_j_k: ck.magnitude(
+                &key("coolant_heat_capacity_j_k"),
+                r.coolant_heat_capacity_j_k.unwrap_or(0.0),
+                false,
+            )?,
+            junction_limit_k: ck.temperature(&key("junction_limit_k"), r.junction_limit_k, true)?,
             other_loads_w: other,
-            conversion_loss_fraction: r.conversion_loss_fraction.unwrap_or(0.0),
-            initial_temperature_k: r
-                .initial_temperature_k
-                .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+            conversion_loss_fraction: ck.number(
+                &key("conversion_loss_fraction"),
+                r.conversion_loss_fraction.unwrap_or(0.0),
+                |v| (0.0..1.0).contains(&v),
+                "0 to 1 (1 excluded)",
+            )?,
+            initial_temperature_k: ck.temperature(
+                &key("initial_temperature_k"),
+                r.initial_temperature_k
+                    .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+                true,
+            )?,
         };
         Ok((rack, dp))
     }
@@ -665,23 +689,43 @@ impl SpacecraftBuilder<'_> {
         for (lname, l) in &spec.loops {
             let key = |k: &str| format!("loops.{lname}.{k}");
             let coolant = self.coolant(&key("fluid"), &l.fluid)?;
-            let initial = ck.positive(
+            let initial = ck.temperature(
                 &key("initial_temperature_k"),
                 l.initial_temperature_k
                     .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+                true,
             )?;
-            let reference = ck.positive(
+            let reference = ck.temperature(
                 &key("reference_temperature_k"),
                 l.reference_temperature_k.unwrap_or(initial),
+                true,
             )?;
             let lp = CoolantLoop {
                 name: lname.clone(),
                 coolant,
                 reference_temperature_k: reference,
-                mass_flow_kg_s: ck.positive(&key("mass_flow_kg_s"), l.mass_flow_kg_s)?,
-                pump_efficiency: l.pump_efficiency.unwrap_or(0.5),
-                other_pressure_drop_pa: l.other_pressure_drop_pa.unwrap_or(0.0),
-                volume_outside_radiators_m3: l.volume_outside_radiators_m3.unwrap_or(0.0),
+                mass_flow_kg_s: ck.number(
+                    &key("mass_flow_kg_s"),
+                    l.mass_flow_kg_s,
+                    |v| v > 0.0 && v <= 1.0e5,
+                    "> 0 and ≤ 1e5 kg/s",
+                )?,
+                pump_efficiency: ck.number(
+                    &key("pump_efficiency"),
+                    l.pump_efficiency.unwrap_or(0.5),
+                    |v| v > 0.0 && v <= 1.0,
+                    "0 < efficiency ≤ 1",
+                )?,
+                other_pressure_drop_pa: ck.magnitude(
+                    &key("other_pressure_drop_pa"),
+                    l.other_pressure_drop_pa.unwrap_or(0.0),
+                    false,
+                )?,
+                volume_outside_radiators_m3: ck.magnitude(
+                    &key("volume_outside_radiators_m3"),
+                    l.volume_outside_radiators_m3.unwrap_or(0.0),
+                    false,
+                )?,
                 initial_temperature_k: initial,
             };
             let mut route = Vec::with_capacity(l.route.len());
@@ -825,22 +869,34 @@ impl SpacecraftBuilder<'_> {
             }
         };
         let sink = ck.node(&key("sink"), &a.sink, nodes)?;
+        let area = ck.area(&key("area_m2"), a.area_m2)?;
         let array = SolarArray {
             name: name.to_string(),
-            area_m2: a.area_m2,
+            area_m2: ck.positive(&key("area_m2"), area)?,
             pointing,
             efficiency: a.efficiency,
-            reference_temperature_k: a.reference_temperature_k.unwrap_or(301.15),
+            reference_temperature_k: ck.temperature(
+                &key("reference_temperature_k"),
+                a.reference_temperature_k.unwrap_or(301.15),
+                true,
+            )?,
             temperature_coefficient_per_k: a.temperature_coefficient_per_k.unwrap_or(-0.0022),
             packing_factor: a.packing_factor.unwrap_or(0.9),
             degradation_per_year: a.degradation_per_year.unwrap_or(0.0),
             mission_age_years: a.mission_age_years.unwrap_or(0.0),
             front: self.coating(&key("front_coating"), &a.front_coating)?,
             back: self.coating(&key("back_coating"), &a.back_coating)?,
-            areal_heat_capacity_j_m2_k: a.areal_heat_capacity_j_m2_k,
-            initial_temperature_k: a
-                .initial_temperature_k
-                .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+            areal_heat_capacity_j_m2_k: ck.magnitude(
+                &key("areal_heat_capacity_j_m2_k"),
+                a.areal_heat_capacity_j_m2_k,
+                true,
+            )?,
+            initial_temperature_k: ck.temperature(
+                &key("initial_temperature_k"),
+                a.initial_temperature_k
+                    .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+                true,
+            )?,
         };
         let to_fluxes = |p: IncidentProfiles| IncidentFluxes {
             solar_w_m2: p.solar,
@@ -898,7 +954,7 @@ impl SpacecraftBuilder<'_> {
         let mount = ck.node("battery.mount", &b.mount, nodes)?;
         let battery = Battery {
             name: b.name.clone().unwrap_or_else(|| "battery".into()),
-            capacity_wh: b.capacity_wh,
+            capacity_wh: ck.magnitude("battery.capacity_wh", b.capacity_wh, true)?,
             max_depth_of_discharge: b.max_depth_of_discharge.unwrap_or(0.8),
             charge_efficiency: b.charge_efficiency.unwrap_or(0.95),
             discharge_efficiency: b.discharge_efficiency.unwrap_or(0.95),
@@ -907,10 +963,17 @@ impl SpacecraftBuilder<'_> {
                 .specific_heat_j_kg_k
                 .unwrap_or(DEFAULT_BATTERY_SPECIFIC_HEAT_J_KG_K),
             initial_state_of_charge: b.initial_state_of_charge.unwrap_or(1.0),
-            mount_conductance_w_k: b.mount_conductance_w_k,
-            initial_temperature_k: b
-                .initial_temperature_k
-                .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+            mount_conductance_w_k: ck.magnitude(
+                "battery.mount_conductance_w_k",
+                b.mount_conductance_w_k,
+                true,
+            )?,
+            initial_temperature_k: ck.temperature(
+                "battery.initial_temperature_k",
+                b.initial_temperature_k
+                    .unwrap_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K),
+                true,
+            )?,
         };
         let built = battery
             .add_to(net, mount)

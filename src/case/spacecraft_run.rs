@@ -288,7 +288,7 @@ impl Model {
     /// model is solved again (see the module documentation).
     pub(super) fn solve_with_power(
         &self,
-        solve: impl Fn(&AssembledNetwork) -> Result<Solution, Error>,
+        mut solve: impl FnMut(&AssembledNetwork) -> Result<Solution, Error>,
     ) -> Result<(Solution, Option<SpacecraftResults>), Error> {
         let first = solve(&self.system)?;
         let Some(sc) = &self.spacecraft else {

@@ -5,7 +5,7 @@
 //! hottest and coldest instants, and every panel as a ParaView time series
 //! (`panels.pvd` with `.vti` frames) when VTK output is on.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
@@ -143,37 +143,40 @@ pub(super) fn add_to_summary(summary: &mut Value, model: &Model, result: &RunRes
     });
 }
 
-/// Writes `spacecraft.csv`, the spacecraft plots and the panels' time series.
+/// A file of the run's output set: registers `name` (relative to the set,
+/// `/`-separated) and returns where to write it.
+pub(super) type FileNamer<'a> = dyn FnMut(String) -> PathBuf + 'a;
+
+/// Writes `spacecraft.csv`, the spacecraft plots and the panels' time series
+/// into the run's output set.
 pub(super) fn write(
-    dir: &Path,
     model: &Model,
     result: &RunResult,
-) -> Result<Vec<PathBuf>, OutputError> {
+    file: &mut FileNamer<'_>,
+) -> Result<(), OutputError> {
     let (Some(_), Some(res)) = (&model.spacecraft, &result.spacecraft) else {
-        return Ok(Vec::new());
+        return Ok(());
     };
-    let mut written = Vec::new();
     let transient = matches!(result.solution, Solution::Transient(_));
     let columns = columns(res);
     if model.output.csv && res.times_s.len() > 1 {
-        let path = dir.join("spacecraft.csv");
+        let path = file("spacecraft.csv".into());
         let headers: Vec<&str> = columns.iter().map(|(h, _)| h.as_str()).collect();
         let values: Vec<Vec<f64>> = columns.iter().map(|(_, v)| v.clone()).collect();
         write_csv(&path, &headers, &values)?;
-        written.push(path);
     }
     if model.output.plots && transient {
-        written.extend(write_plots(dir, model, res)?);
+        write_plots(model, res, file)?;
     }
     if let Solution::Transient(t) = &result.solution {
         if model.output.plots {
-            written.extend(write_extreme_heat_maps(dir, model, res, t)?);
+            write_extreme_heat_maps(model, res, t, file)?;
         }
         if model.output.vtk && !model.panels.is_empty() {
-            written.extend(write_time_series(dir, model, t)?);
+            write_time_series(model, t, file)?;
         }
     }
-    Ok(written)
+    Ok(())
 }
 
 /// The CSV columns: `(header, values)`.
@@ -250,12 +253,11 @@ fn timeline(
 }
 
 fn write_plots(
-    dir: &Path,
     model: &Model,
     res: &SpacecraftResults,
-) -> Result<Vec<PathBuf>, OutputError> {
+    file: &mut FileNamer<'_>,
+) -> Result<(), OutputError> {
     let t = &res.times_s;
-    let mut written = Vec::new();
     let mut temps = Vec::new();
     for (name, series, limit) in &res.junctions_k {
         temps.push(Series::new(
@@ -289,12 +291,11 @@ fn write_plots(
         ));
     }
     if !temps.is_empty() {
-        let path = dir.join("spacecraft_temperatures.png");
+        let path = file("spacecraft_temperatures.png".into());
         plot_lines(
             &path,
             &timeline(model, res, "temperatures", "Temperature (K)", temps),
         )?;
-        written.push(path);
     }
     if let Some(p) = &res.power {
         let kw = |v: &[f64]| v.iter().map(|w| w / 1e3).collect::<Vec<_>>();
@@ -313,19 +314,18 @@ fn write_plots(
                 kw(&p.battery_w),
             ));
         }
-        let path = dir.join("power.png");
+        let path = file("power.png".into());
         plot_lines(
             &path,
             &timeline(model, res, "electrical power", "Power (kW)", series),
         )?;
-        written.push(path);
         if model
             .spacecraft
             .as_ref()
             .is_some_and(|s| s.battery.is_some())
         {
             let soc = p.state_of_charge.iter().map(|s| s * 100.0).collect();
-            let path = dir.join("state_of_charge.png");
+            let path = file("state_of_charge.png".into());
             plot_lines(
                 &path,
                 &timeline(
@@ -336,26 +336,25 @@ fn write_plots(
                     vec![Series::new("state of charge", t.clone(), soc)],
                 ),
             )?;
-            written.push(path);
         }
     }
-    Ok(written)
+    Ok(())
 }
 
 /// Heat maps of each radiator panel at the instants of its highest and lowest
 /// mean temperature.
 fn write_extreme_heat_maps(
-    dir: &Path,
     model: &Model,
     res: &SpacecraftResults,
     t: &crate::solve::TransientSolution,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let mut written = Vec::new();
+    file: &mut FileNamer<'_>,
+) -> Result<(), OutputError> {
     let radiator_panels: Vec<&str> = res.radiators.iter().map(|r| r.panel.as_str()).collect();
-    for p in model
+    for (p, stem) in model
         .panels
         .iter()
-        .filter(|p| radiator_panels.contains(&p.name.as_str()))
+        .zip(super::report::panel_file_stems(model))
+        .filter(|(p, _)| radiator_panels.contains(&p.name.as_str()))
     {
         let means: Vec<f64> = t
             .temperatures_k
@@ -379,17 +378,14 @@ fn write_extreme_heat_maps(
         };
         for (what, k) in [("hottest", pick(true)), ("coldest", pick(false))] {
             let Some(k) = k else { continue };
+            let path = file(format!("{stem}_{what}.png"));
             let field = p
                 .nodes
                 .field(&t.temperatures_k[k])
                 .map_err(|e| OutputError::Plot {
-                    path: dir.to_path_buf(),
+                    path: path.clone(),
                     reason: e.to_string(),
                 })?;
-            let path = dir.join(format!(
-                "panel_{}_{what}.png",
-                super::report::file_safe(&p.name)
-            ));
             let title = format!(
                 "{} — panel {} at its {what} (t = {:.0} s, mean {:.1} K)",
                 model.title, p.name, t.times_s[k], means[k]
@@ -406,24 +402,18 @@ fn write_extreme_heat_maps(
                     colorbar_label: "Temperature (K)",
                 },
             )?;
-            written.push(path);
         }
     }
-    Ok(written)
+    Ok(())
 }
 
 /// Every panel at (up to [`MAX_PVD_FRAMES`]) output times as `.vti` frames
 /// under `panels/`, gathered in `panels.pvd` (one part per panel).
 fn write_time_series(
-    dir: &Path,
     model: &Model,
     t: &crate::solve::TransientSolution,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let frames_dir = dir.join("panels");
-    std::fs::create_dir_all(&frames_dir).map_err(|source| OutputError::Write {
-        path: frames_dir.clone(),
-        source,
-    })?;
+    file: &mut FileNamer<'_>,
+) -> Result<(), OutputError> {
     let n = t.times_s.len();
     let stride = n.div_ceil(MAX_PVD_FRAMES).max(1);
     let mut frames: Vec<usize> = (0..n).step_by(stride).collect();
@@ -431,18 +421,24 @@ fn write_time_series(
         frames.push(n - 1);
     }
     let mut entries = Vec::new();
-    let mut written = Vec::new();
-    for (part, p) in model.panels.iter().enumerate() {
-        let stem = super::report::file_safe(&p.name);
+    let stems = super::report::panel_file_stems(model);
+    for (part, (p, stem)) in model.panels.iter().zip(stems).enumerate() {
         for (f, &k) in frames.iter().enumerate() {
+            let name = format!("panels/{stem}_{f:04}.vti");
+            let path = file(name.clone());
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| OutputError::Write {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
             let field = p
                 .nodes
                 .field(&t.temperatures_k[k])
                 .map_err(|e| OutputError::Plot {
-                    path: frames_dir.clone(),
+                    path: path.clone(),
                     reason: e.to_string(),
                 })?;
-            let name = format!("{stem}_{f:04}.vti");
             let grid = VtkGrid {
                 title: &p.name,
                 nx: p.nodes.nx(),
@@ -451,13 +447,10 @@ fn write_time_series(
                 dy_m: p.nodes.dy_m(),
                 origin_m: [0.0, 0.0, 0.0],
             };
-            write_vti_grid(&frames_dir.join(&name), &grid, &[("temperature_k", field)])?;
-            entries.push((t.times_s[k], part, format!("panels/{name}")));
+            write_vti_grid(&path, &grid, &[("temperature_k", field)])?;
+            entries.push((t.times_s[k], part, name));
         }
     }
-    let path = dir.join("panels.pvd");
-    write_pvd(&path, &entries)?;
-    written.push(path);
-    written.push(frames_dir);
-    Ok(written)
+    let path = file("panels.pvd".into());
+    write_pvd(&path, &entries)
 }

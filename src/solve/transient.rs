@@ -1716,10 +1716,24 @@ impl<'a> TransientSolver<'a> {
 
     /// Runs from `x0` (one temperature per unknown, K).
     pub fn solve_from(&mut self, x0: &[f64]) -> Result<TransientSolution, SolveError> {
-        on_pool_thread(|| self.run_from(x0))
+        self.solve_from_with_progress(x0, &mut |_| {})
     }
 
-    fn run_from(&mut self, x0: &[f64]) -> Result<TransientSolution, SolveError> {
+    /// [`Self::solve_from`], calling `progress(t_s)` after every accepted step (a hook for
+    /// progress bars; t runs from `start_s` to `end_s`).
+    pub fn solve_from_with_progress(
+        &mut self,
+        x0: &[f64],
+        progress: &mut (dyn FnMut(f64) + Send),
+    ) -> Result<TransientSolution, SolveError> {
+        on_pool_thread(|| self.run_from(x0, progress))
+    }
+
+    fn run_from(
+        &mut self,
+        x0: &[f64],
+        progress: &mut (dyn FnMut(f64) + Send),
+    ) -> Result<TransientSolution, SolveError> {
         check_initial_length(self.system, x0)?;
         check_initial(x0)?;
         let sys = self.system;
@@ -1918,6 +1932,7 @@ impl<'a> TransientSolver<'a> {
             st.flows = outcome.flows;
             t = t1;
             step_times_s.push(t);
+            progress(t);
 
             if t1 == stop.t {
                 stop_idx += 1;
@@ -2318,11 +2333,21 @@ pub fn solve_transient(
     system: &AssembledNetwork,
     options: &TransientOptions,
 ) -> Result<TransientSolution, crate::Error> {
+    solve_transient_with_progress(system, options, &mut |_| {})
+}
+
+/// [`solve_transient`], calling `progress(t_s)` after every accepted step.
+pub fn solve_transient_with_progress(
+    system: &AssembledNetwork,
+    options: &TransientOptions,
+    progress: &mut (dyn FnMut(f64) + Send),
+) -> Result<TransientSolution, crate::Error> {
     if options.initial_state == InitialState::Steady {
         system.check_grounded()?;
     }
     let mut solver = TransientSolver::new(system, options.clone())?;
-    Ok(solver.solve()?)
+    let x0 = solver.initial_state()?;
+    Ok(solver.solve_from_with_progress(&x0, progress)?)
 }
 
 #[cfg(test)]
