@@ -1,7 +1,8 @@
 //! The `thermorbit` command: argument parsing, progress and exit codes.
 //!
 //! Exit codes: 0 success; 1 a solver did not converge or a validation check
-//! failed; 2 bad input (case file, flags) — nothing is written then.
+//! failed; 2 bad input (case file, flags) — nothing is written then; 3 a
+//! periodic run did not reach its cyclic state within `max_periods`.
 
 mod cli;
 

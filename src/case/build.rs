@@ -6,15 +6,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::orbit::{CaseOrbit, OrbitOverrides};
-use super::schema::SolveMode;
 use super::schema::{
-    ConductorKindSpec, ConductorSpec, NodeKindSpec, OutputSpec, ProfileSpec, SolveSpec,
+    ConductorKindSpec, ConductorSpec, InitialStateSpec, NodeKindSpec, OutputSpec, PeriodicSpec,
+    ProfileSpec, SolveMode, SolveSpec, StepSettings,
 };
 use super::Case;
 use crate::error::{Error, InputError, NetworkError};
 use crate::network::{
     AssembledNetwork, Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
 };
+use crate::solve::periodic::profile_mean;
 
 /// Initial temperature when a case gives none, K (a room-temperature first guess).
 pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
@@ -40,6 +41,11 @@ pub struct Model {
     pub probes: Vec<(String, NodeId)>,
     /// The orbit and its environment fluxes, when the case has an `[orbit]`.
     pub orbit: Option<CaseOrbit>,
+    /// A periodic run that starts from the orbit-average steady state: the
+    /// same network with every time-varying source, boundary temperature and
+    /// orbit load replaced by its mean over the period (its steady state is
+    /// the first period's start).
+    pub periodic_start_system: Option<AssembledNetwork>,
 }
 
 /// A panel in the built model.
@@ -54,6 +60,9 @@ pub struct PanelModel {
 /// Range checks that name the file and key.
 pub(super) struct Checker<'a> {
     pub file: &'a Path,
+    /// `Some((t0, t1))`: every time profile becomes its mean over `[t0, t1]`
+    /// (the period-averaged network whose steady state starts a periodic run).
+    pub average_over_s: Option<(f64, f64)>,
 }
 
 impl Checker<'_> {
@@ -124,7 +133,24 @@ impl Checker<'_> {
     }
 
     /// A time profile; every value must satisfy `ok` (`allowed` describes it).
+    /// With [`Checker::average_over_s`] set, its mean over that span.
     pub fn profile(
+        &self,
+        key: &str,
+        spec: &ProfileSpec,
+        ok: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> Result<Profile, InputError> {
+        let profile = self.profile_of(key, spec, ok, allowed)?;
+        Ok(match self.average_over_s {
+            Some((t0, t1)) if !profile.is_constant() => {
+                Profile::Constant(profile_mean(&profile, t0, t1))
+            }
+            _ => profile,
+        })
+    }
+
+    fn profile_of(
         &self,
         key: &str,
         spec: &ProfileSpec,
@@ -221,10 +247,95 @@ pub(super) fn defined_hint<'a>(names: impl Iterator<Item = &'a String>) -> Strin
 }
 
 pub(super) fn build(case: &Case) -> Result<Model, InputError> {
-    let ck = Checker { file: &case.file };
+    let ck = Checker {
+        file: &case.file,
+        average_over_s: None,
+    };
     let spec = &case.spec;
-    check_solve(&ck, &spec.solve)?;
+    check_solve(&ck, &spec.solve, spec.orbit.is_some())?;
     let orbit = build_orbit(case)?;
+    let BuiltNetwork {
+        system,
+        panels,
+        probes,
+        mut assembly_time_s,
+    } = build_network(&ck, case, orbit.as_ref())?;
+    let periodic_start_system = match periodic_average_span(case, orbit.as_ref()) {
+        Some((t0, t1)) => {
+            let averaged = Checker {
+                file: &case.file,
+                average_over_s: Some((t0, t1)),
+            };
+            let orbit = orbit.as_ref().map(|o| CaseOrbit {
+                averaged_over_s: Some((t0, t1)),
+                ..o.clone()
+            });
+            let avg = build_network(&averaged, case, orbit.as_ref())?;
+            assembly_time_s += avg.assembly_time_s;
+            Some(avg.system)
+        }
+        None => None,
+    };
+    Ok(Model {
+        title: spec.title.clone().unwrap_or_else(|| {
+            case.file
+                .file_stem()
+                .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned())
+        }),
+        system,
+        assembly_time_s,
+        panels,
+        solve: spec.solve.clone(),
+        output: spec.output.clone(),
+        probes,
+        orbit,
+        periodic_start_system,
+    })
+}
+
+/// The period `[t0, t0 + P]` over which a periodic run that starts from the
+/// averaged steady state averages its loads (`None` for other runs).
+fn periodic_average_span(case: &Case, orbit: Option<&CaseOrbit>) -> Option<(f64, f64)> {
+    let solve = &case.spec.solve;
+    if solve.mode != SolveMode::Periodic {
+        return None;
+    }
+    let p = solve.periodic.clone().unwrap_or_default();
+    if p.initial == Some(InitialStateSpec::Initial) {
+        return None;
+    }
+    let t0 = p.start_s.unwrap_or(0.0);
+    let period = periodic_period_s(&p, orbit.map(|o| o.setup.model.orbit()))?;
+    Some((t0, t0 + period))
+}
+
+/// The period of a periodic run: `period_s`, else the orbit's nodal period
+/// (`None` without either; `check_solve` rejects that case).
+pub(super) fn periodic_period_s(
+    spec: &PeriodicSpec,
+    orbit: Option<&crate::orbit::Orbit>,
+) -> Option<f64> {
+    spec.period_s.or_else(|| orbit.map(|o| o.nodal_period_s()))
+}
+
+/// The network of a case (nodes, panels, conductors, sources), assembled.
+struct BuiltNetwork {
+    system: AssembledNetwork,
+    panels: Vec<PanelModel>,
+    /// Lumped nodes to report over time, `(name, node)`.
+    probes: Vec<(String, NodeId)>,
+    /// Wall time of the assembly, s.
+    assembly_time_s: f64,
+}
+
+/// Builds and assembles the network of a case (its profiles averaged when
+/// `ck` asks for it, its orbit loads as `orbit` gives them).
+fn build_network(
+    ck: &Checker,
+    case: &Case,
+    orbit: Option<&CaseOrbit>,
+) -> Result<BuiltNetwork, InputError> {
+    let spec = &case.spec;
     let mut net = ThermalNetwork::new();
     let mut nodes: BTreeMap<String, NodeId> = BTreeMap::new();
 
@@ -287,10 +398,10 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         nodes.insert(name.clone(), id);
     }
 
-    let panels = super::panels::build_panels(&ck, case, &mut net, &nodes, orbit.as_ref())?;
+    let panels = super::panels::build_panels(ck, case, &mut net, &nodes, orbit)?;
 
     for (i, c) in spec.conductors.iter().enumerate() {
-        add_conductor(&ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
+        add_conductor(ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
     }
 
     for (i, s) in spec.sources.iter().enumerate() {
@@ -302,7 +413,7 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
         let profile = match (&s.power_w, &s.orbit_surface) {
             (Some(p), None) => ck.profile(&key("power_w"), p, |_| true, "finite W")?,
             (None, Some(name)) => {
-                let (orbit, k) = ck.orbit_surface(&key("orbit_surface"), name, orbit.as_ref())?;
+                let (orbit, k) = ck.orbit_surface(&key("orbit_surface"), name, orbit)?;
                 let surface = &orbit.setup.surfaces[k];
                 let area = ck.required(
                     &format!("surfaces[{k}].area_m2"),
@@ -346,19 +457,11 @@ pub(super) fn build(case: &Case) -> Result<Model, InputError> {
     let assembly_start = std::time::Instant::now();
     let system = net.assemble().map_err(|e| ck.model(e))?;
     drop(net);
-    Ok(Model {
-        title: spec.title.clone().unwrap_or_else(|| {
-            case.file
-                .file_stem()
-                .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned())
-        }),
+    Ok(BuiltNetwork {
         system,
-        assembly_time_s: assembly_start.elapsed().as_secs_f64(),
         panels,
-        solve: spec.solve.clone(),
-        output: spec.output.clone(),
         probes,
-        orbit,
+        assembly_time_s: assembly_start.elapsed().as_secs_f64(),
     })
 }
 
@@ -368,7 +471,10 @@ fn build_orbit(case: &Case) -> Result<Option<CaseOrbit>, InputError> {
     if !spec.has_orbit_tables() {
         return Ok(None);
     }
-    let ck = Checker { file: &case.file };
+    let ck = Checker {
+        file: &case.file,
+        average_over_s: None,
+    };
     if spec.orbit.is_none() {
         return Err(ck.inconsistent(
             "orbit",
@@ -387,6 +493,16 @@ fn build_orbit(case: &Case) -> Result<Option<CaseOrbit>, InputError> {
     .map_err(as_input)?;
     let (t0, t1, steady) = match (&spec.solve.mode, &spec.solve.transient) {
         (SolveMode::Transient, Some(t)) => (t.start_s.unwrap_or(0.0), t.end_s, false),
+        (SolveMode::Periodic, _) => {
+            // The fluxes of one period [t0, t0 + P]: every iteration integrates this
+            // span, so the forcing is this period's, repeated.
+            let p = spec.solve.periodic.clone().unwrap_or_default();
+            let t0 = p.start_s.unwrap_or(0.0);
+            let period = p
+                .period_s
+                .unwrap_or_else(|| setup.model.orbit().nodal_period_s());
+            (t0, t0 + period, false)
+        }
         _ => {
             let t = spec.solve.time_s.unwrap_or(0.0);
             (t, t, true)
@@ -484,7 +600,7 @@ fn add_conductor(
     result.map_err(|e| ck.model(e))
 }
 
-fn check_solve(ck: &Checker, s: &SolveSpec) -> Result<(), InputError> {
+fn check_solve(ck: &Checker, s: &SolveSpec, has_orbit: bool) -> Result<(), InputError> {
     if let Some(t) = s.tolerance {
         ck.number(
             "solve.tolerance",
@@ -499,10 +615,20 @@ fn check_solve(ck: &Checker, s: &SolveSpec) -> Result<(), InputError> {
     if let Some(t) = s.time_s {
         ck.number("solve.time_s", t, |_| true, "finite")?;
     }
+    if s.mode != SolveMode::Periodic && s.periodic.is_some() {
+        return Err(ck.inconsistent(
+            "solve.periodic",
+            "periodic settings need mode = \"periodic\"; set it or remove [solve.periodic]",
+        ));
+    }
     match (s.mode, &s.transient) {
         (SolveMode::Steady, Some(_)) => Err(ck.inconsistent(
             "solve.transient",
             "transient settings with mode = \"steady\"; set mode = \"transient\" or remove [solve.transient]",
+        )),
+        (SolveMode::Periodic, Some(_)) => Err(ck.inconsistent(
+            "solve.transient",
+            "mode = \"periodic\" takes its settings (method, dt_s or rtol/atol_k, output_interval_s) from [solve.periodic]; move them there",
         )),
         (SolveMode::Transient, None) => Err(ck.inconsistent(
             "solve.transient",
@@ -511,23 +637,62 @@ fn check_solve(ck: &Checker, s: &SolveSpec) -> Result<(), InputError> {
         (SolveMode::Transient, Some(t)) => {
             let start = ck.number("solve.transient.start_s", t.start_s.unwrap_or(0.0), |_| true, "finite")?;
             ck.number("solve.transient.end_s", t.end_s, |v| v > start, "> start_s")?;
-            if let Some(dt) = t.dt_s {
-                ck.positive("solve.transient.dt_s", dt)?;
-            }
-            if let Some(r) = t.rtol {
-                ck.number("solve.transient.rtol", r, |v| v > 0.0 && v < 1.0, "0 < rtol < 1")?;
-            }
-            if let Some(a) = t.atol_k {
-                ck.positive("solve.transient.atol_k", a)?;
-            }
-            if let Some(o) = t.output_interval_s {
-                ck.positive("solve.transient.output_interval_s", o)?;
-            }
-            if t.dt_s.is_some() && (t.rtol.is_some() || t.atol_k.is_some()) {
-                return Err(ck.inconsistent("solve.transient.dt_s", "a fixed step (dt_s) and adaptive tolerances (rtol, atol_k) exclude each other"));
-            }
-            Ok(())
+            check_steps(ck, "solve.transient", &t.steps())
+        }
+        (SolveMode::Periodic, None) => {
+            check_periodic(ck, &s.periodic.clone().unwrap_or_default(), has_orbit)
         }
         (SolveMode::Steady, None) => Ok(()),
     }
+}
+
+/// `[solve.periodic]`: the period (required without an `[orbit]`), start,
+/// tolerance, period limit and the step settings.
+fn check_periodic(ck: &Checker, p: &PeriodicSpec, has_orbit: bool) -> Result<(), InputError> {
+    match p.period_s {
+        Some(v) => {
+            ck.positive("solve.periodic.period_s", v)?;
+        }
+        None if !has_orbit => {
+            return Err(ck.inconsistent(
+                "solve.periodic.period_s",
+                "missing; without an [orbit] the period must be given (with one it defaults to the nodal period)",
+            ))
+        }
+        None => {}
+    }
+    if let Some(t) = p.start_s {
+        ck.number("solve.periodic.start_s", t, |_| true, "finite")?;
+    }
+    if let Some(t) = p.tolerance_k {
+        ck.positive("solve.periodic.tolerance_k", t)?;
+    }
+    if let Some(n) = p.max_periods {
+        ck.number("solve.periodic.max_periods", n as f64, |v| v >= 1.0, ">= 1")?;
+    }
+    check_steps(ck, "solve.periodic", &p.steps())
+}
+
+/// The step settings of `[solve.transient]` or `[solve.periodic]` (`table`).
+fn check_steps(ck: &Checker, table: &str, t: &StepSettings) -> Result<(), InputError> {
+    let key = |k: &str| format!("{table}.{k}");
+    if let Some(dt) = t.dt_s {
+        ck.positive(&key("dt_s"), dt)?;
+    }
+    if let Some(r) = t.rtol {
+        ck.number(&key("rtol"), r, |v| v > 0.0 && v < 1.0, "0 < rtol < 1")?;
+    }
+    if let Some(a) = t.atol_k {
+        ck.positive(&key("atol_k"), a)?;
+    }
+    if let Some(o) = t.output_interval_s {
+        ck.positive(&key("output_interval_s"), o)?;
+    }
+    if t.dt_s.is_some() && (t.rtol.is_some() || t.atol_k.is_some()) {
+        return Err(ck.inconsistent(
+            &key("dt_s"),
+            "a fixed step (dt_s) and adaptive tolerances (rtol, atol_k) exclude each other",
+        ));
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
 use thermorbit::error::InputError;
 use thermorbit::output::report::{summary_json, write_results};
+use thermorbit::solve::periodic::PeriodicIteration;
 use thermorbit::Error;
 
 /// Arguments of `thermorbit run`.
@@ -47,13 +48,32 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
     }
     // A network that cannot be solved (a node with no path to a sink) is a fault
     // of the case file: report it against the file, as bad input.
-    let result = model.run().map_err(|e| match e {
-        Error::Network(source) => Error::Input(InputError::Model {
-            file: case.file.clone(),
-            source,
-        }),
-        other => other,
-    })?;
+    // A periodic run reports each period on stderr (a line per period; the
+    // hook is `Model::run_with_progress`).
+    let quiet = args.json;
+    let mut progress = |it: &PeriodicIteration| {
+        if !quiet {
+            eprintln!(
+                "  period {:>3}: periodicity error {:.3e} K{}",
+                it.period,
+                it.error_max_k,
+                if it.accelerated {
+                    " (Anderson start)"
+                } else {
+                    ""
+                }
+            );
+        }
+    };
+    let result = model
+        .run_with_progress(&mut progress)
+        .map_err(|e| match e {
+            Error::Network(source) => Error::Input(InputError::Model {
+                file: case.file.clone(),
+                source,
+            }),
+            other => other,
+        })?;
     let files = write_results(&out, &model, &result)?;
     if args.json {
         println!("{:#}", summary_json(&model, &result));
@@ -99,6 +119,25 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             t.linear_solver,
             timing(result)
         ),
+        Solution::Periodic(p) => {
+            let t = &p.final_period;
+            println!(
+                "periodic steady state: period {:.1} s from t = {} s, {} periods integrated ({} from Anderson-mixed starts, acceleration {}), periodicity error max |T(t0+P) - T(t0)| = {:.3e} K (tolerance {:.1e} K); final period: {} {} steps ({} rejected), {} over all periods, linear solver {}, {}",
+                p.period_s,
+                t.energy.start_s,
+                p.periods,
+                p.accelerated_periods(),
+                p.acceleration.name(),
+                p.periodicity_error_k,
+                p.tolerance_k,
+                t.method,
+                t.stats.accepted_steps,
+                t.stats.rejected_steps,
+                p.total_steps,
+                t.linear_solver,
+                timing(result)
+            );
+        }
     }
     if let Some(o) = &model.orbit {
         let orbit = o.setup.model.orbit();
@@ -113,15 +152,19 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             o.eclipse_intervals_s(t0, t1).len()
         );
         println!("orbit fluxes: {}", o.fluxes_description());
+        if matches!(result.solution, Solution::Periodic(_)) {
+            println!(
+                "periodic forcing: the fluxes of this one period, repeated (the orbit's slow drift over the day, e.g. of the beta angle, is left out)"
+            );
+        }
     }
-    let b = match &result.solution {
-        Solution::Steady(s) => s.energy_balance,
-        Solution::Transient(t) => t.energy_balance,
-    };
-    let averaged = if matches!(result.solution, Solution::Transient(_)) {
-        " (time-averaged)"
-    } else {
-        ""
+    let (b, averaged) = match &result.solution {
+        Solution::Steady(s) => (s.energy_balance, ""),
+        Solution::Transient(t) => (t.energy_balance, " (time-averaged)"),
+        Solution::Periodic(p) => (
+            p.final_period.energy_balance,
+            " (time-averaged over the final period)",
+        ),
     };
     println!(
         "energy balance{averaged}: in {:.6} W, out {:.6} W, stored {:.6} W, imbalance {:.3e} W (relative {:.2e})",

@@ -2,9 +2,9 @@
 //!
 //! Files (in the output folder): `summary.json`; `nodes.csv` (lumped nodes,
 //! final temperatures); per panel `panel_<name>.csv`, `panel_<name>.png` (heat
-//! map) and, if asked, `panel_<name>.vtk`; for a transient also `history.csv`
-//! and `history.png` (probes and panel mean/min/max against time, eclipses
-//! shaded when the case has an orbit). Each file is written atomically.
+//! map) and, if asked, `panel_<name>.vtk`; for a transient (and for the final
+//! period of a periodic run) also `history.csv` and `history.png` (probes and
+//! panel mean/min/max against time, eclipses shaded when the case has an orbit). Each file is written atomically.
 
 use std::path::{Path, PathBuf};
 
@@ -17,17 +17,22 @@ use crate::case::{CaseOrbit, Model, RunResult, Solution};
 use crate::constants::CELSIUS_OFFSET_K;
 use crate::error::OutputError;
 use crate::network::AssembledNetwork;
+use crate::solve::periodic::PeriodicSolution;
+use crate::solve::transient::TransientSolution;
 
 /// The machine-readable summary of a run.
 ///
 /// Keys: `case`, `mode`, `converged`, `panels.<name>.{min_k,max_k,mean_k}`,
-/// `nodes.<name>.temperature_k` (final values for a transient),
+/// `nodes.<name>.temperature_k` (final values for a transient or periodic run),
 /// `boundaries.<name>.heat_w` (net heat into each boundary node, W),
 /// `energy_balance.{heat_in_w,heat_out_w,stored_w,imbalance_w,relative_imbalance}`
 /// (time-averaged for a transient), `iterations`, `residual_history`,
 /// `linear_solver`, `unknowns`, `wall_time_s` (= `assembly_time_s` +
 /// `solve_time_s`), for a transient `transient`
-/// with step statistics and the energy integrals in J, and with an orbit `orbit`
+/// with step statistics and the energy integrals in J (a periodic run: of its
+/// final period, with `iterations` = periods integrated, and `periodic`:
+/// periods, per-period errors, periodicity error, the final period's energy and
+/// the extremes over the period), and with an orbit `orbit`
 /// (epoch, altitude, inclination, period, beta angle, `fluxes` — orbit-average
 /// for a steady run or time-varying —, `eclipses` and each surface's average
 /// absorbed flux).
@@ -69,19 +74,26 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
             t.energy_balance,
             t.stats.newton_iterations,
             Vec::new(),
-            json!({
-                "start_s": t.energy.start_s, "end_s": t.energy.end_s,
-                "method": t.method, "outputs": t.times_s.len(),
-                "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
-                "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
-                "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
-                "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
-            }),
+            transient_json(t),
             model
                 .system
                 .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
                 .boundary_w,
         ),
+        Solution::Periodic(p) => {
+            let t = &p.final_period;
+            (
+                "periodic",
+                t.energy_balance,
+                p.periods,
+                Vec::new(),
+                transient_json(t),
+                model
+                    .system
+                    .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
+                    .boundary_w,
+            )
+        }
     };
     for (id, q) in boundary_heat {
         boundaries.insert(model.system.label(id), json!({ "heat_w": q }));
@@ -109,10 +121,74 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     if !extra.is_null() {
         summary["transient"] = extra;
     }
+    if let Solution::Periodic(p) = &result.solution {
+        summary["periodic"] = periodic_json(model, p);
+    }
     if let Some(o) = &model.orbit {
         summary["orbit"] = orbit_json(o);
     }
     summary
+}
+
+/// The `transient` part of the summary (for a periodic run, its final period):
+/// span, method, step statistics and the energy integrals in J.
+fn transient_json(t: &TransientSolution) -> Value {
+    json!({
+        "start_s": t.energy.start_s, "end_s": t.energy.end_s,
+        "method": t.method, "outputs": t.times_s.len(),
+        "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
+        "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
+        "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
+        "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
+    })
+}
+
+/// The `periodic` part of the summary: how the cyclic state was reached
+/// (`periods`, one entry per period in `iterations`), its final periodicity
+/// error, the final period's energy over the period (J), and each named
+/// node's and panel's extremes over the period (at the output times).
+fn periodic_json(model: &Model, p: &PeriodicSolution) -> Value {
+    let t = &p.final_period;
+    let mut nodes = Map::new();
+    for (name, id) in model.system.named_nodes() {
+        let h = t.node_history(*id);
+        let (lo, hi) = extremes(h.iter().copied());
+        nodes.insert(name.clone(), json!({ "min_k": lo, "max_k": hi }));
+    }
+    let mut panels = Map::new();
+    for panel in &model.panels {
+        let stats: Vec<_> = t
+            .temperatures_k
+            .iter()
+            .filter_map(|temps| panel.nodes.stats(temps).ok())
+            .collect();
+        let (lo, _) = extremes(stats.iter().map(|s| s.min_k));
+        let (_, hi) = extremes(stats.iter().map(|s| s.max_k));
+        panels.insert(panel.name.clone(), json!({ "min_k": lo, "max_k": hi }));
+    }
+    json!({
+        "converged": true,
+        "period_s": p.period_s,
+        "start_s": t.energy.start_s,
+        "periods": p.periods,
+        "periodicity_error_k": p.periodicity_error_k,
+        "tolerance_k": p.tolerance_k,
+        "acceleration": p.acceleration.name(),
+        "accelerated_periods": p.accelerated_periods(),
+        "total_steps": p.total_steps,
+        "iterations": p.iterations,
+        "final_period_energy": {
+            "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
+            "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
+            "relative_imbalance": t.energy.relative_imbalance,
+        },
+        "extremes_over_period": { "nodes": nodes, "panels": panels },
+    })
+}
+
+/// Smallest and largest of `values` (NaN, NaN when empty).
+fn extremes(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::NAN, f64::NAN), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 /// The `orbit` part of the summary: the orbit, how its fluxes entered the run, its eclipses
@@ -197,6 +273,10 @@ pub fn write_results(
     let when = match &result.solution {
         Solution::Steady(_) => "steady state".to_string(),
         Solution::Transient(t) => format!("t = {:.0} s", t.energy.end_s),
+        Solution::Periodic(p) => format!(
+            "periodic state, t = {:.0} s = t0 + P",
+            p.final_period.energy.end_s
+        ),
     };
     for p in &model.panels {
         let field = p.nodes.field(temps).map_err(|e| OutputError::Plot {
@@ -251,8 +331,12 @@ pub fn write_results(
             written.push(path);
         }
     }
-    if let Solution::Transient(t) = &result.solution {
-        written.extend(write_history(dir, model, t)?);
+    if let Some(t) = result.solution.history() {
+        let periodic = match &result.solution {
+            Solution::Periodic(p) => Some(p),
+            _ => None,
+        };
+        written.extend(write_history(dir, model, t, periodic)?);
     }
     let path = dir.join("summary.json");
     let text = format!("{:#}\n", summary_json(model, result));
@@ -261,12 +345,14 @@ pub fn write_results(
     Ok(written)
 }
 
-/// `history.csv` and `history.png` for a transient; with an orbit the plot's time axis is in
-/// minutes and its eclipses (penumbra entry to exit) are shaded.
+/// `history.csv` and `history.png` for a transient (or the final period of a periodic run,
+/// titled so); with an orbit the plot's time axis is in minutes and its eclipses (penumbra entry
+/// to exit) are shaded.
 fn write_history(
     dir: &Path,
     model: &Model,
-    t: &crate::solve::transient::TransientSolution,
+    t: &TransientSolution,
+    periodic: Option<&PeriodicSolution>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut headers = vec!["t_s".to_string()];
     let mut columns = vec![t.times_s.clone()];
@@ -310,7 +396,11 @@ fn write_history(
     }
     if model.output.plots && !series.is_empty() {
         let path = dir.join("history.png");
-        plot_lines(&path, &history_plot(model, t, series))?;
+        let mut plot = history_plot(model, t, series);
+        if periodic.is_some() {
+            plot.title = format!("{} — one period", model.title);
+        }
+        plot_lines(&path, &plot)?;
         written.push(path);
     }
     Ok(written)
@@ -318,11 +408,7 @@ fn write_history(
 
 /// The history plot: temperatures against time; with an orbit, time in minutes from the epoch
 /// and the eclipses (penumbra entry to exit) shaded, with a legend entry.
-fn history_plot(
-    model: &Model,
-    t: &crate::solve::transient::TransientSolution,
-    mut series: Vec<Series>,
-) -> LinePlot {
+fn history_plot(model: &Model, t: &TransientSolution, mut series: Vec<Series>) -> LinePlot {
     let (x_label, shaded, shaded_label) = match &model.orbit {
         Some(o) => {
             for s in &mut series {
