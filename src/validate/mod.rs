@@ -123,6 +123,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(environment::RUNNERS);
     all.extend_from_slice(conduction::RUNNERS);
     all.extend_from_slice(radiation::RUNNERS);
+    all.extend_from_slice(periodic::RUNNERS);
     all
 }
 
@@ -139,6 +140,7 @@ pub mod convergence;
 mod environment;
 pub mod exact;
 mod orbit;
+mod periodic;
 mod radiation;
 
 /// One check's outcome.
