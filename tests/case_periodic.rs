@@ -256,3 +256,24 @@ fn a_run_that_does_not_converge_exits_3() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!dir.path().join("out").exists());
 }
+
+/// The shipped orbit case gives the same bits on one and two threads.
+#[test]
+fn the_orbit_case_is_deterministic_across_thread_counts() {
+    let model = orbit_variant(&[]).unwrap().build().unwrap();
+    let solve = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| match model.run().unwrap().solution {
+            Solution::Periodic(p) => p,
+            _ => panic!("periodic expected"),
+        })
+    };
+    let (a, b) = (solve(1), solve(2));
+    assert_eq!(a.periods, b.periods);
+    assert_eq!(a.start_state_k, b.start_state_k);
+    assert_eq!(a.final_period.temperatures_k, b.final_period.temperatures_k);
+    assert!(a.final_period.energy.relative_imbalance < 1e-8);
+}

@@ -13,12 +13,14 @@ use serde_json::{json, Map, Value};
 use super::plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, Series};
 use super::vtk::{write_vtk_grid, VtkGrid};
 use super::{write_atomic, write_csv, write_csv_labeled};
-use crate::case::{CaseOrbit, Model, RunResult, Solution};
+use crate::case::{CaseOrbit, Model, PanelModel, RunResult, Solution};
 use crate::constants::CELSIUS_OFFSET_K;
 use crate::error::OutputError;
+use crate::mesh::FieldStats;
 use crate::network::AssembledNetwork;
 use crate::solve::periodic::PeriodicSolution;
 use crate::solve::transient::TransientSolution;
+use crate::solve::EnergyBalance;
 
 /// The machine-readable summary of a run.
 ///
@@ -69,30 +71,20 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
             Value::Null,
             s.boundary_heat_w.clone(),
         ),
-        Solution::Transient(t) => (
-            "transient",
-            t.energy_balance,
-            t.stats.newton_iterations,
-            Vec::new(),
-            transient_json(t),
-            model
-                .system
-                .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
-                .boundary_w,
-        ),
-        Solution::Periodic(p) => {
-            let t = &p.final_period;
+        Solution::Transient(t) => {
+            let (balance, extra, heat) = history_parts(model, temps, t);
             (
-                "periodic",
-                t.energy_balance,
-                p.periods,
+                "transient",
+                balance,
+                t.stats.newton_iterations,
                 Vec::new(),
-                transient_json(t),
-                model
-                    .system
-                    .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
-                    .boundary_w,
+                extra,
+                heat,
             )
+        }
+        Solution::Periodic(p) => {
+            let (balance, extra, heat) = history_parts(model, temps, &p.final_period);
+            ("periodic", balance, p.periods, Vec::new(), extra, heat)
         }
     };
     for (id, q) in boundary_heat {
@@ -130,6 +122,20 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     summary
 }
 
+/// A history's time-averaged energy balance, its `transient` summary and the
+/// net heat into each boundary node at its end (`temps`, all nodes).
+fn history_parts(
+    model: &Model,
+    temps: &[f64],
+    t: &TransientSolution,
+) -> (EnergyBalance, Value, Vec<(usize, f64)>) {
+    let heat = model
+        .system
+        .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
+        .boundary_w;
+    (t.energy_balance, transient_json(t), heat)
+}
+
 /// The `transient` part of the summary (for a periodic run, its final period):
 /// span, method, step statistics and the energy integrals in J.
 fn transient_json(t: &TransientSolution) -> Value {
@@ -157,11 +163,7 @@ fn periodic_json(model: &Model, p: &PeriodicSolution) -> Value {
     }
     let mut panels = Map::new();
     for panel in &model.panels {
-        let stats: Vec<_> = t
-            .temperatures_k
-            .iter()
-            .filter_map(|temps| panel.nodes.stats(temps).ok())
-            .collect();
+        let stats = panel_stats(panel, t);
         let (lo, _) = extremes(stats.iter().map(|s| s.min_k));
         let (_, hi) = extremes(stats.iter().map(|s| s.max_k));
         panels.insert(panel.name.clone(), json!({ "min_k": lo, "max_k": hi }));
@@ -184,6 +186,14 @@ fn periodic_json(model: &Model, p: &PeriodicSolution) -> Value {
         },
         "extremes_over_period": { "nodes": nodes, "panels": panels },
     })
+}
+
+/// A panel's min, mean and max at each output time of a history.
+fn panel_stats(panel: &PanelModel, t: &TransientSolution) -> Vec<FieldStats> {
+    t.temperatures_k
+        .iter()
+        .filter_map(|temps| panel.nodes.stats(temps).ok())
+        .collect()
 }
 
 /// Smallest and largest of `values` (NaN, NaN when empty).
@@ -368,11 +378,7 @@ fn write_history(
         });
     }
     for p in &model.panels {
-        let stats: Vec<_> = t
-            .temperatures_k
-            .iter()
-            .filter_map(|temps| p.nodes.stats(temps).ok())
-            .collect();
+        let stats = panel_stats(p, t);
         for (what, values) in [
             ("min", stats.iter().map(|s| s.min_k).collect::<Vec<_>>()),
             ("mean", stats.iter().map(|s| s.mean_k).collect()),

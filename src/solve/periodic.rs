@@ -178,52 +178,48 @@ const TOLERANCE: &str = "periodicity tolerance (K)";
 const MAX_PERIODS: &str = "maximum number of periods";
 const DEPTH: &str = "Anderson depth";
 
-fn invalid(option: &'static str, value: f64, allowed: &'static str) -> SolveError {
-    SolveError::InvalidOption {
-        option,
-        value,
-        allowed,
-    }
-}
-
-fn check_period(period_s: f64) -> Result<(), SolveError> {
-    if period_s.is_finite() && period_s > 0.0 {
+/// `Ok` when `ok`, else the option's [`SolveError::InvalidOption`].
+fn check(ok: bool, option: &'static str, value: f64, allowed: &'static str) -> CheckResult {
+    if ok {
         Ok(())
     } else {
-        Err(invalid(PERIOD, period_s, "finite and > 0"))
+        Err(SolveError::InvalidOption {
+            option,
+            value,
+            allowed,
+        })
     }
 }
 
-fn check_start(start_s: f64) -> Result<(), SolveError> {
-    if start_s.is_finite() {
-        Ok(())
-    } else {
-        Err(invalid(START, start_s, "finite"))
-    }
+type CheckResult = Result<(), SolveError>;
+
+fn check_period(period_s: f64) -> CheckResult {
+    let ok = period_s.is_finite() && period_s > 0.0;
+    check(ok, PERIOD, period_s, "finite and > 0")
 }
 
-fn check_tolerance(tolerance_k: f64) -> Result<(), SolveError> {
-    if tolerance_k.is_finite() && tolerance_k > 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(TOLERANCE, tolerance_k, "finite and > 0"))
-    }
+fn check_start(start_s: f64) -> CheckResult {
+    check(start_s.is_finite(), START, start_s, "finite")
 }
 
-fn check_max_periods(n: usize) -> Result<(), SolveError> {
-    if n >= 1 {
-        Ok(())
-    } else {
-        Err(invalid(MAX_PERIODS, n as f64, "≥ 1"))
-    }
+fn check_tolerance(tolerance_k: f64) -> CheckResult {
+    let ok = tolerance_k.is_finite() && tolerance_k > 0.0;
+    check(ok, TOLERANCE, tolerance_k, "finite and > 0")
 }
 
-fn check_acceleration(a: Acceleration) -> Result<(), SolveError> {
+fn check_max_periods(n: usize) -> CheckResult {
+    check(n >= 1, MAX_PERIODS, n as f64, "≥ 1")
+}
+
+fn check_acceleration(a: Acceleration) -> CheckResult {
     match a {
-        Acceleration::Anderson { depth } if !(1..=MAX_ANDERSON_DEPTH).contains(&depth) => {
-            Err(invalid(DEPTH, depth as f64, "1 to 50"))
-        }
-        _ => Ok(()),
+        Acceleration::Anderson { depth } => check(
+            (1..=MAX_ANDERSON_DEPTH).contains(&depth),
+            DEPTH,
+            depth as f64,
+            "1 to 50",
+        ),
+        Acceleration::None => Ok(()),
     }
 }
 
@@ -310,13 +306,13 @@ impl PeriodicOptions {
         check_tolerance(self.tolerance_k)?;
         check_max_periods(self.max_periods)?;
         check_acceleration(self.acceleration)?;
-        if !(self.end_s().is_finite() && self.end_s() > self.start_s) {
-            return Err(invalid(
-                PERIOD,
-                self.period_s,
-                "large enough to advance t₀ + P",
-            ));
-        }
+        let advances = self.end_s().is_finite() && self.end_s() > self.start_s;
+        check(
+            advances,
+            PERIOD,
+            self.period_s,
+            "large enough to advance t₀ + P",
+        )?;
         self.period_options().validate()
     }
 }
@@ -436,87 +432,31 @@ impl<'a> PeriodicSolver<'a> {
         progress: &mut dyn FnMut(&PeriodicIteration),
     ) -> Result<PeriodicSolution, SolveError> {
         let opts = self.options.clone();
-        let mut anderson = match opts.acceleration {
-            Acceleration::Anderson { depth } => Some(Anderson::new(depth)),
-            Acceleration::None => None,
-        };
-        let mut iterations: Vec<PeriodicIteration> = Vec::new();
         let mut total_steps = 0;
-        let mut x = x0.to_vec();
-        let mut accelerated = false;
-        // The last plainly-reached point: its error and its image Φ, for the fallback.
-        let mut previous: Option<(f64, Vec<f64>)> = None;
-        for period in 1..=opts.max_periods {
-            let sol = self.transient.solve_from(&x)?;
-            total_steps += sol.stats.accepted_steps;
-            let g = &sol.final_state_k;
-            let f: Vec<f64> = x
-                .iter()
-                .zip(g)
-                .zip(&self.state_rows)
-                .map(|((a, b), &s)| if s { b - a } else { 0.0 })
-                .collect();
-            let (error_max_k, error_rms_k) = error_norms(&f, &self.state_rows);
-            let fallback = accelerated
-                && previous
-                    .as_ref()
-                    .is_some_and(|(e_prev, _)| error_max_k >= *e_prev);
-            let it = PeriodicIteration {
-                period,
-                error_max_k,
-                error_rms_k,
-                accelerated,
-                fallback,
-            };
-            iterations.push(it);
-            progress(&it);
-            if error_max_k <= opts.tolerance_k {
-                let start_state_k = self.balanced_start(&x, &sol);
-                return Ok(PeriodicSolution {
-                    period_s: opts.period_s,
-                    periods: period,
-                    periodicity_error_k: error_max_k,
-                    tolerance_k: opts.tolerance_k,
-                    acceleration: opts.acceleration,
-                    iterations,
-                    final_period: sol,
-                    start_state_k,
-                    total_steps,
-                });
-            }
-            if fallback {
-                // Back to the plain image of the point the mixed step came from.
-                if let Some(a) = anderson.as_mut() {
-                    a.clear();
-                }
-                if let Some((e, g_prev)) = previous.take() {
-                    x = g_prev;
-                    previous = Some((e, Vec::new()));
-                }
-                accelerated = false;
-                continue;
-            }
-            let mixed = anderson
-                .as_mut()
-                .and_then(|a| a.next(&f, g, &self.state_rows));
-            match mixed {
-                Some(next) => {
-                    previous = Some((error_max_k, g.clone()));
-                    x = next;
-                    accelerated = true;
-                }
-                None => {
-                    previous = Some((error_max_k, Vec::new()));
-                    x.copy_from_slice(g);
-                    accelerated = false;
-                }
-            }
-        }
-        Err(SolveError::PeriodicNotConverged {
-            periods: opts.max_periods,
+        let transient = &mut self.transient;
+        let done = iterate_periods(
+            x0,
+            &self.state_rows,
+            &opts,
+            |x| {
+                let sol = transient.solve_from(x)?;
+                total_steps += sol.stats.accepted_steps;
+                Ok(sol)
+            },
+            |sol| &sol.final_state_k,
+            progress,
+        )?;
+        let start_state_k = self.balanced_start(&done.start, &done.image);
+        Ok(PeriodicSolution {
+            period_s: opts.period_s,
+            periods: done.iterations.len(),
+            periodicity_error_k: done.error_max_k,
             tolerance_k: opts.tolerance_k,
-            error_max_k: iterations.iter().map(|i| i.error_max_k).collect(),
-            error_rms_k: iterations.iter().map(|i| i.error_rms_k).collect(),
+            acceleration: opts.acceleration,
+            iterations: done.iterations,
+            final_period: done.image,
+            start_state_k,
+            total_steps,
         })
     }
 
@@ -530,6 +470,102 @@ impl<'a> PeriodicSolver<'a> {
             })
             .collect()
     }
+}
+
+/// A fixed point reached by [`iterate_periods`].
+struct FixedPoint<R> {
+    /// One entry per period.
+    iterations: Vec<PeriodicIteration>,
+    /// The periodicity error of the last period, K.
+    error_max_k: f64,
+    /// The last start `x`.
+    start: Vec<f64>,
+    /// What the map returned for it (the final period).
+    image: R,
+}
+
+/// The fixed-point iteration `x ← Φ(x)` over the state rows `rows`, with the
+/// options' acceleration, tolerance and period limit (see the module doc):
+/// `phi` integrates one period from a start and `end_state` reads the end
+/// state from what it returns.
+fn iterate_periods<R>(
+    x0: &[f64],
+    rows: &[bool],
+    opts: &PeriodicOptions,
+    mut phi: impl FnMut(&[f64]) -> Result<R, SolveError>,
+    end_state: impl Fn(&R) -> &[f64],
+    progress: &mut dyn FnMut(&PeriodicIteration),
+) -> Result<FixedPoint<R>, SolveError> {
+    let mut anderson = match opts.acceleration {
+        Acceleration::Anderson { depth } => Some(Anderson::new(depth)),
+        Acceleration::None => None,
+    };
+    let mut iterations: Vec<PeriodicIteration> = Vec::new();
+    let mut x = x0.to_vec();
+    let mut accelerated = false;
+    // The point the current mixed start came from: its error and its image Φ.
+    let mut origin: Option<(f64, Vec<f64>)> = None;
+    for period in 1..=opts.max_periods {
+        let image = phi(&x)?;
+        let g = end_state(&image);
+        let f: Vec<f64> = x
+            .iter()
+            .zip(g)
+            .zip(rows)
+            .map(|((a, b), &s)| if s { b - a } else { 0.0 })
+            .collect();
+        let (error_max_k, error_rms_k) = error_norms(&f, rows);
+        let fallback = accelerated
+            && origin
+                .as_ref()
+                .is_some_and(|(e_origin, _)| error_max_k >= *e_origin);
+        let it = PeriodicIteration {
+            period,
+            error_max_k,
+            error_rms_k,
+            accelerated,
+            fallback,
+        };
+        iterations.push(it);
+        progress(&it);
+        if error_max_k <= opts.tolerance_k {
+            return Ok(FixedPoint {
+                iterations,
+                error_max_k,
+                start: x,
+                image,
+            });
+        }
+        if fallback {
+            // Back to the plain image of the point the mixed start came from.
+            if let Some(a) = anderson.as_mut() {
+                a.clear();
+            }
+            if let Some((_, g_origin)) = origin.take() {
+                x = g_origin;
+            }
+            accelerated = false;
+            continue;
+        }
+        match anderson.as_mut().and_then(|a| a.next(&f, g, rows)) {
+            Some(next) => {
+                origin = Some((error_max_k, g.to_vec()));
+                x = next;
+                accelerated = true;
+            }
+            None => {
+                origin = None;
+                x.copy_from_slice(g);
+                accelerated = false;
+            }
+        }
+    }
+    Err(SolveError::PeriodicNotConverged {
+        periods: opts.max_periods,
+        tolerance_k: opts.tolerance_k,
+        error_max_k: iterations.iter().map(|i| i.error_max_k).collect(),
+        error_rms_k: iterations.iter().map(|i| i.error_rms_k).collect(),
+    })
 }
 
 /// Max and RMS of `f` over the state rows (0, 0 when there are none).
@@ -977,6 +1013,53 @@ mod tests {
         assert!(error_rms_k.iter().zip(error_max_k).all(|(r, m)| r <= m));
         let text = err.to_string();
         assert!(text.contains("4 periods"), "{text}");
+    }
+
+    /// The safeguard: far from the root of `f(x) = −½ atan(x − 3000)` (the map
+    /// `g(x) = x + f(x)`, contracting by ½ near its fixed point 3000), `f` is
+    /// nearly flat, so the depth-1 Anderson step (the secant step) overshoots
+    /// to where `|f|` is larger; the solver must fall back to the plain image
+    /// of the earlier point, clear its history, and still converge.
+    #[test]
+    fn a_mixed_start_that_raises_the_error_falls_back_to_plain_iteration() {
+        let opts = PeriodicOptions::new(1.0)
+            .unwrap()
+            .with_tolerance(1e-10)
+            .unwrap()
+            .with_acceleration(Acceleration::Anderson { depth: 1 })
+            .unwrap();
+        let g = |x: &[f64]| -> Result<Vec<f64>, SolveError> {
+            Ok(vec![x[0] - 0.5 * (x[0] - 3000.0).atan(), x[1]])
+        };
+        // A second, algebraic row: never mixed, never counted.
+        let rows = [true, false];
+        let mut seen = Vec::new();
+        let done = iterate_periods(&[3010.0, 5.0], &rows, &opts, g, |v| v, &mut |it| {
+            seen.push(*it)
+        })
+        .unwrap();
+        assert!(seen.iter().any(|it| it.fallback), "{seen:#?}");
+        // Every fallback is followed by a plain start.
+        for w in seen.windows(2) {
+            if w[0].fallback {
+                assert!(!w[1].accelerated, "{w:?}");
+            }
+        }
+        assert!((done.start[0] - 3000.0).abs() < 1e-9, "{}", done.start[0]);
+        assert_eq!(done.start[1], 5.0);
+        // Plain repetition from 3010 creeps at ~0.7 per period, then halves the error:
+        // acceleration still pays once near the root.
+        let plain = PeriodicOptions {
+            acceleration: Acceleration::None,
+            ..opts
+        };
+        let slow = iterate_periods(&[3010.0, 5.0], &rows, &plain, g, |v| v, &mut |_| {}).unwrap();
+        assert!(
+            slow.iterations.len() > seen.len(),
+            "{} vs {}",
+            slow.iterations.len(),
+            seen.len()
+        );
     }
 
     /// The same bits on one and two threads.

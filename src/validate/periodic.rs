@@ -14,8 +14,9 @@ type Complex64 = Complex<f64>;
 use super::conduction::{count_list, inconsistent, node, transient};
 use super::convergence::{convergence_plot, f64_at, set_key, write_plot, Refinement};
 use super::{Measurement, RunContext, Runner, ValidationCase};
-use crate::case::Solution;
-use crate::error::Error;
+use crate::case::{RunResult, Solution};
+use crate::error::{Error, InputError};
+use crate::solve::PeriodicSolution;
 
 /// Runners by name.
 pub(super) const RUNNERS: &[(&str, Runner)] = &[
@@ -156,6 +157,21 @@ fn periodic_harmonic_sink(
     Ok(measurements)
 }
 
+/// The periodic solution of a solved model (an error for other modes).
+fn periodic_of<'a>(
+    case: &ValidationCase,
+    run: &'a RunResult,
+) -> Result<&'a PeriodicSolution, InputError> {
+    match &run.solution {
+        Solution::Periodic(p) => Ok(p),
+        _ => Err(inconsistent(
+            case,
+            "case.solve.mode",
+            "this runner needs mode = \"periodic\"",
+        )),
+    }
+}
+
 /// The network of the `[case]` table solved with `mode = "periodic"` (as
 /// given, Anderson mixing, then again with `acceleration = "none"`), against
 /// a plain transient of `parameters.periods` periods from the nodes' initial
@@ -187,27 +203,12 @@ fn periodic_vs_long_transient(
         .into());
     }
 
-    let model = case.build_model(base.clone())?;
-    let run = model.run()?;
-    let Solution::Periodic(periodic) = &run.solution else {
-        return Err(inconsistent(
-            case,
-            "case.solve.mode",
-            "this runner needs mode = \"periodic\"",
-        )
-        .into());
-    };
+    let run = case.build_model(base.clone())?.run()?;
+    let periodic = periodic_of(case, &run)?;
     let mut plain_table = base.clone();
     set_key(&mut plain_table, "solve.periodic.acceleration", "none", f)?;
     let plain_run = case.build_model(plain_table)?.run()?;
-    let Solution::Periodic(plain) = &plain_run.solution else {
-        return Err(inconsistent(
-            case,
-            "case.solve.mode",
-            "this runner needs mode = \"periodic\"",
-        )
-        .into());
-    };
+    let plain = periodic_of(case, &plain_run)?;
 
     // The long plain transient, with the periodic table's step settings.
     let mut long = base.clone();
