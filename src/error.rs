@@ -180,12 +180,44 @@ pub enum SolveError {
         node: String,
         t_s: f64,
     },
+    /// The periodic solver did not reach the cyclic state within its period limit.
+    #[error(
+        "no periodic steady state after {periods} periods: periodicity error \
+         max |T(t0+P) - T(t0)| = {last:.3e} K > tolerance {tolerance_k:.1e} K \
+         (per period, K: {history}); raise max_periods, use acceleration = \"anderson\", \
+         or check that the forcing has this period",
+        last = .error_max_k.last().copied().unwrap_or(f64::NAN),
+        history = format_errors(.error_max_k)
+    )]
+    PeriodicNotConverged {
+        periods: usize,
+        tolerance_k: f64,
+        /// `max_i |T_i(t₀+P) − T_i(t₀)|` of each period, K.
+        error_max_k: Vec<f64>,
+        /// RMS of `T_i(t₀+P) − T_i(t₀)` of each period, K.
+        error_rms_k: Vec<f64>,
+    },
     /// The explicit integrator cannot handle massless nodes.
     #[error(
         "the explicit integrator cannot handle arithmetic (massless) nodes: {count} found, \
          e.g. `{example}`; use the implicit solver"
     )]
     ExplicitArithmeticNodes { count: usize, example: String },
+}
+
+/// A period-by-period error history for a message: every value when there are
+/// at most twelve, else the first four and the last six around an ellipsis.
+fn format_errors(v: &[f64]) -> String {
+    let f = |x: &[f64]| x.iter().map(|e| format!("{e:.2e}")).collect::<Vec<_>>();
+    if v.len() <= 12 {
+        f(v).join(", ")
+    } else {
+        format!(
+            "{}, …, {}",
+            f(&v[..4]).join(", "),
+            f(&v[v.len() - 6..]).join(", ")
+        )
+    }
 }
 
 /// Invalid input from a case file, mesh file or the command line.

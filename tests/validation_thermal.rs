@@ -21,6 +21,8 @@ const CASES: &[&str] = &[
     "cond-06-nafems-t2",
     "cond-07-nafems-t3",
     "cond-08-nafems-t4",
+    "cond-09-periodic-harmonic-sink",
+    "cond-10-periodic-vs-long-transient",
     "rad-01-lumped-cooling",
     "rad-02-isothermal-plate",
     "rad-03-radiating-fin",
@@ -69,6 +71,16 @@ fn val_cond_07_nafems_t3() {
 #[test]
 fn val_cond_08_nafems_t4() {
     run_validation_case("cond-08-nafems-t4");
+}
+
+#[test]
+fn val_cond_09_periodic_harmonic_sink() {
+    run_validation_case("cond-09-periodic-harmonic-sink");
+}
+
+#[test]
+fn val_cond_10_periodic_vs_long_transient() {
+    run_validation_case("cond-10-periodic-vs-long-transient");
 }
 
 #[test]

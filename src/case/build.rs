@@ -8,14 +8,15 @@ use std::sync::Arc;
 use super::limits::{self, too_large, Limits};
 use super::orbit::{CaseOrbit, OrbitOverrides, OrbitSetup};
 use super::schema::{
-    ConductorKindSpec, ConductorSpec, NodeKindSpec, OutputSpec, ProbeSpec, ProfileSpec, SolveMode,
-    SolveSpec,
+    ConductorKindSpec, ConductorSpec, InitialStateSpec, NodeKindSpec, OutputSpec, PeriodicSpec,
+    ProbeSpec, ProfileSpec, SolveMode, SolveSpec, StepSettings,
 };
 use super::{number_text, Case};
 use crate::error::{Error, InputError, NetworkError};
 use crate::network::{
     AssembledNetwork, Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
 };
+use crate::solve::periodic::profile_mean;
 
 /// Initial temperature when a case gives none, K (a room-temperature first guess).
 pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
@@ -77,6 +78,11 @@ pub struct Model {
     pub orbit: Option<CaseOrbit>,
     /// Racks, loops, arrays, battery and bus, when the case has any.
     pub spacecraft: Option<super::Spacecraft>,
+    /// A periodic run that starts from the orbit-average steady state: the
+    /// same network with every time-varying source, boundary temperature and
+    /// orbit load replaced by its mean over the period (its steady state is
+    /// the first period's start).
+    pub periodic_start_system: Option<AssembledNetwork>,
 }
 
 /// A panel in the built model.
@@ -138,6 +144,9 @@ impl Model {
 /// Range checks that name the file and key.
 pub(super) struct Checker<'a> {
     pub file: &'a Path,
+    /// `Some((t0, t1))`: every time profile becomes its mean over `[t0, t1]`
+    /// (the period-averaged network whose steady state starts a periodic run).
+    pub average_over_s: Option<(f64, f64)>,
 }
 
 impl Checker<'_> {
@@ -282,7 +291,24 @@ impl Checker<'_> {
     }
 
     /// A time profile; every value must satisfy `ok` (`allowed` describes it).
+    /// With [`Checker::average_over_s`] set, its mean over that span.
     pub fn profile(
+        &self,
+        key: &str,
+        spec: &ProfileSpec,
+        ok: impl Fn(f64) -> bool,
+        allowed: &str,
+    ) -> Result<Profile, InputError> {
+        let profile = self.profile_of(key, spec, ok, allowed)?;
+        Ok(match self.average_over_s {
+            Some((t0, t1)) if !profile.is_constant() => {
+                Profile::Constant(profile_mean(&profile, t0, t1))
+            }
+            _ => profile,
+        })
+    }
+
+    fn profile_of(
         &self,
         key: &str,
         spec: &ProfileSpec,
@@ -406,9 +432,12 @@ pub(super) fn defined_hint<'a>(names: impl Iterator<Item = &'a String>) -> Strin
 }
 
 pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
-    let ck = Checker { file: &case.file };
+    let ck = Checker {
+        file: &case.file,
+        average_over_s: None,
+    };
     let spec = &case.spec;
-    let outputs = check_solve(&ck, &spec.solve, limits)?;
+    let outputs = check_solve(&ck, &spec.solve, spec.orbit.is_some(), limits)?;
     // Sizes first, allocations after: the panel tables (with their mesh files), the orbit's
     // flux span and the solve's outputs give the model's memory before any of it exists.
     let panel_specs = super::panels::read_panel_specs(&ck, case, limits)?;
@@ -425,6 +454,94 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
         ),
         None => None,
     };
+    let BuiltNetwork {
+        system,
+        panels,
+        probes,
+        spacecraft,
+        mut assembly_time_s,
+    } = build_network(&ck, case, panel_specs, orbit.as_ref())?;
+    let periodic_start_system = match periodic_average_span(case, orbit.as_ref()) {
+        Some((t0, t1)) => {
+            let averaged = Checker {
+                file: &case.file,
+                average_over_s: Some((t0, t1)),
+            };
+            let orbit = orbit.as_ref().map(|o| CaseOrbit {
+                averaged_over_s: Some((t0, t1)),
+                ..o.clone()
+            });
+            let panel_specs = super::panels::read_panel_specs(&averaged, case, limits)?;
+            let avg = build_network(&averaged, case, panel_specs, orbit.as_ref())?;
+            assembly_time_s += avg.assembly_time_s;
+            Some(avg.system)
+        }
+        None => None,
+    };
+    Ok(Model {
+        title: spec.title.clone().unwrap_or_else(|| {
+            case.file
+                .file_stem()
+                .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned())
+        }),
+        system,
+        assembly_time_s,
+        panels,
+        solve: spec.solve.clone(),
+        output: spec.output.clone(),
+        probes,
+        orbit,
+        spacecraft: (!spacecraft.is_empty()).then_some(spacecraft),
+        periodic_start_system,
+    })
+}
+
+/// The period `[t0, t0 + P]` over which a periodic run that starts from the
+/// averaged steady state averages its loads (`None` for other runs).
+fn periodic_average_span(case: &Case, orbit: Option<&CaseOrbit>) -> Option<(f64, f64)> {
+    let solve = &case.spec.solve;
+    if solve.mode != SolveMode::Periodic {
+        return None;
+    }
+    let p = solve.periodic.clone().unwrap_or_default();
+    if p.initial == Some(InitialStateSpec::Initial) {
+        return None;
+    }
+    let t0 = p.start_s.unwrap_or(0.0);
+    let period = periodic_period_s(&p, orbit.map(|o| o.setup.model.orbit()))?;
+    Some((t0, t0 + period))
+}
+
+/// The period of a periodic run: `period_s`, else the orbit's nodal period
+/// (`None` without either; `check_solve` rejects that case).
+pub(super) fn periodic_period_s(
+    spec: &PeriodicSpec,
+    orbit: Option<&crate::orbit::Orbit>,
+) -> Option<f64> {
+    spec.period_s.or_else(|| orbit.map(|o| o.nodal_period_s()))
+}
+
+/// The network of a case (nodes, panels, components, conductors, sources), assembled.
+struct BuiltNetwork {
+    system: AssembledNetwork,
+    panels: Vec<PanelModel>,
+    /// Lumped nodes and panel points to report over time.
+    probes: Vec<Probe>,
+    /// Racks, loops, arrays, battery and bus.
+    spacecraft: super::Spacecraft,
+    /// Wall time of the assembly, s.
+    assembly_time_s: f64,
+}
+
+/// Builds and assembles the network of a case (its profiles averaged when
+/// `ck` asks for it, its orbit loads as `orbit` gives them).
+fn build_network(
+    ck: &Checker,
+    case: &Case,
+    panel_specs: Vec<super::panels::PanelSource>,
+    orbit: Option<&CaseOrbit>,
+) -> Result<BuiltNetwork, InputError> {
+    let spec = &case.spec;
     let mut net = ThermalNetwork::new();
     let mut nodes: BTreeMap<String, NodeId> = BTreeMap::new();
 
@@ -493,24 +610,13 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
     }
 
     let mut tubes = super::spacecraft::TubesByPanel::new();
-    let panels = super::panels::build_panels(
-        &ck,
-        case,
-        panel_specs,
-        &mut net,
-        &nodes,
-        orbit.as_ref(),
-        &mut tubes,
-    )?;
-    let spacecraft = super::spacecraft::SpacecraftBuilder {
-        ck: &ck,
-        case,
-        orbit: orbit.as_ref(),
-    }
-    .build(&mut net, &mut nodes, &panels, &tubes)?;
+    let panels =
+        super::panels::build_panels(ck, case, panel_specs, &mut net, &nodes, orbit, &mut tubes)?;
+    let spacecraft = super::spacecraft::SpacecraftBuilder { ck, case, orbit }
+        .build(&mut net, &mut nodes, &panels, &tubes)?;
 
     for (i, c) in spec.conductors.iter().enumerate() {
-        add_conductor(&ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
+        add_conductor(ck, &format!("conductors[{i}]"), c, &mut net, &nodes)?;
     }
 
     for (i, s) in spec.sources.iter().enumerate() {
@@ -522,7 +628,7 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
         let profile = match (&s.power_w, &s.orbit_surface) {
             (Some(p), None) => ck.profile(&key("power_w"), p, power_ok, POWER_RANGE)?,
             (None, Some(name)) => {
-                let (orbit, k) = ck.orbit_surface(&key("orbit_surface"), name, orbit.as_ref())?;
+                let (orbit, k) = ck.orbit_surface(&key("orbit_surface"), name, orbit)?;
                 let surface = &orbit.setup.surfaces[k];
                 let area = ck.required(
                     &format!("surfaces[{k}].area_m2"),
@@ -547,24 +653,16 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
         .map_err(|e| ck.model(e))?;
     }
 
-    let probes = probes(&ck, &spec.output.probes, &nodes, &net, &panels)?;
+    let probes = probes(ck, &spec.output.probes, &nodes, &net, &panels)?;
     let assembly_start = std::time::Instant::now();
     let system = net.assemble().map_err(|e| ck.model(e))?;
     drop(net);
-    Ok(Model {
-        title: spec.title.clone().unwrap_or_else(|| {
-            case.file
-                .file_stem()
-                .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned())
-        }),
+    Ok(BuiltNetwork {
         system,
-        assembly_time_s: assembly_start.elapsed().as_secs_f64(),
         panels,
-        solve: spec.solve.clone(),
-        output: spec.output.clone(),
         probes,
-        orbit,
-        spacecraft: (!spacecraft.is_empty()).then_some(spacecraft),
+        spacecraft,
+        assembly_time_s: assembly_start.elapsed().as_secs_f64(),
     })
 }
 
@@ -671,7 +769,10 @@ fn orbit_setup(case: &Case) -> Result<Option<(OrbitSetup, FluxSpan)>, InputError
     if !spec.has_orbit_tables() {
         return Ok(None);
     }
-    let ck = Checker { file: &case.file };
+    let ck = Checker {
+        file: &case.file,
+        average_over_s: None,
+    };
     if spec.orbit.is_none() {
         return Err(ck.inconsistent(
             "orbit",
@@ -697,6 +798,19 @@ fn orbit_setup(case: &Case) -> Result<Option<(OrbitSetup, FluxSpan)>, InputError
             t1_s: t.end_s,
             steady: false,
         },
+        (SolveMode::Periodic, _) => {
+            // The fluxes of one period [t0, t0 + P]: every iteration integrates this
+            // span, so the forcing is this period's, repeated.
+            let p = spec.solve.periodic.clone().unwrap_or_default();
+            let t0 = p.start_s.unwrap_or(0.0);
+            let period = periodic_period_s(&p, Some(setup.model.orbit()))
+                .unwrap_or_else(|| setup.model.orbit().nodal_period_s());
+            FluxSpan {
+                t0_s: t0,
+                t1_s: t0 + period,
+                steady: false,
+            }
+        }
         _ => {
             let t = spec.solve.time_s.unwrap_or(0.0);
             FluxSpan {
@@ -928,8 +1042,14 @@ fn add_conductor(
     result.map_err(|e| ck.model(e))
 }
 
-/// Checks `[solve]`; returns the number of outputs a transient stores (0 for steady).
-fn check_solve(ck: &Checker, s: &SolveSpec, limits: &Limits) -> Result<f64, InputError> {
+/// Checks `[solve]`; returns the number of outputs a transient or a periodic run stores
+/// (0 for steady).
+fn check_solve(
+    ck: &Checker,
+    s: &SolveSpec,
+    has_orbit: bool,
+    limits: &Limits,
+) -> Result<f64, InputError> {
     if let Some(t) = s.tolerance {
         ck.number(
             "solve.tolerance",
@@ -951,10 +1071,20 @@ fn check_solve(ck: &Checker, s: &SolveSpec, limits: &Limits) -> Result<f64, Inpu
     if let Some(t) = s.time_s {
         ck.time("solve.time_s", t)?;
     }
+    if s.mode != SolveMode::Periodic && s.periodic.is_some() {
+        return Err(ck.inconsistent(
+            "solve.periodic",
+            "periodic settings need mode = \"periodic\"; set it or remove [solve.periodic]",
+        ));
+    }
     match (s.mode, &s.transient) {
         (SolveMode::Steady, Some(_)) => Err(ck.inconsistent(
             "solve.transient",
             "transient settings with mode = \"steady\"; set mode = \"transient\" or remove [solve.transient]",
+        )),
+        (SolveMode::Periodic, Some(_)) => Err(ck.inconsistent(
+            "solve.transient",
+            "mode = \"periodic\" takes its settings (method, dt_s or rtol/atol_k, output_interval_s) from [solve.periodic]; move them there",
         )),
         (SolveMode::Transient, None) => Err(ck.inconsistent(
             "solve.transient",
@@ -964,62 +1094,129 @@ fn check_solve(ck: &Checker, s: &SolveSpec, limits: &Limits) -> Result<f64, Inpu
             let start = ck.time("solve.transient.start_s", t.start_s.unwrap_or(0.0))?;
             ck.time("solve.transient.end_s", t.end_s)?;
             ck.number("solve.transient.end_s", t.end_s, |v| v > start, "> start_s")?;
-            let span = t.end_s - start;
-            if let Some(dt) = t.dt_s {
-                ck.positive("solve.transient.dt_s", dt)?;
-                Limits::count(limits.max_steps, (span / dt).ceil(), "fixed steps").map_err(
-                    |reason| {
-                        too_large(
-                            ck.file,
-                            "solve.transient.dt_s",
-                            format!(
-                                "{} s from start_s to end_s in steps of {} s is {reason}; take a longer dt_s or a shorter span",
-                                number_text(span),
-                                number_text(dt)
-                            ),
-                        )
-                    },
-                )?;
-            }
-            if let Some(r) = t.rtol {
-                ck.number(
-                    "solve.transient.rtol",
-                    r,
-                    |v| (MIN_RTOL..1.0).contains(&v),
-                    "1e-12 ≤ rtol < 1 (tighter is below what double precision resolves)",
-                )?;
-            }
-            if let Some(a) = t.atol_k {
-                ck.number(
-                    "solve.transient.atol_k",
-                    a,
-                    |v| (MIN_ATOL_K..=MAX_TEMPERATURE_K).contains(&v),
-                    "1e-9 K to 1e5 K",
-                )?;
-            }
-            let outputs = match t.output_interval_s {
-                Some(o) => {
-                    ck.positive("solve.transient.output_interval_s", o)?;
-                    (span / o).floor() + 1.0
-                }
-                None => super::run::DEFAULT_OUTPUT_COUNT + 1.0,
-            };
-            Limits::count(limits.max_outputs, outputs, "outputs").map_err(|reason| {
-                too_large(
-                    ck.file,
-                    "solve.transient.output_interval_s",
-                    format!(
-                        "{} s from start_s to end_s with an output every {} s is {reason}; each output stores every node's temperature and one row of history.csv",
-                        number_text(span),
-                        number_text(t.output_interval_s.unwrap_or(span))
-                    ),
-                )
-            })?;
-            if t.dt_s.is_some() && (t.rtol.is_some() || t.atol_k.is_some()) {
-                return Err(ck.inconsistent("solve.transient.dt_s", "a fixed step (dt_s) and adaptive tolerances (rtol, atol_k) exclude each other"));
-            }
-            Ok(outputs)
+            check_steps(ck, "solve.transient", &t.steps(), Some(t.end_s - start), limits)
+        }
+        (SolveMode::Periodic, None) => {
+            check_periodic(ck, &s.periodic.clone().unwrap_or_default(), has_orbit, limits)
         }
         (SolveMode::Steady, None) => Ok(0.0),
     }
+}
+
+/// `[solve.periodic]`: the period (required without an `[orbit]`), start,
+/// tolerance, period limit and the step settings; returns the outputs of a period.
+fn check_periodic(
+    ck: &Checker,
+    p: &PeriodicSpec,
+    has_orbit: bool,
+    limits: &Limits,
+) -> Result<f64, InputError> {
+    match p.period_s {
+        Some(v) => {
+            ck.positive("solve.periodic.period_s", v)?;
+            ck.time("solve.periodic.period_s", v)?;
+        }
+        None if !has_orbit => {
+            return Err(ck.inconsistent(
+                "solve.periodic.period_s",
+                "missing; without an [orbit] the period must be given (with one it defaults to the nodal period)",
+            ))
+        }
+        None => {}
+    }
+    if let Some(t) = p.start_s {
+        ck.time("solve.periodic.start_s", t)?;
+    }
+    if let Some(t) = p.tolerance_k {
+        ck.number(
+            "solve.periodic.tolerance_k",
+            t,
+            |v| v > 0.0 && v <= MAX_TEMPERATURE_K,
+            "> 0 K and ≤ 1e5 K",
+        )?;
+    }
+    if let Some(n) = p.max_periods {
+        ck.number(
+            "solve.periodic.max_periods",
+            n as f64,
+            |v| (1.0..=100_000.0).contains(&v),
+            "1 to 100000",
+        )?;
+    }
+    check_steps(ck, "solve.periodic", &p.steps(), p.period_s, limits)
+}
+
+/// The step settings of `[solve.transient]` or `[solve.periodic]` (`table`) over `span_s`
+/// (when known), with the limits on fixed steps and outputs; returns the number of outputs.
+fn check_steps(
+    ck: &Checker,
+    table: &str,
+    t: &StepSettings,
+    span_s: Option<f64>,
+    limits: &Limits,
+) -> Result<f64, InputError> {
+    let key = |k: &str| format!("{table}.{k}");
+    if let Some(dt) = t.dt_s {
+        ck.positive(&key("dt_s"), dt)?;
+        if let Some(span) = span_s {
+            Limits::count(limits.max_steps, (span / dt).ceil(), "fixed steps").map_err(
+                |reason| {
+                    too_large(
+                        ck.file,
+                        &key("dt_s"),
+                        format!(
+                            "{} s in steps of {} s is {reason}; take a longer dt_s or a shorter span",
+                            number_text(span),
+                            number_text(dt)
+                        ),
+                    )
+                },
+            )?;
+        }
+    }
+    if let Some(r) = t.rtol {
+        ck.number(
+            &key("rtol"),
+            r,
+            |v| (MIN_RTOL..1.0).contains(&v),
+            "1e-12 ≤ rtol < 1 (tighter is below what double precision resolves)",
+        )?;
+    }
+    if let Some(a) = t.atol_k {
+        ck.number(
+            &key("atol_k"),
+            a,
+            |v| (MIN_ATOL_K..=MAX_TEMPERATURE_K).contains(&v),
+            "1e-9 K to 1e5 K",
+        )?;
+    }
+    let outputs = match (t.output_interval_s, span_s) {
+        (Some(o), Some(span)) => {
+            ck.positive(&key("output_interval_s"), o)?;
+            (span / o).floor() + 1.0
+        }
+        (Some(o), None) => {
+            ck.positive(&key("output_interval_s"), o)?;
+            super::run::DEFAULT_OUTPUT_COUNT + 1.0
+        }
+        (None, _) => super::run::DEFAULT_OUTPUT_COUNT + 1.0,
+    };
+    Limits::count(limits.max_outputs, outputs, "outputs").map_err(|reason| {
+        too_large(
+            ck.file,
+            &key("output_interval_s"),
+            format!(
+                "{} s with an output every {} s is {reason}; each output stores every node's temperature and one row of history.csv",
+                number_text(span_s.unwrap_or(0.0)),
+                number_text(t.output_interval_s.unwrap_or(0.0))
+            ),
+        )
+    })?;
+    if t.dt_s.is_some() && (t.rtol.is_some() || t.atol_k.is_some()) {
+        return Err(ck.inconsistent(
+            &key("dt_s"),
+            "a fixed step (dt_s) and adaptive tolerances (rtol, atol_k) exclude each other",
+        ));
+    }
+    Ok(outputs)
 }

@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 pub use build::{Model, PanelModel, Probe, ProbeAt};
 pub use limits::Limits;
 pub use orbit::CaseOrbit;
-pub use run::{RunResult, Solution};
+pub use run::{RunProgress, RunResult, Solution};
 pub use schema::CaseFile;
 pub use spacecraft::{Bus, Spacecraft};
 pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults};

@@ -509,7 +509,7 @@ pub struct PanelLoadSpec {
     pub region_m: Option<[[f64; 2]; 2]>,
 }
 
-/// Steady or transient.
+/// Steady, transient or periodic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SolveMode {
@@ -517,6 +517,8 @@ pub enum SolveMode {
     Steady,
     /// Time history.
     Transient,
+    /// Orbit-periodic (cyclic) steady state: `T(t + P) = T(t)`.
+    Periodic,
 }
 
 /// Solver settings.
@@ -540,6 +542,10 @@ pub struct SolveSpec {
     /// Transient settings.
     #[serde(default)]
     pub transient: Option<TransientSpec>,
+    /// Periodic settings (`mode = "periodic"`; every key has a default when
+    /// the case has an `[orbit]`).
+    #[serde(default)]
+    pub periodic: Option<PeriodicSpec>,
 }
 
 /// Time-integration methods.
@@ -591,6 +597,101 @@ pub struct TransientSpec {
     /// Initial state (default `initial`).
     #[serde(default)]
     pub initial: Option<InitialStateSpec>,
+}
+
+/// How a periodic run combines successive periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccelerationSpec {
+    /// Anderson mixing of the last periods (the default).
+    Anderson,
+    /// Plain repetition.
+    None,
+}
+
+/// Periodic settings: the period, the convergence test, and the transient
+/// settings used within each period (the same keys and checks as
+/// `[solve.transient]`, without `end_s`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodicSpec {
+    /// Period, s (default: the orbit's nodal period; required without `[orbit]`).
+    #[serde(default)]
+    pub period_s: Option<f64>,
+    /// Start of the period, s (default 0).
+    #[serde(default)]
+    pub start_s: Option<f64>,
+    /// Tolerance on max |T(t0 + P) − T(t0)|, K (default 1e-3).
+    #[serde(default)]
+    pub tolerance_k: Option<f64>,
+    /// Periods integrated before giving up (default 100).
+    #[serde(default)]
+    pub max_periods: Option<i64>,
+    /// `anderson` (default) or `none`.
+    #[serde(default)]
+    pub acceleration: Option<AccelerationSpec>,
+    /// Integration method (default BDF2).
+    #[serde(default)]
+    pub method: Option<MethodSpec>,
+    /// Fixed step, s. Omit for adaptive steps.
+    #[serde(default)]
+    pub dt_s: Option<f64>,
+    /// Adaptive: relative tolerance on temperature (default 1e-4).
+    #[serde(default)]
+    pub rtol: Option<f64>,
+    /// Adaptive: absolute tolerance, K (default 1e-3).
+    #[serde(default)]
+    pub atol_k: Option<f64>,
+    /// Interval between outputs, s (default: 200 outputs over the period).
+    #[serde(default)]
+    pub output_interval_s: Option<f64>,
+    /// Start of the first period: `steady` (default), the steady state with
+    /// every load and boundary temperature averaged over the period, or
+    /// `initial`, the nodes' initial temperatures.
+    #[serde(default)]
+    pub initial: Option<InitialStateSpec>,
+}
+
+/// The time-step settings `[solve.transient]` and `[solve.periodic]` share,
+/// so both are checked and turned into solver options by the same code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepSettings {
+    /// Integration method.
+    pub method: Option<MethodSpec>,
+    /// Fixed step, s.
+    pub dt_s: Option<f64>,
+    /// Adaptive relative tolerance.
+    pub rtol: Option<f64>,
+    /// Adaptive absolute tolerance, K.
+    pub atol_k: Option<f64>,
+    /// Interval between outputs, s.
+    pub output_interval_s: Option<f64>,
+}
+
+impl TransientSpec {
+    /// The step settings.
+    pub fn steps(&self) -> StepSettings {
+        StepSettings {
+            method: self.method,
+            dt_s: self.dt_s,
+            rtol: self.rtol,
+            atol_k: self.atol_k,
+            output_interval_s: self.output_interval_s,
+        }
+    }
+}
+
+impl PeriodicSpec {
+    /// The step settings.
+    pub fn steps(&self) -> StepSettings {
+        StepSettings {
+            method: self.method,
+            dt_s: self.dt_s,
+            rtol: self.rtol,
+            atol_k: self.atol_k,
+            output_interval_s: self.output_interval_s,
+        }
+    }
 }
 
 /// What to write.

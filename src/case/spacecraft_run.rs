@@ -20,6 +20,7 @@ use super::{CaseOrbit, Model, Solution};
 use crate::error::Error;
 use crate::network::{AssembledNetwork, NodeId, Profile, TimeTable};
 use crate::power::{integrate, PowerDemand, PowerHistory, Storage};
+use crate::solve::PeriodicSolution;
 
 /// Temperatures of every node at sample times: what the budget and the
 /// figures of merit are read from.
@@ -31,12 +32,16 @@ pub(super) struct Samples<'a> {
 }
 
 impl<'a> Samples<'a> {
-    /// The samples of a solution: a transient's outputs; for a steady state,
+    /// The samples of a solution: a transient's outputs (a periodic run's final
+    /// period); for a steady state,
     /// its temperatures at the flux series' grid times over the averaged orbit
     /// (or at its one time without an orbit).
     pub fn of(solution: &'a Solution, orbit: Option<&CaseOrbit>, time_s: f64) -> Self {
         match solution {
-            Solution::Transient(t) => Self {
+            Solution::Transient(t)
+            | Solution::Periodic(PeriodicSolution {
+                final_period: t, ..
+            }) => Self {
                 times_s: t.times_s.clone(),
                 temperatures_k: t.temperatures_k.iter().map(Vec::as_slice).collect(),
             },
@@ -210,10 +215,18 @@ impl Spacecraft {
                 &budget.battery_heat_w,
             )));
         }
+        // A periodic table joins its last point to the first one period later:
+        // the sample at the period's end (the start again) is left out.
+        let keep = match period_s {
+            Some(p) if budget.times_s[budget.times_s.len() - 1] - budget.times_s[0] >= p => {
+                budget.times_s.len() - 1
+            }
+            _ => budget.times_s.len(),
+        };
         let table = TimeTable::new(
             "battery losses",
-            budget.times_s.clone(),
-            budget.battery_heat_w.clone(),
+            budget.times_s[..keep].to_vec(),
+            budget.battery_heat_w[..keep].to_vec(),
             period_s,
         )?;
         Ok(Profile::from(table))
@@ -288,14 +301,18 @@ impl Model {
     /// model is solved again (see the module documentation).
     pub(super) fn solve_with_power(
         &self,
-        mut solve: impl FnMut(&AssembledNetwork) -> Result<Solution, Error>,
+        mut solve: impl FnMut(&AssembledNetwork, Option<&Solution>) -> Result<Solution, Error>,
     ) -> Result<(Solution, Option<SpacecraftResults>), Error> {
-        let first = solve(&self.system)?;
+        let first = solve(&self.system, None)?;
         let Some(sc) = &self.spacecraft else {
             return Ok((first, None));
         };
         let time_s = self.solve.time_s.unwrap_or(0.0);
         let steady = matches!(first, Solution::Steady(_));
+        let period_s = match &first {
+            Solution::Periodic(p) => Some(p.period_s),
+            _ => None,
+        };
         if !sc.has_power_system() {
             let samples = Samples::of(&first, self.orbit.as_ref(), time_s);
             let results = sc.results(&samples, None);
@@ -309,10 +326,10 @@ impl Model {
         let carries_energy = budget.battery_heat_w.iter().any(|&q| q > 0.0);
         let (solution, budget, change) = match battery_source {
             Some(source) if carries_energy => {
-                let heat = Spacecraft::battery_heat_profile(&budget, steady, None)?;
+                let heat = Spacecraft::battery_heat_profile(&budget, steady, period_s)?;
                 let mut system = self.system.clone();
                 system.set_source_profile(source, heat)?;
-                let second = solve(&system)?;
+                let second = solve(&system, Some(&first))?;
                 let samples = Samples::of(&second, self.orbit.as_ref(), time_s);
                 let again = sc.budget(&system, &samples)?;
                 let change = time_mean(&again.times_s, &again.battery_heat_w)

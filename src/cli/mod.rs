@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use thermorbit::case::Limits;
+use thermorbit::error::SolveError;
 use thermorbit::error::{InputError, OutputError};
 use thermorbit::Error;
 
@@ -21,6 +22,10 @@ pub use progress::Progress;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code for bad input (case file, mesh file, flags, a model too large for the limits).
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a periodic run that did not reach its cyclic state within
+/// `max_periods` (the per-period errors are in the message): the results of a
+/// longer or accelerated run may still be fine, unlike a solver failure.
+pub const EXIT_PERIODIC_NOT_CONVERGED: u8 = 3;
 
 /// What every command shares: the limits its input is held to, whether to be quiet, where its
 /// progress goes and how it prints.
@@ -123,6 +128,7 @@ pub fn report_error(err: &Error) -> ExitCode {
         Error::Input(_) | Error::Orbit(_) | Error::Network(_) | Error::Component(_) => {
             EXIT_BAD_INPUT
         }
+        Error::Solve(SolveError::PeriodicNotConverged { .. }) => EXIT_PERIODIC_NOT_CONVERGED,
         _ => EXIT_FAILURE,
     };
     ExitCode::from(code)

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use thermorbit::case::schema::SolveMode;
+use thermorbit::case::RunProgress;
 use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
 use thermorbit::error::InputError;
@@ -60,16 +61,15 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
     building.finish_and_clear();
     let model = model?;
     let unknowns = model.system.unknowns();
-    let transient = model.solve.mode == SolveMode::Transient;
     if !args.json {
         ctx.console.note(&format!(
             "thermorbit: {} — {} nodes; solving ({})…",
             model.title,
             model.system.node_count(),
-            if transient {
-                "transient"
-            } else {
-                "steady state"
+            match model.solve.mode {
+                SolveMode::Transient => "transient",
+                SolveMode::Periodic => "orbit-periodic state",
+                SolveMode::Steady => "steady state",
             }
         ));
     }
@@ -82,11 +82,35 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
         }),
         other => other,
     };
-    let result = match &model.solve.transient {
-        Some(t) if transient => {
+    let result = match (model.solve.mode, &model.solve.transient) {
+        (SolveMode::Transient, Some(t)) => {
             let t0 = t.start_s.unwrap_or(0.0);
             let (bar, callback) = ctx.progress.time_bar(t0, t.end_s, "transient");
-            let result = model.run_with_progress(&mut |t_s| callback.at(t_s));
+            let result = model.run_with_progress(&mut |p| {
+                if let RunProgress::Time(t_s) = p {
+                    callback.at(t_s);
+                }
+            });
+            bar.finish_and_clear();
+            result
+        }
+        (SolveMode::Periodic, _) => {
+            let max = model
+                .periodic_options()
+                .ok()
+                .flatten()
+                .map_or(100, |o| o.max_periods);
+            let bar = ctx.progress.bar(max as u64, "periods");
+            let result = model.run_with_progress(&mut |p| {
+                if let RunProgress::Period(it) = p {
+                    bar.set_position(it.period as u64);
+                    bar.set_message(format!(
+                        "periodicity error {:.2e} K{}",
+                        it.error_max_k,
+                        if it.accelerated { " (Anderson)" } else { "" }
+                    ));
+                }
+            });
             bar.finish_and_clear();
             result
         }
@@ -161,6 +185,26 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
                 timing(result)
             );
         }
+        Solution::Periodic(p) => {
+            let t = &p.final_period;
+            let _ = writeln!(
+                s,
+                "periodic steady state: period {:.1} s from t = {} s, {} periods integrated ({} from Anderson-mixed starts, acceleration {}), periodicity error max |T(t0+P) - T(t0)| = {:.3e} K (tolerance {:.1e} K); final period: {} {} steps ({} rejected), {} over all periods, linear solver {}, {}",
+                p.period_s,
+                t.energy.start_s,
+                p.periods,
+                p.accelerated_periods(),
+                p.acceleration.name(),
+                p.periodicity_error_k,
+                p.tolerance_k,
+                t.method,
+                t.stats.accepted_steps,
+                t.stats.rejected_steps,
+                p.total_steps,
+                t.linear_solver,
+                timing(result)
+            );
+        }
     }
     if let Some(o) = &model.orbit {
         let orbit = o.setup.model.orbit();
@@ -176,15 +220,25 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
             o.eclipse_intervals_s(t0, t1).len()
         );
         let _ = writeln!(s, "orbit fluxes: {}", o.fluxes_description());
+        if matches!(result.solution, Solution::Periodic(_)) {
+            let _ = writeln!(
+                s,
+                "periodic forcing: the fluxes of this one period, repeated (the orbit's slow drift over the day, e.g. of the beta angle, is left out)"
+            );
+        }
     }
-    let (b, transient_end) = match &result.solution {
-        Solution::Steady(st) => (st.energy_balance, None),
-        Solution::Transient(t) => (t.energy_balance, Some(t.energy.end_s)),
-    };
-    let averaged = if transient_end.is_some() {
-        " (time-averaged over the run)"
-    } else {
-        ""
+    let (b, transient_end, averaged) = match &result.solution {
+        Solution::Steady(st) => (st.energy_balance, None, ""),
+        Solution::Transient(t) => (
+            t.energy_balance,
+            Some(t.energy.end_s),
+            " (time-averaged over the run)",
+        ),
+        Solution::Periodic(p) => (
+            p.final_period.energy_balance,
+            Some(p.final_period.energy.end_s),
+            " (time-averaged over the final period)",
+        ),
     };
     let _ = writeln!(
         s,

@@ -2,13 +2,14 @@
 //!
 //! Files (in the output folder): `summary.json`; `nodes.csv` (lumped nodes,
 //! final temperatures); per panel `panel_<name>.csv`, `panel_<name>.png` (heat
-//! map) and, if asked, `panel_<name>.vtk`; for a transient also `history.csv`
-//! and `history.png` (probes and panel mean/min/max against time, eclipses
-//! shaded when the case has an orbit). The files are written as one set
-//! ([`OutputSet`]): the folder holds all of one run's files or, if the run fails
-//! while writing, all of the previous run's. Panel names that are not plain
-//! ASCII letters, digits, `-` and `_` get a short hash in their file names
-//! ([`panel_file_stems`]), so no two panels share a file.
+//! map) and, if asked, `panel_<name>.vtk`; for a transient (and for the final
+//! period of a periodic run) also `history.csv` and `history.png` (probes and
+//! panel mean/min/max against time, eclipses shaded when the case has an
+//! orbit). The files are written as one set ([`OutputSet`]): the folder holds
+//! all of one run's files or, if the run fails while writing, all of the
+//! previous run's. Panel names that are not plain ASCII letters, digits, `-`
+//! and `_` get a short hash in their file names ([`panel_file_stems`]), so no
+//! two panels share a file.
 
 use std::path::{Path, PathBuf};
 
@@ -17,24 +18,31 @@ use serde_json::{json, Map, Value};
 use super::plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, Series};
 use super::vtk::{write_vtk_grid, VtkGrid};
 use super::{write_atomic, write_csv, write_csv_labeled, OutputSet};
-use crate::case::{CaseOrbit, Model, Probe, RunResult, Solution};
+use crate::case::{CaseOrbit, Model, PanelModel, Probe, RunResult, Solution};
 use crate::constants::CELSIUS_OFFSET_K;
 use crate::error::OutputError;
+use crate::mesh::FieldStats;
 use crate::network::AssembledNetwork;
+use crate::solve::periodic::PeriodicSolution;
+use crate::solve::transient::TransientSolution;
+use crate::solve::EnergyBalance;
 
 /// The machine-readable summary of a run.
 ///
 /// Keys: `case`, `mode`, `converged`, `panels.<name>.{min_k,max_k,mean_k}`,
-/// `nodes.<name>.temperature_k` (final values for a transient),
+/// `nodes.<name>.temperature_k` (final values for a transient or periodic run),
 /// `boundaries.<name>.heat_w` (net heat into each boundary node, W),
 /// `energy_balance.{heat_in_w,heat_out_w,stored_w,imbalance_w,relative_imbalance}`
 /// (time-averaged for a transient), `iterations`, `residual_history`,
 /// `linear_solver`, `unknowns`, `wall_time_s` (= `assembly_time_s` +
-/// `solve_time_s`), `probes.<name>` (steady: `temperature_k`; transient:
-/// `end_k` at the end time, `time_average_k` over the run, `min_k`, `max_k` over
-/// the outputs), for a transient `time_basis` (which values are at the end time,
-/// which are averages over the run) and `transient`
-/// with step statistics and the energy integrals in J, and with an orbit `orbit`
+/// `solve_time_s`), `probes.<name>` (steady: `temperature_k`; transient and
+/// periodic: `end_k` at the end time, `time_average_k` over the run, `min_k`,
+/// `max_k` over the outputs), for a transient `time_basis` (which values are at
+/// the end time, which are averages over the run) and `transient` with step
+/// statistics and the energy integrals in J (a periodic run: of its final
+/// period, with `iterations` = periods integrated, and `periodic`: periods,
+/// per-period errors, periodicity error, the final period's energy and the
+/// extremes over the period), and with an orbit `orbit`
 /// (epoch, altitude, inclination, period, beta angle, `fluxes` — orbit-average
 /// for a steady run or time-varying —, `eclipses` and each surface's average
 /// absorbed flux).
@@ -72,24 +80,21 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
             Value::Null,
             s.boundary_heat_w.clone(),
         ),
-        Solution::Transient(t) => (
-            "transient",
-            t.energy_balance,
-            t.stats.newton_iterations,
-            Vec::new(),
-            json!({
-                "start_s": t.energy.start_s, "end_s": t.energy.end_s,
-                "method": t.method, "outputs": t.times_s.len(),
-                "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
-                "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
-                "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
-                "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
-            }),
-            model
-                .system
-                .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
-                .boundary_w,
-        ),
+        Solution::Transient(t) => {
+            let (balance, extra, heat) = history_parts(model, temps, t);
+            (
+                "transient",
+                balance,
+                t.stats.newton_iterations,
+                Vec::new(),
+                extra,
+                heat,
+            )
+        }
+        Solution::Periodic(p) => {
+            let (balance, extra, heat) = history_parts(model, temps, &p.final_period);
+            ("periodic", balance, p.periods, Vec::new(), extra, heat)
+        }
     };
     for (id, q) in boundary_heat {
         boundaries.insert(model.system.label(id), json!({ "heat_w": q }));
@@ -126,6 +131,9 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     if !extra.is_null() {
         summary["transient"] = extra;
     }
+    if let Solution::Periodic(p) = &result.solution {
+        summary["periodic"] = periodic_json(model, p);
+    }
     if let Some(o) = &model.orbit {
         summary["orbit"] = orbit_json(o);
     }
@@ -144,7 +152,10 @@ fn probes_json(model: &Model, result: &RunResult) -> Value {
                     .probe_temperature_k(probe, &s.temperatures_k)
                     .unwrap_or(f64::NAN),
             }),
-            Solution::Transient(t) => {
+            Solution::Transient(t)
+            | Solution::Periodic(PeriodicSolution {
+                final_period: t, ..
+            }) => {
                 let h = probe_history(model, probe, t).unwrap_or_default();
                 let end = h.last().copied().unwrap_or(f64::NAN);
                 let span = t.times_s.last().copied().unwrap_or(0.0)
@@ -179,6 +190,85 @@ fn probe_history(
         .iter()
         .map(|temps| model.probe_temperature_k(probe, temps))
         .collect()
+}
+
+/// A history's time-averaged energy balance, its `transient` summary and the
+/// net heat into each boundary node at its end (`temps`, all nodes).
+fn history_parts(
+    model: &Model,
+    temps: &[f64],
+    t: &TransientSolution,
+) -> (EnergyBalance, Value, Vec<(usize, f64)>) {
+    let heat = model
+        .system
+        .heat_flows(t.energy.end_s, &unknowns_of(&model.system, temps))
+        .boundary_w;
+    (t.energy_balance, transient_json(t), heat)
+}
+
+/// The `transient` part of the summary (for a periodic run, its final period):
+/// span, method, step statistics and the energy integrals in J.
+fn transient_json(t: &TransientSolution) -> Value {
+    json!({
+        "start_s": t.energy.start_s, "end_s": t.energy.end_s,
+        "method": t.method, "outputs": t.times_s.len(),
+        "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
+        "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
+        "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
+        "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
+    })
+}
+
+/// The `periodic` part of the summary: how the cyclic state was reached
+/// (`periods`, one entry per period in `iterations`), its final periodicity
+/// error, the final period's energy over the period (J), and each named
+/// node's and panel's extremes over the period (at the output times).
+fn periodic_json(model: &Model, p: &PeriodicSolution) -> Value {
+    let t = &p.final_period;
+    let mut nodes = Map::new();
+    for (name, id) in model.system.named_nodes() {
+        let h = t.node_history(*id);
+        let (lo, hi) = extremes(h.iter().copied());
+        nodes.insert(name.clone(), json!({ "min_k": lo, "max_k": hi }));
+    }
+    let mut panels = Map::new();
+    for panel in &model.panels {
+        let stats = panel_stats(panel, t);
+        let (lo, _) = extremes(stats.iter().map(|s| s.min_k));
+        let (_, hi) = extremes(stats.iter().map(|s| s.max_k));
+        panels.insert(panel.name.clone(), json!({ "min_k": lo, "max_k": hi }));
+    }
+    json!({
+        "converged": true,
+        "period_s": p.period_s,
+        "start_s": t.energy.start_s,
+        "periods": p.periods,
+        "periodicity_error_k": p.periodicity_error_k,
+        "tolerance_k": p.tolerance_k,
+        "acceleration": p.acceleration.name(),
+        "accelerated_periods": p.accelerated_periods(),
+        "total_steps": p.total_steps,
+        "iterations": p.iterations,
+        "final_period_energy": {
+            "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
+            "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
+            "relative_imbalance": t.energy.relative_imbalance,
+        },
+        "extremes_over_period": { "nodes": nodes, "panels": panels },
+    })
+}
+
+/// A panel's min, mean and max at each output time of a history.
+fn panel_stats(panel: &PanelModel, t: &TransientSolution) -> Vec<FieldStats> {
+    t.temperatures_k
+        .iter()
+        .filter_map(|temps| panel.nodes.stats(temps).ok())
+        .collect()
+}
+
+/// Smallest and largest of `values` (NaN, NaN when empty).
+fn extremes(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::NAN, f64::NAN), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 /// The `orbit` part of the summary: the orbit, how its fluxes entered the run, its eclipses
@@ -288,6 +378,10 @@ fn write_set(
     let when = match &result.solution {
         Solution::Steady(_) => "steady state".to_string(),
         Solution::Transient(t) => format!("t = {:.0} s", t.energy.end_s),
+        Solution::Periodic(p) => format!(
+            "periodic state, t = {:.0} s = t0 + P",
+            p.final_period.energy.end_s
+        ),
     };
     for (p, stem) in model.panels.iter().zip(panel_file_stems(model)) {
         let field = p.nodes.field(temps).map_err(|e| OutputError::Plot {
@@ -338,17 +432,18 @@ fn write_set(
             )?;
         }
     }
-    if let Solution::Transient(t) = &result.solution {
+    if let Some(t) = result.solution.history() {
         if model.output.csv {
             let path = file("history.csv".into(), &mut written);
             write_history_csv(&path, model, t)?;
         }
         if model.output.plots && !(model.probes.is_empty() && model.panels.is_empty()) {
             let path = file("history.png".into(), &mut written);
-            plot_lines(
-                &path,
-                &history_plot(model, t, history_series(model, t, &path)?),
-            )?;
+            let mut plot = history_plot(model, t, history_series(model, t, &path)?);
+            if matches!(result.solution, Solution::Periodic(_)) {
+                plot.title = format!("{} — one period", model.title);
+            }
+            plot_lines(&path, &plot)?;
         }
     }
     super::spacecraft::write(model, result, &mut |name| file(name, &mut written))?;
@@ -374,11 +469,7 @@ fn history_columns(
         out.push((format!("{}_k", probe.name), probe.name.clone(), h));
     }
     for p in &model.panels {
-        let stats: Vec<_> = t
-            .temperatures_k
-            .iter()
-            .filter_map(|temps| p.nodes.stats(temps).ok())
-            .collect();
+        let stats = panel_stats(p, t);
         for (what, values) in [
             ("min", stats.iter().map(|s| s.min_k).collect::<Vec<_>>()),
             ("mean", stats.iter().map(|s| s.mean_k).collect()),
@@ -428,11 +519,7 @@ fn history_series(
 
 /// The history plot: temperatures against time; with an orbit, time in minutes from the epoch
 /// and the eclipses (penumbra entry to exit) shaded, with a legend entry.
-fn history_plot(
-    model: &Model,
-    t: &crate::solve::transient::TransientSolution,
-    mut series: Vec<Series>,
-) -> LinePlot {
+fn history_plot(model: &Model, t: &TransientSolution, mut series: Vec<Series>) -> LinePlot {
     let (x_label, shaded, shaded_label) = match &model.orbit {
         Some(o) => {
             for s in &mut series {

@@ -133,6 +133,9 @@ pub(super) fn add_to_summary(summary: &mut Value, model: &Model, result: &RunRes
         Solution::Transient(_) => {
             "maxima and minima over the outputs, means are time averages over the run"
         }
+        Solution::Periodic(_) => {
+            "the orbit-periodic state: maxima and minima over the final period's outputs, means are averages over the period"
+        }
     };
     summary["spacecraft"] = json!({
         "values": over,
@@ -157,7 +160,7 @@ pub(super) fn write(
     let (Some(_), Some(res)) = (&model.spacecraft, &result.spacecraft) else {
         return Ok(());
     };
-    let transient = matches!(result.solution, Solution::Transient(_));
+    let history = result.solution.history();
     let columns = columns(res);
     if model.output.csv && res.times_s.len() > 1 {
         let path = file("spacecraft.csv".into());
@@ -165,10 +168,10 @@ pub(super) fn write(
         let values: Vec<Vec<f64>> = columns.iter().map(|(_, v)| v.clone()).collect();
         write_csv(&path, &headers, &values)?;
     }
-    if model.output.plots && transient {
+    if model.output.plots && history.is_some() {
         write_plots(model, res, file)?;
     }
-    if let Solution::Transient(t) = &result.solution {
+    if let Some(t) = history {
         if model.output.plots {
             write_extreme_heat_maps(model, res, t, file)?;
         }
