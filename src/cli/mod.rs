@@ -4,6 +4,7 @@
 pub mod orbit;
 pub mod progress;
 pub mod run;
+pub mod spacecraft;
 pub mod validate;
 
 use std::io::Write;

@@ -291,6 +291,11 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
             );
         }
     }
+    let (spacecraft, warnings) = super::spacecraft::report(model, result);
+    s.push_str(&spacecraft);
+    for w in warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
     s
 }
 

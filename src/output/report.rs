@@ -25,7 +25,7 @@ use crate::mesh::FieldStats;
 use crate::network::AssembledNetwork;
 use crate::solve::periodic::PeriodicSolution;
 use crate::solve::transient::TransientSolution;
-use crate::solve::EnergyBalance;
+use crate::solve::{EnergyBalance, EnergyIntegral};
 
 /// The machine-readable summary of a run.
 ///
@@ -119,6 +119,21 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
         "assembly_time_s": result.assembly_time_s,
         "solve_time_s": result.solve_time_s,
     });
+    if let (Some(o), Some(t)) = (&model.orbit, result.solution.history()) {
+        let orbits = per_span_energy(t, o.setup.model.orbit().nodal_period_s());
+        let worst = orbits
+            .iter()
+            .map(|e| e.relative_imbalance)
+            .fold(0.0, f64::max);
+        summary["energy_balance"]["orbits"] = json!(orbits.len());
+        summary["energy_balance"]["worst_orbit_relative_imbalance"] = json!(worst);
+        if model.spacecraft.is_some() {
+            // A spacecraft's figure is the worst orbit's: an orbit that does not
+            // close is hidden by averaging over many that do.
+            let run = balance.relative_imbalance;
+            summary["energy_balance"]["relative_imbalance"] = json!(run.max(worst));
+        }
+    }
     summary["probes"] = probes_json(model, result);
     if let Solution::Transient(t) = &result.solution {
         summary["time_basis"] = json!({
@@ -139,6 +154,39 @@ pub fn summary_json(model: &Model, result: &RunResult) -> Value {
     }
     super::spacecraft::add_to_summary(&mut summary, model, result);
     summary
+}
+
+/// The energy integrals of a history grouped by spans of `span_s` from its start (an orbit's
+/// nodal period): each output interval joins the span holding its end. Each interval closes
+/// on its own, so each group's balance is exact over the intervals it holds.
+fn per_span_energy(t: &TransientSolution, span_s: f64) -> Vec<EnergyIntegral> {
+    let start = t.energy.start_s;
+    let mut groups: Vec<(f64, f64, f64, f64, f64, f64)> = Vec::new();
+    for e in &t.interval_energy {
+        // An interval ending within a microsecond past a span boundary belongs to the span it closes.
+        let k = if span_s > 0.0 {
+            (((e.end_s - start) / span_s) - 1e-9).floor().max(0.0) as usize
+        } else {
+            0
+        };
+        if groups.len() <= k {
+            groups.resize(k + 1, (f64::NAN, f64::NAN, 0.0, 0.0, 0.0, 0.0));
+        }
+        let g = &mut groups[k];
+        if g.0.is_nan() {
+            g.0 = e.start_s;
+        }
+        g.1 = e.end_s;
+        g.2 += e.heat_in_j;
+        g.3 += e.heat_out_j;
+        g.4 += e.stored_j;
+        g.5 += 1.0;
+    }
+    groups
+        .into_iter()
+        .filter(|g| g.5 > 0.0)
+        .map(|(a, b, i, o, st, _)| EnergyIntegral::new(a, b, i, o, st))
+        .collect()
 }
 
 /// The `probes` part of the summary: a steady run's temperatures; a transient's end value,
