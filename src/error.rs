@@ -100,7 +100,9 @@ pub enum NetworkError {
     /// Nodes whose temperature no boundary fixes: the steady problem is singular.
     #[error(
         "no conductive or radiative path to a boundary node from {count} node(s), e.g. `{examples}`; \
-         a steady problem needs every node connected to a fixed temperature"
+         a steady problem needs every node connected to a fixed temperature (an advective \
+         conductor ties only its downstream node to its upstream one: fluid leaving a node \
+         carries its heat away but fixes no temperature)"
     )]
     NoPathToSink { count: usize, examples: String },
     /// The network has no unknowns.
@@ -124,6 +126,34 @@ pub enum SolveError {
         tolerance: f64,
         /// Relative residual per iteration, formatted.
         history: String,
+    },
+    /// Newton's residual reached its tolerance (or its round-off level) but the
+    /// energy balance — heat in through sources and boundaries against heat out
+    /// and heat stored — does not close to the tolerance, and further
+    /// iterations do not close it (or the linear solver failed trying): the
+    /// answer would be wrong, so none is given.
+    #[error(
+        "{solver}: the energy balance does not close: imbalance {imbalance_w:.3e} W with \
+         {heat_flowing_w:.6e} W flowing (relative {relative_imbalance:.2e} > tolerance \
+         {tolerance:.1e}) after {iterations} Newton iterations; {reason}; relative residual \
+         history: {history}; relative imbalance history: {imbalance_history}"
+    )]
+    EnergyBalanceNotClosed {
+        solver: &'static str,
+        iterations: usize,
+        /// Heat in − heat out − heat stored (W).
+        imbalance_w: f64,
+        /// The larger of heat in and heat out (W), the scale of the test.
+        heat_flowing_w: f64,
+        /// `|imbalance_w| / heat_flowing_w`.
+        relative_imbalance: f64,
+        tolerance: f64,
+        /// Why iterating further does not help (ill-conditioning, a failed linear solve).
+        reason: String,
+        /// Relative residual per iteration, formatted.
+        history: String,
+        /// Relative imbalance per iteration, formatted.
+        imbalance_history: String,
     },
     /// A time step fell below the minimum allowed.
     #[error("transient step size fell to {dt_s:.3e} s at t = {t_s:.6} s (minimum {min_dt_s:.1e} s): {reason}")]
