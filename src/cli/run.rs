@@ -87,7 +87,7 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             );
         }
         Solution::Transient(t) => println!(
-            "transient {} from {} s to {} s: {} steps ({} rejected), dt {:.3e}–{:.3e} s, {} Newton iterations, linear solver {}, {}",
+            "transient {} from {} s to {} s: {} steps ({} rejected), dt {:.3e}–{:.3e} s (mean {:.3e} s), {} Newton iterations, linear solver {}, {}",
             t.method,
             t.energy.start_s,
             t.energy.end_s,
@@ -95,6 +95,7 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             t.stats.rejected_steps,
             t.stats.min_dt_s,
             t.stats.max_dt_s,
+            t.stats.mean_dt_s,
             t.stats.newton_iterations,
             t.linear_solver,
             timing(result)
