@@ -56,9 +56,11 @@ pub const NESTED_TOLERANCE: f64 = 1e-5;
 const NESTED_DIRECT_UNKNOWNS: usize = 8192;
 
 /// `cond(K) ε` above which a failure to close the energy balance is put down
-/// to ill-conditioning in the error message: the linear solve then loses more
-/// than a tenth of a percent of the mean temperature's correction.
-const ILL_CONDITIONED: f64 = 1e-3;
+/// to ill-conditioning in the error message: the Newton step then keeps fewer
+/// than 8 of double precision's 16 digits, and the direct solvers' own
+/// accuracy check (a relative residual of
+/// [`DIRECT_RESIDUAL_LIMIT`](crate::solve::direct::DIRECT_RESIDUAL_LIMIT)) starts to fail.
+const ILL_CONDITIONED: f64 = 1e-8;
 
 /// Per-iteration figures for an error message.
 #[derive(Default)]
@@ -379,19 +381,26 @@ impl<'a> SteadySolver<'a> {
         let net = |fl: &HeatFlows| fl.heat_out_w() - fl.heat_in_w();
         let to_boundaries = (net(&sys.heat_flows(t, &shifted)) - net(&sys.heat_flows(t, x))) / s;
         let cond = n as f64 * k_max / to_boundaries.max(f64::MIN_POSITIVE);
-        if cond * f64::EPSILON < ILL_CONDITIONED {
+        let lost = cond * f64::EPSILON;
+        if lost < ILL_CONDITIONED {
             return String::new();
         }
+        let kept = if lost < 1.0 {
+            format!("about {:.0} of double precision's 16 digits", -lost.log10())
+        } else {
+            "none of double precision's 16 digits".to_string()
+        };
         format!(
             "; the Jacobian's condition number is at least {cond:.1e} (a node's conductances \
              sum to {k_max:.2e} W/K, while the {n} nodes together lose {to_boundaries:.2e} W/K \
-             to their boundaries), beyond what double precision (ε ≈ 2.2e-16) resolves: look for \
-             an absurd conductivity, conductance or exchange factor"
+             to their boundaries), so a Newton step keeps {kept}: look for an absurd \
+             conductivity, conductance or exchange factor"
         )
     }
 
     /// The scale of the residual test, with the heat flows it is measured
-    /// from: the heat flowing through the network (W), but never less than `round-off / tolerance`, where the residual's own
+    /// from: the heat flowing through the network (W), but never less than
+    /// `round-off / tolerance`, where the residual's own
     /// round-off is `8 ε Σ K_ii |T_i|` (each entry sums conductor flows of size
     /// up to `K_ii |T_i|`). So a network whose conductances dwarf the heat it
     /// carries (a finely meshed fin), or where nothing flows, converges once the
