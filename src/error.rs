@@ -133,27 +133,23 @@ pub enum SolveError {
     /// iterations do not close it (or the linear solver failed trying): the
     /// answer would be wrong, so none is given.
     #[error(
-        "{solver}: the energy balance does not close: imbalance {imbalance_w:.3e} W with \
-         {heat_flowing_w:.6e} W flowing (relative {relative_imbalance:.2e} > tolerance \
-         {tolerance:.1e}) after {iterations} Newton iterations; {reason}; relative residual \
-         history: {history}; relative imbalance history: {imbalance_history}"
+        "{solver}: the energy balance does not close: imbalance {imbalance_w:.3e} W, \
+         {relative_imbalance:.2e} of the heat flowing (tolerance {tolerance:.1e}), after \
+         {iterations} Newton iterations; {reason}; {history}"
     )]
     EnergyBalanceNotClosed {
         solver: &'static str,
         iterations: usize,
         /// Heat in − heat out − heat stored (W).
         imbalance_w: f64,
-        /// The larger of heat in and heat out (W), the scale of the test.
-        heat_flowing_w: f64,
-        /// `|imbalance_w| / heat_flowing_w`.
+        /// `|imbalance_w|` over the larger of heat in and heat out, the scale of the test.
         relative_imbalance: f64,
         tolerance: f64,
         /// Why iterating further does not help (ill-conditioning, a failed linear solve).
         reason: String,
-        /// Relative residual per iteration, formatted.
+        /// The relative residual and the relative imbalance per iteration,
+        /// formatted: `relative residual history: …; relative imbalance history: …`.
         history: String,
-        /// Relative imbalance per iteration, formatted.
-        imbalance_history: String,
     },
     /// A time step fell below the minimum allowed.
     #[error("transient step size fell to {dt_s:.3e} s at t = {t_s:.6} s (minimum {min_dt_s:.1e} s): {reason}")]

@@ -95,7 +95,7 @@ fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunR
             t.stats.rejected_steps,
             t.stats.min_dt_s,
             t.stats.max_dt_s,
-            t.stats.mean_dt_s,
+            t.mean_dt_s(),
             t.stats.newton_iterations,
             t.linear_solver,
             timing(result)

@@ -239,9 +239,6 @@ pub fn solve_explicit(
         }
     }
     let energy = EnergyIntegral::new(start, end, q_in, q_out, stored(cap, &y0, &y));
-    if stats.accepted_steps > 0 {
-        stats.mean_dt_s = (t - start) / stats.accepted_steps as f64;
-    }
     Ok(TransientSolution {
         times_s,
         temperatures_k,

@@ -336,12 +336,10 @@ impl<'a> SteadySolver<'a> {
             solver: "steady Newton",
             iterations: run.residuals.len().saturating_sub(1),
             imbalance_w: balance.imbalance_w,
-            heat_flowing_w: balance.heat_in_w.max(balance.heat_out_w),
             relative_imbalance: balance.relative_imbalance,
             tolerance: self.options.tolerance,
             reason,
-            history: format_history(run.residuals.iter().copied()),
-            imbalance_history: format_history(run.imbalances.iter().copied()),
+            history: energy_history(&run.residuals, &run.imbalances),
         }
     }
 
@@ -513,6 +511,16 @@ fn max_positive_step(x: &[f64], delta: &[f64]) -> f64 {
 /// unknowns (the energy imbalance: conductors between unknowns cancel in it).
 fn norms(v: &[f64]) -> (f64, f64) {
     v.iter().fold((0.0, 0.0), |(a, s), x| (a + x.abs(), s + x))
+}
+
+/// The histories of an [`SolveError::EnergyBalanceNotClosed`]: relative
+/// residuals and relative imbalances per iteration.
+pub(crate) fn energy_history(residuals: &[f64], imbalances: &[f64]) -> String {
+    format!(
+        "relative residual history: {}; relative imbalance history: {}",
+        format_history(residuals.iter().copied()),
+        format_history(imbalances.iter().copied())
+    )
 }
 
 /// `1.2e-1, 3.4e-4, …` for error messages.

@@ -190,7 +190,7 @@ use crate::solve::linear::{
 };
 use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 use crate::solve::report::{boundary_coupling_w, EnergyBalance, ENERGY_ROUNDOFF_ULPS};
-use crate::solve::steady::{format_history, SteadyOptions, SteadySolver};
+use crate::solve::steady::{energy_history, format_history, SteadyOptions, SteadySolver};
 
 /// Largest ratio of successive BDF2 steps (zero stability needs < 1 + √2 ≈ 2.414;
 /// Hairer & Wanner II, §III.5, Theorem 5.3 of Grigorieff's analysis).
@@ -834,8 +834,6 @@ pub struct TransientStats {
     pub min_dt_s: f64,
     /// Largest accepted step (s).
     pub max_dt_s: f64,
-    /// Mean accepted step (s): the span over the accepted steps; 0 when no step was taken.
-    pub mean_dt_s: f64,
 }
 
 /// Result of a transient run.
@@ -874,6 +872,18 @@ impl TransientSolution {
             .iter()
             .filter_map(|row| row.get(node).copied())
             .collect()
+    }
+
+    /// Mean accepted step (s): the span the steps covered over their number;
+    /// 0 when no step was taken. With [`TransientStats::min_dt_s`] and
+    /// [`TransientStats::max_dt_s`], what a summary states of the steps.
+    pub fn mean_dt_s(&self) -> f64 {
+        match (self.step_times_s.last(), self.times_s.first()) {
+            (Some(&end), Some(&start)) if self.stats.accepted_steps > 0 => {
+                (end - start) / self.stats.accepted_steps as f64
+            }
+            _ => 0.0,
+        }
     }
 
     /// Temperatures of every node at the end (K).
@@ -1289,7 +1299,6 @@ impl<'a> NewtonCore<'a> {
             solver: "transient Newton (the step's balance)",
             iterations: self.history.len().saturating_sub(1),
             imbalance_w: norms.net,
-            heat_flowing_w: flowing,
             relative_imbalance: relative,
             tolerance: self.tolerance,
             reason: format!(
@@ -1297,8 +1306,7 @@ impl<'a> NewtonCore<'a> {
                  the step's matrix is too ill-conditioned for double precision (look for an \
                  absurd conductivity, conductance or exchange factor)"
             ),
-            history: format_history(self.history.iter().copied()),
-            imbalance_history: format_history(self.imbalance_history.iter().copied()),
+            history: energy_history(&self.history, &self.imbalance_history),
         }
     }
 
@@ -2144,9 +2152,6 @@ impl<'a> TransientSolver<'a> {
             }
         }
 
-        if stats.accepted_steps > 0 {
-            stats.mean_dt_s = (t - start) / stats.accepted_steps as f64;
-        }
         stats.newton_iterations = self.core.iterations - counters0.0;
         stats.linear_iterations = self.core.linear_iterations - counters0.1;
         stats.jacobian_evaluations = self.core.jacobians - counters0.2;
