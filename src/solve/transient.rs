@@ -1283,14 +1283,8 @@ impl<'a> NewtonCore<'a> {
     }
 
     /// The error for a step whose energy balance the Newton iteration cannot
-    /// close: its last step raised the residual above the tolerance
-    /// (`wrecked`) or did not halve the imbalance.
-    fn not_closed(&mut self, form: &StepForm<'_>, norms: &GNorms, wrecked: bool) -> SolveError {
-        let what = if wrecked {
-            "a Newton step taken to close it raised the residual above the tolerance"
-        } else {
-            "Newton steps no longer reduce it"
-        };
+    /// close, `what` saying how it stopped.
+    fn not_closed(&mut self, form: &StepForm<'_>, norms: &GNorms, what: &str) -> SolveError {
         let (heat_in, heat_out) = self.heat_in_out();
         let flowing = form.heat_scale_w.max(heat_in).max(heat_out);
         let relative = norms.net.abs() / flowing.max(f64::MIN_POSITIVE);
@@ -1302,9 +1296,9 @@ impl<'a> NewtonCore<'a> {
             relative_imbalance: relative,
             tolerance: self.tolerance,
             reason: format!(
-                "every node's residual is at its tolerance or round-off level, but {what}: \
-                 the step's matrix is too ill-conditioned for double precision (look for an \
-                 absurd conductivity, conductance or exchange factor)"
+                "every node's residual is at its tolerance or round-off level, but {what}; \
+                 the usual cause is a step matrix too ill-conditioned for double precision \
+                 (look for an absurd conductivity, conductance or exchange factor)"
             ),
             history: energy_history(&self.history, &self.imbalance_history),
         }
@@ -1498,8 +1492,15 @@ impl<'a> NewtonCore<'a> {
                 return Err(fail(self, None, fresh));
             }
             if let Some(prev) = polishing {
-                if rel > self.tolerance || norms.net.abs() > 0.5 * prev {
-                    let e = self.not_closed(form, &norms, rel > self.tolerance);
+                let stop = if rel > self.tolerance {
+                    Some("a Newton step taken to close it raised the residual above the tolerance")
+                } else if norms.net.abs() > 0.5 * prev {
+                    Some("Newton steps no longer reduce it")
+                } else {
+                    None
+                };
+                if let Some(what) = stop {
+                    let e = self.not_closed(form, &norms, what);
                     return Err(fail(self, Some(e), fresh));
                 }
             }
@@ -1563,9 +1564,12 @@ impl<'a> NewtonCore<'a> {
                 None => trial_norm.is_finite() && trial_norm <= norm,
             };
             if !(up_to_date || improved) {
-                // The old Jacobian no longer points downhill: refresh at x and retry.
+                // The old Jacobian no longer points downhill: refresh at x and
+                // retry (a step to close the balance too: `x` has not moved, so
+                // the retry is judged afresh, not against this iterate).
                 self.refresh_jacobian(t, x);
                 fresh = true;
+                polishing = None;
                 continue;
             }
             std::mem::swap(x, &mut self.trial);
@@ -1587,7 +1591,8 @@ impl<'a> NewtonCore<'a> {
                 fresh = true;
             }
         }
-        Err(fail(self, None, fresh))
+        let e = polishing.map(|_| self.not_closed(form, &norms, "the iteration limit was reached"));
+        Err(fail(self, e, fresh))
     }
 }
 
