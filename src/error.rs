@@ -100,7 +100,9 @@ pub enum NetworkError {
     /// Nodes whose temperature no boundary fixes: the steady problem is singular.
     #[error(
         "no conductive or radiative path to a boundary node from {count} node(s), e.g. `{examples}`; \
-         a steady problem needs every node connected to a fixed temperature"
+         a steady problem needs every node connected to a fixed temperature (an advective \
+         conductor ties only its downstream node to its upstream one: fluid leaving a node \
+         carries its heat away but fixes no temperature)"
     )]
     NoPathToSink { count: usize, examples: String },
     /// The network has no unknowns.
@@ -123,6 +125,30 @@ pub enum SolveError {
         last_relative_residual: f64,
         tolerance: f64,
         /// Relative residual per iteration, formatted.
+        history: String,
+    },
+    /// Newton's residual reached its tolerance (or its round-off level) but the
+    /// energy balance — heat in through sources and boundaries against heat out
+    /// and heat stored — does not close to the tolerance, and further
+    /// iterations do not close it (or the linear solver failed trying): the
+    /// answer would be wrong, so none is given.
+    #[error(
+        "{solver}: the energy balance does not close: imbalance {imbalance_w:.3e} W, \
+         {relative_imbalance:.2e} of the heat flowing (tolerance {tolerance:.1e}), after \
+         {iterations} Newton iterations; {reason}; {history}"
+    )]
+    EnergyBalanceNotClosed {
+        solver: &'static str,
+        iterations: usize,
+        /// Heat in − heat out − heat stored (W).
+        imbalance_w: f64,
+        /// `|imbalance_w|` over the larger of heat in and heat out, the scale of the test.
+        relative_imbalance: f64,
+        tolerance: f64,
+        /// Why iterating further does not help (ill-conditioning, a failed linear solve).
+        reason: String,
+        /// The relative residual and the relative imbalance per iteration,
+        /// formatted: `relative residual history: …; relative imbalance history: …`.
         history: String,
     },
     /// A time step fell below the minimum allowed.

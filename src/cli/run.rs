@@ -172,7 +172,7 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
         Solution::Transient(t) => {
             let _ = writeln!(
                 s,
-                "transient {} from {} s to {} s: {} steps ({} rejected), dt {:.3e}–{:.3e} s, {} Newton iterations, linear solver {}, {}",
+                "transient {} from {} s to {} s: {} steps ({} rejected), dt {:.3e}–{:.3e} s (mean {:.3e} s), {} Newton iterations, linear solver {}, {}",
                 t.method,
                 t.energy.start_s,
                 t.energy.end_s,
@@ -180,6 +180,7 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
                 t.stats.rejected_steps,
                 t.stats.min_dt_s,
                 t.stats.max_dt_s,
+                t.mean_dt_s(),
                 t.stats.newton_iterations,
                 t.linear_solver,
                 timing(result)

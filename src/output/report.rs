@@ -262,6 +262,7 @@ fn transient_json(t: &TransientSolution) -> Value {
         "method": t.method, "outputs": t.times_s.len(),
         "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
         "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
+        "mean_dt_s": t.mean_dt_s(),
         "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
         "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
     })
