@@ -133,6 +133,10 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
     });
     writing.finish_and_clear();
     let files = files?;
+    // Design findings go to stderr whatever the output format, so `--json` users see them too.
+    for w in result.spacecraft.iter().flat_map(|r| r.warnings()) {
+        ctx.console.note(&format!("warning: {w}"));
+    }
     if args.json {
         ctx.console
             .data(&format!("{:#}\n", summary_json(&model, &result)))?;
@@ -292,11 +296,7 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
             );
         }
     }
-    let (spacecraft, warnings) = super::spacecraft::report(model, result);
-    s.push_str(&spacecraft);
-    for w in warnings {
-        let _ = writeln!(s, "warning: {w}");
-    }
+    s.push_str(&super::spacecraft::report(model, result));
     s
 }
 
