@@ -137,7 +137,9 @@ pub enum NetworkError {
     /// Nodes whose temperature no boundary fixes: the steady problem is singular.
     #[error(
         "no conductive or radiative path to a boundary node from {count} node(s), e.g. `{examples}`; \
-         a steady problem needs every node connected to a fixed temperature"
+         a steady problem needs every node connected to a fixed temperature (an advective \
+         conductor ties only its downstream node to its upstream one: fluid leaving a node \
+         carries its heat away but fixes no temperature)"
     )]
     NoPathToSink { count: usize, examples: String },
     /// The network has no unknowns.
@@ -160,6 +162,30 @@ pub enum SolveError {
         last_relative_residual: f64,
         tolerance: f64,
         /// Relative residual per iteration, formatted.
+        history: String,
+    },
+    /// Newton's residual reached its tolerance (or its round-off level) but the
+    /// energy balance — heat in through sources and boundaries against heat out
+    /// and heat stored — does not close to the tolerance, and further
+    /// iterations do not close it (or the linear solver failed trying): the
+    /// answer would be wrong, so none is given.
+    #[error(
+        "{solver}: the energy balance does not close: imbalance {imbalance_w:.3e} W, \
+         {relative_imbalance:.2e} of the heat flowing (tolerance {tolerance:.1e}), after \
+         {iterations} Newton iterations; {reason}; {history}"
+    )]
+    EnergyBalanceNotClosed {
+        solver: &'static str,
+        iterations: usize,
+        /// Heat in − heat out − heat stored (W).
+        imbalance_w: f64,
+        /// `|imbalance_w|` over the larger of heat in and heat out, the scale of the test.
+        relative_imbalance: f64,
+        tolerance: f64,
+        /// Why iterating further does not help (ill-conditioning, a failed linear solve).
+        reason: String,
+        /// The relative residual and the relative imbalance per iteration,
+        /// formatted: `relative residual history: …; relative imbalance history: …`.
         history: String,
     },
     /// A time step fell below the minimum allowed.
@@ -217,12 +243,44 @@ pub enum SolveError {
         node: String,
         t_s: f64,
     },
+    /// The periodic solver did not reach the cyclic state within its period limit.
+    #[error(
+        "no periodic steady state after {periods} periods: periodicity error \
+         max |T(t0+P) - T(t0)| = {last:.3e} K > tolerance {tolerance_k:.1e} K \
+         (per period, K: {history}); raise max_periods, use acceleration = \"anderson\", \
+         or check that the forcing has this period",
+        last = .error_max_k.last().copied().unwrap_or(f64::NAN),
+        history = format_errors(.error_max_k)
+    )]
+    PeriodicNotConverged {
+        periods: usize,
+        tolerance_k: f64,
+        /// `max_i |T_i(t₀+P) − T_i(t₀)|` of each period, K.
+        error_max_k: Vec<f64>,
+        /// RMS of `T_i(t₀+P) − T_i(t₀)` of each period, K.
+        error_rms_k: Vec<f64>,
+    },
     /// The explicit integrator cannot handle massless nodes.
     #[error(
         "the explicit integrator cannot handle arithmetic (massless) nodes: {count} found, \
          e.g. `{example}`; use the implicit solver"
     )]
     ExplicitArithmeticNodes { count: usize, example: String },
+}
+
+/// A period-by-period error history for a message: every value when there are
+/// at most twelve, else the first four and the last six around an ellipsis.
+fn format_errors(v: &[f64]) -> String {
+    let f = |x: &[f64]| x.iter().map(|e| format!("{e:.2e}")).collect::<Vec<_>>();
+    if v.len() <= 12 {
+        f(v).join(", ")
+    } else {
+        format!(
+            "{}, …, {}",
+            f(&v[..4]).join(", "),
+            f(&v[v.len() - 6..]).join(", ")
+        )
+    }
 }
 
 /// Invalid input from a case file, mesh file or the command line.
@@ -265,6 +323,16 @@ pub enum InputError {
         key: String,
         reason: String,
     },
+    /// Well-formed input that asks for more memory or work than the limits allow
+    /// ([`crate::case::Limits`]): a model too large for this machine's memory, a time span
+    /// with too many steps or samples, a file beyond the size limit. `key` names what to
+    /// change (empty when the file itself is the problem).
+    #[error("{}: {}{reason}", file.display(), key_prefix(key))]
+    TooLarge {
+        file: PathBuf,
+        key: String,
+        reason: String,
+    },
     /// The model built from the file is ill-formed.
     #[error("{}: {source}", file.display())]
     Model {
@@ -272,6 +340,15 @@ pub enum InputError {
         #[source]
         source: NetworkError,
     },
+}
+
+/// `` `key`: `` or nothing for an empty key.
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("`{key}`: ")
+    }
 }
 
 /// Errors in orbit, epoch or attitude definitions.
@@ -325,6 +402,11 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
+    /// The output folder cannot take a run's set of files: it is an existing file, or a
+    /// folder that holds something other than thermorbit results (which replacing it would
+    /// lose), or a path that names no folder.
+    #[error("{}: {reason}", path.display())]
+    Target { path: PathBuf, reason: String },
     /// A plot could not be drawn.
     #[error("{}: cannot draw plot: {reason}", path.display())]
     Plot { path: PathBuf, reason: String },

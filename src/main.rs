@@ -1,19 +1,37 @@
 //! The `thermorbit` command: argument parsing, progress and exit codes.
 //!
 //! Exit codes: 0 success; 1 a solver did not converge or a validation check
-//! failed; 2 bad input (case file, flags) — nothing is written then.
+//! failed; 2 bad input (case file, flags, a model beyond the limits) — nothing
+//! is written then; 3 a periodic (orbit-cyclic) solve did not converge; 4 a
+//! sizing is infeasible.
 
 mod cli;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use thermorbit::case::Limits;
 
 /// Orbital thermal and power solver: thermal networks with finite-difference
 /// panels, orbits and environment fluxes, validated against exact solutions.
+///
+/// Exit codes: 0 ok; 1 solver failure or failed validation; 2 bad input;
+/// 3 periodic solve not converged; 4 infeasible sizing.
 #[derive(Debug, Parser)]
 #[command(name = "thermorbit", version, about, long_about = None)]
 struct Cli {
+    /// Print nothing but errors: no progress, no report (output asked for with --json is
+    /// still printed).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Lift the limits on memory (what this machine has available), time steps (10^7),
+    /// stored outputs (10^6), orbit samples (2·10^7) and input file size (16 MiB).
+    #[arg(long, global = true)]
+    allow_large: bool,
+    /// Refuse models with more than N cells and lumped nodes (by default only memory limits
+    /// them).
+    #[arg(long, global = true, value_name = "N")]
+    max_cells: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,15 +64,28 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut limits = if cli.allow_large {
+        Limits::unlimited()
+    } else {
+        Limits::standard()
+    };
+    if let Some(n) = cli.max_cells {
+        limits = limits.with_max_cells(n);
+    }
+    let ctx = cli::Context {
+        limits,
+        progress: cli::Progress::new(cli.quiet),
+        console: cli::Console::new(cli.quiet),
+    };
     // The command runs on a thread of rayon's pool, so that its parallel loops
     // start there (a cheap join) instead of being handed over from this
     // thread one by one, and its large arrays come from one allocator arena.
-    let outcome = rayon::scope(|_| match cli.command {
-        Command::Run(args) => cli::run::execute(&args),
-        Command::Orbit(args) => cli::orbit::execute(&args),
-        Command::Validate(args) => cli::validate::execute(&args),
-        Command::Size(args) => cli::size::execute(&args),
-        Command::Sweep(args) => cli::size::execute_sweep(&args),
+    let outcome = rayon::scope(|_| match &cli.command {
+        Command::Run(args) => cli::run::execute(args, &ctx),
+        Command::Orbit(args) => cli::orbit::execute(args, &ctx),
+        Command::Validate(args) => cli::validate::execute(args, &ctx),
+        Command::Size(args) => cli::size::execute(args, &ctx),
+        Command::Sweep(args) => cli::size::execute_sweep(args, &ctx),
     });
     match outcome {
         Ok(code) => code,

@@ -1,48 +1,24 @@
 //! The `thermorbit` binary on good and bad input: clean messages, exit codes,
 //! nothing written on failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn thermorbit(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_thermorbit"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{stderr, thermorbit};
 
 fn default_case() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml"))
-        .unwrap()
+    common::shipped("cases/default.toml")
 }
 
 /// Writes `text` as `case.toml` in a fresh folder and runs it with `--out out`.
 fn run_case(text: &str) -> (tempfile::TempDir, Output, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("case.toml"), text).unwrap();
-    let out = thermorbit(&["run", "case.toml", "--out", "out"], dir.path());
-    let out_dir = dir.path().join("out");
-    (dir, out, out_dir)
+    common::run_case(text, &[])
 }
 
 fn assert_bad_input(text: &str, must_mention: &[&str]) {
-    let (_dir, out, out_dir) = run_case(text);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(
-        err.contains("case.toml"),
-        "message must name the file: {err}"
-    );
-    for m in must_mention {
-        assert!(err.contains(m), "message must mention `{m}`: {err}");
-    }
-    assert!(!out_dir.exists(), "nothing may be written on bad input");
+    common::assert_bad_case(text, must_mention);
 }
 
 #[test]

@@ -124,3 +124,94 @@ fn replacing_keeps_the_old_file_permissions() {
     let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
 }
+
+mod output_set {
+    use super::entries;
+    use thermorbit::error::OutputError;
+    use thermorbit::output::{write_atomic, OutputSet};
+
+    /// A set with `files` written and committed into `target`.
+    fn commit(target: &std::path::Path, files: &[(&str, &str)]) {
+        let set = OutputSet::begin(target).unwrap();
+        for (name, text) in files {
+            write_atomic(&set.path(name), text.as_bytes()).unwrap();
+        }
+        set.commit().unwrap();
+    }
+
+    #[test]
+    fn a_committed_set_replaces_the_whole_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("res");
+        commit(
+            &target,
+            &[("summary.json", "{1}"), ("history.csv", "t_s\n")],
+        );
+        assert_eq!(
+            entries(&target),
+            [".thermorbit-output", "history.csv", "summary.json"]
+        );
+        commit(&target, &[("summary.json", "{2}")]);
+        assert_eq!(entries(&target), [".thermorbit-output", "summary.json"]);
+        assert_eq!(
+            std::fs::read_to_string(target.join("summary.json")).unwrap(),
+            "{2}"
+        );
+        assert_eq!(entries(dir.path()), ["res"], "staging or old folder left");
+    }
+
+    #[test]
+    fn a_set_dropped_before_its_commit_leaves_the_old_set_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("res");
+        commit(&target, &[("summary.json", "old"), ("nodes.csv", "old")]);
+        {
+            let set = OutputSet::begin(&target).unwrap();
+            write_atomic(&set.path("summary.json"), b"new, half written").unwrap();
+            // The run fails here (disk full, a plot that cannot be drawn, an interrupt).
+        }
+        assert_eq!(
+            entries(&target),
+            [".thermorbit-output", "nodes.csv", "summary.json"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(target.join("summary.json")).unwrap(),
+            "old"
+        );
+        assert_eq!(entries(dir.path()), ["res"], "staging folder left behind");
+    }
+
+    #[test]
+    fn targets_that_cannot_take_a_set_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "x").unwrap();
+        let refused = |p: &std::path::Path| match OutputSet::check_target(p) {
+            Err(OutputError::Target { reason, .. }) => reason,
+            other => panic!("{}: expected a refusal, got {other:?}", p.display()),
+        };
+        assert!(refused(&file).contains("not a folder"));
+        assert!(refused(&file.join("sub")).contains("is a file"));
+        assert!(refused(std::path::Path::new(".")).contains("names no folder"));
+        let foreign = dir.path().join("foreign");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("thesis.tex"), "x").unwrap();
+        assert!(refused(&foreign).contains("thesis.tex"));
+        // New, empty, and an earlier set (with or without the marker) are fine.
+        assert!(OutputSet::check_target(&dir.path().join("new/deeper")).is_ok());
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(OutputSet::check_target(&empty).is_ok());
+        let legacy = dir.path().join("legacy");
+        std::fs::create_dir(&legacy).unwrap();
+        for f in [
+            "summary.json",
+            "nodes.csv",
+            "panel_radiator.png",
+            "history.csv",
+        ] {
+            std::fs::write(legacy.join(f), "x").unwrap();
+        }
+        assert!(OutputSet::check_target(&legacy).is_ok());
+    }
+}

@@ -218,3 +218,89 @@ fn val_adaptive_steps_meet_the_tolerance() {
         }
     }
 }
+
+/// Issue 18: what `rtol` buys. The lumped radiative cooling case of
+/// validation/rad-01-lumped-cooling.toml (a 1000 J/K body radiating from
+/// 600 K to a 0 K sink through εA = 0.45 m² for 400 s) run adaptively at
+/// rtol = 1e-3, 1e-4 and 1e-5 (`atol_k` at its default, 1e-3 K) with an
+/// output every second: the largest error over those 401 outputs against the
+/// closed form ([`lumped_cooling_to_zero_k`], Incropera eq. 5.19), and the
+/// steps taken. The README's solver paragraph shows this table; the test
+/// fails if the README's copy differs from what the solver now gives.
+#[test]
+fn val_rad_01_global_error_per_rtol() {
+    use std::path::Path;
+    use thermorbit::case::{Case, Solution};
+    use thermorbit::validate::convergence::{f64_at, remove_key, set_key};
+    use thermorbit::validate::exact::lumped_cooling_to_zero_k;
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("validation/rad-01-lumped-cooling.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut doc: toml::Table = text.parse().unwrap();
+    let Some(toml::Value::Table(base)) = doc.remove("case") else {
+        panic!("no [case] table in {}", file.display());
+    };
+    let get = |key: &str| f64_at(&base, key, &file).unwrap();
+    assert_eq!(get("nodes.space.temperature_k"), 0.0);
+    let t0 = get("nodes.body.initial_temperature_k");
+    let end = get("solve.transient.end_s");
+    let rate = get("conductors[0].emissivity") * get("conductors[0].area_m2") * SIGMA
+        / get("nodes.body.capacitance_j_k");
+
+    let methods = [
+        ("bdf2", TransientMethod::Bdf2),
+        ("trapezoidal", TransientMethod::Trapezoidal),
+        ("backward_euler", TransientMethod::BackwardEuler),
+    ];
+    let mut rows = Vec::new();
+    let mut previous = [f64::INFINITY; 3];
+    for rtol in [1e-3, 1e-4, 1e-5] {
+        let mut row = format!("| {rtol:.0e} |");
+        for (k, (key, method)) in methods.iter().enumerate() {
+            let mut table = base.clone();
+            remove_key(&mut table, "solve.transient.dt_s", &file).unwrap();
+            remove_key(&mut table, "solve.transient.output_interval_s", &file).unwrap();
+            set_key(&mut table, "solve.transient.rtol", rtol, &file).unwrap();
+            set_key(&mut table, "solve.transient.output_interval_s", 1.0, &file).unwrap();
+            set_key(&mut table, "solve.transient.method", *key, &file).unwrap();
+            let model = Case::from_table(table, &file).unwrap().build().unwrap();
+            let body = model.system.node("body").unwrap();
+            let Solution::Transient(sol) = model.run().unwrap().solution else {
+                panic!("transient case");
+            };
+            assert_eq!(sol.times_s.len(), 401);
+            let worst = sol
+                .times_s
+                .iter()
+                .zip(&sol.temperatures_k)
+                .map(|(&t, temps)| (temps[body] - lumped_cooling_to_zero_k(t, t0, rate)).abs())
+                .fold(0.0, f64::max);
+            let steps = sol.stats.accepted_steps;
+            eprintln!(
+                "{} rtol {rtol:.0e}: max error {worst:.3e} K ({:.1} rtol × T0), {steps} steps",
+                method.name(),
+                worst / (rtol * t0)
+            );
+            // Tighter tolerances give smaller errors, each within the
+            // accumulated local tolerance (rtol × T0 per step).
+            assert!(worst < previous[k], "{}: {worst:.2e} K", method.name());
+            assert!(worst <= rtol * t0 * steps as f64, "{}", method.name());
+            assert!(
+                steps < end as usize,
+                "{}: fewer steps than outputs",
+                method.name()
+            );
+            previous[k] = worst;
+            row.push_str(&format!(" {worst:.3} | {steps} |"));
+        }
+        rows.push(row);
+    }
+    let table = rows.join("\n");
+    eprintln!("{table}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's rtol table differs from the solver's; the rows are now:\n{table}"
+    );
+}

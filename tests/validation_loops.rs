@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_cases_match_files, run_case};
+use common::{assert_cases_match_files, run_validation_case};
 
 /// The cases this file runs, one test each (`val_` + the id).
 const CASES: &[&str] = &["loop-01-darcy-weisbach"];
@@ -18,5 +18,5 @@ fn every_loop_case_file_has_a_test() {
 
 #[test]
 fn val_loop_01_darcy_weisbach() {
-    run_case("loop-01-darcy-weisbach");
+    run_validation_case("loop-01-darcy-weisbach");
 }

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{assert_cases_match_files, run_case};
+use common::{assert_cases_match_files, run_validation_case};
 
 /// The cases this file runs, one test each (`val_` + the id).
 const CASES: &[&str] = &[
@@ -21,6 +21,8 @@ const CASES: &[&str] = &[
     "cond-06-nafems-t2",
     "cond-07-nafems-t3",
     "cond-08-nafems-t4",
+    "cond-09-periodic-harmonic-sink",
+    "cond-10-periodic-vs-long-transient",
     "rad-01-lumped-cooling",
     "rad-02-isothermal-plate",
     "rad-03-radiating-fin",
@@ -33,55 +35,65 @@ fn every_conduction_and_radiation_case_file_has_a_test() {
 
 #[test]
 fn val_cond_01_slab_steady() {
-    run_case("cond-01-slab-steady");
+    run_validation_case("cond-01-slab-steady");
 }
 
 #[test]
 fn val_cond_02_rectangle_fourier() {
-    run_case("cond-02-rectangle-fourier");
+    run_validation_case("cond-02-rectangle-fourier");
 }
 
 #[test]
 fn val_cond_03_slab_transient() {
-    run_case("cond-03-slab-transient");
+    run_validation_case("cond-03-slab-transient");
 }
 
 #[test]
 fn val_cond_04_manufactured_nonlinear() {
-    run_case("cond-04-manufactured-nonlinear");
+    run_validation_case("cond-04-manufactured-nonlinear");
 }
 
 #[test]
 fn val_cond_05_energy_balance() {
-    run_case("cond-05-energy-balance");
+    run_validation_case("cond-05-energy-balance");
 }
 
 #[test]
 fn val_cond_06_nafems_t2() {
-    run_case("cond-06-nafems-t2");
+    run_validation_case("cond-06-nafems-t2");
 }
 
 #[test]
 fn val_cond_07_nafems_t3() {
-    run_case("cond-07-nafems-t3");
+    run_validation_case("cond-07-nafems-t3");
 }
 
 #[test]
 fn val_cond_08_nafems_t4() {
-    run_case("cond-08-nafems-t4");
+    run_validation_case("cond-08-nafems-t4");
+}
+
+#[test]
+fn val_cond_09_periodic_harmonic_sink() {
+    run_validation_case("cond-09-periodic-harmonic-sink");
+}
+
+#[test]
+fn val_cond_10_periodic_vs_long_transient() {
+    run_validation_case("cond-10-periodic-vs-long-transient");
 }
 
 #[test]
 fn val_rad_01_lumped_cooling() {
-    run_case("rad-01-lumped-cooling");
+    run_validation_case("rad-01-lumped-cooling");
 }
 
 #[test]
 fn val_rad_02_isothermal_plate() {
-    run_case("rad-02-isothermal-plate");
+    run_validation_case("rad-02-isothermal-plate");
 }
 
 #[test]
 fn val_rad_03_radiating_fin() {
-    run_case("rad-03-radiating-fin");
+    run_validation_case("rad-03-radiating-fin");
 }

@@ -37,17 +37,24 @@
 //! ```
 
 mod build;
+pub mod limits;
 pub mod orbit;
 mod panels;
 mod run;
 pub mod schema;
+pub mod spacecraft;
+mod spacecraft_run;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use build::{Model, PanelModel};
+pub use build::{Model, PanelModel, Probe, ProbeAt};
+pub use limits::Limits;
 pub use orbit::CaseOrbit;
-pub use run::{RunResult, Solution};
+pub use run::{RunProgress, RunResult, Solution};
 pub use schema::CaseFile;
+pub use spacecraft::{Bus, Spacecraft};
+pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults, SpacecraftWarning};
 
 use crate::error::InputError;
 
@@ -66,12 +73,14 @@ pub struct Case {
 }
 
 impl Case {
-    /// Reads a case file.
+    /// Reads a case file (at most [`limits::MAX_INPUT_FILE_BYTES`]).
     pub fn load(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-            file: path.to_path_buf(),
-            source,
-        })?;
+        Self::load_with(path, &Limits::default())
+    }
+
+    /// Reads a case file no larger than `limits.max_file_bytes`.
+    pub fn load_with(path: &Path, limits: &Limits) -> Result<Self, InputError> {
+        let text = read_input(path, limits.max_file_bytes)?;
         Self::from_toml(&text, path)
     }
 
@@ -99,9 +108,128 @@ impl Case {
         })
     }
 
-    /// Builds the thermal network and panels.
+    /// Builds the thermal network and panels within the standard [`Limits`].
     pub fn build(&self) -> Result<Model, InputError> {
-        build::build(self)
+        self.build_with(&Limits::default())
+    }
+
+    /// Builds the thermal network and panels; a model whose size, time steps, outputs or
+    /// orbit span exceed `limits` is refused ([`InputError::TooLarge`]) before it is allocated.
+    pub fn build_with(&self, limits: &Limits) -> Result<Model, InputError> {
+        build::build(self, limits)
+    }
+}
+
+/// Reads a text input file (case, mesh or orbit file), refusing one larger than `max_bytes`
+/// before reading it whole. Devices and pipes (`/dev/zero`, `<(cmd)`) have no size to check
+/// first, so every file is read through a reader that stops one byte past the limit.
+pub fn read_input(path: &Path, max_bytes: Option<u64>) -> Result<String, InputError> {
+    let read_err = |source| InputError::Read {
+        file: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(read_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a folder, not a file",
+        )));
+    }
+    let too_big = |size: String| {
+        limits::too_large(
+            path,
+            "",
+            format!(
+                "the file is {size}; case, mesh and orbit files are read up to {} (a wrong path?)",
+                limits::bytes_text(max_bytes.unwrap_or(0) as f64)
+            ),
+        )
+    };
+    let mut bytes = Vec::new();
+    match max_bytes {
+        Some(max) => {
+            if meta.is_file() && meta.len() > max {
+                return Err(too_big(limits::bytes_text(meta.len() as f64)));
+            }
+            file.take(max.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(read_err)?;
+            if bytes.len() as u64 > max {
+                return Err(too_big(format!(
+                    "larger than {}",
+                    limits::bytes_text(max as f64)
+                )));
+            }
+        }
+        None => {
+            let mut file = file;
+            file.read_to_end(&mut bytes).map_err(read_err)?;
+        }
+    }
+    String::from_utf8(bytes).map_err(|e| InputError::Parse {
+        file: path.to_path_buf(),
+        message: format!(
+            "not UTF-8 text (byte {} is invalid); case files are TOML text",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// A number as a person would write it: `8000` (not `7999.999999999999`), `0.3` (not
+/// `0.30000000000000004`), `293.15`, `1e300`, `1.5e-7`, never `-0`.
+///
+/// Numbers a user typed come back exactly (their shortest round-trip text has at most 15
+/// significant digits, which every decimal of ≤ 15 digits has); results of arithmetic on them
+/// (unit conversions, sums) that differ from a short decimal in the 16th or 17th digit are
+/// rounded to 12 significant digits.
+pub fn number_text(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let exponent = v.abs().log10().floor() as i32;
+    // Plain decimals from 1e-4 to below 1e9 (8000, 293.15, 86400, 0.002); powers of ten
+    // beyond (1e-9, 1e11, 1e300) read better, and are how such numbers are usually typed.
+    let scientific = !(-4..9).contains(&exponent);
+    let shortest = if scientific {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    };
+    let significant = shortest
+        .split('e')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>();
+    if significant.trim_start_matches('0').len() <= 15 {
+        return shortest;
+    }
+    if scientific {
+        let text = format!("{v:.11e}");
+        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+        format!("{}e{exp}", trim_zeros(mantissa))
+    } else {
+        let decimals = (11 - exponent).max(0) as usize;
+        let text = trim_zeros(&format!("{v:.decimals$}"));
+        if text == "-0" {
+            "0".into()
+        } else {
+            text
+        }
+    }
+}
+
+/// `8000.000` → `8000`, `1.2500` → `1.25`.
+fn trim_zeros(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text.to_string()
     }
 }
 
@@ -207,6 +335,48 @@ mod tests {
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("heatpipe"), "{err}");
         assert!(err.contains("defined: "), "{err}");
+    }
+
+    #[test]
+    fn numbers_read_as_written() {
+        assert_eq!(number_text(7999.999999999999), "8000");
+        assert_eq!(number_text(0.1 + 0.2), "0.3");
+        assert_eq!(number_text(-0.0), "0");
+        assert_eq!(number_text(293.15), "293.15");
+        assert_eq!(number_text(8000.0), "8000");
+        assert_eq!(number_text(-2.5), "-2.5");
+        assert_eq!(number_text(1e300), "1e300");
+        assert_eq!(number_text(-1e308), "-1e308");
+        assert_eq!(number_text(1.5e-7), "1.5e-7");
+        assert_eq!(number_text(0.000123), "0.000123");
+        assert_eq!(number_text(86400.0), "86400");
+        assert_eq!(number_text(1e11), "1e11");
+        assert_eq!(number_text(123456789012345.0), "1.23456789012345e14");
+        assert_eq!(number_text(1e15 / 3.0), "3.33333333333e14");
+        assert_eq!(number_text(1e8 / 3.0), "33333333.3333");
+        assert_eq!(number_text(1e-300 / 3.0), "3.33333333333e-301");
+        assert_eq!(number_text(f64::NAN), "NaN");
+        assert_eq!(number_text(-1e-13), "-1e-13");
+    }
+
+    #[test]
+    fn oversized_and_special_files_are_refused_before_reading_them_whole() {
+        let dir = std::env::temp_dir().join(format!("thermorbit-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.toml");
+        std::fs::write(&big, vec![b'#'; 2048]).unwrap();
+        let err = read_input(&big, Some(1024)).unwrap_err();
+        assert!(matches!(err, InputError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("1.0 KiB"), "{err}");
+        assert_eq!(read_input(&big, None).unwrap().len(), 2048);
+        let err = read_input(&dir, Some(1024)).unwrap_err().to_string();
+        assert!(err.contains("folder"), "{err}");
+        #[cfg(unix)]
+        {
+            let err = read_input(Path::new("/dev/zero"), Some(1 << 20)).unwrap_err();
+            assert!(matches!(err, InputError::TooLarge { .. }), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -49,6 +49,7 @@ use std::sync::Arc;
 use nalgebra::{Matrix3, Vector3};
 use serde::Deserialize;
 
+use super::limits::{self, Limits};
 use super::schema::CoatingSpec;
 use crate::environment::{
     AbsorbedFlux, EnvironmentModel, EnvironmentPreset, FluxSeries, SeriesOptions, Surface,
@@ -259,10 +260,12 @@ impl OrbitPart {
 
     /// Reads the orbit tables of `path`; errors name the file and the key path.
     pub fn load(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-            file: path.to_path_buf(),
-            source,
-        })?;
+        Self::load_with(path, &Limits::default())
+    }
+
+    /// Reads the orbit tables of `path`, a file no larger than `limits.max_file_bytes`.
+    pub fn load_with(path: &Path, limits: &Limits) -> Result<Self, InputError> {
+        let text = super::read_input(path, limits.max_file_bytes)?;
         let table: toml::Table = toml::from_str(&text).map_err(|e| InputError::Parse {
             file: path.to_path_buf(),
             message: super::one_line(&e.to_string()),
@@ -349,22 +352,39 @@ impl Ctx<'_> {
             .map_or_else(|| "command line".into(), Path::to_path_buf)
     }
 
-    fn out_of_range(&self, origin: Origin, value: impl Display, allowed: &str) -> Error {
+    fn out_of_range(&self, origin: Origin, value: f64, allowed: &str) -> Error {
         match origin {
-            Origin::Flag(flag) => {
-                arg_err(flag, format!("{value} is out of range; allowed {allowed}"))
-            }
+            Origin::Flag(flag) => arg_err(
+                flag,
+                format!(
+                    "{} is out of range; allowed {allowed}",
+                    super::number_text(value)
+                ),
+            ),
             Origin::Key(key) => self.key_range(key, value, allowed),
         }
     }
 
-    fn key_range(&self, key: &str, value: impl Display, allowed: &str) -> Error {
+    fn key_range(&self, key: &str, value: f64, allowed: &str) -> Error {
         Error::Input(InputError::OutOfRange {
             file: self.file(),
             key: key.into(),
-            value: value.to_string(),
+            value: super::number_text(value),
             allowed: allowed.into(),
         })
+    }
+
+    /// An orbit constructor's error about the altitude, quoting the value as the user gave
+    /// it (the constructor's own is recomputed from the semi-major axis: `7999.999999999999`).
+    fn altitude_error(&self, origin: Origin, altitude_km: f64, e: OrbitError) -> Error {
+        match e {
+            OrbitError::OutOfRange {
+                quantity, allowed, ..
+            } if quantity.starts_with("altitude_km") => {
+                self.out_of_range(origin, altitude_km, allowed)
+            }
+            e => self.invalid(origin, e),
+        }
     }
 
     fn invalid(&self, origin: Origin, reason: impl Display) -> Error {
@@ -514,7 +534,7 @@ pub fn resolve(
             )?;
             let ltan = LocalTime::parse(&text).map_err(|e| ctx.invalid(origin, e))?;
             Orbit::sun_synchronous(epoch, alt, ltan, propagation)
-                .map_err(|e| ctx.invalid(alt_origin, e))?
+                .map_err(|e| ctx.altitude_error(alt_origin, alt, e))?
         } else {
             if flags.ltan.is_some() {
                 return Err(arg_err("--ltan", "only meaningful with --sun-synchronous"));
@@ -536,7 +556,7 @@ pub fn resolve(
                 return Err(ctx.out_of_range(raan_origin, raan, "a finite number of degrees"));
             }
             Orbit::circular(epoch, alt, inc, raan, propagation)
-                .map_err(|e| ctx.invalid(alt_origin, e))?
+                .map_err(|e| ctx.altitude_error(alt_origin, alt, e))?
         }
     };
     let orbit = orbit.with_element_kind(
@@ -645,43 +665,82 @@ fn surfaces(ctx: &Ctx, tables: &OrbitTables<'_>) -> Result<Vec<Surface>, Error> 
     Ok(out)
 }
 
-/// Absorbed power from the orbit environment as a function of time, for a panel face or a
-/// lumped node:
+/// What computing orbit fluxes over a span costs, known before any of it is computed: the rows
+/// of the flux table, the samples of a separate eclipse scan (made when the table's step is
+/// too coarse to bracket eclipses: coarser than a 40th of the period), and the memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpanCost {
+    /// Rows of the flux table.
+    pub rows: f64,
+    /// Samples of the separate eclipse scan (0 when the table's own samples serve).
+    pub scan_samples: f64,
+    /// Memory of the table and scan, bytes ([`limits::FLUX_BYTES_PER_ROW`] and its companions).
+    pub bytes: f64,
+}
+
+impl SpanCost {
+    /// The cost of fluxes on `setup.surfaces` over `[t0_s, t1_s]` every `step_s`.
+    pub fn of(setup: &OrbitSetup, t0_s: f64, t1_s: f64, step_s: f64) -> Self {
+        let orbit = setup.model.orbit();
+        let span = t1_s - t0_s;
+        let rows = (span / step_s).ceil() + 1.0;
+        let scan_samples = if step_s > orbit.period_s() / 40.0 {
+            (span / orbit.eclipse_scan_step_s()).ceil() + 1.0
+        } else {
+            0.0
+        };
+        let per_row = limits::FLUX_BYTES_PER_ROW
+            + limits::FLUX_BYTES_PER_SURFACE_ROW * setup.surfaces.len() as f64;
+        Self {
+            rows,
+            scan_samples,
+            bytes: rows * per_row + scan_samples * limits::SCAN_BYTES_PER_SAMPLE,
+        }
+    }
+
+    /// `Err(reason)` when the rows, the scan or the memory exceed `limits`.
+    pub fn check(&self, limits: &Limits) -> Result<(), String> {
+        Limits::count(limits.max_time_samples, self.rows, "rows of the flux table")?;
+        Limits::count(
+            limits.max_time_samples,
+            self.scan_samples,
+            "samples of the eclipse search",
+        )?;
+        limits.memory(self.bytes, "the flux table")
+    }
+}
+
+/// The weighted flux of one surface of a [`FluxSeries`]:
 ///
-/// `Q(t) = w_s (q_sun(t) + q_albedo(t)) + w_ir q_IR(t)`
+/// `Q(t) = w_sun q_sun(t) + w_albedo q_albedo(t) + w_ir q_IR(t)`
 ///
 /// with `q` the fluxes (W/m²) on a surface of the same normal that absorbs everything
-/// (α = ε = 1), from [`FluxSeries::absorbed_at`], and the weights `w_s = α A`, `w_ir = ε A`
-/// (`A` = 1 for a panel face, whose cells apply their own α A_ij or ε A_ij). Absorbed flux is
-/// linear in α and ε (Gilmore Vol. 1, ch. 2), so this equals the flux on the real surface.
-/// The discontinuities are the eclipse boundaries, where the solar term's slope jumps.
+/// (α = ε = 1), from [`FluxSeries::absorbed_at`]. With `w_sun = w_albedo = α A` and
+/// `w_ir = ε A` (`A` = 1 for a panel face, whose cells apply their own α A_ij or ε A_ij) this
+/// is the flux absorbed by the real surface: absorbed flux is linear in α and ε (Gilmore
+/// Vol. 1, ch. 2). The discontinuities are the eclipse boundaries, where the solar term's
+/// slope jumps.
 #[derive(Debug, Clone)]
 pub struct OrbitFlux {
     series: Arc<FluxSeries>,
     surface: usize,
-    shortwave_weight: f64,
-    infrared_weight: f64,
+    weights: [f64; 3],
 }
 
 impl OrbitFlux {
-    /// The weighted flux of surface `surface` of `series` (whose surfaces absorb everything).
-    pub fn new(
-        series: Arc<FluxSeries>,
-        surface: usize,
-        shortwave_weight: f64,
-        infrared_weight: f64,
-    ) -> Self {
+    /// The flux of surface `surface` of `series` (whose surfaces absorb everything), weighted
+    /// `[w_sun, w_albedo, w_ir]`.
+    pub fn new(series: Arc<FluxSeries>, surface: usize, weights: [f64; 3]) -> Self {
         Self {
             series,
             surface,
-            shortwave_weight,
-            infrared_weight,
+            weights,
         }
     }
 
     fn combine(&self, a: AbsorbedFlux) -> f64 {
-        self.shortwave_weight * (a.solar_w_m2 + a.albedo_w_m2)
-            + self.infrared_weight * a.earth_ir_w_m2
+        let [ws, wa, wi] = self.weights;
+        ws * a.solar_w_m2 + wa * a.albedo_w_m2 + wi * a.earth_ir_w_m2
     }
 }
 
@@ -691,12 +750,61 @@ impl TimeFunction for OrbitFlux {
     }
 
     fn discontinuities(&self, t0_s: f64, t1_s: f64) -> Vec<f64> {
-        if self.shortwave_weight == 0.0 {
+        if self.weights[0] == 0.0 {
             Vec::new()
         } else {
             self.series.eclipse_boundaries_s(t0_s, t1_s)
         }
     }
+}
+
+/// A flux tabulated on the flux series' grid and interpolated linearly; when `shadowed`,
+/// multiplied by the series' lit fraction (direct sunlight), whose eclipse boundaries are its
+/// discontinuities.
+#[derive(Debug, Clone)]
+struct TabulatedFlux {
+    series: Arc<FluxSeries>,
+    values: Vec<f64>,
+    shadowed: bool,
+}
+
+impl TimeFunction for TabulatedFlux {
+    fn value_at(&self, t_s: f64) -> f64 {
+        let t = self.series.times_s();
+        let k = t
+            .partition_point(|&x| x <= t_s)
+            .clamp(1, t.len().max(2) - 1);
+        let v = if t.len() < 2 {
+            self.values[0]
+        } else {
+            let w = ((t_s - t[k - 1]) / (t[k] - t[k - 1])).clamp(0.0, 1.0);
+            self.values[k - 1] + (self.values[k] - self.values[k - 1]) * w
+        };
+        if self.shadowed {
+            v * self.series.lit_fraction_at(t_s)
+        } else {
+            v
+        }
+    }
+
+    fn discontinuities(&self, t0_s: f64, t1_s: f64) -> Vec<f64> {
+        if self.shadowed {
+            self.series.eclipse_boundaries_s(t0_s, t1_s)
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Fluxes incident on a surface (α = ε = 1) by source, as time profiles.
+#[derive(Debug, Clone)]
+pub struct IncidentProfiles {
+    /// Direct sunlight (cosine and lit fraction included), W/m².
+    pub solar: Profile,
+    /// Earth-reflected sunlight, W/m².
+    pub albedo: Profile,
+    /// Earth infrared, W/m².
+    pub earth_ir: Profile,
 }
 
 /// The orbit of a built model: the environment, the flux series the network's orbit loads
@@ -739,6 +847,16 @@ impl CaseOrbit {
             series: Arc::new(series),
             averaged_over_s: steady.then_some((t0_s, t1_s)),
         })
+    }
+
+    /// The same orbit with its fluxes as time functions, even for a steady run (whose loads
+    /// are averages): for what must be resolved in time, such as an array's output over the
+    /// orbit a steady run averaged.
+    pub fn time_resolved(&self) -> CaseOrbit {
+        CaseOrbit {
+            averaged_over_s: None,
+            ..self.clone()
+        }
     }
 
     /// Span of the flux series, s.
@@ -796,15 +914,105 @@ impl CaseOrbit {
     /// The load profile `w_s (q_sun + q_albedo) + w_ir q_IR` of surface `surface`: the
     /// time function in a transient run, its average in a steady one.
     pub fn profile(&self, surface: usize, shortwave_weight: f64, infrared_weight: f64) -> Profile {
-        let f = OrbitFlux::new(
-            Arc::clone(&self.series),
+        self.weighted_profile(
             surface,
-            shortwave_weight,
-            infrared_weight,
-        );
+            [shortwave_weight, shortwave_weight, infrared_weight],
+        )
+    }
+
+    /// The load profile `w_sun q_sun + w_albedo q_albedo + w_ir q_IR` of surface `surface`.
+    fn weighted_profile(&self, surface: usize, weights: [f64; 3]) -> Profile {
+        let f = OrbitFlux::new(Arc::clone(&self.series), surface, weights);
         match self.averaged_over_s {
             Some((t0, t1)) => Profile::Constant(f.combine(self.series.average(surface, t0, t1))),
             None => Profile::Function(Arc::new(f)),
         }
+    }
+
+    /// The incident fluxes on surface `surface`, each source on its own.
+    pub fn incident_profiles(&self, surface: usize) -> IncidentProfiles {
+        IncidentProfiles {
+            solar: self.weighted_profile(surface, [1.0, 0.0, 0.0]),
+            albedo: self.weighted_profile(surface, [0.0, 1.0, 0.0]),
+            earth_ir: self.weighted_profile(surface, [0.0, 0.0, 1.0]),
+        }
+    }
+
+    /// The incident fluxes on the two faces of a plate that keeps its front facing the Sun
+    /// (two-axis tracking): `(front, back)`. Sunlight on the front is the solar flux at the
+    /// satellite times the lit fraction; albedo and Earth IR on each face are evaluated at
+    /// the grid times of the flux series ([`crate::environment::absorbed_at_geometry`], with
+    /// the face's normal along ±ŝ) and interpolated.
+    pub fn sun_tracking_profiles(&self) -> (IncidentProfiles, IncidentProfiles) {
+        let model = &self.setup.model;
+        let preset = model.preset();
+        let times = self.series.times_s();
+        let mut sun = Vec::with_capacity(times.len());
+        let mut faces = [[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
+        for &t in times {
+            let g = model.geometry(t);
+            sun.push(g.solar_w_m2);
+            for (face, sign) in faces.iter_mut().zip([1.0, -1.0]) {
+                let plate = Surface {
+                    name: String::new(),
+                    normal_body: g.sun_body * sign,
+                    absorptivity: 1.0,
+                    emissivity: 1.0,
+                    area_m2: None,
+                };
+                let a = crate::environment::absorbed_at_geometry(&g, preset, &plate);
+                face[0].push(a.albedo_w_m2);
+                face[1].push(a.earth_ir_w_m2);
+            }
+        }
+        let table = |values: Vec<f64>, shadowed: bool| -> Profile {
+            let f = TabulatedFlux {
+                series: Arc::clone(&self.series),
+                values,
+                shadowed,
+            };
+            match self.averaged_over_s {
+                Some((t0, t1)) => Profile::Constant(self.time_average(&f, t0, t1)),
+                None => Profile::Function(Arc::new(f)),
+            }
+        };
+        let [[fa, fi], [ba, bi]] = faces;
+        let front = IncidentProfiles {
+            solar: table(sun, true),
+            albedo: table(fa, false),
+            earth_ir: table(fi, false),
+        };
+        let back = IncidentProfiles {
+            solar: Profile::Constant(0.0),
+            albedo: table(ba, false),
+            earth_ir: table(bi, false),
+        };
+        (front, back)
+    }
+
+    /// Mean of `f` over `[t0_s, t1_s]` by the trapezoidal rule on the series' grid and the
+    /// eclipse boundaries (where a shadowed flux kinks), the same nodes
+    /// [`FluxSeries::average`] uses.
+    fn time_average(&self, f: &dyn TimeFunction, t0_s: f64, t1_s: f64) -> f64 {
+        if t1_s <= t0_s {
+            return f.value_at(t0_s);
+        }
+        let mut nodes: Vec<f64> = vec![t0_s, t1_s];
+        nodes.extend(
+            self.series
+                .times_s()
+                .iter()
+                .copied()
+                .filter(|&t| t > t0_s && t < t1_s),
+        );
+        nodes.extend(self.series.eclipse_boundaries_s(t0_s, t1_s));
+        nodes.retain(|&t| t >= t0_s && t <= t1_s);
+        nodes.sort_by(f64::total_cmp);
+        nodes.dedup();
+        let integral: f64 = nodes
+            .windows(2)
+            .map(|w| 0.5 * (w[1] - w[0]) * (f.value_at(w[0]) + f.value_at(w[1])))
+            .sum();
+        integral / (t1_s - t0_s)
     }
 }

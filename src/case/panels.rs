@@ -2,14 +2,18 @@
 //! `mesh` file) become [`RectangularPanel`]s in the network.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::build::{defined_hint, Checker, PanelModel};
+use super::build::{defined_hint, flux_ok, power_ok, Checker, PanelModel, FLUX_RANGE, POWER_RANGE};
+use super::build::{temperature_ok, TEMPERATURE_RANGE};
+use super::limits::Limits;
 use super::orbit::CaseOrbit;
 use super::schema::{
-    AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec, PanelSpec,
+    AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec,
+    PanelSpec, NO_SINK,
 };
-use super::{parse_table, Case};
+use super::spacecraft::{collect_tubes, TubesByPanel};
+use super::{parse_table, read_input, Case};
 use crate::error::InputError;
 use crate::mesh::{
     AbsorbedFlux, Band, Coating, Edge, EdgeCondition, Material, PanelLoad, RectangularPanel,
@@ -20,59 +24,241 @@ use crate::network::{NodeId, ThermalNetwork};
 /// Most cells one panel may have (a 8192 × 8192 grid); beyond it memory, not physics, decides.
 pub const MAX_PANEL_CELLS: i64 = 1 << 26;
 
+/// A panel table as read, and which of its keys came from its mesh file.
+#[derive(Debug)]
+pub(super) struct PanelSource {
+    /// The panel's name.
+    pub name: String,
+    /// Its table, mesh file keys first, the case's over them.
+    pub spec: PanelSpec,
+    /// The mesh file and the keys it supplied that the case did not override.
+    mesh: Option<MeshOrigin>,
+}
+
+/// A mesh file and the keys it supplied that the case did not override.
+type MeshOrigin = (PathBuf, Vec<String>);
+
+impl PanelSource {
+    /// An error about this panel, pointed at the mesh file when its key came from there:
+    /// `mesh.toml: \`thickness_m\` = -1 …` rather than a key the case file does not hold.
+    fn locate(&self, err: InputError) -> InputError {
+        let Some((path, keys)) = &self.mesh else {
+            return err;
+        };
+        let prefix = format!("panels.{}.", self.name);
+        let from_mesh = |key: &str| -> Option<String> {
+            let rest = key.strip_prefix(&prefix)?;
+            let first = rest.split(['.', '[']).next().unwrap_or(rest);
+            keys.iter().any(|k| k == first).then(|| rest.to_string())
+        };
+        match err {
+            InputError::OutOfRange {
+                file,
+                key,
+                value,
+                allowed,
+            } => match from_mesh(&key) {
+                Some(rest) => InputError::OutOfRange {
+                    file: path.clone(),
+                    key: rest,
+                    value,
+                    allowed,
+                },
+                None => InputError::OutOfRange {
+                    file,
+                    key,
+                    value,
+                    allowed,
+                },
+            },
+            InputError::Inconsistent { file, key, reason } => match from_mesh(&key) {
+                Some(rest) => InputError::Inconsistent {
+                    file: path.clone(),
+                    key: rest,
+                    reason,
+                },
+                None => InputError::Inconsistent { file, key, reason },
+            },
+            InputError::UndefinedReference {
+                file,
+                key,
+                name,
+                hint,
+            } => match from_mesh(&key) {
+                Some(rest) => InputError::UndefinedReference {
+                    file: path.clone(),
+                    key: rest,
+                    name,
+                    hint,
+                },
+                None => InputError::UndefinedReference {
+                    file,
+                    key,
+                    name,
+                    hint,
+                },
+            },
+            other => other,
+        }
+    }
+}
+
+/// Reads every `[panels.NAME]` table, completed by its `mesh` file, and checks its grid size
+/// (so that the model's memory can be estimated before any panel is built).
+pub(super) fn read_panel_specs(
+    ck: &Checker,
+    case: &Case,
+    limits: &Limits,
+) -> Result<Vec<PanelSource>, InputError> {
+    let mut out = Vec::with_capacity(case.spec.panels.len());
+    for (name, table) in &case.spec.panels {
+        let prefix = format!("panels.{name}");
+        let (table, mesh) = merge_mesh_file(&case.file, &prefix, table.clone(), limits)?;
+        let spec: PanelSpec = match parse_table(table, &case.file, &prefix) {
+            Ok(spec) => spec,
+            Err(InputError::Parse { file, message }) => {
+                // An unknown or mistyped key from the mesh file: name the mesh file.
+                let in_mesh = mesh.as_ref().and_then(|(path, keys)| {
+                    keys.iter()
+                        .any(|k| message.contains(&format!("`{prefix}.{k}")))
+                        .then(|| path.clone())
+                });
+                return Err(match in_mesh {
+                    Some(path) => InputError::Parse {
+                        file: path,
+                        message: message.replace(&format!("`{prefix}."), "`"),
+                    },
+                    None => InputError::Parse { file, message },
+                });
+            }
+            Err(other) => return Err(other),
+        };
+        let source = PanelSource {
+            name: name.clone(),
+            spec,
+            mesh,
+        };
+        grid_size(ck, name, &source.spec).map_err(|e| source.locate(e))?;
+        out.push(source);
+    }
+    Ok(out)
+}
+
+/// Builds the panels read by [`read_panel_specs`] into `net`.
 pub(super) fn build_panels(
     ck: &Checker,
     case: &Case,
+    sources: Vec<PanelSource>,
     net: &mut ThermalNetwork,
     nodes: &BTreeMap<String, NodeId>,
     orbit: Option<&CaseOrbit>,
+    tubes: &mut TubesByPanel,
 ) -> Result<Vec<PanelModel>, InputError> {
-    let mut out = Vec::new();
-    for (name, table) in &case.spec.panels {
-        let prefix = format!("panels.{name}");
-        let table = merge_mesh_file(&case.file, &prefix, table.clone())?;
-        let spec: PanelSpec = parse_table(table, &case.file, &prefix)?;
-        let panel = panel_from_spec(ck, case, name, &spec, nodes, orbit)?;
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        let extent_m = [source.spec.length_m, source.spec.width_m];
+        collect_tubes(ck, case, &source.name, extent_m, &source.spec.tubes, tubes)
+            .map_err(|e| source.locate(e))?;
+        let panel = panel_from_spec(ck, case, &source.name, &source.spec, nodes, orbit)
+            .map_err(|e| source.locate(e))?;
         let handle = panel.add_to(net).map_err(|e| ck.model(e))?;
         out.push(PanelModel {
-            name: name.clone(),
+            name: source.name,
             nodes: handle,
         });
     }
     Ok(out)
 }
 
+/// `(nx, ny)`, each ≥ 1, with at most [`MAX_PANEL_CELLS`] cells.
+fn grid_size(ck: &Checker, name: &str, p: &PanelSpec) -> Result<(usize, usize), InputError> {
+    let key = |k: &str| format!("panels.{name}.{k}");
+    let nx = ck.number(&key("nx"), p.nx as f64, |v| v >= 1.0, ">= 1")? as i64;
+    let ny = ck.number(&key("ny"), p.ny as f64, |v| v >= 1.0, ">= 1")? as i64;
+    if nx.saturating_mul(ny) > MAX_PANEL_CELLS {
+        return Err(ck.inconsistent(
+            &key("nx"),
+            format!(
+                "nx × ny = {} × {} = {} cells; a panel has at most {} (8192 × 8192)",
+                nx,
+                ny,
+                super::limits::big_count(nx as f64 * ny as f64),
+                super::limits::big_count(MAX_PANEL_CELLS as f64)
+            ),
+        ));
+    }
+    Ok((nx as usize, ny as usize))
+}
+
 /// Reads the panel's `mesh` file (relative to the case file) and lays the
-/// case's own keys over it.
+/// case's own keys over it. Errors in reading or parsing the mesh file name the
+/// case's `panels.NAME.mesh` key.
+/// Returns the merged table and, with a mesh file, its path and the keys it supplied that the
+/// case does not override.
 fn merge_mesh_file(
     case_file: &Path,
     prefix: &str,
     table: toml::Table,
-) -> Result<toml::Table, InputError> {
-    let Some(toml::Value::String(mesh)) = table.get("mesh") else {
-        return Ok(table);
+    limits: &Limits,
+) -> Result<(toml::Table, Option<MeshOrigin>), InputError> {
+    let key = format!("{prefix}.mesh");
+    let mesh = match table.get("mesh") {
+        None => return Ok((table, None)),
+        Some(toml::Value::String(mesh)) => mesh,
+        Some(other) => {
+            return Err(InputError::Inconsistent {
+                file: case_file.to_path_buf(),
+                key,
+                reason: format!(
+                "a {} where a mesh file name (a string, e.g. \"../meshes/radiator.toml\") belongs",
+                other.type_str()
+            ),
+            })
+        }
     };
     let base = case_file.parent().unwrap_or(Path::new(""));
     let path = base.join(mesh);
-    let text = std::fs::read_to_string(&path).map_err(|source| InputError::Read {
-        file: path.clone(),
-        source,
+    let text = read_input(&path, limits.max_file_bytes).map_err(|e| match e {
+        InputError::Read { source, .. } => InputError::Inconsistent {
+            file: case_file.to_path_buf(),
+            key: key.clone(),
+            reason: format!("cannot read mesh file {}: {source}", path.display()),
+        },
+        InputError::TooLarge { reason, .. } => InputError::TooLarge {
+            file: case_file.to_path_buf(),
+            key: key.clone(),
+            reason: format!("mesh file {}: {reason}", path.display()),
+        },
+        InputError::Parse { message, .. } => InputError::Inconsistent {
+            file: case_file.to_path_buf(),
+            key: key.clone(),
+            reason: format!("mesh file {}: {message}", path.display()),
+        },
+        other => other,
     })?;
     let mut merged: toml::Table = toml::from_str(&text).map_err(|e| InputError::Parse {
         file: path.clone(),
-        message: format!("mesh file of `{prefix}`: {e}"),
+        message: format!(
+            "mesh file named by `{key}`: {}",
+            super::one_line(&e.to_string())
+        ),
     })?;
     if merged.contains_key("mesh") {
         return Err(InputError::Inconsistent {
             file: path,
             key: "mesh".into(),
-            reason: "a mesh file cannot name another mesh file".into(),
+            reason: format!("a mesh file (named by `{key}`) cannot name another mesh file"),
         });
     }
+    let from_mesh: Vec<String> = merged
+        .keys()
+        .filter(|k| !table.contains_key(*k))
+        .cloned()
+        .collect();
     for (k, v) in table {
         merged.insert(k, v);
     }
-    Ok(merged)
+    Ok((merged, Some((path, from_mesh))))
 }
 
 fn panel_from_spec(
@@ -84,20 +270,10 @@ fn panel_from_spec(
     orbit: Option<&CaseOrbit>,
 ) -> Result<RectangularPanel, InputError> {
     let key = |k: &str| format!("panels.{name}.{k}");
-    let length = ck.positive(&key("length_m"), p.length_m)?;
-    let width = ck.positive(&key("width_m"), p.width_m)?;
-    let thickness = ck.positive(&key("thickness_m"), p.thickness_m)?;
-    let nx = ck.number(&key("nx"), p.nx as f64, |v| v >= 1.0, ">= 1")? as i64;
-    let ny = ck.number(&key("ny"), p.ny as f64, |v| v >= 1.0, ">= 1")? as i64;
-    if nx.saturating_mul(ny) > MAX_PANEL_CELLS {
-        return Err(ck.inconsistent(
-            &key("nx"),
-            format!(
-                "nx × ny = {} cells; at most {MAX_PANEL_CELLS} per panel",
-                nx.saturating_mul(ny)
-            ),
-        ));
-    }
+    let length = ck.length(&key("length_m"), p.length_m)?;
+    let width = ck.length(&key("width_m"), p.width_m)?;
+    let thickness = ck.length(&key("thickness_m"), p.thickness_m)?;
+    let (nx, ny) = grid_size(ck, name, p)?;
     let spec = &case.spec;
     let m = spec
         .materials
@@ -110,21 +286,21 @@ fn panel_from_spec(
         })?;
     let mkey = |k: &str| format!("materials.{}.{k}", p.material);
     let material = Material {
-        k_w_m_k: ck.positive(&mkey("k_w_m_k"), m.k_w_m_k)?,
-        density_kg_m3: ck.positive(&mkey("density_kg_m3"), m.density_kg_m3)?,
-        specific_heat_j_kg_k: ck.positive(&mkey("specific_heat_j_kg_k"), m.specific_heat_j_kg_k)?,
+        k_w_m_k: ck.magnitude(&mkey("k_w_m_k"), m.k_w_m_k, true)?,
+        density_kg_m3: ck.magnitude(&mkey("density_kg_m3"), m.density_kg_m3, true)?,
+        specific_heat_j_kg_k: ck.magnitude(
+            &mkey("specific_heat_j_kg_k"),
+            m.specific_heat_j_kg_k,
+            true,
+        )?,
     };
-    let mut panel = RectangularPanel::new(
-        name,
-        length,
-        width,
-        thickness,
-        material,
-        nx as usize,
-        ny as usize,
-    );
+    let mut panel = RectangularPanel::new(name, length, width, thickness, material, nx, ny);
     if let Some(t) = p.initial_temperature_k {
-        panel = panel.with_initial_temperature_k(ck.positive(&key("initial_temperature_k"), t)?);
+        panel = panel.with_initial_temperature_k(ck.temperature(
+            &key("initial_temperature_k"),
+            t,
+            true,
+        )?);
     }
     for (side, coating, sink) in [
         (Side::Top, &p.top_coating, &p.top_sink),
@@ -140,19 +316,36 @@ fn panel_from_spec(
             )?),
             None => None,
         };
-        let sink = match sink {
-            Some(s) => Some(ck.node(&key(&format!("{face}_sink")), s, nodes)?),
+        let sink_key = key(&format!("{face}_sink"));
+        // `None`: no sink key; `Some(None)`: `"none"`, radiating nowhere on purpose.
+        let sink = match sink.as_deref() {
+            Some(NO_SINK) if nodes.contains_key(NO_SINK) => {
+                return Err(ck.inconsistent(
+                    &sink_key,
+                    format!("\"{NO_SINK}\" means no sink, but a node is also called `{NO_SINK}`; rename that node"),
+                ))
+            }
+            Some(NO_SINK) => Some(None),
+            Some(s) => Some(Some(ck.node(&sink_key, s, nodes)?)),
             None => None,
         };
         match (coating, sink) {
-            (None, Some(_)) => {
+            (None, Some(Some(_))) => {
                 return Err(ck.inconsistent(
-                    &key(&format!("{face}_sink")),
+                    &sink_key,
                     format!("a radiating face needs its emissivity: set {face}_coating"),
                 ))
             }
-            (None, None) => {}
-            (Some(c), s) => {
+            (None, _) => {}
+            (Some(_), None) => {
+                return Err(ck.inconsistent(
+                    &sink_key,
+                    format!(
+                        "missing; the {face} face is coated ({face}_coating) but radiates to no node: set {face}_sink to the node it sees (e.g. deep space), or {face}_sink = \"{NO_SINK}\" for a face that absorbs but does not radiate"
+                    ),
+                ))
+            }
+            (Some(c), Some(s)) => {
                 panel = if side == Side::Top {
                     panel.with_top(c, s)
                 } else {
@@ -259,14 +452,19 @@ fn edge_condition(
                 "a fixed edge needs its temperature",
             )?;
             EdgeCondition::FixedTemperature {
-                temperature_k: ck.profile(&k("temperature_k"), &t, |v| v >= 0.0, ">= 0 K")?,
+                temperature_k: ck.profile(
+                    &k("temperature_k"),
+                    &t,
+                    temperature_ok,
+                    TEMPERATURE_RANGE,
+                )?,
             }
         }
         EdgeKindSpec::Flux => {
             only_keys(ck, key, e, &["flux_w_m2", "power_w"])?;
             let (flux_w_m2, total_w) = match (e.flux_w_m2, e.power_w) {
-                (Some(f), None) => (ck.number(&k("flux_w_m2"), f, |_| true, "finite")?, 0.0),
-                (None, Some(p)) => (0.0, ck.number(&k("power_w"), p, |_| true, "finite")?),
+                (Some(f), None) => (ck.flux(&k("flux_w_m2"), f)?, 0.0),
+                (None, Some(p)) => (0.0, ck.power(&k("power_w"), p)?),
                 _ => return Err(ck.inconsistent(key, "a flux edge takes either flux_w_m2 (through the edge cross-section) or power_w (total)")),
             };
             EdgeCondition::HeatFlux {
@@ -284,7 +482,7 @@ fn edge_condition(
             )?;
             EdgeCondition::Convection {
                 node: ck.node(&k("node"), &n, nodes)?,
-                h_w_m2_k: ck.non_negative(&k("h_w_m2_k"), h)?,
+                h_w_m2_k: ck.magnitude(&k("h_w_m2_k"), h, false)?,
             }
         }
         EdgeKindSpec::Conductance => {
@@ -301,7 +499,7 @@ fn edge_condition(
             )?;
             EdgeCondition::Conductance {
                 node: ck.node(&k("node"), &n, nodes)?,
-                g_w_m_k: ck.non_negative(&k("conductance_w_m_k"), g)?,
+                g_w_m_k: ck.magnitude(&k("conductance_w_m_k"), g, false)?,
             }
         }
     })
@@ -310,7 +508,7 @@ fn edge_condition(
 fn region(ck: &Checker, key: &str, r: [[f64; 2]; 2]) -> Result<Region, InputError> {
     for (i, p) in r.iter().enumerate() {
         for (j, v) in p.iter().enumerate() {
-            ck.number(&format!("{key}[{i}][{j}]"), *v, |_| true, "finite")?;
+            ck.coordinate(&format!("{key}[{i}][{j}]"), *v)?;
         }
     }
     let (lo, hi) = (
@@ -340,15 +538,15 @@ fn attach(
         (Some(line), Some(g), None, None) => {
             for (i, p) in line.iter().enumerate() {
                 for (j, v) in p.iter().enumerate() {
-                    ck.number(&format!("{}[{i}][{j}]", k("line_m")), *v, |_| true, "finite")?;
+                    ck.coordinate(&format!("{}[{i}][{j}]", k("line_m")), *v)?;
                 }
             }
-            let g = ck.non_negative(&k("conductance_w_m_k"), g)?;
+            let g = ck.magnitude(&k("conductance_w_m_k"), g, false)?;
             Ok(panel.with_line_attachment(&name, node, line[0], line[1], g))
         }
         (None, None, Some(r), Some(h)) => {
             let r = region(ck, &k("region_m"), r)?;
-            let h = ck.non_negative(&k("conductance_w_m2_k"), h)?;
+            let h = ck.magnitude(&k("conductance_w_m2_k"), h, false)?;
             Ok(panel.with_region_attachment(&name, node, r, h))
         }
         _ => Err(ck.inconsistent(
@@ -486,7 +684,6 @@ fn load(
         Some(r) => Some(region(ck, &k("region_m"), r)?),
         None => None,
     };
-    let finite = |f: f64| f.is_finite();
     let with_load = |panel: RectangularPanel, load: PanelLoad| match region {
         Some(r) => panel.with_heat_load_in(&name, r, load),
         None => panel.with_heat_load(&name, load),
@@ -502,7 +699,12 @@ fn load(
                 BandSpec::Solar => Band::Solar,
                 BandSpec::Infrared => Band::Infrared,
             };
-            let profile = ck.profile(&k("incident_flux_w_m2"), f, |v| v >= 0.0, ">= 0 W/m²")?;
+            let profile = ck.profile(
+                &k("incident_flux_w_m2"),
+                f,
+                |v| (0.0..=super::build::MAX_FLUX_W_M2).contains(&v),
+                "0 to 1e9 W/m²",
+            )?;
             let mut panel = panel;
             panel.absorbed_fluxes.push(AbsorbedFlux {
                 name,
@@ -515,12 +717,12 @@ fn load(
         }
         (None, Some(p), None) => {
             reject_face_keys(ck, key, l)?;
-            let w = ck.profile(&k("power_w"), p, finite, "finite W")?;
+            let w = ck.profile(&k("power_w"), p, power_ok, POWER_RANGE)?;
             Ok(with_load(panel, PanelLoad::Total { w }))
         }
         (None, None, Some(p)) => {
             reject_face_keys(ck, key, l)?;
-            let w_m2 = ck.profile(&k("power_w_m2"), p, finite, "finite W/m²")?;
+            let w_m2 = ck.profile(&k("power_w_m2"), p, flux_ok, FLUX_RANGE)?;
             Ok(with_load(panel, PanelLoad::Areal { w_m2 }))
         }
         _ => Err(ck.inconsistent(

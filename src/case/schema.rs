@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::orbit::{AttitudeSpec, EnvironmentSpec, OrbitSpec, OrbitTables, SurfaceSpec};
+use super::spacecraft::{ArraySpec, BatterySpec, LoopSpec, PowerSpec, RackSpec, TubeSpec};
 use crate::solve::LinearSolverChoice;
 
 /// A whole case file.
@@ -50,6 +51,21 @@ pub struct CaseFile {
     /// External surfaces: outward body-frame normals and optical properties.
     #[serde(default)]
     pub surfaces: Vec<SurfaceSpec>,
+    /// GPU racks by name (see [`super::spacecraft`]).
+    #[serde(default)]
+    pub racks: BTreeMap<String, RackSpec>,
+    /// Pumped coolant loops by name.
+    #[serde(default)]
+    pub loops: BTreeMap<String, LoopSpec>,
+    /// Solar arrays by name.
+    #[serde(default)]
+    pub arrays: BTreeMap<String, ArraySpec>,
+    /// The battery.
+    #[serde(default)]
+    pub battery: Option<BatterySpec>,
+    /// The power bus.
+    #[serde(default)]
+    pub power: Option<PowerSpec>,
     /// What to solve.
     pub solve: SolveSpec,
     /// What to write.
@@ -80,8 +96,10 @@ pub struct CoatingSpec {
 }
 
 /// A value that may vary in time: a number, a table, or a harmonic.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+///
+/// Read by hand rather than as an untagged enum, so that a wrong form is reported with the
+/// key and the three accepted forms instead of "did not match any variant".
+#[derive(Debug, Clone)]
 pub enum ProfileSpec {
     /// The same value at all times.
     Constant(f64),
@@ -89,6 +107,95 @@ pub enum ProfileSpec {
     Table(TableSpec),
     /// `mean + amplitude · sin(2π t / period_s + phase)`.
     Harmonic(HarmonicSpec),
+}
+
+/// The accepted forms of a profile, for messages.
+pub const PROFILE_FORMS: &str = "a number, a table { times_s = [...], values = [...] } \
+     (optional period_s), or a harmonic { mean, amplitude, period_s } (optional phase_deg)";
+
+/// Every key a profile table may hold; which ones decide its form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileTable {
+    #[serde(default)]
+    times_s: Option<Vec<f64>>,
+    #[serde(default)]
+    values: Option<Vec<f64>>,
+    #[serde(default)]
+    period_s: Option<f64>,
+    #[serde(default)]
+    mean: Option<f64>,
+    #[serde(default)]
+    amplitude: Option<f64>,
+    #[serde(default)]
+    phase_deg: Option<f64>,
+}
+
+impl ProfileTable {
+    fn into_spec<E: serde::de::Error>(self) -> Result<ProfileSpec, E> {
+        let table = self.times_s.is_some() || self.values.is_some();
+        let harmonic = self.mean.is_some() || self.amplitude.is_some() || self.phase_deg.is_some();
+        match (table, harmonic) {
+            (true, true) => Err(E::custom(format!(
+                "a profile is either a table (times_s, values) or a harmonic (mean, amplitude), not both; accepted forms: {PROFILE_FORMS}"
+            ))),
+            (true, false) => match (self.times_s, self.values) {
+                (Some(times_s), Some(values)) => Ok(ProfileSpec::Table(TableSpec {
+                    times_s,
+                    values,
+                    period_s: self.period_s,
+                })),
+                (None, _) => Err(E::custom("a table profile needs times_s (s, increasing) beside values")),
+                (_, None) => Err(E::custom("a table profile needs values beside times_s")),
+            },
+            (false, true) => match (self.mean, self.amplitude, self.period_s) {
+                (Some(mean), Some(amplitude), Some(period_s)) => {
+                    Ok(ProfileSpec::Harmonic(HarmonicSpec {
+                        mean,
+                        amplitude,
+                        period_s,
+                        phase_deg: self.phase_deg.unwrap_or(0.0),
+                    }))
+                }
+                _ => Err(E::custom(
+                    "a harmonic profile needs mean, amplitude and period_s (phase_deg optional)",
+                )),
+            },
+            (false, false) => Err(E::custom(format!(
+                "an empty table is no profile; accepted forms: {PROFILE_FORMS}"
+            ))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ProfileSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProfileSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(PROFILE_FORMS)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ProfileSpec, E> {
+                Ok(ProfileSpec::Constant(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ProfileSpec, E> {
+                Ok(ProfileSpec::Constant(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ProfileSpec, E> {
+                Ok(ProfileSpec::Constant(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ProfileSpec, A::Error> {
+                let table =
+                    ProfileTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                table.into_spec()
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A table of values over time.
@@ -213,6 +320,11 @@ pub struct SourceSpec {
     pub orbit_surface: Option<String>,
 }
 
+/// `top_sink = "none"`: the coated face radiates to nothing (it still absorbs incident flux
+/// with its coating). Without it a coated face with no sink is an error, since a face that
+/// radiates nowhere is almost always a forgotten sink.
+pub const NO_SINK: &str = "none";
+
 /// A panel: a finite-difference plate.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -238,10 +350,11 @@ pub struct PanelSpec {
     /// Coating of the bottom face.
     #[serde(default)]
     pub bottom_coating: Option<String>,
-    /// Node the top face radiates to (e.g. a deep-space boundary).
+    /// Node the top face radiates to (e.g. a deep-space boundary), or [`NO_SINK`] for a
+    /// coated face that absorbs but radiates to nothing. A coated face must say which.
     #[serde(default)]
     pub top_sink: Option<String>,
-    /// Node the bottom face radiates to.
+    /// Node the bottom face radiates to, or [`NO_SINK`].
     #[serde(default)]
     pub bottom_sink: Option<String>,
     /// Initial temperature, K.
@@ -256,6 +369,9 @@ pub struct PanelSpec {
     /// Heat loads and absorbed fluxes on the panel.
     #[serde(default)]
     pub loads: Vec<PanelLoadSpec>,
+    /// Coolant tubes of pumped loops bonded to the panel.
+    #[serde(default)]
+    pub tubes: Vec<TubeSpec>,
 }
 
 /// The four edges: west (x = 0), east (x = length), south (y = 0), north (y = width).
@@ -393,7 +509,7 @@ pub struct PanelLoadSpec {
     pub region_m: Option<[[f64; 2]; 2]>,
 }
 
-/// Steady or transient.
+/// Steady, transient or periodic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SolveMode {
@@ -401,6 +517,8 @@ pub enum SolveMode {
     Steady,
     /// Time history.
     Transient,
+    /// Orbit-periodic (cyclic) steady state: `T(t + P) = T(t)`.
+    Periodic,
 }
 
 /// Solver settings.
@@ -424,6 +542,10 @@ pub struct SolveSpec {
     /// Transient settings.
     #[serde(default)]
     pub transient: Option<TransientSpec>,
+    /// Periodic settings (`mode = "periodic"`; every key has a default when
+    /// the case has an `[orbit]`).
+    #[serde(default)]
+    pub periodic: Option<PeriodicSpec>,
 }
 
 /// Time-integration methods.
@@ -477,6 +599,101 @@ pub struct TransientSpec {
     pub initial: Option<InitialStateSpec>,
 }
 
+/// How a periodic run combines successive periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccelerationSpec {
+    /// Anderson mixing of the last periods (the default).
+    Anderson,
+    /// Plain repetition.
+    None,
+}
+
+/// Periodic settings: the period, the convergence test, and the transient
+/// settings used within each period (the same keys and checks as
+/// `[solve.transient]`, without `end_s`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodicSpec {
+    /// Period, s (default: the orbit's nodal period; required without `[orbit]`).
+    #[serde(default)]
+    pub period_s: Option<f64>,
+    /// Start of the period, s (default 0).
+    #[serde(default)]
+    pub start_s: Option<f64>,
+    /// Tolerance on max |T(t0 + P) − T(t0)|, K (default 1e-3).
+    #[serde(default)]
+    pub tolerance_k: Option<f64>,
+    /// Periods integrated before giving up (default 100).
+    #[serde(default)]
+    pub max_periods: Option<i64>,
+    /// `anderson` (default) or `none`.
+    #[serde(default)]
+    pub acceleration: Option<AccelerationSpec>,
+    /// Integration method (default BDF2).
+    #[serde(default)]
+    pub method: Option<MethodSpec>,
+    /// Fixed step, s. Omit for adaptive steps.
+    #[serde(default)]
+    pub dt_s: Option<f64>,
+    /// Adaptive: relative tolerance on temperature (default 1e-4).
+    #[serde(default)]
+    pub rtol: Option<f64>,
+    /// Adaptive: absolute tolerance, K (default 1e-3).
+    #[serde(default)]
+    pub atol_k: Option<f64>,
+    /// Interval between outputs, s (default: 200 outputs over the period).
+    #[serde(default)]
+    pub output_interval_s: Option<f64>,
+    /// Start of the first period: `steady` (default), the steady state with
+    /// every load and boundary temperature averaged over the period, or
+    /// `initial`, the nodes' initial temperatures.
+    #[serde(default)]
+    pub initial: Option<InitialStateSpec>,
+}
+
+/// The time-step settings `[solve.transient]` and `[solve.periodic]` share,
+/// so both are checked and turned into solver options by the same code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepSettings {
+    /// Integration method.
+    pub method: Option<MethodSpec>,
+    /// Fixed step, s.
+    pub dt_s: Option<f64>,
+    /// Adaptive relative tolerance.
+    pub rtol: Option<f64>,
+    /// Adaptive absolute tolerance, K.
+    pub atol_k: Option<f64>,
+    /// Interval between outputs, s.
+    pub output_interval_s: Option<f64>,
+}
+
+impl TransientSpec {
+    /// The step settings.
+    pub fn steps(&self) -> StepSettings {
+        StepSettings {
+            method: self.method,
+            dt_s: self.dt_s,
+            rtol: self.rtol,
+            atol_k: self.atol_k,
+            output_interval_s: self.output_interval_s,
+        }
+    }
+}
+
+impl PeriodicSpec {
+    /// The step settings.
+    pub fn steps(&self) -> StepSettings {
+        StepSettings {
+            method: self.method,
+            dt_s: self.dt_s,
+            rtol: self.rtol,
+            atol_k: self.atol_k,
+            output_interval_s: self.output_interval_s,
+        }
+    }
+}
+
 /// What to write.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -490,9 +707,59 @@ pub struct OutputSpec {
     /// VTK files of panel fields (default false).
     #[serde(default)]
     pub vtk: bool,
-    /// Lumped nodes for history plots and CSV (default: all lumped nodes).
+    /// Lumped nodes and panel points for history plots and CSV (default: all lumped nodes).
     #[serde(default)]
-    pub probes: Option<Vec<String>>,
+    pub probes: Option<Vec<ProbeSpec>>,
+}
+
+/// A probe: a lumped node by name, or a point on a panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeSpec {
+    /// `"heat_pipes"`.
+    Node(String),
+    /// `{ panel = "radiator", at_m = [x, y] }`, optionally with a `name`.
+    Point(PointProbeSpec),
+}
+
+/// A point on a panel, `0 ≤ x ≤ length_m`, `0 ≤ y ≤ width_m` (edges and corners included),
+/// where the temperature is interpolated to second order.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointProbeSpec {
+    /// The panel.
+    pub panel: String,
+    /// `[x, y]`, m, from the panel's (x = 0, y = 0) corner.
+    pub at_m: [f64; 2],
+    /// Name in `history.csv` and the summary (default `PANEL@xX_yY`).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The accepted forms of a probe, for messages.
+pub const PROBE_FORMS: &str =
+    "a node name (\"heat_pipes\") or a panel point { panel = \"radiator\", at_m = [x, y] } (optional name)";
+
+impl<'de> Deserialize<'de> for ProbeSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProbeSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(PROBE_FORMS)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ProbeSpec, E> {
+                Ok(ProbeSpec::Node(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ProbeSpec, A::Error> {
+                PointProbeSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ProbeSpec::Point)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Default for OutputSpec {

@@ -7,19 +7,23 @@
 //! reads them (the rest of the file is not read). Every bad value is reported with the flag,
 //! or the file and key, that carries it, and exits with code 2 before anything is written.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use thermorbit::case::limits::Limits;
+use thermorbit::case::number_text;
 use thermorbit::case::orbit::{
     arg_err, resolve as resolve_orbit, ElementsSpec, OrbitOverrides, OrbitPart, OrbitSetup,
+    SpanCost,
 };
 pub use thermorbit::case::orbit::{
     AttitudeMode as AttitudeArg, PresetSpec as PresetArg, ShadowSpec as ShadowArg,
 };
 use thermorbit::environment::{EnvironmentModel, FluxSeries, SeriesOptions, Surface};
-use thermorbit::error::OutputError;
+use thermorbit::error::{InputError, OutputError};
 use thermorbit::orbit::{Eclipse, ElementKind, Orbit, Propagation, ShadowModel};
 use thermorbit::Error;
 
@@ -101,7 +105,7 @@ fn positive(argument: &str, v: f64) -> Result<f64, Error> {
     } else {
         Err(arg_err(
             argument,
-            format!("{v} must be a positive number of seconds"),
+            format!("{} must be a positive number of seconds", number_text(v)),
         ))
     }
 }
@@ -114,10 +118,10 @@ struct Setup {
     step_s: f64,
 }
 
-fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
+fn resolve(args: &OrbitArgs, limits: &Limits) -> Result<Setup, Error> {
     let file = args.case.as_deref().or(args.case_file.as_deref());
     let part = match file {
-        Some(p) => OrbitPart::load(p)?,
+        Some(p) => OrbitPart::load_with(p, limits)?,
         None => OrbitPart::default(),
     };
     let flags = OrbitOverrides {
@@ -141,12 +145,25 @@ fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
         Some(d) => positive("--duration-s", d)?,
         None => setup.model.orbit().nodal_period_s(),
     };
-    if duration_s / step_s > 20_000_000.0 {
-        return Err(arg_err(
-            "--step-s",
-            format!("{duration_s} s / {step_s} s is more than 20 million rows; use a longer step"),
-        ));
-    }
+    // Before any work: the flux table and the eclipse search over the span must fit the
+    // limits (a century at 1e6 s steps is few rows but billions of eclipse-scan samples).
+    let cost = SpanCost::of(&setup, 0.0, duration_s, step_s);
+    cost.check(limits).map_err(|reason| {
+        let key = if cost.scan_samples > cost.rows {
+            "--duration-s"
+        } else {
+            "--step-s"
+        };
+        Error::Input(InputError::TooLarge {
+            file: PathBuf::from("command line"),
+            key: key.into(),
+            reason: format!(
+                "{} s at steps of {} s: {reason}; shorten --duration-s or lengthen --step-s",
+                number_text(duration_s),
+                number_text(step_s),
+            ),
+        })
+    })?;
     Ok(Setup {
         orbit: setup,
         duration_s,
@@ -155,38 +172,60 @@ fn resolve(args: &OrbitArgs) -> Result<Setup, Error> {
 }
 
 /// Runs `thermorbit orbit`.
-pub fn execute(args: &OrbitArgs) -> Result<ExitCode, Error> {
-    let setup = resolve(args)?;
+pub fn execute(args: &OrbitArgs, ctx: &super::Context) -> Result<ExitCode, Error> {
+    let setup = resolve(args, &ctx.limits)?;
+    if let Some(path) = &args.csv {
+        if path.is_dir() {
+            return Err(super::flag_error(
+                "--csv",
+                format!("{} is a folder; give a file name", path.display()),
+            ));
+        }
+    }
     let model = &setup.orbit.model;
     let orbit = model.orbit();
+    let computing = ctx
+        .progress
+        .spinner("computing the orbit, eclipses and fluxes");
     let series = model.flux_series(
         &setup.orbit.surfaces,
         0.0,
         setup.duration_s,
         setup.step_s,
         &SeriesOptions::default(),
-    )?;
+    );
+    computing.finish_and_clear();
+    let series = series?;
     let summary = summarize(&setup, &series);
     if let Some(path) = &args.csv {
-        write_csv(path, &series)?;
+        let bar = ctx
+            .progress
+            .bar(series.times_s().len() as u64, "writing rows");
+        let written = write_csv(path, &series, &bar);
+        bar.finish_and_clear();
+        written?;
     }
     if let Some(dir) = &args.plot_dir {
-        write_plots(dir, model, &series)?;
+        let drawing = ctx.progress.spinner("drawing plots");
+        let drawn = write_plots(dir, model, &series);
+        drawing.finish_and_clear();
+        drawn?;
     }
     if args.json {
         let mut s = summary;
         if let Some(p) = &args.csv {
             s["csv"] = serde_json::json!(p.display().to_string());
         }
-        println!("{s:#}");
+        ctx.console.data(&format!("{s:#}\n"))?;
     } else {
-        print_summary(&summary, orbit);
+        let mut text = summary_text(&summary, orbit);
         if let Some(p) = &args.csv {
-            println!("wrote {}", p.display());
+            let _ = writeln!(text, "wrote {}", p.display());
         }
         if let Some(d) = &args.plot_dir {
-            println!("wrote plots in {}", d.display());
+            let _ = writeln!(text, "wrote plots in {}", d.display());
         }
+        ctx.console.report(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -303,12 +342,22 @@ fn summarize(setup: &Setup, series: &FluxSeries) -> serde_json::Value {
     })
 }
 
-fn print_summary(s: &serde_json::Value, orbit: &Orbit) {
+fn summary_text(s: &serde_json::Value, orbit: &Orbit) -> String {
+    let mut out = String::new();
     let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
     let o = &s["orbit"];
-    println!("epoch            {}", s["epoch"].as_str().unwrap_or(""));
-    println!("frame            {}", s["frame"].as_str().unwrap_or(""));
-    println!(
+    let _ = writeln!(
+        out,
+        "epoch            {}",
+        s["epoch"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        out,
+        "frame            {}",
+        s["frame"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        out,
         "orbit            a = {:.3} km, perigee {:.1} km, apogee {:.1} km, i = {:.4}°, RAAN = {:.4}° ({})",
         f(&o["semi_major_axis_km"]),
         f(&o["perigee_altitude_km"]),
@@ -317,16 +366,22 @@ fn print_summary(s: &serde_json::Value, orbit: &Orbit) {
         f(&o["raan_deg"]),
         s["propagation"].as_str().unwrap_or("")
     );
-    println!(
+    let _ = writeln!(
+        out,
         "period           {:.2} s ({:.2} min); nodal {:.2} s; node drift {:.5}°/day",
         orbit.period_s(),
         orbit.period_s() / 60.0,
         orbit.nodal_period_s(),
         f(&o["raan_rate_deg_per_day"])
     );
-    println!("beta angle       {:.3}° at epoch", f(&s["beta_deg"]));
+    let _ = writeln!(
+        out,
+        "beta angle       {}° at epoch",
+        super::fixed(f(&s["beta_deg"]), 3)
+    );
     let e = &s["eclipse"];
-    println!(
+    let _ = writeln!(
+        out,
         "eclipses         {} in {:.0} s ({} shadow); mean {:.1} s ({:.2} min), longest {:.1} s, umbra {:.1} s; shadowed fraction {:.4}",
         e["count"],
         f(&s["duration_s"]),
@@ -338,25 +393,29 @@ fn print_summary(s: &serde_json::Value, orbit: &Orbit) {
         f(&e["fraction_of_span"])
     );
     let env = &s["environment"];
-    println!(
+    let _ = writeln!(
+        out,
         "environment      {} (solar {:.1} W/m², albedo {:.2}, Earth IR {:.0} W/m²)",
         env["preset"].as_str().unwrap_or(""),
         f(&env["solar_flux_at_epoch_w_m2"]),
         f(&env["albedo"]),
         f(&env["earth_ir_w_m2"])
     );
-    println!(
+    let _ = writeln!(
+        out,
         "orbit-average absorbed flux over the first {:.0} s (W/m²):",
         f(&s["orbit_average_over_s"])
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  {:<16} {:>9} {:>9} {:>9} {:>9}",
         "surface", "solar", "albedo", "earth IR", "total"
     );
     if let Some(list) = s["surfaces"].as_array() {
         for srf in list {
             let a = &srf["orbit_average_w_m2"];
-            println!(
+            let _ = writeln!(
+                out,
                 "  {:<16} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
                 srf["name"].as_str().unwrap_or(""),
                 f(&a["solar"]),
@@ -366,6 +425,7 @@ fn print_summary(s: &serde_json::Value, orbit: &Orbit) {
             );
         }
     }
+    out
 }
 
 /// CSV column names, in order.
@@ -404,12 +464,18 @@ pub fn csv_header(surfaces: &[Surface]) -> Vec<String> {
     h
 }
 
-fn write_csv(path: &Path, series: &FluxSeries) -> Result<(), Error> {
+/// Rows between two moves of the progress bar.
+const ROWS_PER_TICK: usize = 4096;
+
+fn write_csv(path: &Path, series: &FluxSeries, bar: &indicatif::ProgressBar) -> Result<(), Error> {
     thermorbit::output::write_atomic_with(path, |w| {
         let mut w = std::io::BufWriter::new(w);
         writeln!(w, "{}", csv_header(series.surfaces()).join(","))?;
         let t = series.times_s();
         for (k, t_k) in t.iter().enumerate() {
+            if k % ROWS_PER_TICK == 0 {
+                bar.set_position(k as u64);
+            }
             let r = series.position_km()[k];
             let s = series.sun_direction()[k];
             write!(

@@ -1,21 +1,32 @@
 //! `thermorbit run`: solve a case and write its results.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use thermorbit::case::schema::SolveMode;
+use thermorbit::case::RunProgress;
 use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
 use thermorbit::error::InputError;
-use thermorbit::output::report::{summary_json, write_results};
+use thermorbit::output::report::{summary_json, write_results_with};
+use thermorbit::output::OutputSet;
 use thermorbit::Error;
+
+use super::{fixed, flag_error, Context};
+
+/// Models at least this large get a spinner while they are built and solved (smaller ones
+/// finish before a spinner would show).
+const SPINNER_UNKNOWNS: usize = 100_000;
 
 /// Arguments of `thermorbit run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Case file (TOML). Omit to run the built-in default case (cases/default.toml).
     pub case: Option<PathBuf>,
-    /// Output folder [default: out/<case name>].
+    /// Output folder [default: out/<case name>]. It is replaced whole by the run's files when
+    /// the run succeeds; it must be new, empty, or an earlier run's output.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print the JSON summary on stdout instead of the text report.
@@ -24,12 +35,11 @@ pub struct RunArgs {
 }
 
 /// Loads, solves and writes; exit 2 on bad input, 1 if the solver fails.
-pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
+pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
     let case = match &args.case {
-        Some(path) => Case::load(path)?,
+        Some(path) => Case::load_with(path, &ctx.limits)?,
         None => Case::default_case()?,
     };
-    let model = case.build()?;
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = case
             .file
@@ -37,116 +47,257 @@ pub fn execute(args: &RunArgs) -> Result<ExitCode, Error> {
             .map_or_else(|| "case".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("out").join(stem)
     });
+    // Before any work: a run whose results have nowhere to go is bad input.
+    OutputSet::check_target(&out).map_err(|e| {
+        let flag = if args.out.is_some() {
+            "--out"
+        } else {
+            "--out (default out/<case name>)"
+        };
+        flag_error(flag, e.to_string())
+    })?;
+    let building = ctx.progress.spinner("building the model");
+    let model = case.build_with(&ctx.limits);
+    building.finish_and_clear();
+    let model = model?;
+    let unknowns = model.system.unknowns();
     if !args.json {
-        eprintln!(
-            "thermorbit: {} — {} nodes; solving ({:?})…",
+        ctx.console.note(&format!(
+            "thermorbit: {} — {} nodes; solving ({})…",
             model.title,
             model.system.node_count(),
-            model.solve.mode
-        );
+            match model.solve.mode {
+                SolveMode::Transient => "transient",
+                SolveMode::Periodic => "orbit-periodic state",
+                SolveMode::Steady => "steady state",
+            }
+        ));
     }
     // A network that cannot be solved (a node with no path to a sink) is a fault
     // of the case file: report it against the file, as bad input.
-    let result = model.run().map_err(|e| match e {
+    let as_input = |e: Error| match e {
         Error::Network(source) => Error::Input(InputError::Model {
             file: case.file.clone(),
             source,
         }),
         other => other,
-    })?;
-    let files = write_results(&out, &model, &result)?;
+    };
+    let result = match (model.solve.mode, &model.solve.transient) {
+        (SolveMode::Transient, Some(t)) => {
+            let t0 = t.start_s.unwrap_or(0.0);
+            let (bar, callback) = ctx.progress.time_bar(t0, t.end_s, "transient");
+            let result = model.run_with_progress(&mut |p| {
+                if let RunProgress::Time(t_s) = p {
+                    callback.at(t_s);
+                }
+            });
+            bar.finish_and_clear();
+            result
+        }
+        (SolveMode::Periodic, _) => {
+            let max = model
+                .periodic_options()
+                .ok()
+                .flatten()
+                .map_or(100, |o| o.max_periods);
+            let bar = ctx.progress.bar(max as u64, "periods");
+            let result = model.run_with_progress(&mut |p| {
+                if let RunProgress::Period(it) = p {
+                    bar.set_position(it.period as u64);
+                    bar.set_message(format!(
+                        "periodicity error {:.2e} K{}",
+                        it.error_max_k,
+                        if it.accelerated { " (Anderson)" } else { "" }
+                    ));
+                }
+            });
+            bar.finish_and_clear();
+            result
+        }
+        _ => {
+            let spinner = if unknowns >= SPINNER_UNKNOWNS {
+                ctx.progress
+                    .spinner(&format!("solving steady state ({unknowns} unknowns)"))
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let result = model.run();
+            spinner.finish_and_clear();
+            result
+        }
+    }
+    .map_err(as_input)?;
+    let writing = ctx.progress.spinner("writing results");
+    let files = write_results_with(&out, &model, &result, &mut |name| {
+        writing.set_message(name.to_string());
+    });
+    writing.finish_and_clear();
+    let files = files?;
+    // Design findings go to stderr whatever the output format, so `--json` users see them too.
+    for w in result.spacecraft.iter().flat_map(|r| r.warnings()) {
+        ctx.console.note(&format!("warning: {w}"));
+    }
     if args.json {
-        println!("{:#}", summary_json(&model, &result));
+        ctx.console
+            .data(&format!("{:#}\n", summary_json(&model, &result)))?;
         return Ok(ExitCode::SUCCESS);
     }
-    print_report(&model, &result);
-    println!("files written to {}:", out.display());
+    let mut text = report(&model, &result);
+    let _ = writeln!(text, "files written to {}:", out.display());
     for f in files {
-        println!("  {}", f.display());
+        let _ = writeln!(text, "  {}", f.display());
     }
+    ctx.console.report(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult) {
+/// The text report of a run.
+fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult) -> String {
+    let mut s = String::new();
     let temps = result.solution.final_temperatures_k();
-    println!("{}", model.title);
+    let _ = writeln!(s, "{}", model.title);
     match &result.solution {
-        Solution::Steady(s) => {
-            let history: Vec<String> = s
+        Solution::Steady(st) => {
+            let history: Vec<String> = st
                 .iterations
                 .iter()
                 .map(|i| format!("{:.1e}", i.relative_residual))
                 .collect();
-            println!(
+            let _ = writeln!(
+                s,
                 "steady state: converged in {} Newton iterations (relative residual {}), linear solver {}, {} unknowns, {}",
-                s.iterations.len().saturating_sub(1),
+                st.iterations.len().saturating_sub(1),
                 history.join(" → "),
-                s.linear_solver,
+                st.linear_solver,
                 model.system.unknowns(),
                 timing(result)
             );
         }
-        Solution::Transient(t) => println!(
-            "transient {} from {} s to {} s: {} steps ({} rejected), dt {:.3e}–{:.3e} s, {} Newton iterations, linear solver {}, {}",
-            t.method,
-            t.energy.start_s,
-            t.energy.end_s,
-            t.stats.accepted_steps,
-            t.stats.rejected_steps,
-            t.stats.min_dt_s,
-            t.stats.max_dt_s,
-            t.stats.newton_iterations,
-            t.linear_solver,
-            timing(result)
-        ),
+        Solution::Transient(t) => {
+            let _ = writeln!(
+                s,
+                "transient {} from {} s to {} s: {} steps ({} rejected), dt {:.3e}–{:.3e} s (mean {:.3e} s), {} Newton iterations, linear solver {}, {}",
+                t.method,
+                t.energy.start_s,
+                t.energy.end_s,
+                t.stats.accepted_steps,
+                t.stats.rejected_steps,
+                t.stats.min_dt_s,
+                t.stats.max_dt_s,
+                t.mean_dt_s(),
+                t.stats.newton_iterations,
+                t.linear_solver,
+                timing(result)
+            );
+        }
+        Solution::Periodic(p) => {
+            let t = &p.final_period;
+            let _ = writeln!(
+                s,
+                "periodic steady state: period {:.1} s from t = {} s, {} periods integrated ({} from Anderson-mixed starts, acceleration {}), periodicity error max |T(t0+P) - T(t0)| = {:.3e} K (tolerance {:.1e} K); final period: {} {} steps ({} rejected), {} over all periods, linear solver {}, {}",
+                p.period_s,
+                t.energy.start_s,
+                p.periods,
+                p.accelerated_periods(),
+                p.acceleration.name(),
+                p.periodicity_error_k,
+                p.tolerance_k,
+                t.method,
+                t.stats.accepted_steps,
+                t.stats.rejected_steps,
+                p.total_steps,
+                t.linear_solver,
+                timing(result)
+            );
+        }
     }
     if let Some(o) = &model.orbit {
         let orbit = o.setup.model.orbit();
         let (t0, t1) = o.span_s();
-        println!(
-            "orbit: {:.0} km, i = {:.2}°, nodal period {:.0} s, beta {:.1}° at t = {t0:.0} s, {} environment; {} eclipse(s) in the flux span",
+        let _ = writeln!(
+            s,
+            "orbit: {:.0} km, i = {:.2}°, nodal period {:.0} s, beta {}° at t = {t0:.0} s, {} environment; {} eclipse(s) in the flux span",
             orbit.perigee_altitude_km(),
             orbit.elements().inclination_rad.to_degrees(),
             orbit.nodal_period_s(),
-            orbit.beta_angle_rad(t0).to_degrees(),
+            fixed(orbit.beta_angle_rad(t0).to_degrees(), 1),
             o.setup.preset_name,
             o.eclipse_intervals_s(t0, t1).len()
         );
-        println!("orbit fluxes: {}", o.fluxes_description());
+        let _ = writeln!(s, "orbit fluxes: {}", o.fluxes_description());
+        if matches!(result.solution, Solution::Periodic(_)) {
+            let _ = writeln!(
+                s,
+                "periodic forcing: the fluxes of this one period, repeated (the orbit's slow drift over the day, e.g. of the beta angle, is left out)"
+            );
+        }
     }
-    let b = match &result.solution {
-        Solution::Steady(s) => s.energy_balance,
-        Solution::Transient(t) => t.energy_balance,
+    let (b, transient_end, averaged) = match &result.solution {
+        Solution::Steady(st) => (st.energy_balance, None, ""),
+        Solution::Transient(t) => (
+            t.energy_balance,
+            Some(t.energy.end_s),
+            " (time-averaged over the run)",
+        ),
+        Solution::Periodic(p) => (
+            p.final_period.energy_balance,
+            Some(p.final_period.energy.end_s),
+            " (time-averaged over the final period)",
+        ),
     };
-    let averaged = if matches!(result.solution, Solution::Transient(_)) {
-        " (time-averaged)"
-    } else {
-        ""
-    };
-    println!(
+    let _ = writeln!(
+        s,
         "energy balance{averaged}: in {:.6} W, out {:.6} W, stored {:.6} W, imbalance {:.3e} W (relative {:.2e})",
         b.heat_in_w, b.heat_out_w, b.stored_w, b.imbalance_w, b.relative_imbalance
     );
+    if let Some(end) = transient_end {
+        let _ = writeln!(
+            s,
+            "temperatures below are at the end time t = {} s",
+            thermorbit::case::number_text(end)
+        );
+    }
     if !model.system.named_nodes().is_empty() {
-        println!("{:<24} {:>12} {:>10}", "node", "T (K)", "T (°C)");
+        let _ = writeln!(s, "{:<24} {:>12} {:>10}", "node", "T (K)", "T (°C)");
         for (name, id) in model.system.named_nodes() {
             let t = temps[*id];
-            println!("{name:<24} {t:>12.3} {:>10.2}", t - CELSIUS_OFFSET_K);
+            let _ = writeln!(
+                s,
+                "{name:<24} {:>12} {:>10}",
+                fixed(t, 3),
+                fixed(t - CELSIUS_OFFSET_K, 2)
+            );
+        }
+    }
+    for probe in &model.probes {
+        if matches!(probe.at, thermorbit::case::ProbeAt::PanelPoint { .. }) {
+            if let Ok(t) = model.probe_temperature_k(probe, temps) {
+                let _ = writeln!(
+                    s,
+                    "{:<24} {:>12} {:>10}",
+                    probe.name,
+                    fixed(t, 3),
+                    fixed(t - CELSIUS_OFFSET_K, 2)
+                );
+            }
         }
     }
     for p in &model.panels {
-        if let Ok(s) = p.nodes.stats(temps) {
-            println!(
+        if let Ok(st) = p.nodes.stats(temps) {
+            let _ = writeln!(
+                s,
                 "panel {} ({}×{} cells): min {:.3} K, mean {:.3} K, max {:.3} K",
                 p.name,
                 p.nodes.nx(),
                 p.nodes.ny(),
-                s.min_k,
-                s.mean_k,
-                s.max_k
+                st.min_k,
+                st.mean_k,
+                st.max_k
             );
         }
     }
+    s.push_str(&super::spacecraft::report(model, result));
+    s
 }
 
 /// `1.346 s (assembly 0.312 s, solve 1.034 s)`.

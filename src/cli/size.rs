@@ -14,6 +14,8 @@ use thermorbit::sizing::sweep::{merge, to_csv, SizingSettings, SweepRow, SweepSp
 use thermorbit::sizing::{optimize, Evaluation, Optimum, OrbitEnvironment, OrbitPreset};
 use thermorbit::Error;
 
+use super::Context;
+
 /// Exit code when no design meets every constraint.
 pub const EXIT_INFEASIBLE: u8 = 4;
 
@@ -126,11 +128,11 @@ pub enum SweepCommand {
 fn exit_for(err: &Error) -> ExitCode {
     match err {
         Error::Sizing(SizingError::Infeasible { .. }) => {
-            eprintln!("error: {err}");
+            super::eprint_line(&format!("error: {err}"));
             ExitCode::from(EXIT_INFEASIBLE)
         }
         Error::Sizing(SizingError::InvalidInput { .. } | SizingError::UnknownName { .. }) => {
-            eprintln!("error: {err}");
+            super::eprint_line(&format!("error: {err}"));
             ExitCode::from(super::EXIT_BAD_INPUT)
         }
         _ => super::report_error(err),
@@ -138,28 +140,30 @@ fn exit_for(err: &Error) -> ExitCode {
 }
 
 /// Runs `thermorbit size`.
-pub fn execute(args: &SizeArgs) -> Result<ExitCode, Error> {
-    match run_size(args) {
+pub fn execute(args: &SizeArgs, ctx: &Context) -> Result<ExitCode, Error> {
+    match run_size(args, ctx) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => Ok(exit_for(&e)),
     }
 }
 
-fn run_size(args: &SizeArgs) -> Result<(), Error> {
+fn run_size(args: &SizeArgs, ctx: &Context) -> Result<(), Error> {
     let settings = args.settings();
     settings.check()?;
     let env = settings.scan()?;
     let problem = settings.problem(env.clone())?;
     let optimum = optimize(&problem, &settings.search()?)?;
     if args.json {
-        println!("{}", json(&settings, &env, &optimum));
+        ctx.console
+            .data(&format!("{}\n", json(&settings, &env, &optimum)))?;
     } else {
-        print!("{}", table(&settings, &env, &optimum));
+        ctx.console.report(&table(&settings, &env, &optimum))?;
     }
     if let Some(dir) = &args.report {
         write_report(dir, &settings, &env, &optimum)?;
         if !args.json {
-            println!("report: {}", dir.join("report.md").display());
+            ctx.console
+                .report(&format!("report: {}\n", dir.join("report.md").display()))?;
         }
     }
     Ok(())
@@ -624,8 +628,8 @@ fn write_table(stem: &Path, rows: &[SweepRow]) -> Result<(), Error> {
 }
 
 /// Runs `thermorbit sweep`.
-pub fn execute_sweep(args: &SweepArgs) -> Result<ExitCode, Error> {
-    match run_sweep(args) {
+pub fn execute_sweep(args: &SweepArgs, ctx: &Context) -> Result<ExitCode, Error> {
+    match run_sweep(args, ctx) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => Ok(exit_for(&e)),
     }
@@ -640,7 +644,7 @@ fn read(path: &Path) -> Result<String, Error> {
     })
 }
 
-fn run_sweep(args: &SweepArgs) -> Result<(), Error> {
+fn run_sweep(args: &SweepArgs, ctx: &Context) -> Result<(), Error> {
     if let Some(SweepCommand::Merge { parts, out }) = &args.command {
         let mut all = Vec::new();
         for p in parts {
@@ -658,11 +662,11 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Error> {
             mkdir(parent)?;
         }
         write_table(out, &rows)?;
-        println!(
-            "merged {} rows into {}",
+        ctx.console.report(&format!(
+            "merged {} rows into {}\n",
             rows.len(),
             out.with_extension("csv").display()
-        );
+        ))?;
         return Ok(());
     }
     let Some(spec_path) = &args.spec else {
@@ -686,11 +690,11 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Error> {
         args.out.join(format!("part-{}-of-{}", shard.0, shard.1))
     };
     write_table(&stem, &rows)?;
-    println!(
-        "{} points ({} feasible) -> {}",
+    ctx.console.report(&format!(
+        "{} points ({} feasible) -> {}\n",
         rows.len(),
         rows.iter().filter(|r| r.feasible).count(),
         stem.with_extension("csv").display()
-    );
+    ))?;
     Ok(())
 }

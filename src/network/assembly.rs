@@ -918,6 +918,30 @@ impl AssembledNetwork {
         &self.sources
     }
 
+    /// Replaces the time profile of heat source `source` (its loads stay): for
+    /// a load known only after a first solve, such as a battery's losses from
+    /// the power budget.
+    pub fn set_source_profile(
+        &mut self,
+        source: usize,
+        profile: Profile,
+    ) -> Result<(), NetworkError> {
+        let s = self
+            .sources
+            .get_mut(source)
+            .ok_or(NetworkError::InvalidValue {
+                element: "network".into(),
+                quantity: "heat source index",
+                value: source as f64,
+                allowed: "< the number of sources",
+            })?;
+        if let Profile::Constant(v) = profile {
+            super::check_finite_range(&s.name, "power (W)", v, true, "finite")?;
+        }
+        s.profile = profile;
+        Ok(())
+    }
+
     /// Sources linear in their node's temperature.
     pub fn temperature_dependent_sources(
         &self,
@@ -1392,10 +1416,14 @@ impl AssembledNetwork {
 
     /// Checks that every node has a path to a boundary node (needed for a steady solve).
     ///
-    /// Works on the assembled rows: an unknown with a boundary term of non-zero
-    /// conductance is grounded; otherwise union–find over the stored couplings
-    /// with non-zero conductance (and advection in either direction) decides.
-    /// The common case — every unknown touches a boundary — costs one pass.
+    /// Works on the assembled rows, with the rule of
+    /// [`ThermalNetwork::nodes_without_sink`]: a row with a boundary term of
+    /// non-zero value (a conductor to a boundary, or fluid advected in from
+    /// one) is grounded, and grounding spreads to row `i` from every unknown
+    /// `j` of a stored entry `(i, j)` with non-zero coupling — `i`'s balance
+    /// depends on `T_j` (a linear or radiative conductor stores both entries,
+    /// advection from `j` into `i` only this one). The common case — every
+    /// unknown touches a boundary — costs one pass.
     pub fn check_grounded(&self) -> Result<(), NetworkError> {
         let n = self.unknowns();
         let touches = |i: usize| self.boundary_terms(i).iter().any(|e| e.value > 0.0);
@@ -1407,33 +1435,19 @@ impl AssembledNetwork {
         if all_touch {
             return Ok(());
         }
-        // Union–find over unknowns plus one ground element `n`.
-        let ground = n;
         let (rp, ci) = (self.pattern.row_ptr(), self.pattern.col_idx());
         let lin = self.pattern.values();
         let rad = |p: usize| self.rad_off.get(p).copied().unwrap_or(0.0);
-        let to_ground = (0..n).filter(|&i| touches(i)).map(|i| (i, ground));
-        let between_unknowns = (0..n).flat_map(|i| {
+        // Grounding spreads from column j to row i.
+        let arcs = (0..n).flat_map(|i| {
             (rp[i]..rp[i + 1])
-                .filter(|&p| lin[p] > 0.0 || rad(p) > 0.0)
-                .map(move |p| (i, ci[p] as usize))
+                .filter(move |&p| ci[p] as usize != i && (lin[p] > 0.0 || rad(p) > 0.0))
+                .map(move |p| (ci[p] as usize, i))
         });
-        let advected = self
-            .advective
-            .iter()
-            .filter(|c| c.mdot_cp_w_k > 0.0)
-            .map(|c| {
-                let end = |id: NodeId| self.unknown_of_node(id).unwrap_or(ground);
-                (end(c.upstream), end(c.downstream))
-            });
-        let floating: Vec<NodeId> = super::floating_nodes(
-            n + 1,
-            |i| i == ground,
-            to_ground.chain(between_unknowns).chain(advected),
-        )
-        .into_iter()
-        .map(|i| self.node_of_unknown[i] as NodeId)
-        .collect();
+        let floating: Vec<NodeId> = super::unreached_nodes(n, (0..n).filter(|&i| touches(i)), arcs)
+            .into_iter()
+            .map(|i| self.node_of_unknown[i] as NodeId)
+            .collect();
         super::no_path_to_sink(&floating, |i| self.label(i))
     }
 
@@ -2272,32 +2286,41 @@ mod tests {
     }
 
     /// The grounded check on the assembled rows finds the nodes the network's
-    /// own check finds: a chain to a sink and advection into a sink ground, a
-    /// zero conductance does not.
+    /// own check finds: a chain to a sink grounds, and so does fluid fed from
+    /// a sink or from a grounded node; advection into a sink (the node is only
+    /// an upstream end) and a zero conductance do not.
     #[test]
     fn grounded_check_on_rows_matches_the_network() {
         let mut net = ThermalNetwork::new();
         let s = net.add_boundary("sink", 3.0).unwrap();
         let mut node = |name: &str| net.add_node(name, NodeKind::Arithmetic, 300.0).unwrap();
-        let (a, b, c, d, e, f) = (
+        let (a, b, c, d, e, f, g, h) = (
             node("a"),
             node("b"),
             node("c"),
             node("d"),
             node("e"),
             node("f"),
+            node("g"),
+            node("h"),
         );
         net.add_radiative(a, s, 1.0).unwrap();
         net.add_linear(a, b, 2.0).unwrap();
         net.add_advective(c, s, 1.0).unwrap();
+        net.add_advective(s, g, 1.0).unwrap();
+        net.add_advective(g, h, 1.0).unwrap();
         net.add_linear(d, e, 1.0).unwrap();
         net.add_linear(f, s, 0.0).unwrap();
         let expected = net.check_grounded().unwrap_err().to_string();
         let got = net.assemble().unwrap().check_grounded().unwrap_err();
         assert_eq!(got.to_string(), expected);
-        assert!(matches!(got, NetworkError::NoPathToSink { count: 3, .. }));
+        assert!(matches!(got, NetworkError::NoPathToSink { count: 4, .. }));
+        assert_eq!(net.nodes_without_sink(), vec![c, d, e, f]);
         net.add_linear(e, b, 1.0).unwrap();
         net.add_linear(f, c, 1.0).unwrap();
+        // Fluid from a grounded node ties `c` (and, through it, `f`).
+        net.add_advective(b, c, 1.0).unwrap();
+        assert!(net.check_grounded().is_ok());
         assert!(net.assemble().unwrap().check_grounded().is_ok());
     }
 

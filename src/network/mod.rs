@@ -590,13 +590,34 @@ impl ThermalNetwork {
         &self.temperature_sources
     }
 
-    /// Nodes not connected (by any conductor) to a boundary node. A steady problem
-    /// with such nodes is singular; a transient one is not (its diffusion nodes float).
+    /// Nodes whose temperature no boundary node fixes. A steady problem with
+    /// such nodes is singular; a transient one is not (its diffusion nodes float).
+    ///
+    /// The steady Jacobian `K = −∂F/∂T` at equal temperatures is an L-matrix
+    /// (positive diagonal, off-diagonal entries ≤ 0) whose rows are weakly
+    /// diagonally dominant: row `i`'s diagonal sums all of `i`'s conductances,
+    /// its off-diagonal entries those to other unknowns. Such a matrix is
+    /// nonsingular exactly when it is weakly chained diagonally dominant:
+    /// from every row a walk in the graph of `K` (an arc `i → j` where
+    /// `K_ij ≠ 0`) reaches a row with a conductance to a boundary node
+    /// (Shivakumar & Chew, *Proc. AMS* 43, 1974, for "if"; Azimzadeh, "A fast
+    /// and stable test to check if a weakly diagonally dominant matrix is a
+    /// nonsingular M-matrix", *Math. Comp.* 88, 2019, for "only if"). A
+    /// linear or radiative conductor gives arcs both ways. A one-way advective
+    /// conductor `up → down` enters only `down`'s row (`K_down,up = −ṁc_p`):
+    /// an arc `down → up`, none back. So a node is grounded when grounding
+    /// spreads to it from the boundary nodes through linear and radiative
+    /// conductors and downstream along the flow: a closed fluid loop tied to a
+    /// radiator is grounded, a chain fed from a boundary is grounded, and a
+    /// node whose only coupling is being the upstream end of an advective
+    /// conductor is not (the fluid carries its heat away but fixes no temperature).
     pub fn nodes_without_sink(&self) -> Vec<NodeId> {
-        floating_nodes(
+        let boundaries =
+            (0..self.node_count()).filter(|&i| matches!(self.kinds[i], NodeKind::Boundary { .. }));
+        unreached_nodes(
             self.node_count(),
-            |i| matches!(self.kinds[i], NodeKind::Boundary { .. }),
-            conductor_edges(&self.linear, &self.radiative, &self.advective),
+            boundaries,
+            grounding_arcs(&self.linear, &self.radiative, &self.advective),
         )
     }
 
@@ -611,8 +632,11 @@ impl ThermalNetwork {
     }
 }
 
-/// Node pairs joined by a conductor that carries heat (value > 0).
-fn conductor_edges<'a>(
+/// The arcs `(from, to)` along which grounding spreads (see
+/// [`ThermalNetwork::nodes_without_sink`]): both ways along linear and
+/// radiative conductors that carry heat (value > 0), and downstream along
+/// advective ones.
+fn grounding_arcs<'a>(
     linear: &'a [Conductor],
     radiative: &'a [Conductor],
     advective: &'a [AdvectiveConductor],
@@ -621,7 +645,7 @@ fn conductor_edges<'a>(
         .iter()
         .chain(radiative)
         .filter(|c| c.value > 0.0)
-        .map(|c| (c.a(), c.b()))
+        .flat_map(|c| [(c.a(), c.b()), (c.b(), c.a())])
         .chain(
             advective
                 .iter()
@@ -630,34 +654,46 @@ fn conductor_edges<'a>(
         )
 }
 
-/// Nodes whose connected component (over `edges`) holds no boundary node (union–find).
-pub(super) fn floating_nodes(
+/// The nodes of `0..n` not reached from `seeds` along the directed `arcs`
+/// (a graph search over the arcs sorted by their tail), in order.
+pub(super) fn unreached_nodes(
     n: usize,
-    is_boundary: impl Fn(NodeId) -> bool,
-    edges: impl Iterator<Item = (NodeId, NodeId)>,
-) -> Vec<NodeId> {
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
+    seeds: impl Iterator<Item = usize>,
+    arcs: impl Iterator<Item = (usize, usize)>,
+) -> Vec<usize> {
+    let arcs: Vec<(usize, usize)> = arcs.collect();
+    // Heads of each node's arcs, by a counting sort on the tail.
+    let mut start = vec![0usize; n + 1];
+    for &(from, _) in &arcs {
+        start[from + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut heads = vec![0usize; arcs.len()];
+    for &(from, to) in &arcs {
+        heads[fill[from]] = to;
+        fill[from] += 1;
+    }
+    drop((arcs, fill));
+    let mut reached = vec![false; n];
+    let mut queue: Vec<usize> = Vec::new();
+    for s in seeds {
+        if !reached[s] {
+            reached[s] = true;
+            queue.push(s);
         }
-        i
     }
-    for (a, b) in edges {
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-        if ra != rb {
-            parent[ra] = rb;
+    while let Some(i) = queue.pop() {
+        for &j in &heads[start[i]..start[i + 1]] {
+            if !reached[j] {
+                reached[j] = true;
+                queue.push(j);
+            }
         }
     }
-    let mut grounded = vec![false; n];
-    for i in (0..n).filter(|&i| is_boundary(i)) {
-        let r = root(&mut parent, i);
-        grounded[r] = true;
-    }
-    (0..n)
-        .filter(|&i| !grounded[root(&mut parent, i)])
-        .collect()
+    (0..n).filter(|&i| !reached[i]).collect()
 }
 
 /// The error for floating nodes, with up to three examples.
@@ -713,5 +749,107 @@ mod tests {
             net.check_grounded(),
             Err(NetworkError::NoPathToSink { count: 1, .. })
         ));
+    }
+
+    /// Both checks (on the network and on its assembled rows) give `expected`.
+    fn assert_floating(net: &ThermalNetwork, expected: &[NodeId]) {
+        assert_eq!(net.nodes_without_sink(), expected);
+        let rows = net.assemble().unwrap().check_grounded();
+        match expected.len() {
+            0 => assert!(rows.is_ok(), "{rows:?}"),
+            count => {
+                let err = rows.unwrap_err();
+                assert_eq!(err, net.check_grounded().unwrap_err());
+                assert!(matches!(err, NetworkError::NoPathToSink { count: c, .. } if c == count));
+                let message = err.to_string();
+                assert!(
+                    message.contains(&format!("`{}`", net.label(expected[0]))),
+                    "{message}"
+                );
+            }
+        }
+    }
+
+    /// Issue 18: a heated node whose only conductor is advective, carrying its
+    /// fluid into a sink. The conductor enters only the sink's balance, so the
+    /// node's own row is empty and its temperature undetermined: floating,
+    /// named in the error, not a singular matrix.
+    #[test]
+    fn upstream_end_of_an_advective_conductor_floats() {
+        let mut net = ThermalNetwork::new();
+        let sink = net.add_boundary("sink", 280.0).unwrap();
+        let heater = net.add_node("heater", NodeKind::Arithmetic, 300.0).unwrap();
+        net.add_advective(heater, sink, 2.0).unwrap();
+        net.add_heat_load("q", heater, 10.0).unwrap();
+        assert_floating(&net, &[heater]);
+        // Through a fluid chain of two nodes: both float.
+        let mut net = ThermalNetwork::new();
+        let sink = net.add_boundary("sink", 280.0).unwrap();
+        let a = net.add_node("a", NodeKind::Arithmetic, 300.0).unwrap();
+        let b = net.add_node("b", NodeKind::Arithmetic, 300.0).unwrap();
+        net.add_advective(a, b, 2.0).unwrap();
+        net.add_advective(b, sink, 2.0).unwrap();
+        assert_floating(&net, &[a, b]);
+    }
+
+    /// A closed pumped loop (four fluid nodes in a ring) that meets a radiator
+    /// only through one linear conductor is grounded: every fluid node's
+    /// balance reaches the radiator's row against the flow.
+    #[test]
+    fn closed_fluid_loop_tied_to_a_radiator_is_grounded() {
+        let mut net = ThermalNetwork::new();
+        let space = net.add_boundary("space", 3.0).unwrap();
+        let radiator = net
+            .add_node("radiator", NodeKind::Arithmetic, 280.0)
+            .unwrap();
+        net.add_radiative(radiator, space, 2.0).unwrap();
+        let fluid: Vec<NodeId> = (0..4)
+            .map(|k| {
+                net.add_node(&format!("f{k}"), NodeKind::Arithmetic, 300.0)
+                    .unwrap()
+            })
+            .collect();
+        for k in 0..4 {
+            net.add_advective(fluid[k], fluid[(k + 1) % 4], 5.0)
+                .unwrap();
+        }
+        net.add_linear(fluid[2], radiator, 50.0).unwrap();
+        net.add_heat_load("gpu", fluid[0], 500.0).unwrap();
+        assert_floating(&net, &[]);
+        // Without the tie the loop floats.
+        let mut open = ThermalNetwork::new();
+        open.add_boundary("space", 3.0).unwrap();
+        let f: Vec<NodeId> = (0..3)
+            .map(|k| {
+                open.add_node(&format!("f{k}"), NodeKind::Arithmetic, 300.0)
+                    .unwrap()
+            })
+            .collect();
+        for k in 0..3 {
+            open.add_advective(f[k], f[(k + 1) % 3], 5.0).unwrap();
+        }
+        assert_floating(&open, &f);
+    }
+
+    /// A fluid chain fed from an inlet boundary and discharging into an outlet
+    /// boundary is grounded from its inlet, node by node downstream.
+    #[test]
+    fn fluid_chain_fed_from_a_boundary_is_grounded() {
+        let mut net = ThermalNetwork::new();
+        let inlet = net.add_boundary("inlet", 290.0).unwrap();
+        let outlet = net.add_boundary("outlet", 290.0).unwrap();
+        let chain: Vec<NodeId> = (0..5)
+            .map(|k| {
+                net.add_node(&format!("c{k}"), NodeKind::Arithmetic, 300.0)
+                    .unwrap()
+            })
+            .collect();
+        net.add_advective(inlet, chain[0], 3.0).unwrap();
+        for w in chain.windows(2) {
+            net.add_advective(w[0], w[1], 3.0).unwrap();
+        }
+        net.add_advective(chain[4], outlet, 3.0).unwrap();
+        net.add_heat_load("q", chain[2], 100.0).unwrap();
+        assert_floating(&net, &[]);
     }
 }

@@ -9,9 +9,10 @@ pub mod atomic;
 pub mod csv;
 pub mod plot;
 pub mod report;
+mod spacecraft;
 pub mod vtk;
 
-pub use atomic::{write_atomic, write_atomic_with};
+pub use atomic::{write_atomic, write_atomic_with, OutputSet};
 pub use csv::{write_csv, write_csv_labeled, write_csv_rows};
 pub use plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, ReferenceSlope, Series};
-pub use vtk::{write_vtk_grid, VtkGrid};
+pub use vtk::{write_pvd, write_vti_grid, write_vtk_grid, VtkGrid};

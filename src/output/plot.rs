@@ -121,6 +121,18 @@ fn text_width(area: &Area<'_>, s: &str, style: &TextStyle<'_>) -> u32 {
         .unwrap_or(0)
 }
 
+/// The title's font size: [`TITLE_PX`], or smaller (down to [`TICK_PX`]) so a
+/// long title fits the image width with a margin instead of running off it.
+fn title_px(area: &Area<'_>, title: &str) -> u32 {
+    let (w, _) = area.dim_in_pixel();
+    let room = w.saturating_sub(40);
+    let width = text_width(area, title, &text(TITLE_PX));
+    if width <= room || width == 0 {
+        return TITLE_PX;
+    }
+    ((u64::from(TITLE_PX) * u64::from(room) / u64::from(width)) as u32).max(TICK_PX)
+}
+
 /// Renders with `draw` into an RGB buffer of [`IMAGE_SIZE_PX`] (for tests
 /// that look at pixels).
 #[cfg(test)]

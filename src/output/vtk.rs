@@ -43,10 +43,7 @@ pub fn write_vtk_grid(
     grid: &VtkGrid<'_>,
     fields: &[(&str, &[f64])],
 ) -> Result<(), OutputError> {
-    let invalid = |reason: String| OutputError::InvalidData {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let names = checked_field_names(path, grid, fields)?;
     let VtkGrid {
         title,
         nx,
@@ -54,6 +51,69 @@ pub fn write_vtk_grid(
         dx_m,
         dy_m,
         origin_m,
+    } = *grid;
+    let n_cells = nx * ny;
+    let mut title: String = title
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    if title.trim().is_empty() {
+        title = "thermorbit panel".to_owned();
+    }
+    truncate_utf8(&mut title, 255);
+
+    write_atomic_with(path, |w| {
+        writeln!(w, "# vtk DataFile Version 3.0")?;
+        writeln!(w, "{title}")?;
+        writeln!(w, "ASCII")?;
+        writeln!(w, "DATASET STRUCTURED_POINTS")?;
+        writeln!(w, "DIMENSIONS {} {} 1", nx + 1, ny + 1)?;
+        writeln!(
+            w,
+            "ORIGIN {} {} {}",
+            format_number(origin_m[0]),
+            format_number(origin_m[1]),
+            format_number(origin_m[2])
+        )?;
+        // The z spacing is irrelevant for a single layer of points; 1 keeps
+        // readers that divide by it happy.
+        writeln!(
+            w,
+            "SPACING {} {} 1",
+            format_number(dx_m),
+            format_number(dy_m)
+        )?;
+        writeln!(w, "CELL_DATA {n_cells}")?;
+        for ((_, values), name) in fields.iter().zip(&names) {
+            writeln!(w, "SCALARS {name} double 1")?;
+            writeln!(w, "LOOKUP_TABLE default")?;
+            for row in values.chunks(nx) {
+                let line: Vec<String> = row.iter().map(|&v| format_number(v)).collect();
+                writeln!(w, "{}", line.join(" "))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Checks `grid` and `fields` for the writers (see [`write_vtk_grid`]) and
+/// returns the field names made safe (whitespace as `_`).
+fn checked_field_names(
+    path: &Path,
+    grid: &VtkGrid<'_>,
+    fields: &[(&str, &[f64])],
+) -> Result<Vec<String>, OutputError> {
+    let invalid = |reason: String| OutputError::InvalidData {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let VtkGrid {
+        nx,
+        ny,
+        dx_m,
+        dy_m,
+        origin_m,
+        ..
     } = *grid;
     let n_cells = nx
         .checked_mul(ny)
@@ -109,47 +169,89 @@ pub fn write_vtk_grid(
         }
         names.push(clean);
     }
-    let mut title: String = title
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    if title.trim().is_empty() {
-        title = "thermorbit panel".to_owned();
-    }
-    truncate_utf8(&mut title, 255);
+    Ok(names)
+}
 
+/// Writes `fields` on `grid` as a VTK XML image-data file (`.vti`, ASCII),
+/// the format a ParaView `.pvd` time series ([`write_pvd`]) refers to: the
+/// grid's points are the cell corners, the fields are cell data. Same checks
+/// as [`write_vtk_grid`].
+pub fn write_vti_grid(
+    path: &Path,
+    grid: &VtkGrid<'_>,
+    fields: &[(&str, &[f64])],
+) -> Result<(), OutputError> {
+    let names = checked_field_names(path, grid, fields)?;
+    let (nx, ny) = (grid.nx, grid.ny);
+    let [ox, oy, oz] = grid.origin_m.map(format_number);
     write_atomic_with(path, |w| {
-        writeln!(w, "# vtk DataFile Version 3.0")?;
-        writeln!(w, "{title}")?;
-        writeln!(w, "ASCII")?;
-        writeln!(w, "DATASET STRUCTURED_POINTS")?;
-        writeln!(w, "DIMENSIONS {} {} 1", nx + 1, ny + 1)?;
+        writeln!(w, r#"<?xml version="1.0"?>"#)?;
         writeln!(
             w,
-            "ORIGIN {} {} {}",
-            format_number(origin_m[0]),
-            format_number(origin_m[1]),
-            format_number(origin_m[2])
+            r#"<VTKFile type="ImageData" version="0.1" byte_order="LittleEndian">"#
         )?;
-        // The z spacing is irrelevant for a single layer of points; 1 keeps
-        // readers that divide by it happy.
         writeln!(
             w,
-            "SPACING {} {} 1",
-            format_number(dx_m),
-            format_number(dy_m)
+            r#"  <ImageData WholeExtent="0 {nx} 0 {ny} 0 0" Origin="{ox} {oy} {oz}" Spacing="{} {} 1">"#,
+            format_number(grid.dx_m),
+            format_number(grid.dy_m)
         )?;
-        writeln!(w, "CELL_DATA {n_cells}")?;
+        writeln!(w, r#"    <Piece Extent="0 {nx} 0 {ny} 0 0">"#)?;
+        writeln!(w, r#"      <CellData Scalars="{}">"#, xml_escape(&names[0]))?;
         for ((_, values), name) in fields.iter().zip(&names) {
-            writeln!(w, "SCALARS {name} double 1")?;
-            writeln!(w, "LOOKUP_TABLE default")?;
+            writeln!(
+                w,
+                r#"        <DataArray type="Float64" Name="{}" format="ascii">"#,
+                xml_escape(name)
+            )?;
             for row in values.chunks(nx) {
                 let line: Vec<String> = row.iter().map(|&v| format_number(v)).collect();
-                writeln!(w, "{}", line.join(" "))?;
+                writeln!(w, "          {}", line.join(" "))?;
             }
+            writeln!(w, "        </DataArray>")?;
         }
+        writeln!(w, "      </CellData>")?;
+        writeln!(w, "    </Piece>")?;
+        writeln!(w, "  </ImageData>")?;
+        writeln!(w, "</VTKFile>")?;
         Ok(())
     })
+}
+
+/// Writes a ParaView collection (`.pvd`): one data set per `(time_s, part,
+/// file)`, the file relative to the `.pvd`'s folder. ParaView opens it as a
+/// time series, one block per part.
+pub fn write_pvd(path: &Path, entries: &[(f64, usize, String)]) -> Result<(), OutputError> {
+    if let Some((t, _, _)) = entries.iter().find(|(t, _, _)| !t.is_finite()) {
+        return Err(OutputError::InvalidData {
+            path: path.to_path_buf(),
+            reason: format!("time {t} is not finite"),
+        });
+    }
+    write_atomic_with(path, |w| {
+        writeln!(w, r#"<?xml version="1.0"?>"#)?;
+        writeln!(w, r#"<VTKFile type="Collection" version="0.1">"#)?;
+        writeln!(w, "  <Collection>")?;
+        for (t, part, file) in entries {
+            writeln!(
+                w,
+                r#"    <DataSet timestep="{}" part="{part}" file="{}"/>"#,
+                format_number(*t),
+                xml_escape(file)
+            )?;
+        }
+        writeln!(w, "  </Collection>")?;
+        writeln!(w, "</VTKFile>")?;
+        Ok(())
+    })
+}
+
+/// `&`, `<`, `>` and `"` as XML entities.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Cuts `s` to at most `max` bytes at a character boundary.

@@ -1,4 +1,5 @@
-//! Solvers: steady Newton, implicit transient, linear-solver back ends.
+//! Solvers: steady Newton, implicit transient, orbit-periodic (cyclic) state,
+//! linear-solver back ends.
 //!
 //! They see an [`AssembledNetwork`](crate::network::AssembledNetwork) — residual,
 //! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
@@ -9,6 +10,7 @@ pub mod explicit;
 pub mod krylov;
 pub mod linear;
 pub mod multigrid;
+pub mod periodic;
 mod report;
 pub mod steady;
 pub mod stencil;
@@ -18,6 +20,10 @@ pub use amg::AlgebraicMultigrid;
 pub use explicit::{solve_explicit, ExplicitOptions};
 pub use linear::{new_linear_solver, DirectSolver, LinearSolver, LinearSolverChoice, LinearStats};
 pub use multigrid::{MultigridCg, MultigridOptions, Smoother};
+pub use periodic::{
+    solve_periodic, Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution,
+    PeriodicSolver,
+};
 pub use report::{EnergyBalance, NewtonIteration};
 pub use steady::{solve_steady, SteadyOptions, SteadySolution, SteadySolver};
 pub use transient::{

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::network::HeatFlows;
+use crate::network::{CsrMatrix, HeatFlows};
 
 /// Energy balance of a run (W for a steady state; time-averaged W for a transient).
 ///
@@ -55,4 +55,24 @@ pub struct NewtonIteration {
     pub step_length: f64,
     /// Linear solver iterations for this step.
     pub linear_iterations: usize,
+}
+
+/// Round-off allowance of an energy balance, in ulps of the magnitudes it is
+/// made of (the same count as the residual rows' allowance).
+pub(crate) const ENERGY_ROUNDOFF_ULPS: f64 = 8.0;
+
+/// `Σ_i |Σ_j K_ij| |x_i|` (W) for the Jacobian `K = −∂F/∂T` at `x`: how much
+/// the heat through sources and boundaries moves when every temperature moves
+/// by its own relative amount. Conductors between two unknowns cancel in each
+/// row sum (`K_ii` holds `+g`, `K_ij` holds `−g`), so a row sum is the row's
+/// coupling to boundaries (`g`, `4σR T³` or `ṁc_p` of each boundary term); a
+/// temperature stored to one ulp moves the boundary heat by that many ulps of
+/// this sum, which no solver can reduce. The sums carry a rounding error of a
+/// few ulps of `K_ii`, which only matters as `ε² K_ii |x_i|`.
+pub(crate) fn boundary_coupling_w(k: &CsrMatrix, x: &[f64]) -> f64 {
+    let (rp, v) = (k.row_ptr(), k.values());
+    x.iter()
+        .enumerate()
+        .map(|(i, xi)| v[rp[i]..rp[i + 1]].iter().sum::<f64>().abs() * xi.abs())
+        .sum()
 }

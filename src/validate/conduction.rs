@@ -64,13 +64,15 @@ pub(super) fn node(case: &ValidationCase, model: &Model, name: &str) -> Result<u
     })
 }
 
-/// The transient history of a solved model (an error for a steady case).
+/// The transient history of a solved model (a periodic run's final period;
+/// an error for a steady case).
 pub(super) fn transient<'a>(
     case: &ValidationCase,
     run: &'a RunResult,
 ) -> Result<&'a TransientSolution, InputError> {
     match &run.solution {
         Solution::Transient(t) => Ok(t),
+        Solution::Periodic(p) => Ok(&p.final_period),
         Solution::Steady(_) => Err(inconsistent(
             case,
             "case.solve.mode",

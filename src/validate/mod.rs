@@ -124,6 +124,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(conduction::RUNNERS);
     all.extend_from_slice(radiation::RUNNERS);
     all.extend_from_slice(loops::RUNNERS);
+    all.extend_from_slice(periodic::RUNNERS);
     all.extend_from_slice(sizing::RUNNERS);
     all
 }
@@ -142,6 +143,7 @@ mod environment;
 pub mod exact;
 mod loops;
 mod orbit;
+mod periodic;
 mod radiation;
 mod sizing;
 

@@ -7,7 +7,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::colormap::viridis;
 use super::ticks::{format_number, linear_ticks, Tick, TickedAxis};
-use super::{invalid, reason, render_png, text, text_width, Area, LABEL_PX, TICK_PX, TITLE_PX};
+use super::{
+    invalid, reason, render_png, text, text_width, title_px, Area, LABEL_PX, TICK_PX, TITLE_PX,
+};
 use crate::error::OutputError;
 
 /// A cell-centred field on a rectangular plate, drawn as a heat map.
@@ -347,7 +349,7 @@ fn draw_header(root: &Area<'_>, title: &str, subtitle: &str) -> Result<(), Strin
     let (w, _) = root.dim_in_pixel();
     let centre = (w / 2) as i32;
     if !title.trim().is_empty() {
-        let style = text(TITLE_PX).pos(Pos::new(HPos::Center, VPos::Top));
+        let style = text(title_px(root, title)).pos(Pos::new(HPos::Center, VPos::Top));
         root.draw_text(title, &style, (centre, 14))
             .map_err(reason)?;
     }

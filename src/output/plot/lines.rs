@@ -6,7 +6,9 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::ticks::{linear_ticks, log_ticks, Tick, TickedAxis};
-use super::{invalid, reason, render_png, text, text_width, Area, LABEL_PX, TICK_PX, TITLE_PX};
+use super::{
+    invalid, reason, render_png, text, text_width, title_px, Area, LABEL_PX, TICK_PX, TITLE_PX,
+};
 use crate::error::OutputError;
 
 /// One curve of a [`LinePlot`].
@@ -447,7 +449,7 @@ fn draw(root: &Area<'_>, plot: &LinePlot, p: &Prepared) -> Result<(), String> {
         .x_label_area_size(X_AREA_PX)
         .y_label_area_size(y_area);
     if !plot.title.trim().is_empty() {
-        builder.caption(&plot.title, text(TITLE_PX));
+        builder.caption(&plot.title, text(title_px(root, &plot.title)));
     }
     let mut chart = builder
         .build_cartesian_2d(

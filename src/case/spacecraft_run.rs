@@ -1,0 +1,457 @@
+//! Thermal and power together: after the thermal solve, the power budget over
+//! the run from the solved array temperatures, the battery's losses fed back
+//! as its heat, and the spacecraft's figures of merit (hottest junction,
+//! coolant temperatures, radiator rejection, array temperatures, state of
+//! charge) as time series.
+//!
+//! The coupling runs one way within a solve: array output depends on array
+//! temperature (inside the thermal solve, through the network's
+//! temperature-dependent sources); the battery's losses depend on the budget,
+//! which is integrated from the solution, so they enter a second thermal solve
+//! when the battery carries any energy. The budget is then integrated again
+//! from the second solve (what the run reports), and the change of the
+//! battery's heat between the two passes is reported (zero when, as usual, the
+//! arrays do not see the battery's heat). GPU load that the budget sheds is
+//! reported, not taken out of the thermal solve: the temperatures are those of
+//! the full load, which is conservative.
+
+use super::spacecraft::Spacecraft;
+use super::{CaseOrbit, Model, Solution};
+use crate::error::Error;
+use crate::network::{AssembledNetwork, NodeId, Profile, TimeTable};
+use crate::power::{integrate, PowerDemand, PowerHistory, Storage};
+use crate::solve::PeriodicSolution;
+
+/// Temperatures of every node at sample times: what the budget and the
+/// figures of merit are read from.
+pub(super) struct Samples<'a> {
+    /// Sample times, s.
+    pub times_s: Vec<f64>,
+    /// `temperatures_k[k][node]`.
+    pub temperatures_k: Vec<&'a [f64]>,
+}
+
+impl<'a> Samples<'a> {
+    /// The samples of a solution: a transient's outputs (a periodic run's final
+    /// period); for a steady state,
+    /// its temperatures at the flux series' grid times over the averaged orbit
+    /// (or at its one time without an orbit).
+    pub fn of(solution: &'a Solution, orbit: Option<&CaseOrbit>, time_s: f64) -> Self {
+        match solution {
+            Solution::Transient(t)
+            | Solution::Periodic(PeriodicSolution {
+                final_period: t, ..
+            }) => Self {
+                times_s: t.times_s.clone(),
+                temperatures_k: t.temperatures_k.iter().map(Vec::as_slice).collect(),
+            },
+            Solution::Steady(s) => {
+                let times_s = match orbit.and_then(|o| o.averaged_over_s) {
+                    Some((t0, t1)) => {
+                        let grid = orbit.map(|o| o.series.times_s()).unwrap_or(&[]);
+                        let mut t: Vec<f64> = grid
+                            .iter()
+                            .copied()
+                            .filter(|&x| x >= t0 && x <= t1)
+                            .collect();
+                        if t.len() < 2 {
+                            t = vec![t0, t1];
+                        }
+                        t
+                    }
+                    None => vec![time_s],
+                };
+                let n = times_s.len();
+                Self {
+                    times_s,
+                    temperatures_k: vec![s.temperatures_k.as_slice(); n],
+                }
+            }
+        }
+    }
+}
+
+/// The spacecraft's figures of merit over the run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpacecraftResults {
+    /// Sample times, s.
+    pub times_s: Vec<f64>,
+    /// Per rack: `(name, junction temperature at each sample, limit)`.
+    pub junctions_k: Vec<(String, Vec<f64>, f64)>,
+    /// Per loop and radiator stop: `(loop, panel, inlet K, outlet K, heat rejected W)` series.
+    pub radiators: Vec<RadiatorSeries>,
+    /// Per array: `(name, temperature K)` series.
+    pub arrays_k: Vec<(String, Vec<f64>)>,
+    /// Lowest coolant temperature anywhere in each loop at each sample:
+    /// `(loop, series, freezing point)`.
+    pub coolant_min_k: Vec<(String, Vec<f64>, f64)>,
+    /// The power budget, when the case has arrays or a battery.
+    pub power: Option<PowerHistory>,
+    /// Change of the battery's mean heat between the pass that used it and the
+    /// budget of that pass, W (0 without a battery).
+    pub battery_heat_change_w: f64,
+}
+
+/// A limit a spacecraft run breaks. The run still succeeds: these are design findings,
+/// reported on the console and in `summary.json`'s `spacecraft.warnings`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpacecraftWarning {
+    /// A rack's junctions exceed their temperature limit.
+    JunctionOverLimit {
+        /// Rack name.
+        rack: String,
+        /// Hottest junction temperature over the run, K.
+        temperature_k: f64,
+        /// The limit, K.
+        limit_k: f64,
+    },
+    /// A loop's coolant falls to or below its freezing point somewhere.
+    CoolantFreezing {
+        /// Loop name.
+        loop_name: String,
+        /// Lowest coolant temperature over the run, K.
+        temperature_k: f64,
+        /// Freezing point of the coolant, K.
+        freezing_k: f64,
+    },
+    /// The arrays and the battery cannot carry the bus load.
+    PowerDeficit {
+        /// Energy not delivered, Wh.
+        deficit_wh: f64,
+    },
+    /// GPU load was shed to keep the battery within its depth of discharge.
+    GpuLoadShed {
+        /// GPU energy shed, Wh.
+        shed_wh: f64,
+    },
+}
+
+impl std::fmt::Display for SpacecraftWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = |t: f64| t - crate::constants::CELSIUS_OFFSET_K;
+        match self {
+            Self::JunctionOverLimit {
+                rack,
+                temperature_k: t,
+                limit_k: l,
+            } => write!(
+                f,
+                "the junctions of rack `{rack}` reach {t:.1} K ({:.1} °C), {:.1} K above their \
+                 limit {l:.1} K ({:.1} °C)",
+                c(*t),
+                t - l,
+                c(*l)
+            ),
+            Self::CoolantFreezing {
+                loop_name,
+                temperature_k: t,
+                freezing_k: z,
+            } => write!(
+                f,
+                "the coolant of loop `{loop_name}` falls to {t:.1} K ({:.1} °C), at or below its \
+                 freezing point {z:.1} K ({:.1} °C)",
+                c(*t),
+                c(*z)
+            ),
+            Self::PowerDeficit { deficit_wh } => write!(
+                f,
+                "arrays and battery cannot carry the load: a deficit of {deficit_wh:.1} Wh"
+            ),
+            Self::GpuLoadShed { shed_wh } => write!(
+                f,
+                "{shed_wh:.1} Wh of GPU load was shed to stay within the battery's depth of \
+                 discharge (temperatures are those of the full load)"
+            ),
+        }
+    }
+}
+
+/// Coolant in and out of one radiator, and the heat it gave up.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RadiatorSeries {
+    /// Loop name.
+    pub loop_name: String,
+    /// Panel name.
+    pub panel: String,
+    /// Coolant entering, K.
+    pub inlet_k: Vec<f64>,
+    /// Coolant leaving (mixed), K.
+    pub outlet_k: Vec<f64>,
+    /// Heat the coolant gave up, `ṁc_p (T_in − T_out)`, W.
+    pub heat_w: Vec<f64>,
+}
+
+impl SpacecraftResults {
+    /// Hottest junction over racks and samples: `(rack, temperature, limit, time)`.
+    pub fn hottest_junction(&self) -> Option<(&str, f64, f64, f64)> {
+        let mut best: Option<(&str, f64, f64, f64)> = None;
+        for (name, series, limit) in &self.junctions_k {
+            for (k, &t) in series.iter().enumerate() {
+                if best.is_none_or(|b| t - limit > b.1 - b.2) {
+                    best = Some((name, t, *limit, self.times_s[k]));
+                }
+            }
+        }
+        best
+    }
+
+    /// Every limit the run breaks: junctions over their limit, coolant at or below its
+    /// freezing point, a power deficit, GPU load shed.
+    pub fn warnings(&self) -> Vec<SpacecraftWarning> {
+        let mut out = Vec::new();
+        for (rack, series, limit) in &self.junctions_k {
+            let hottest = series.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if hottest > *limit {
+                out.push(SpacecraftWarning::JunctionOverLimit {
+                    rack: rack.clone(),
+                    temperature_k: hottest,
+                    limit_k: *limit,
+                });
+            }
+        }
+        for (loop_name, series, freezing) in &self.coolant_min_k {
+            let lowest = series.iter().copied().fold(f64::INFINITY, f64::min);
+            if lowest <= *freezing {
+                out.push(SpacecraftWarning::CoolantFreezing {
+                    loop_name: loop_name.clone(),
+                    temperature_k: lowest,
+                    freezing_k: *freezing,
+                });
+            }
+        }
+        if let Some(p) = &self.power {
+            if p.deficit_wh > 0.0 {
+                out.push(SpacecraftWarning::PowerDeficit {
+                    deficit_wh: p.deficit_wh,
+                });
+            }
+            if p.shed_wh > 0.0 {
+                out.push(SpacecraftWarning::GpuLoadShed { shed_wh: p.shed_wh });
+            }
+        }
+        out
+    }
+
+    /// Time-mean heat rejected by all radiators, W.
+    pub fn radiator_heat_rejected_w(&self) -> f64 {
+        self.radiators
+            .iter()
+            .map(|r| time_mean(&self.times_s, &r.heat_w))
+            .sum()
+    }
+}
+
+/// Mean of a series over its sample times (trapezoidal; the value itself for one sample).
+pub fn time_mean(times_s: &[f64], values: &[f64]) -> f64 {
+    let span = times_s.last().copied().unwrap_or(0.0) - times_s.first().copied().unwrap_or(0.0);
+    if values.is_empty() {
+        return 0.0;
+    }
+    if span <= 0.0 {
+        return values.iter().sum::<f64>() / values.len() as f64;
+    }
+    times_s
+        .windows(2)
+        .zip(values.windows(2))
+        .map(|(t, v)| 0.5 * (t[1] - t[0]) * (v[0] + v[1]))
+        .sum::<f64>()
+        / span
+}
+
+impl Spacecraft {
+    /// The bus demand at the samples: array output from the solved array
+    /// temperatures (time-resolved sunlight even for a steady run), rack,
+    /// pump and housekeeping loads.
+    fn demand(&self, system: &AssembledNetwork, samples: &Samples) -> PowerDemand {
+        let sources: Vec<_> = system.temperature_dependent_sources().collect();
+        let pumps: f64 = self.loops.iter().map(|l| l.pump_power_w).sum();
+        let mut d = PowerDemand {
+            times_s: samples.times_s.clone(),
+            ..Default::default()
+        };
+        for (k, &t) in samples.times_s.iter().enumerate() {
+            let temps = samples.temperatures_k[k];
+            let generated: f64 = self
+                .arrays
+                .iter()
+                .zip(&self.array_sunlight)
+                .filter_map(|((_, a), sun)| {
+                    let s = sources.get(a.electrical_source)?;
+                    Some(-s.weight * sun.value_at(t) * s.factor(temps[a.node]))
+                })
+                .sum();
+            let gpus: f64 = self
+                .racks
+                .iter()
+                .map(|(r, _)| r.gpu_count as f64 * r.power_per_gpu_w.value_at(t))
+                .sum();
+            let racks: f64 = self
+                .racks
+                .iter()
+                .map(|(r, _)| r.electrical_input_w(t))
+                .sum();
+            d.generated_w
+                .push((self.bus.efficiency * generated).max(0.0));
+            d.load_w
+                .push(racks + pumps + self.bus.housekeeping_w.value_at(t).max(0.0));
+            d.sheddable_w.push(gpus.max(0.0));
+        }
+        d
+    }
+
+    /// The power budget over the samples.
+    pub(super) fn budget(
+        &self,
+        system: &AssembledNetwork,
+        samples: &Samples,
+    ) -> Result<PowerHistory, Error> {
+        let storage = self.battery.as_ref().map(|(b, _)| Storage::from(b));
+        Ok(integrate(
+            &self.demand(system, samples),
+            storage.as_ref(),
+            self.bus.policy,
+        )?)
+    }
+
+    /// The battery's losses from `budget` as a heat profile: a table over the
+    /// samples (periodic with `period_s` when given), or their mean for a steady run.
+    pub(super) fn battery_heat_profile(
+        budget: &PowerHistory,
+        steady: bool,
+        period_s: Option<f64>,
+    ) -> Result<Profile, Error> {
+        if steady || budget.times_s.len() < 2 {
+            return Ok(Profile::Constant(time_mean(
+                &budget.times_s,
+                &budget.battery_heat_w,
+            )));
+        }
+        // A periodic table joins its last point to the first one period later:
+        // the sample at the period's end (the start again) is left out.
+        let keep = match period_s {
+            Some(p) if budget.times_s[budget.times_s.len() - 1] - budget.times_s[0] >= p => {
+                budget.times_s.len() - 1
+            }
+            _ => budget.times_s.len(),
+        };
+        let table = TimeTable::new(
+            "battery losses",
+            budget.times_s[..keep].to_vec(),
+            budget.battery_heat_w[..keep].to_vec(),
+            period_s,
+        )?;
+        Ok(Profile::from(table))
+    }
+
+    /// The figures of merit at the samples.
+    pub(super) fn results(
+        &self,
+        samples: &Samples,
+        power: Option<PowerHistory>,
+    ) -> SpacecraftResults {
+        let series =
+            |node: NodeId| -> Vec<f64> { samples.temperatures_k.iter().map(|t| t[node]).collect() };
+        let junctions_k = self
+            .racks
+            .iter()
+            .map(|(r, n)| (r.name.clone(), series(n.junction), n.junction_limit_k))
+            .collect();
+        let mut radiators = Vec::new();
+        let mut coolant_min_k = Vec::new();
+        for l in &self.loops {
+            for stop in &l.stops {
+                if let crate::components::StopNodes::Radiator {
+                    panel,
+                    inlet,
+                    outlet,
+                    ..
+                } = stop
+                {
+                    let (inlet_k, outlet_k) = (series(*inlet), series(*outlet));
+                    let heat_w = inlet_k
+                        .iter()
+                        .zip(&outlet_k)
+                        .map(|(a, b)| l.fluid.mdot_cp_w_k * (a - b))
+                        .collect();
+                    radiators.push(RadiatorSeries {
+                        loop_name: l.name.clone(),
+                        panel: panel.clone(),
+                        inlet_k,
+                        outlet_k,
+                        heat_w,
+                    });
+                }
+            }
+            let fluid = l.fluid_nodes();
+            let min = samples
+                .temperatures_k
+                .iter()
+                .map(|t| fluid.iter().map(|&n| t[n]).fold(f64::INFINITY, f64::min))
+                .collect();
+            coolant_min_k.push((l.name.clone(), min, l.freezing_point_k));
+        }
+        SpacecraftResults {
+            times_s: samples.times_s.clone(),
+            junctions_k,
+            radiators,
+            arrays_k: self
+                .arrays
+                .iter()
+                .map(|(a, n)| (a.name.clone(), series(n.node)))
+                .collect(),
+            coolant_min_k,
+            power,
+            battery_heat_change_w: 0.0,
+        }
+    }
+}
+
+impl Model {
+    /// Solves with `solve` and, for a spacecraft, draws up the power budget;
+    /// when the battery carries energy its losses become its heat and the
+    /// model is solved again (see the module documentation).
+    pub(super) fn solve_with_power(
+        &self,
+        mut solve: impl FnMut(&AssembledNetwork, Option<&Solution>) -> Result<Solution, Error>,
+    ) -> Result<(Solution, Option<SpacecraftResults>), Error> {
+        let first = solve(&self.system, None)?;
+        let Some(sc) = &self.spacecraft else {
+            return Ok((first, None));
+        };
+        let time_s = self.solve.time_s.unwrap_or(0.0);
+        let steady = matches!(first, Solution::Steady(_));
+        let period_s = match &first {
+            Solution::Periodic(p) => Some(p.period_s),
+            _ => None,
+        };
+        if !sc.has_power_system() {
+            let samples = Samples::of(&first, self.orbit.as_ref(), time_s);
+            let results = sc.results(&samples, None);
+            return Ok((first, Some(results)));
+        }
+        let budget = {
+            let samples = Samples::of(&first, self.orbit.as_ref(), time_s);
+            sc.budget(&self.system, &samples)?
+        };
+        let battery_source = sc.battery.as_ref().map(|(_, b)| b.heat_source);
+        let carries_energy = budget.battery_heat_w.iter().any(|&q| q > 0.0);
+        let (solution, budget, change) = match battery_source {
+            Some(source) if carries_energy => {
+                let heat = Spacecraft::battery_heat_profile(&budget, steady, period_s)?;
+                let mut system = self.system.clone();
+                system.set_source_profile(source, heat)?;
+                let second = solve(&system, Some(&first))?;
+                let samples = Samples::of(&second, self.orbit.as_ref(), time_s);
+                let again = sc.budget(&system, &samples)?;
+                let change = time_mean(&again.times_s, &again.battery_heat_w)
+                    - time_mean(&budget.times_s, &budget.battery_heat_w);
+                (second, again, change)
+            }
+            _ => (first, budget, 0.0),
+        };
+        let samples = Samples::of(&solution, self.orbit.as_ref(), time_s);
+        let mut results = sc.results(&samples, Some(budget));
+        results.battery_heat_change_w = change;
+        Ok((solution, Some(results)))
+    }
+}
