@@ -65,6 +65,10 @@ pub enum SizingError {
         unit: String,
         detail: String,
     },
+    /// No design within the bounds could even be solved (every loop fails to close), so
+    /// no constraint margin exists to report.
+    #[error("no feasible design: {detail}")]
+    NothingCloses { detail: String },
     /// A section's loop cannot close (no flow or temperature satisfies it).
     #[error("radiator section: {reason}")]
     NoClosure { reason: String },

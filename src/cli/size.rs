@@ -127,7 +127,7 @@ pub enum SweepCommand {
 
 fn exit_for(err: &Error) -> ExitCode {
     match err {
-        Error::Sizing(SizingError::Infeasible { .. }) => {
+        Error::Sizing(SizingError::Infeasible { .. } | SizingError::NothingCloses { .. }) => {
             super::eprint_line(&format!("error: {err}"));
             ExitCode::from(EXIT_INFEASIBLE)
         }
