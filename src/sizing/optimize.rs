@@ -474,8 +474,22 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
                 shortfall: -c.margin,
                 unit: c.unit.to_string(),
                 detail: format!(
-                    "best design: value {:.4} {} against limit {:.4} {}",
-                    c.value, c.unit, c.limit, c.unit
+                    "best design: value {:.4} {} against limit {:.4} {}{}",
+                    c.value,
+                    c.unit,
+                    c.limit,
+                    c.unit,
+                    if c.name == "freezing" {
+                        format!(
+                            "; a radiator sized for the hot case over-cools the loop with the \
+                             GPUs at {:.0} % of full power through the longest eclipse: a \
+                             bypass or heaters (not modelled) would be needed, or \
+                             --idle-fraction 1 if the GPUs keep running on the battery",
+                            100.0 * problem.gpu.idle_fraction
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             },
             None => SizingError::NoClosure {
