@@ -57,7 +57,8 @@ pub enum SizingError {
     /// No design within the bounds meets every constraint.
     #[error(
         "no feasible design: constraint `{constraint}` cannot be met; the best design misses \
-         it by {shortfall:.4} {unit} ({detail})"
+         it by {} {unit} ({detail})",
+        significant(*.shortfall)
     )]
     Infeasible {
         constraint: String,
@@ -65,9 +66,23 @@ pub enum SizingError {
         unit: String,
         detail: String,
     },
+    /// No design within the bounds could even be solved (every loop fails to close), so
+    /// no constraint margin exists to report.
+    #[error("no feasible design: {detail}")]
+    NothingCloses { detail: String },
     /// A section's loop cannot close (no flow or temperature satisfies it).
     #[error("radiator section: {reason}")]
     NoClosure { reason: String },
+}
+
+/// `x` with four decimals, or three significant digits when it is below 0.01 in size (so a
+/// shortfall of 2e-5 K does not print as 0.0000).
+fn significant(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.01 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.4}")
+    }
 }
 
 /// Errors in spacecraft components (GPU racks, coolant loops, solar arrays, batteries)
