@@ -391,6 +391,9 @@ fn mkdir(dir: &Path) -> Result<(), Error> {
     })
 }
 
+/// A mass-breakdown column: its label and the mass (kg/MW) it reads off an evaluation.
+type MassColumn = (&'static str, fn(&Evaluation) -> f64);
+
 /// The optimum's geometry, loop rise and lift evaluated at each mean radiator temperature
 /// of `temps` for one orbit and coating: how the area follows σεT⁴ less the environment
 /// (not re-optimised, so one geometry is compared across orbits and coatings). Points the
@@ -523,7 +526,7 @@ pub fn write_report(
         true,
     )?;
     // 2. Mass breakdown against radiator temperature (this orbit and coating).
-    let pick: [(&str, fn(&Evaluation) -> f64); 6] = [
+    let pick: [MassColumn; 6] = [
         ("radiator", |e| e.per_mw.masses_kg.radiator),
         ("solar arrays", |e| e.per_mw.masses_kg.solar_arrays),
         ("battery", |e| e.per_mw.masses_kg.battery),
