@@ -414,6 +414,9 @@ fn area_curve(
         .collect())
 }
 
+/// A subsystem's name and its mass per MW in an evaluation.
+type MassPick = (&'static str, fn(&Evaluation) -> f64);
+
 /// Which constraint a design misses, or "meets all".
 fn verdict(e: &Evaluation) -> String {
     if e.feasible() {
@@ -523,7 +526,7 @@ pub fn write_report(
         true,
     )?;
     // 2. Mass breakdown against radiator temperature (this orbit and coating).
-    let pick: [(&str, fn(&Evaluation) -> f64); 6] = [
+    let pick: [MassPick; 6] = [
         ("radiator", |e| e.per_mw.masses_kg.radiator),
         ("solar arrays", |e| e.per_mw.masses_kg.solar_arrays),
         ("battery", |e| e.per_mw.masses_kg.battery),
