@@ -391,9 +391,6 @@ fn mkdir(dir: &Path) -> Result<(), Error> {
     })
 }
 
-/// A mass-breakdown column: its label and the mass (kg/MW) it reads off an evaluation.
-type MassColumn = (&'static str, fn(&Evaluation) -> f64);
-
 /// The optimum's geometry, loop rise and lift evaluated at each mean radiator temperature
 /// of `temps` for one orbit and coating: how the area follows σεT⁴ less the environment
 /// (not re-optimised, so one geometry is compared across orbits and coatings). Points the
@@ -416,6 +413,9 @@ fn area_curve(
         })
         .collect())
 }
+
+/// A subsystem's name and its mass per MW in an evaluation.
+type MassPick = (&'static str, fn(&Evaluation) -> f64);
 
 /// Which constraint a design misses, or "meets all".
 fn verdict(e: &Evaluation) -> String {
@@ -526,7 +526,7 @@ pub fn write_report(
         true,
     )?;
     // 2. Mass breakdown against radiator temperature (this orbit and coating).
-    let pick: [MassColumn; 6] = [
+    let pick: [MassPick; 6] = [
         ("radiator", |e| e.per_mw.masses_kg.radiator),
         ("solar arrays", |e| e.per_mw.masses_kg.solar_arrays),
         ("battery", |e| e.per_mw.masses_kg.battery),
