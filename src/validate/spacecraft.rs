@@ -395,6 +395,41 @@ fn tube_on_strip(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Measurem
     ])
 }
 
+/// Fluid cooling along a tube on a real fin (`loop-03`).
+///
+/// An aluminium plate of width `P` (the tube pitch, y) and length `L` (x), a
+/// tube along `y = P/2`: two half-fins of length `L_f = P/2`, both faces `ε`
+/// to 0 K, the tube bonded with a large `U′` so that the fin root is at the
+/// fluid temperature. The fin-efficiency model
+///
+/// ```text
+/// ṁc_p dT/dx = −2 (2 L_f) η(N(T)) ε σ T⁴,   N = 2εσT³L_f²/(k t)
+/// ```
+///
+/// (each half-fin rejects `η · 2εσT⁴ L_f` per metre of tube, both faces, by
+/// the definition of η in [`radiating_fin`]) is integrated by RK4 with
+/// `rk4_steps` steps, η evaluated at each stage from the exact first integral.
+///
+/// The model assumes (i) the root at the fluid temperature, (ii) a 1-D fin
+/// across the tube, (iii) no conduction along the tube and (iv) η of a fin
+/// whose root is at the local temperature. The panel is solved twice:
+/// - cut into `nx` strips across the tube ([`TubePanel::strips_outlet_k`]):
+///   (ii)–(iv) hold exactly and (i) to `e^{−12}` of each piece's drop, so the
+///   strips converge to the model itself — at first order along the tube
+///   (strongly coupled: implicit Euler, as in `loop-02`) and second order
+///   across it (`ny` odd puts a cell centre on the root);
+/// - as one plate: the difference from the strips is the model's own error,
+///   conduction along the tube. For an axial dispersion `D = k t P/(ṁc_p)`
+///   (plate conduction over the flow's capacity rate), perturbing
+///   `ṁc_p T′ = −q′(T) + k t P T″` with adiabatic plate ends gives to first
+///   order `δT_out ≈ D |T′(L)| ln(q′(T_in)/q′(T_out))` (`4 ln(T_in/T_out)`
+///   for `q′ ∝ T⁴`): the Danckwerts conditions at the inlet,
+///   `T(0) = T_in + D T′(0)`, and at the outlet, `T′(L) = 0`, carried through
+///   the linearised balance, whose particular solution is `D T₀′ ln|T₀′|`.
+///   It lets the whole plate section carry the root's axial gradient, while a
+///   fin's section carries only `d T̄/dT_root < 1` of it, so it bounds the
+///   effect from above; the runner reports it beside the measured difference
+///   (both extrapolated along the tube).
 fn tube_on_fin(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Measurement>, Error> {
     let s = TubePanel::from_case(case)?;
     let u = positive_param(case, "conductance_w_m_k")?;
