@@ -10,11 +10,15 @@
 //! since the coupling of the thermal solve and the power budget is what they
 //! validate.
 
-use super::conduction::{count_list, inconsistent, solve_network};
-use super::convergence::{convergence_plot, write_plot, Refinement};
+use super::conduction::{count_list, inconsistent, node, solve_network};
+use super::convergence::{convergence_plot, f64_at, str_at, write_plot, Refinement};
 use super::exact::{bisect, radiating_fin};
 use super::{Measurement, RunContext, Runner, ValidationCase};
-use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
+use crate::case::Solution;
+use crate::constants::{
+    EARTH_ALBEDO_HOT, EARTH_IR_HOT_W_M2, EARTH_MU_KM3_S2, EARTH_RADIUS_KM, EARTH_ROTATION_RAD_S,
+    SOLAR_FLUX_HOT_W_M2, STEFAN_BOLTZMANN_W_M2_K4 as SIGMA,
+};
 use crate::error::{Error, InputError};
 use crate::mesh::{Coating, Material, PanelNodes, RectangularPanel, Tube, TubeNodes};
 use crate::network::{NodeId, ThermalNetwork};
@@ -23,6 +27,7 @@ use crate::network::{NodeId, ThermalNetwork};
 pub(super) const RUNNERS: &[(&str, Runner)] = &[
     ("tube_on_strip", tube_on_strip),
     ("tube_on_fin", tube_on_fin),
+    ("array_balance", array_balance),
 ];
 
 // ---------------------------------------------------------------------------
@@ -567,6 +572,173 @@ fn tube_on_fin(case: &ValidationCase, ctx: &RunContext) -> Result<Vec<Measuremen
         Measurement::new(
             "RK4 fin model: change from half the steps (K)",
             model_rk4_error,
+            0.0,
+        ),
+    ])
+}
+
+// ---------------------------------------------------------------------------
+// pwr-01: a sun-tracking array's steady temperature and power
+// ---------------------------------------------------------------------------
+
+/// The hand energy balance of a sun-tracking array per m² of array:
+/// `α_f S + e = (ε_f + ε_b) σ (T⁴ − T_s⁴) + η_ref (1 + β (T − T_ref)) p_f S`
+/// (absorbed sunlight and Earth flux `e` in; radiation from both faces and
+/// the electricity out), with its root.
+#[derive(Debug, Clone, Copy)]
+struct ArrayBalance {
+    absorptivity_front: f64,
+    emissivity_sum: f64,
+    solar_w_m2: f64,
+    sink_k: f64,
+    efficiency: f64,
+    coefficient_per_k: f64,
+    reference_k: f64,
+    packing_factor: f64,
+}
+
+impl ArrayBalance {
+    /// Electrical output per m² at `t_k`, W/m² (the linear η(T) of Evans 1981).
+    fn electrical_w_m2(&self, t_k: f64) -> f64 {
+        self.efficiency
+            * (1.0 + self.coefficient_per_k * (t_k - self.reference_k))
+            * self.packing_factor
+            * self.solar_w_m2
+    }
+
+    /// The steady temperature with Earth flux `earth_w_m2` absorbed, K: the
+    /// root of the balance, which falls monotonically with `T` (radiation
+    /// rises as `T⁴`, output falls with `T` for `β < 0`) — bisection between the
+    /// sink and 10⁴ K.
+    fn temperature_k(&self, earth_w_m2: f64) -> f64 {
+        let f = |t: f64| {
+            self.absorptivity_front * self.solar_w_m2 + earth_w_m2
+                - self.emissivity_sum * SIGMA * (t.powi(4) - self.sink_k.powi(4))
+                - self.electrical_w_m2(t)
+        };
+        bisect(f, self.sink_k, 1e4).unwrap_or(f64::NAN)
+    }
+}
+
+/// A sun-tracking array in geostationary orbit, steady (`pwr-01`).
+///
+/// The case (`[case]`) holds one array `parameters.array` pointing at the
+/// Sun, a `hot` environment (a fixed solar flux, [`SOLAR_FLUX_HOT_W_M2`], so
+/// that `S` is known without the ephemeris) and a date without eclipse
+/// (GEO eclipses need |β| < 8.7°). The array's node balances absorbed
+/// sunlight against radiation from both faces and the electricity it
+/// delivers, `P_el = η(T) p_f S A`:
+///
+/// - with the Earth flux the model absorbs (IR and albedo at GEO, read from
+///   the solve's heat in less `α_f S A`), the hand balance's root must be the
+///   solved temperature to solver precision;
+/// - with `αS` alone — the balance `αS = (ε_f + ε_b)σT⁴ + P_el/A` — the root
+///   is a lower bound, and the upper bound adds the most Earth flux a plate at
+///   GEO could absorb, `(ε_f + ε_b) q_IR F + (α_f + α_b) a S F` with
+///   `F = (R_E/r)²`, the nadir plate-to-sphere view factor (Howell's catalogue,
+///   B-series; the largest at any tilt), each face counted in full;
+/// - the power at the bus is `η_bus P_el(T)` averaged over the day.
+fn array_balance(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measurement>, Error> {
+    let table = case.case_table()?;
+    let f = &case.file;
+    let name = case.str_param("array")?;
+    let get = |k: &str| f64_at(&table, k, f);
+    let arr = |k: &str| get(&format!("arrays.{name}.{k}"));
+    let coating = |face: &str, what: &str| -> Result<f64, InputError> {
+        let c = str_at(&table, &format!("arrays.{name}.{face}_coating"), f)?;
+        get(&format!("coatings.{c}.{what}"))
+    };
+    if str_at(&table, "environment.preset", f)? != "hot" {
+        return Err(inconsistent(
+            case,
+            "case.environment.preset",
+            "this runner needs the hot preset, whose solar flux is fixed (not scaled by 1/d²)",
+        )
+        .into());
+    }
+    let sink = str_at(&table, &format!("arrays.{name}.sink"), f)?;
+    let area_m2 = arr("area_m2")?;
+    let bus_efficiency = get("power.bus_efficiency")?;
+    let (alpha_b, eps_f, eps_b) = (
+        coating("back", "absorptivity")?,
+        coating("front", "emissivity")?,
+        coating("back", "emissivity")?,
+    );
+    let hand = ArrayBalance {
+        absorptivity_front: coating("front", "absorptivity")?,
+        emissivity_sum: eps_f + eps_b,
+        solar_w_m2: SOLAR_FLUX_HOT_W_M2,
+        sink_k: get(&format!("nodes.{sink}.temperature_k"))?,
+        efficiency: arr("efficiency")?,
+        coefficient_per_k: arr("temperature_coefficient_per_k")?,
+        reference_k: arr("reference_temperature_k")?,
+        packing_factor: arr("packing_factor")?,
+    };
+
+    let model = case.build_model(table.clone())?;
+    let node_id = node(case, &model, name)?;
+    let run = model.run()?;
+    let Solution::Steady(steady) = &run.solution else {
+        return Err(inconsistent(
+            case,
+            "case.solve.mode",
+            "this runner needs mode = \"steady\"",
+        )
+        .into());
+    };
+    let t_model = steady.temperatures_k[node_id];
+    let budget = run
+        .spacecraft
+        .as_ref()
+        .and_then(|s| s.power.as_ref())
+        .ok_or_else(|| inconsistent(case, "case.arrays", "the run drew up no power budget"))?;
+
+    // Earth flux the model's array absorbs: all heat in, less the sunlight.
+    let absorbed_w = steady.energy_balance.heat_in_w;
+    let earth_w_m2 = absorbed_w / area_m2 - hand.absorptivity_front * hand.solar_w_m2;
+    // The most a plate at GEO could absorb: each face at the nadir view factor.
+    let geo_radius_km = (EARTH_MU_KM3_S2 / EARTH_ROTATION_RAD_S.powi(2)).cbrt();
+    let view = (EARTH_RADIUS_KM / geo_radius_km).powi(2);
+    let earth_max_w_m2 = (eps_f + eps_b) * EARTH_IR_HOT_W_M2 * view
+        + (hand.absorptivity_front + alpha_b) * EARTH_ALBEDO_HOT * hand.solar_w_m2 * view;
+    let t_full = hand.temperature_k(earth_w_m2);
+    let t_sun = hand.temperature_k(0.0);
+    let t_max = hand.temperature_k(earth_max_w_m2);
+    let bus = |t: f64| bus_efficiency * hand.electrical_w_m2(t) * area_m2;
+    Ok(vec![
+        Measurement::new(
+            "T vs hand balance with the absorbed Earth flux (K)",
+            t_model,
+            t_full,
+        ),
+        Measurement::new(
+            "T - T_hand(alpha S alone) (K), at least 0",
+            t_model - t_sun,
+            0.0,
+        ),
+        Measurement::new(
+            "T - T_hand(alpha S alone) (K), at most the Earth-flux bound",
+            t_model - t_sun,
+            t_max - t_sun,
+        ),
+        Measurement::new(
+            "absorbed Earth IR and albedo (W/m2), at most the bound",
+            earth_w_m2,
+            earth_max_w_m2,
+        ),
+        Measurement::new(
+            "bus power vs eta_bus eta(T) p_f S A at the solved T (W)",
+            budget.average_generated_w,
+            bus(t_model),
+        ),
+        Measurement::new(
+            "bus power vs hand balance with alpha S alone (W)",
+            budget.average_generated_w,
+            bus(t_sun),
+        ),
+        Measurement::new(
+            "steady energy balance, relative imbalance",
+            steady.energy_balance.relative_imbalance,
             0.0,
         ),
     ])
