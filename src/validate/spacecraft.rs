@@ -11,7 +11,7 @@
 //! validate.
 
 use super::conduction::{count_list, inconsistent, node, solve_network};
-use super::convergence::{convergence_plot, f64_at, str_at, write_plot, Refinement};
+use super::convergence::{convergence_plot, f64_at, set_key, str_at, write_plot, Refinement};
 use super::exact::{bisect, radiating_fin};
 use super::{Measurement, RunContext, Runner, ValidationCase};
 use crate::case::Solution;
@@ -28,6 +28,7 @@ pub(super) const RUNNERS: &[(&str, Runner)] = &[
     ("tube_on_strip", tube_on_strip),
     ("tube_on_fin", tube_on_fin),
     ("array_balance", array_balance),
+    ("battery_eclipse", battery_eclipse),
 ];
 
 // ---------------------------------------------------------------------------
@@ -742,4 +743,214 @@ fn array_balance(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measure
             0.0,
         ),
     ])
+}
+
+// ---------------------------------------------------------------------------
+// pwr-02: the battery's state of charge over an eclipse
+// ---------------------------------------------------------------------------
+
+/// The hand integral of stored energy (J) for constant array power `G` in
+/// sunlight, none in eclipse, and a constant load `L`: in sunlight the
+/// battery stores `η_ch (G − L)` until full, in eclipse it gives `L`,
+/// costing `L/η_dis` of storage, down to its floor (Patel, *Spacecraft Power
+/// Systems*, 2005, ch. 10; Wertz & Larson, *SMAD*, 3rd ed., §11.4). Each
+/// segment has a constant rate, so the integral is exact piece by piece.
+#[derive(Debug, Clone, Copy)]
+struct HandBattery {
+    generated_w: f64,
+    load_w: f64,
+    capacity_j: f64,
+    floor_j: f64,
+    charge_efficiency: f64,
+    discharge_efficiency: f64,
+    initial_j: f64,
+}
+
+impl HandBattery {
+    /// Stored energy at `t_s` from 0, with the shadows `eclipses_s` (start, end).
+    fn stored_j(&self, eclipses_s: &[(f64, f64)], t_s: f64) -> f64 {
+        // Segment boundaries up to t: sunlit until each eclipse, dark through it.
+        let mut e = self.initial_j;
+        let mut now = 0.0_f64;
+        let advance = |until: f64, lit: bool, e: &mut f64, now: &mut f64| {
+            let dt = (until.min(t_s) - *now).max(0.0);
+            let net = if lit {
+                self.generated_w - self.load_w
+            } else {
+                -self.load_w
+            };
+            *e = if net >= 0.0 {
+                (*e + self.charge_efficiency * net * dt).min(self.capacity_j)
+            } else {
+                (*e + net / self.discharge_efficiency * dt).max(self.floor_j)
+            };
+            *now = now.max(until.min(t_s));
+        };
+        for &(a, b) in eclipses_s {
+            advance(a, true, &mut e, &mut now);
+            advance(b, false, &mut e, &mut now);
+        }
+        advance(t_s, true, &mut e, &mut now);
+        e
+    }
+}
+
+/// A battery carried through an eclipse by a sun-tracking array (`pwr-02`).
+///
+/// The case holds a sun-tracking array whose efficiency does not depend on
+/// temperature (`temperature_coefficient_per_k = 0`) under the `hot` preset's
+/// fixed solar flux, a cylindrical shadow (the array is either fully lit or
+/// dark), a constant housekeeping load and a battery starting part charged.
+/// The bus then receives exactly `G = η_bus η p_f S A` in sunlight and nothing
+/// in eclipse, and the state of charge is the piecewise-linear
+/// [`HandBattery::stored_j`] between the eclipse boundaries the orbit reports
+/// (validated in `orb-01`, `orb-02`).
+///
+/// Two samplings smear each eclipse boundary: the array's sunlight is the
+/// orbit's flux table, linear between its points (`environment.flux_step_s`
+/// apart), and the budget integrates the bus powers at the run's output
+/// samples by the trapezoidal rule. Over the interval `Δ` that straddles a
+/// boundary the battery swings between charging and discharging, so the
+/// stored energy can be off by at most `Δ (G + L/η_dis)` per boundary, with
+/// `Δ` the larger of the two spacings. The runner compares the error at each
+/// output interval of `parameters.output_intervals_s` with that bound, and
+/// reads "inside the eclipse" as one flux step in from its boundaries.
+fn battery_eclipse(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measurement>, Error> {
+    let base = case.case_table()?;
+    let f = &case.file;
+    let get = |k: &str| f64_at(&base, k, f);
+    let name = case.str_param("array")?;
+    let arr = |k: &str| get(&format!("arrays.{name}.{k}"));
+    if arr("temperature_coefficient_per_k")? != 0.0
+        || str_at(&base, "environment.preset", f)? != "hot"
+        || str_at(&base, "environment.shadow", f)? != "cylindrical"
+    {
+        return Err(inconsistent(
+            case,
+            "case",
+            "this runner needs temperature_coefficient_per_k = 0, preset = \"hot\" and shadow = \"cylindrical\" (a known, constant array output)",
+        )
+        .into());
+    }
+    let capacity_j = get("battery.capacity_wh")? * 3600.0;
+    let hand = HandBattery {
+        generated_w: get("power.bus_efficiency")?
+            * arr("efficiency")?
+            * arr("packing_factor")?
+            * SOLAR_FLUX_HOT_W_M2
+            * arr("area_m2")?,
+        load_w: get("power.housekeeping_w")?,
+        capacity_j,
+        floor_j: capacity_j * (1.0 - get("battery.max_depth_of_discharge")?),
+        charge_efficiency: get("battery.charge_efficiency")?,
+        discharge_efficiency: get("battery.discharge_efficiency")?,
+        initial_j: capacity_j * get("battery.initial_state_of_charge")?,
+    };
+    let flux_step_s = get("environment.flux_step_s")?;
+    let intervals = case.f64_list_param("output_intervals_s")?;
+    let mut out = Vec::new();
+    let mut worst_ratio = 0.0_f64;
+    let mut finest = None;
+    for &dt in &intervals {
+        let mut table = base.clone();
+        set_key(&mut table, "solve.transient.output_interval_s", dt, f)?;
+        let model = case.build_model(table)?;
+        let eclipses: Vec<(f64, f64)> = model
+            .orbit
+            .as_ref()
+            .map(|o| {
+                o.series
+                    .eclipses()
+                    .iter()
+                    .map(|e| (e.penumbra_entry_s, e.penumbra_exit_s))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let run = model.run()?;
+        let budget = run
+            .spacecraft
+            .as_ref()
+            .and_then(|s| s.power.clone())
+            .ok_or_else(|| inconsistent(case, "case.battery", "the run drew up no power budget"))?;
+        let soc_error = budget
+            .times_s
+            .iter()
+            .zip(&budget.state_of_charge)
+            .map(|(&t, &soc)| (soc - hand.stored_j(&eclipses, t) / capacity_j).abs())
+            .fold(0.0, f64::max);
+        let bound = 2.0
+            * eclipses.len() as f64
+            * dt.max(flux_step_s)
+            * (hand.generated_w + hand.load_w / hand.discharge_efficiency)
+            / capacity_j;
+        worst_ratio = worst_ratio.max(soc_error / bound);
+        finest = Some((eclipses, budget, soc_error));
+    }
+    let Some((eclipses, budget, soc_error)) = finest else {
+        return Err(inconsistent(
+            case,
+            "parameters.output_intervals_s",
+            "give at least one interval",
+        )
+        .into());
+    };
+    let Some(&(entry, exit)) = eclipses.first() else {
+        return Err(inconsistent(case, "case.orbit", "the run has no eclipse").into());
+    };
+    // Samples whose interval lies wholly inside the eclipse: array off, the
+    // battery carrying the whole load.
+    let inside: Vec<usize> = (1..budget.times_s.len())
+        .filter(|&k| {
+            budget.times_s[k - 1] >= entry + flux_step_s && budget.times_s[k] <= exit - flux_step_s
+        })
+        .collect();
+    let max_inside = |v: &[f64]| {
+        inside
+            .iter()
+            .map(|&k| v[k])
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let min_inside = |v: &[f64]| inside.iter().map(|&k| v[k]).fold(f64::INFINITY, f64::min);
+    let deepest_hand = 1.0 - hand.stored_j(&eclipses, exit) / capacity_j;
+    let end = budget.times_s.last().copied().unwrap_or(0.0);
+    let heat_hand = (1.0 / hand.discharge_efficiency - 1.0) * hand.load_w;
+    out.extend([
+        Measurement::new(
+            "deepest depth of discharge vs hand integral",
+            budget.max_depth_of_discharge,
+            deepest_hand,
+        ),
+        Measurement::new(
+            "state of charge at the end vs hand integral",
+            budget.state_of_charge.last().copied().unwrap_or(f64::NAN),
+            hand.stored_j(&eclipses, end) / capacity_j,
+        ),
+        Measurement::new(
+            "max |SOC - hand| over the samples, finest output interval",
+            soc_error,
+            0.0,
+        ),
+        Measurement::new(
+            "max over output intervals of |SOC - hand| / edge bound",
+            worst_ratio,
+            1.0,
+        ),
+        Measurement::new(
+            "array power at the bus inside the eclipse, max (W)",
+            max_inside(&budget.generated_w),
+            0.0,
+        ),
+        Measurement::new(
+            "battery power inside the eclipse, min (W)",
+            min_inside(&budget.battery_w),
+            -hand.load_w,
+        ),
+        Measurement::new(
+            "battery heat inside the eclipse, max (W)",
+            max_inside(&budget.battery_heat_w),
+            heat_hand,
+        ),
+        Measurement::new("eclipses in the run", eclipses.len() as f64, 1.0),
+    ]);
+    Ok(out)
 }
