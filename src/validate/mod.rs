@@ -126,6 +126,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(loops::RUNNERS);
     all.extend_from_slice(periodic::RUNNERS);
     all.extend_from_slice(sizing::RUNNERS);
+    all.extend_from_slice(spacecraft::RUNNERS);
     all
 }
 
@@ -146,6 +147,7 @@ mod orbit;
 mod periodic;
 mod radiation;
 mod sizing;
+mod spacecraft;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq)]
