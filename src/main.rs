@@ -52,6 +52,12 @@ enum Command {
     ///
     /// Example: thermorbit validate --filter nafems --out out/validation
     Validate(cli::validate::ValidateArgs),
+    /// View factors by Monte Carlo ray tracing, against the closed form for two rectangles
+    /// or discs, or as a factor matrix (CSV) for the surfaces of a case file.
+    ///
+    /// Example: thermorbit viewfactor --parallel-rectangles --width-m 1 --height-m 2
+    /// --gap-m 0.5 --rays 10000000 --seed 1 --json
+    Viewfactor(cli::viewfactor::ViewfactorArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +82,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::execute(args, &ctx),
         Command::Orbit(args) => cli::orbit::execute(args, &ctx),
         Command::Validate(args) => cli::validate::execute(args, &ctx),
+        Command::Viewfactor(args) => cli::viewfactor::execute(args, &ctx),
     });
     match outcome {
         Ok(code) => code,

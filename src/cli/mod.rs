@@ -6,6 +6,7 @@ pub mod progress;
 pub mod run;
 pub mod spacecraft;
 pub mod validate;
+pub mod viewfactor;
 
 use std::io::Write;
 use std::path::PathBuf;

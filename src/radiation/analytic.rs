@@ -91,6 +91,9 @@ mod tests {
         assert!((opp - 0.19982).abs() < 5e-5, "{opp}");
         let adj = perpendicular_rectangles(1.0, 1.0, 1.0).unwrap();
         assert!((adj - 0.20004).abs() < 5e-5, "{adj}");
+        // Rectangles 1 × 1.5 at 0.5 → 0.4756 (REFERENCES.md).
+        let r = parallel_rectangles(1.0, 1.5, 0.5).unwrap();
+        assert!((r - 0.4756).abs() < 5e-5, "{r}");
         // Discs r1 = 0.1, r2 = 0.2, gap 0.5 → 0.1339 (REFERENCES.md).
         let d = coaxial_discs(0.1, 0.2, 0.5).unwrap();
         assert!((d - 0.1339).abs() < 1e-4, "{d}");
