@@ -106,7 +106,7 @@ fn same_seed_same_value_and_text_report() {
 #[test]
 fn case_file_writes_a_closed_reciprocal_matrix() {
     let dir = tempfile::tempdir().unwrap();
-    let case = repo().join("cases/viewfactor-radiator-pair.toml");
+    let case = repo().join("validation/vf-cases/radiator-pair.toml");
     let csv_path = dir.path().join("f.csv");
     let out = thermorbit(
         &[
