@@ -38,9 +38,8 @@ use clap::{ArgGroup, Args};
 use serde::Deserialize;
 use thermorbit::error::{InputError, RadiationError};
 use thermorbit::output::write_atomic;
-use thermorbit::radiation::{
-    analytic, factor_matrix, trace_rows, MonteCarloOptions, Scene, Surface, Vec3,
-};
+use thermorbit::radiation::analytic::Configuration;
+use thermorbit::radiation::{factor_matrix, trace_rows, MonteCarloOptions, Scene, Surface, Vec3};
 use thermorbit::Error;
 
 use super::Context;
@@ -104,38 +103,35 @@ pub fn execute(args: &ViewfactorArgs, ctx: &Context) -> Result<ExitCode, Error> 
     }
     let options = MonteCarloOptions::new(args.rays, args.seed)
         .map_err(|_| out_of_range("--rays", &args.rays.to_string(), "1 to 1e12"))?;
-    let pair = Pair::from_args(args)?;
-    let estimate = trace_rows(&pair.scene, &[0], &options)?;
+    let pair = configuration(args)?;
+    let exact = pair.view_factor().unwrap_or(f64::NAN);
+    let estimate = trace_rows(&pair.scene()?, &[0], &options)?;
     let (f, se) = (estimate.factor(0, 1), estimate.standard_error(0, 1));
-    let difference = f - pair.analytic;
+    let difference = f - exact;
     let in_se = if se > 0.0 { difference / se } else { 0.0 };
     if args.json {
         let v = serde_json::json!({
-            "geometry": pair.kind,
-            "description": pair.description,
+            "geometry": pair.kind(),
+            "description": pair.description(),
             "rays": args.rays,
             "seed": args.seed,
             "monte_carlo": f,
             "standard_error": se,
-            "analytic": pair.analytic,
-            "analytic_source": pair.source,
+            "analytic": exact,
+            "analytic_source": pair.source(),
             "difference": difference,
             "difference_in_standard_errors": in_se,
         });
         ctx.console.data(&format!("{v:#}\n"))?;
     } else {
         let mut text = String::new();
-        let _ = writeln!(text, "{}: F(1 -> 2)", pair.description);
+        let _ = writeln!(text, "{}: F(1 -> 2)", pair.description());
         let _ = writeln!(
             text,
             "  Monte Carlo  {f:.6} +/- {se:.6} (standard error; {} rays, seed {})",
             args.rays, args.seed
         );
-        let _ = writeln!(
-            text,
-            "  analytic     {:.6} ({})",
-            pair.analytic, pair.source
-        );
+        let _ = writeln!(text, "  analytic     {exact:.6} ({})", pair.source());
         let _ = writeln!(
             text,
             "  difference   {difference:+.6} = {in_se:+.2} standard errors"
@@ -143,15 +139,6 @@ pub fn execute(args: &ViewfactorArgs, ctx: &Context) -> Result<ExitCode, Error> 
         ctx.console.report(&text)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A two-surface geometry from the flags, with its closed-form factor.
-struct Pair {
-    kind: &'static str,
-    description: String,
-    source: &'static str,
-    scene: Scene,
-    analytic: f64,
 }
 
 fn out_of_range(flag: &str, value: &str, allowed: &str) -> Error {
@@ -179,70 +166,35 @@ fn length(flag: &str, value: Option<f64>, geometry: &str) -> Result<f64, Error> 
     }
 }
 
-impl Pair {
-    fn from_args(args: &ViewfactorArgs) -> Result<Self, Error> {
-        let z = Vec3::z();
-        if args.parallel_rectangles {
-            let g = "--parallel-rectangles";
-            let w = length("--width-m", args.width_m, g)?;
-            let h = length("--height-m", args.height_m, g)?;
-            let gap = length("--gap-m", args.gap_m, g)?;
-            let scene = Scene::new(vec![
-                Surface::rectangle("1", Vec3::zeros(), Vec3::x() * w, Vec3::y() * h),
-                Surface::rectangle("2", z * gap, Vec3::y() * h, Vec3::x() * w),
-            ])?;
-            Ok(Self {
-                kind: "parallel-rectangles",
-                description: format!(
-                    "parallel directly opposed rectangles {w} m x {h} m, {gap} m apart"
-                ),
-                source: "Howell catalog C-11",
-                scene,
-                analytic: analytic::parallel_rectangles(w, h, gap).unwrap_or(f64::NAN),
-            })
-        } else if args.perpendicular_rectangles {
-            let g = "--perpendicular-rectangles";
-            let e = length("--edge-m", args.edge_m, g)?;
-            let w = length("--width-m", args.width_m, g)?;
-            let h = length("--height-m", args.height_m, g)?;
-            let scene = Scene::new(vec![
-                Surface::rectangle("1", Vec3::zeros(), Vec3::x() * e, Vec3::y() * w),
-                Surface::rectangle("2", Vec3::zeros(), z * h, Vec3::x() * e),
-            ])?;
-            Ok(Self {
-                kind: "perpendicular-rectangles",
-                description: format!(
-                    "perpendicular rectangles with a common edge of {e} m, from the {w} m wide one to the {h} m high one"
-                ),
-                source: "Howell catalog C-14",
-                scene,
-                analytic: analytic::perpendicular_rectangles(e, w, h).unwrap_or(f64::NAN),
-            })
-        } else if args.coaxial_discs {
-            let g = "--coaxial-discs";
-            let r1 = length("--radius1-m", args.radius1_m, g)?;
-            let r2 = length("--radius2-m", args.radius2_m, g)?;
-            let gap = length("--gap-m", args.gap_m, g)?;
-            let scene = Scene::new(vec![
-                Surface::disc("1", Vec3::zeros(), z, r1),
-                Surface::disc("2", z * gap, -z, r2),
-            ])?;
-            Ok(Self {
-                kind: "coaxial-discs",
-                description: format!(
-                    "coaxial parallel discs r1 = {r1} m, r2 = {r2} m, {gap} m apart"
-                ),
-                source: "Howell catalog C-41",
-                scene,
-                analytic: analytic::coaxial_discs(r1, r2, gap).unwrap_or(f64::NAN),
-            })
-        } else {
-            Err(super::flag_error(
-                "--parallel-rectangles",
-                "give a geometry (--parallel-rectangles, --perpendicular-rectangles, \
-                 --coaxial-discs) or a case file",
-            ))
-        }
+/// The two-surface configuration the flags describe.
+fn configuration(args: &ViewfactorArgs) -> Result<Configuration, Error> {
+    if args.parallel_rectangles {
+        let g = "--parallel-rectangles";
+        Ok(Configuration::ParallelRectangles {
+            width_m: length("--width-m", args.width_m, g)?,
+            height_m: length("--height-m", args.height_m, g)?,
+            gap_m: length("--gap-m", args.gap_m, g)?,
+        })
+    } else if args.perpendicular_rectangles {
+        let g = "--perpendicular-rectangles";
+        Ok(Configuration::PerpendicularRectangles {
+            edge_m: length("--edge-m", args.edge_m, g)?,
+            width_m: length("--width-m", args.width_m, g)?,
+            height_m: length("--height-m", args.height_m, g)?,
+        })
+    } else if args.coaxial_discs {
+        let g = "--coaxial-discs";
+        Ok(Configuration::CoaxialDiscs {
+            radius1_m: length("--radius1-m", args.radius1_m, g)?,
+            radius2_m: length("--radius2-m", args.radius2_m, g)?,
+            gap_m: length("--gap-m", args.gap_m, g)?,
+        })
+    } else {
+        Err(super::flag_error(
+            "--parallel-rectangles",
+            "give a geometry (--parallel-rectangles, --perpendicular-rectangles, \
+             --coaxial-discs) or a case file",
+        ))
     }
 }
 

@@ -8,6 +8,145 @@
 
 use std::f64::consts::PI;
 
+use super::geometry::{Scene, Surface, Vec3};
+use crate::error::RadiationError;
+
+/// The two-surface configurations with closed forms, as scenes for the ray tracer:
+/// surface 1 (the emitter, face 0) and surface 2 (face 1), facing each other.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Configuration {
+    /// [`parallel_rectangles`]: rectangle 1 at z = 0, rectangle 2 at z = `gap_m`.
+    ParallelRectangles {
+        /// Extent along x (m).
+        width_m: f64,
+        /// Extent along y (m).
+        height_m: f64,
+        /// Distance between them (m).
+        gap_m: f64,
+    },
+    /// [`perpendicular_rectangles`]: the common edge along x, rectangle 1 in the xy plane,
+    /// rectangle 2 in the xz plane.
+    PerpendicularRectangles {
+        /// Common edge (m).
+        edge_m: f64,
+        /// Extent of rectangle 1 along y (m).
+        width_m: f64,
+        /// Extent of rectangle 2 along z (m).
+        height_m: f64,
+    },
+    /// [`coaxial_discs`]: disc 1 at z = 0, disc 2 at z = `gap_m`.
+    CoaxialDiscs {
+        /// Radius of disc 1 (m).
+        radius1_m: f64,
+        /// Radius of disc 2 (m).
+        radius2_m: f64,
+        /// Distance between them (m).
+        gap_m: f64,
+    },
+}
+
+impl Configuration {
+    /// `parallel-rectangles`, `perpendicular-rectangles` or `coaxial-discs`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ParallelRectangles { .. } => "parallel-rectangles",
+            Self::PerpendicularRectangles { .. } => "perpendicular-rectangles",
+            Self::CoaxialDiscs { .. } => "coaxial-discs",
+        }
+    }
+
+    /// The catalog case of the closed form.
+    pub fn source(&self) -> &'static str {
+        match self {
+            Self::ParallelRectangles { .. } => "Howell catalog C-11",
+            Self::PerpendicularRectangles { .. } => "Howell catalog C-14",
+            Self::CoaxialDiscs { .. } => "Howell catalog C-41",
+        }
+    }
+
+    /// A one-line description with the lengths.
+    pub fn description(&self) -> String {
+        match *self {
+            Self::ParallelRectangles {
+                width_m,
+                height_m,
+                gap_m,
+            } => format!(
+                "parallel directly opposed rectangles {width_m} m x {height_m} m, {gap_m} m apart"
+            ),
+            Self::PerpendicularRectangles {
+                edge_m,
+                width_m,
+                height_m,
+            } => format!(
+                "perpendicular rectangles with a common edge of {edge_m} m, from the {width_m} m \
+                 wide one to the {height_m} m high one"
+            ),
+            Self::CoaxialDiscs {
+                radius1_m,
+                radius2_m,
+                gap_m,
+            } => format!(
+                "coaxial parallel discs r1 = {radius1_m} m, r2 = {radius2_m} m, {gap_m} m apart"
+            ),
+        }
+    }
+
+    /// The closed-form `F₁₂` (`None` unless every length is finite and > 0).
+    pub fn view_factor(&self) -> Option<f64> {
+        match *self {
+            Self::ParallelRectangles {
+                width_m,
+                height_m,
+                gap_m,
+            } => parallel_rectangles(width_m, height_m, gap_m),
+            Self::PerpendicularRectangles {
+                edge_m,
+                width_m,
+                height_m,
+            } => perpendicular_rectangles(edge_m, width_m, height_m),
+            Self::CoaxialDiscs {
+                radius1_m,
+                radius2_m,
+                gap_m,
+            } => coaxial_discs(radius1_m, radius2_m, gap_m),
+        }
+    }
+
+    /// The two surfaces as a checked scene (a zero length is refused as a zero area or
+    /// coincident surfaces).
+    pub fn scene(&self) -> Result<Scene, RadiationError> {
+        let (x, y, z) = (Vec3::x(), Vec3::y(), Vec3::z());
+        let surfaces = match *self {
+            Self::ParallelRectangles {
+                width_m,
+                height_m,
+                gap_m,
+            } => vec![
+                Surface::rectangle("1", Vec3::zeros(), x * width_m, y * height_m),
+                Surface::rectangle("2", z * gap_m, y * height_m, x * width_m),
+            ],
+            Self::PerpendicularRectangles {
+                edge_m,
+                width_m,
+                height_m,
+            } => vec![
+                Surface::rectangle("1", Vec3::zeros(), x * edge_m, y * width_m),
+                Surface::rectangle("2", Vec3::zeros(), z * height_m, x * edge_m),
+            ],
+            Self::CoaxialDiscs {
+                radius1_m,
+                radius2_m,
+                gap_m,
+            } => vec![
+                Surface::disc("1", Vec3::zeros(), z, radius1_m),
+                Surface::disc("2", z * gap_m, -z, radius2_m),
+            ],
+        };
+        Scene::new(surfaces)
+    }
+}
+
 /// Whether every length is finite and > 0.
 fn positive(lengths: &[f64]) -> bool {
     lengths.iter().all(|l| l.is_finite() && *l > 0.0)

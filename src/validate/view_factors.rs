@@ -10,9 +10,9 @@
 use super::convergence::{convergence_plot, write_plot, Refinement};
 use super::{Measurement, RunContext, Runner, ValidationCase};
 use crate::error::{Error, InputError};
+use crate::radiation::analytic::{self, Configuration};
 use crate::radiation::{
-    analytic, factor_matrix, grey_diffuse_exchange, trace_rows, MonteCarloOptions, Scene, Surface,
-    Vec3,
+    factor_matrix, grey_diffuse_exchange, trace_rows, MonteCarloOptions, Scene, Surface, Vec3,
 };
 
 /// Runners by name.
@@ -74,57 +74,31 @@ fn count(case: &ValidationCase, key: &str) -> Result<u64, InputError> {
     }
 }
 
-/// The three geometries of the closed forms, built as scenes with surface 1 first.
-#[derive(Debug, Clone, Copy)]
-enum Pair {
-    Parallel,
-    Perpendicular,
-    Discs,
-}
-
-impl Pair {
-    fn parse(case: &ValidationCase) -> Result<Self, InputError> {
-        match case.str_param("geometry")? {
-            "parallel-rectangles" => Ok(Self::Parallel),
-            "perpendicular-rectangles" => Ok(Self::Perpendicular),
-            "coaxial-discs" => Ok(Self::Discs),
-            other => Err(bad(
-                case,
-                "geometry",
-                other.to_string(),
-                "parallel-rectangles, perpendicular-rectangles or coaxial-discs",
-            )),
-        }
-    }
-
-    /// The scene and the closed-form `F₁₂` for lengths `d`: (width, height, gap),
-    /// (edge, width, height) or (r₁, r₂, gap).
-    fn build(self, d: [f64; 3]) -> Result<(Scene, f64), Error> {
-        let z = Vec3::z();
-        let (surfaces, exact) = match self {
-            Self::Parallel => (
-                vec![
-                    Surface::rectangle("1", Vec3::zeros(), Vec3::x() * d[0], Vec3::y() * d[1]),
-                    Surface::rectangle("2", z * d[2], Vec3::y() * d[1], Vec3::x() * d[0]),
-                ],
-                analytic::parallel_rectangles(d[0], d[1], d[2]),
-            ),
-            Self::Perpendicular => (
-                vec![
-                    Surface::rectangle("1", Vec3::zeros(), Vec3::x() * d[0], Vec3::y() * d[1]),
-                    Surface::rectangle("2", Vec3::zeros(), z * d[2], Vec3::x() * d[0]),
-                ],
-                analytic::perpendicular_rectangles(d[0], d[1], d[2]),
-            ),
-            Self::Discs => (
-                vec![
-                    Surface::disc("1", Vec3::zeros(), z, d[0]),
-                    Surface::disc("2", z * d[2], -z, d[1]),
-                ],
-                analytic::coaxial_discs(d[0], d[1], d[2]),
-            ),
-        };
-        Ok((Scene::new(surfaces)?, exact.unwrap_or(f64::NAN)))
+/// The closed-form configuration named by `parameters.geometry` with lengths `d`:
+/// (width, height, gap), (edge, width, height) or (r₁, r₂, gap).
+fn configuration(case: &ValidationCase, d: [f64; 3]) -> Result<Configuration, InputError> {
+    match case.str_param("geometry")? {
+        "parallel-rectangles" => Ok(Configuration::ParallelRectangles {
+            width_m: d[0],
+            height_m: d[1],
+            gap_m: d[2],
+        }),
+        "perpendicular-rectangles" => Ok(Configuration::PerpendicularRectangles {
+            edge_m: d[0],
+            width_m: d[1],
+            height_m: d[2],
+        }),
+        "coaxial-discs" => Ok(Configuration::CoaxialDiscs {
+            radius1_m: d[0],
+            radius2_m: d[1],
+            gap_m: d[2],
+        }),
+        other => Err(bad(
+            case,
+            "geometry",
+            other.to_string(),
+            "parallel-rectangles, perpendicular-rectangles or coaxial-discs",
+        )),
     }
 }
 
@@ -134,12 +108,12 @@ fn view_factor_closed_form(
     case: &ValidationCase,
     _ctx: &RunContext,
 ) -> Result<Vec<Measurement>, Error> {
-    let pair = Pair::parse(case)?;
     let options = MonteCarloOptions::new(count(case, "rays")?, count(case, "seed")?)?;
     let mut out = Vec::new();
     for d in triplets(case, "dimensions")? {
-        let (scene, exact) = pair.build(d)?;
-        let est = trace_rows(&scene, &[0], &options)?;
+        let pair = configuration(case, d)?;
+        let exact = pair.view_factor().unwrap_or(f64::NAN);
+        let est = trace_rows(&pair.scene()?, &[0], &options)?;
         let (f, se) = (est.factor(0, 1), est.standard_error(0, 1));
         let label = format!("{} {} {}", d[0], d[1], d[2]);
         out.push(Measurement::new(
@@ -179,7 +153,12 @@ fn view_factor_convergence(
         .first()
         .copied()
         .ok_or_else(|| bad(case, "dimensions", "[]".into(), "one [w, h, gap]"))?;
-    let (scene, exact) = Pair::Parallel.build(d)?;
+    let pair = Configuration::ParallelRectangles {
+        width_m: d[0],
+        height_m: d[1],
+        gap_m: d[2],
+    };
+    let (scene, exact) = (pair.scene()?, pair.view_factor().unwrap_or(f64::NAN));
     let mut rms = Vec::new();
     for &n in &counts {
         let mut sum = 0.0;
