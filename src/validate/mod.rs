@@ -127,6 +127,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(periodic::RUNNERS);
     all.extend_from_slice(sizing::RUNNERS);
     all.extend_from_slice(spacecraft::RUNNERS);
+    all.extend_from_slice(view_factors::RUNNERS);
     all
 }
 
@@ -148,6 +149,7 @@ mod periodic;
 mod radiation;
 mod sizing;
 mod spacecraft;
+mod view_factors;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq)]
