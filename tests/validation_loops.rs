@@ -9,7 +9,11 @@ mod common;
 use common::{assert_cases_match_files, run_validation_case};
 
 /// The cases this file runs, one test each (`val_` + the id).
-const CASES: &[&str] = &["loop-01-darcy-weisbach"];
+const CASES: &[&str] = &[
+    "loop-01-darcy-weisbach",
+    // Its test is in tests/validation_iss.rs.
+    "loop-05-iss-radiator-wing",
+];
 
 #[test]
 fn every_loop_case_file_has_a_test() {
