@@ -40,8 +40,8 @@ struct Cli {
 enum Command {
     /// Solve a case file and write its results (CSV, JSON, VTK, PNG).
     ///
-    /// Example: thermorbit run cases/default.toml --out out/default
-    /// (with no file, runs the built-in default case).
+    /// Example: thermorbit run examples/gpu-module-1mw.toml --out out/gpu-module-1mw
+    /// (with no file, runs the built-in default case, that same 1 MW module).
     Run(cli::run::RunArgs),
     /// Orbit, Sun, eclipses, beta angle and absorbed solar/albedo/Earth-IR fluxes per surface.
     ///

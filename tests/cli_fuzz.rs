@@ -19,7 +19,7 @@ use proptest::prelude::*;
 
 /// The shipped inputs that are mutated, and the case each is run through.
 const INPUTS: [(&str, &str); 4] = [
-    ("cases/default.toml", "cases/default.toml"),
+    ("cases/gpu-sled-2kw.toml", "cases/gpu-sled-2kw.toml"),
     ("cases/orbit-radiator.toml", "cases/orbit-radiator.toml"),
     ("cases/orbit-transient.toml", "cases/orbit-transient.toml"),
     (

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{assert_bad_case, edit, repo, run_case, shipped, stderr, stdout, thermorbit};
 
 fn default_case() -> String {
-    shipped("cases/default.toml")
+    shipped("cases/gpu-sled-2kw.toml")
 }
 
 /// The default case as a transient with `transient` as its `[solve.transient]` keys.

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use common::{edit, repo, run_case, shipped, stderr, stdout, thermorbit};
 
 fn default_case() -> String {
-    shipped("cases/default.toml")
+    shipped("cases/gpu-sled-2kw.toml")
 }
 
 fn names(dir: &Path) -> Vec<String> {

@@ -8,7 +8,7 @@ use thermorbit::network::{CsrMatrix, GridBlock, GridShape, NodeKind, ThermalNetw
 use thermorbit::solve::linear::relative_residual;
 use thermorbit::solve::{
     new_linear_solver, AlgebraicMultigrid, DirectSolver, LinearSolver, LinearSolverChoice,
-    MultigridCg, MultigridOptions,
+    MultigridBicgstab, MultigridCg, MultigridOptions,
 };
 
 /// A random M-matrix: conductances on random edges (plus a chain so it is
@@ -343,6 +343,12 @@ fn solvers_agree_on_network_jacobians() {
             check(solver.as_mut(), &k, &r, &reference2, 1e-10);
             sys.jacobian(0.0, &x0, &mut k);
         }
+        // BiCGStab + geometric multigrid, `auto`'s choice for large grid systems with
+        // advection (panels with coolant tubes), and for symmetric ones alike.
+        let mut mg = MultigridBicgstab::new(sys.grid_blocks());
+        check(&mut mg, &k, &r, &reference, 1e-10);
+        sys.jacobian(0.0, &x0.iter().map(|t| t * 1.1).collect::<Vec<_>>(), &mut k);
+        check(&mut mg, &k, &r, &direct(&k, &r, sys.is_symmetric()), 1e-10);
     }
 }
 

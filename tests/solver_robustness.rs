@@ -10,14 +10,17 @@
 
 use std::path::Path;
 
-use thermorbit::case::{Case, Solution, DEFAULT_CASE_TOML};
+use thermorbit::case::{Case, Solution};
+
+/// The 2 kW GPU sled (the built-in default case before the 1 MW module).
+const GPU_SLED_2KW_TOML: &str = include_str!("../cases/gpu-sled-2kw.toml");
 use thermorbit::error::{Error, NetworkError, SolveError};
 use thermorbit::network::{NodeId, NodeKind, ThermalNetwork};
 use thermorbit::solve::{solve_steady, SteadyOptions};
 
 /// The default steady case with the panel's conductivity `k_w_m_k`.
 fn default_with_conductivity(k_w_m_k: &str) -> Result<Solution, Error> {
-    let text = DEFAULT_CASE_TOML.replace("k_w_m_k = 167.0", &format!("k_w_m_k = {k_w_m_k}"));
+    let text = GPU_SLED_2KW_TOML.replace("k_w_m_k = 167.0", &format!("k_w_m_k = {k_w_m_k}"));
     assert!(text.contains(&format!("k_w_m_k = {k_w_m_k}\n")));
     let model = Case::from_toml(&text, Path::new("default.toml"))?.build()?;
     Ok(model.run()?.solution)

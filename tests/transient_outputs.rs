@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use thermorbit::case::{Case, Solution, DEFAULT_CASE_TOML};
+use thermorbit::case::{Case, Solution};
+
+/// The 2 kW GPU sled (the built-in default case before the 1 MW module).
+const GPU_SLED_2KW_TOML: &str = include_str!("../cases/gpu-sled-2kw.toml");
 use thermorbit::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
 use thermorbit::network::{AssembledNetwork, NodeKind, ThermalNetwork};
 use thermorbit::solve::{TransientMethod, TransientOptions, TransientSolver};
@@ -44,7 +47,7 @@ fn exact(t_s: f64) -> f64 {
 /// (and some to 6 s); now the run takes 90 steps of 40 s, and says so.
 #[test]
 fn a_fixed_step_is_taken_as_given() {
-    let text = DEFAULT_CASE_TOML.replace(
+    let text = GPU_SLED_2KW_TOML.replace(
         "mode = \"steady\"",
         "mode = \"transient\"\n\n[solve.transient]\nend_s = 3600.0\ndt_s = 40.0",
     );

@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use std::path::Path;
 
-use thermorbit::case::{Case, Solution, DEFAULT_CASE_TOML};
+use thermorbit::case::{Case, Solution};
+
+/// The 2 kW GPU sled (the built-in default case before the 1 MW module).
+const GPU_SLED_2KW_TOML: &str = include_str!("../cases/gpu-sled-2kw.toml");
 use thermorbit::error::{Error, SolveError};
 use thermorbit::network::{AssembledNetwork, Harmonic, NodeKind, Profile, ThermalNetwork};
 use thermorbit::solve::{
@@ -172,7 +175,7 @@ fn singular_system_is_an_error() {
 
 /// The default case as a one-hour transient, with `edit` applied to its text.
 fn default_transient(edit: impl Fn(String) -> String) -> Result<Solution, Error> {
-    let text = DEFAULT_CASE_TOML.replace(
+    let text = GPU_SLED_2KW_TOML.replace(
         "mode = \"steady\"",
         "mode = \"transient\"\n\n[solve.transient]\nend_s = 3600.0",
     );

@@ -13,6 +13,8 @@ const CASES: &[&str] = &[
     "loop-01-darcy-weisbach",
     "loop-02-tube-on-strip",
     "loop-03-tube-on-fin",
+    // Its test is in tests/validation_iss.rs.
+    "loop-05-iss-radiator-wing",
 ];
 
 #[test]

@@ -58,10 +58,16 @@ pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults, Spacecraf
 
 use crate::error::InputError;
 
-/// The built-in default case (`thermorbit run` with no file).
-pub const DEFAULT_CASE_TOML: &str = include_str!("../../cases/default.toml");
+/// The built-in default case (`thermorbit run` with no file): the 1 MW GPU module.
+pub const DEFAULT_CASE_TOML: &str = include_str!("../../examples/gpu-module-1mw.toml");
 /// Name under which the default case reports errors and relative paths.
-pub const DEFAULT_CASE_NAME: &str = "cases/default.toml";
+pub const DEFAULT_CASE_NAME: &str = "examples/gpu-module-1mw.toml";
+/// The mesh files the default case names, built in with it so that it runs from
+/// any directory: `(name as the case writes it, text)`.
+pub const DEFAULT_CASE_MESHES: &[(&str, &str)] = &[(
+    "../meshes/gpu-module-radiator-panel.toml",
+    include_str!("../../meshes/gpu-module-radiator-panel.toml"),
+)];
 
 /// A checked case file.
 #[derive(Debug, Clone)]
@@ -84,9 +90,30 @@ impl Case {
         Self::from_toml(&text, path)
     }
 
-    /// The built-in default case.
+    /// The built-in default case, its panels' `mesh` files taken from
+    /// [`DEFAULT_CASE_MESHES`] rather than the disk.
     pub fn default_case() -> Result<Self, InputError> {
-        Self::from_toml(DEFAULT_CASE_TOML, Path::new(DEFAULT_CASE_NAME))
+        let file = Path::new(DEFAULT_CASE_NAME);
+        let mut table: toml::Table = parse_toml(DEFAULT_CASE_TOML, file)?;
+        if let Some(toml::Value::Table(panels)) = table.get_mut("panels") {
+            for (_, panel) in panels.iter_mut() {
+                let toml::Value::Table(panel) = panel else {
+                    continue;
+                };
+                let Some(toml::Value::String(mesh)) = panel.get("mesh") else {
+                    continue;
+                };
+                let Some((_, text)) = DEFAULT_CASE_MESHES.iter().find(|(n, _)| n == mesh) else {
+                    continue; // not built in: read from the disk as for any case
+                };
+                let mesh: toml::Table = parse_toml(text, file)?;
+                panel.remove("mesh");
+                for (key, value) in mesh {
+                    panel.entry(key).or_insert(value);
+                }
+            }
+        }
+        Self::from_table(table, file)
     }
 
     /// Parses case text; `file` names it in messages and anchors relative paths.
@@ -297,8 +324,20 @@ mod tests {
     #[test]
     fn the_default_case_builds() {
         let model = Case::default_case().and_then(|c| c.build()).unwrap();
-        assert_eq!(model.panels.len(), 1);
-        assert!(model.system.node_count() > 4800);
+        // The 1 MW module: four radiator panels of at least 50,000 cells in all,
+        // the same model as the shipped file read from the disk with its mesh.
+        assert_eq!(model.panels.len(), 4);
+        let cells: usize = model
+            .panels
+            .iter()
+            .map(|p| p.nodes.grid().cell_count())
+            .sum();
+        assert!(cells >= 50_000, "{cells} radiator cells");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shipped = Case::load(&root.join(DEFAULT_CASE_NAME))
+            .and_then(|c| c.build())
+            .unwrap();
+        assert_eq!(shipped.system.node_count(), model.system.node_count());
     }
 
     #[test]

@@ -23,7 +23,7 @@ const SPINNER_UNKNOWNS: usize = 100_000;
 /// Arguments of `thermorbit run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Case file (TOML). Omit to run the built-in default case (cases/default.toml).
+    /// Case file (TOML). Omit to run the built-in default case (examples/gpu-module-1mw.toml, the 1 MW GPU module).
     pub case: Option<PathBuf>,
     /// Output folder [default: out/<case name>]. It is replaced whole by the run's files when
     /// the run succeeds; it must be new, empty, or an earlier run's output.

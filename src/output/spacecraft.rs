@@ -279,12 +279,21 @@ fn write_plots(
             vec![*limit; t.len()],
         ));
     }
-    for r in &res.radiators {
-        temps.push(Series::new(
-            format!("{} coolant in", r.panel),
-            t.clone(),
-            r.inlet_k.clone(),
-        ));
+    // A radiator fed by the one before it on its loop starts where that one's
+    // outlet ends: its inlet curve would hide under the outlet's (and use up a
+    // colour of the palette), so only the first inlet of a chain is drawn.
+    for (i, r) in res.radiators.iter().enumerate() {
+        let chained = i
+            .checked_sub(1)
+            .map(|j| &res.radiators[j])
+            .is_some_and(|prev| prev.loop_name == r.loop_name && prev.outlet_k == r.inlet_k);
+        if !chained {
+            temps.push(Series::new(
+                format!("{} coolant in", r.panel),
+                t.clone(),
+                r.inlet_k.clone(),
+            ));
+        }
         temps.push(Series::new(
             format!("{} coolant out", r.panel),
             t.clone(),
@@ -327,12 +336,9 @@ fn write_plots(
             &path,
             &timeline(model, res, "electrical power", "Power (kW)", series),
         )?;
-        if model
-            .spacecraft
-            .as_ref()
-            .is_some_and(|s| s.battery.is_some())
-        {
+        if let Some((battery, _)) = model.spacecraft.as_ref().and_then(|s| s.battery.as_ref()) {
             let soc = p.state_of_charge.iter().map(|s| s * 100.0).collect();
+            let floor = (1.0 - battery.max_depth_of_discharge) * 100.0;
             let path = file("state_of_charge.png".into());
             plot_lines(
                 &path,
@@ -341,7 +347,17 @@ fn write_plots(
                     res,
                     "battery state of charge",
                     "State of charge (%)",
-                    vec![Series::new("state of charge", t.clone(), soc)],
+                    vec![
+                        Series::new("state of charge", t.clone(), soc),
+                        Series::new(
+                            format!(
+                                "lowest allowed ({:.0} % depth of discharge)",
+                                battery.max_depth_of_discharge * 100.0
+                            ),
+                            t.clone(),
+                            vec![floor; t.len()],
+                        ),
+                    ],
                 ),
             )?;
         }

@@ -12,7 +12,7 @@
 //! | `amg` | CG (symmetric) or BiCGStab + aggregation AMG ([`AlgebraicMultigrid`]) | any M-matrix |
 //! | `bicgstab` | BiCGStab + aggregation AMG | any M-matrix, symmetric or not |
 //! | `jacobi-cg` | CG + diagonal preconditioner | symmetric |
-//! | `auto` | direct up to [`DIRECT_LIMIT_UNKNOWNS`]; then `multigrid` when symmetric and at least half the unknowns are grid cells, `amg` otherwise | — |
+//! | `auto` | direct up to [`DIRECT_LIMIT_UNKNOWNS`]; then, when at least half the unknowns are grid cells, `multigrid` if symmetric and BiCGStab + geometric multigrid ([`MultigridBicgstab`]: panels with coolant tubes) if not, `amg` otherwise | — |
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ use crate::network::{AssembledNetwork, CsrMatrix, GridBlock};
 use crate::solve::amg::AlgebraicMultigrid;
 pub use crate::solve::direct::DirectSolver;
 use crate::solve::krylov::{pcg, Jacobi};
-use crate::solve::multigrid::{FirstLevel, MultigridCg, MultigridOptions};
+use crate::solve::multigrid::{FirstLevel, MultigridBicgstab, MultigridCg, MultigridOptions};
 
 /// Which linear solver to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -126,6 +126,8 @@ pub(crate) fn new_seeded_linear_solver(
                         .with_constant_couplings(system.has_constant_couplings())
                         .with_first_level(first_level),
                 ))
+            } else if mostly_grid(system) {
+                Ok(Box::new(MultigridBicgstab::new(blocks)))
             } else {
                 Ok(Box::new(AlgebraicMultigrid::new(symmetric)))
             }

@@ -19,7 +19,7 @@ pub mod transient;
 pub use amg::AlgebraicMultigrid;
 pub use explicit::{solve_explicit, ExplicitOptions};
 pub use linear::{new_linear_solver, DirectSolver, LinearSolver, LinearSolverChoice, LinearStats};
-pub use multigrid::{MultigridCg, MultigridOptions, Smoother};
+pub use multigrid::{MultigridBicgstab, MultigridCg, MultigridOptions, Smoother};
 pub use periodic::{
     solve_periodic, Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution,
     PeriodicSolver,

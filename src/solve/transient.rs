@@ -997,6 +997,10 @@ impl StepLinear {
         let grid = symmetric && mostly_grid(system);
         Ok(match choice {
             LinearSolverChoice::Auto if grid && n > DIRECT_LIMIT_UNKNOWNS => multigrid(blocks),
+            // Panels with coolant tubes: advection makes the system non-symmetric.
+            LinearSolverChoice::Auto if mostly_grid(system) && n > DIRECT_LIMIT_UNKNOWNS => {
+                StepLinear::General(new_linear_solver(choice, system)?)
+            }
             LinearSolverChoice::Auto if !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS => {
                 direct()
             }

@@ -115,7 +115,7 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A shipped file's text (`cases/default.toml`).
+/// A shipped file's text (`cases/gpu-sled-2kw.toml`).
 pub fn shipped(path: &str) -> String {
     std::fs::read_to_string(repo().join(path)).unwrap()
 }

@@ -1,0 +1,31 @@
+//! The orbit-periodic state of the built-in default case, the 1 MW GPU module
+//! (`examples/gpu-module-1mw.toml`: four radiator panels of 15,000 cells with
+//! 100 water tubes each, 80,011 unknowns, 10 s BDF2 steps over the 5,735 s
+//! orbit, Anderson-accelerated periods, and the second periodic solve that the
+//! battery's heat asks for): case building (orbit fluxes included) is outside
+//! the timing, the periodic solve and power budget inside it.
+//!
+//! `cargo bench --bench spacecraft` (each sample is a full periodic solve:
+//! minutes on a loaded 2-core host, so 10 samples take a while).
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use thermorbit::case::Case;
+
+fn periodic(c: &mut Criterion) {
+    let model = Case::default_case()
+        .and_then(|case| case.build())
+        .expect("the default case builds");
+    let mut g = c.benchmark_group("spacecraft");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(1));
+    g.measurement_time(Duration::from_secs(1));
+    g.bench_function("gpu_module_1mw_periodic", |b| {
+        b.iter(|| model.run().expect("periodic solve"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, periodic);
+criterion_main!(benches);
