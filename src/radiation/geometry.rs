@@ -276,8 +276,8 @@ impl Surface {
     }
 }
 
-/// Most cells along one edge of a rectangle (4096² cells is already far more elements than
-/// a dense factor matrix can hold).
+/// Most cells along one edge of a rectangle (a scene holds at most [`MAX_FACES`] faces
+/// in all).
 const MAX_CELLS_PER_SIDE: usize = 4096;
 
 /// Two unit vectors completing `n` (unit) to a right-handed orthonormal frame.
@@ -361,9 +361,9 @@ pub struct Scene {
     size_m: f64,
 }
 
-/// Most faces a scene may have: the dense factor matrix of 20,000 faces already holds
-/// 3.2 GB.
-pub const MAX_FACES: usize = 20_000;
+/// Most faces a scene may have: a factor matrix of 5,000 faces holds four dense
+/// 5,000 × 5,000 arrays (counts, exchange areas, factors, standard errors) of 200 MB each.
+pub const MAX_FACES: usize = 5_000;
 
 impl Scene {
     /// Checks the surfaces (finite, positive area, rectangles with perpendicular edges, no
@@ -387,7 +387,7 @@ impl Scene {
             return Err(RadiationError::InvalidValue {
                 quantity: "number of faces (cells x sides)",
                 value: faces_wanted.to_string(),
-                allowed: "at most 20000 (a dense factor matrix)",
+                allowed: "at most 5000 (four dense n x n arrays)",
             });
         }
         for a in 0..surfaces.len() {
@@ -631,6 +631,11 @@ mod tests {
         ));
         let skew = Surface::rectangle("s", Vec3::zeros(), Vec3::x(), Vec3::new(1.0, 1.0, 0.0));
         assert!(Scene::new(vec![skew]).is_err());
+        let many = square("m", 0.0).with_cells(100, 100).two_sided();
+        assert!(matches!(
+            Scene::new(vec![many]),
+            Err(RadiationError::InvalidValue { .. })
+        ));
         let disc = Surface::disc("d", Vec3::zeros(), Vec3::z(), 0.0);
         assert!(matches!(
             Scene::new(vec![disc]),

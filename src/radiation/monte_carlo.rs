@@ -31,6 +31,10 @@ use crate::error::RadiationError;
 /// over two threads.
 pub const CHUNK_RAYS: u64 = 1 << 16;
 
+/// Chunks traced between two accumulations of their counts: enough to keep both threads
+/// busy, few enough that the partial results stay small.
+const WINDOW_CHUNKS: u64 = 4096;
+
 /// Most rays per face (10¹²: hours of tracing; beyond it the counts still fit, the time does not).
 pub const MAX_RAYS_PER_FACE: u64 = 1_000_000_000_000;
 
@@ -185,25 +189,29 @@ pub fn trace_rows(
     }
     let n = options.rays_per_face;
     let chunks = n.div_ceil(CHUNK_RAYS);
-    let work: Vec<(usize, usize, u64)> = rows
-        .iter()
-        .enumerate()
-        .flat_map(|(r, &face)| (0..chunks).map(move |k| (r, face, k)))
-        .collect();
     let width = faces.len() + 2;
-    let partial: Vec<(usize, Vec<(u32, u64)>)> = work
-        .par_iter()
-        .map(|&(r, face, k)| {
-            let count = CHUNK_RAYS.min(n - k * CHUNK_RAYS);
-            let seed = stream_seed(options.seed, face, k);
-            (r, trace_chunk(scene, face, seed, count))
-        })
-        .collect();
     let mut counts = vec![0u64; rows.len() * width];
-    for (r, hits) in partial {
-        for (column, c) in hits {
-            counts[r * width + column as usize] += c;
+    // Chunk g is chunk g % chunks of row g / chunks. Windows of chunks keep the partial
+    // results small whatever the ray count; integer sums make the order irrelevant.
+    let total = rows.len() as u64 * chunks;
+    let mut start = 0u64;
+    while start < total {
+        let end = (start + WINDOW_CHUNKS).min(total);
+        let partial: Vec<(usize, Vec<(u32, u64)>)> = (start..end)
+            .into_par_iter()
+            .map(|g| {
+                let (r, k) = ((g / chunks) as usize, g % chunks);
+                let count = CHUNK_RAYS.min(n - k * CHUNK_RAYS);
+                let seed = stream_seed(options.seed, rows[r], k);
+                (r, trace_chunk(scene, rows[r], seed, count))
+            })
+            .collect();
+        for (r, hits) in partial {
+            for (column, c) in hits {
+                counts[r * width + column as usize] += c;
+            }
         }
+        start = end;
     }
     Ok(RowEstimates {
         faces: faces.len(),
