@@ -128,6 +128,31 @@ impl TubePanel {
         }
     }
 
+    /// A panel of `length_k[0]` along the tube, the case's width, of
+    /// conductivity `length_k[1]`, on a `cells[0] × cells[1]` grid, both faces
+    /// radiating to `space`.
+    fn panel(
+        &self,
+        net: &mut ThermalNetwork,
+        name: &str,
+        length_k: [f64; 2],
+        cells: [usize; 2],
+        space: NodeId,
+    ) -> Result<PanelNodes, Error> {
+        Ok(RectangularPanel::new(
+            name,
+            length_k[0],
+            self.width_m,
+            self.thickness_m,
+            self.material(length_k[1]),
+            cells[0],
+            cells[1],
+        )
+        .with_faces(self.coating(), Some(space))
+        .with_initial_temperature_k(self.inlet_k)
+        .add_to(net)?)
+    }
+
     /// The tube over `[x0, x1]` on `panel` along `y = width/2`, fed from `inlet`.
     fn tube(
         &self,
@@ -164,18 +189,7 @@ impl TubePanel {
         let mut net = ThermalNetwork::new();
         let space = net.add_boundary("space", 0.0)?;
         let inlet = net.add_boundary("inlet", self.inlet_k)?;
-        let panel = RectangularPanel::new(
-            "panel",
-            self.length_m,
-            self.width_m,
-            self.thickness_m,
-            self.material(k_w_m_k),
-            nx,
-            ny,
-        )
-        .with_faces(self.coating(), Some(space))
-        .with_initial_temperature_k(self.inlet_k)
-        .add_to(&mut net)?;
+        let panel = self.panel(&mut net, "panel", [self.length_m, k_w_m_k], [nx, ny], space)?;
         let tube = self.tube(
             &mut net,
             &panel,
@@ -198,18 +212,13 @@ impl TubePanel {
         let mut upstream = net.add_boundary("inlet", self.inlet_k)?;
         let dx = self.length_m / nx as f64;
         for i in 0..nx {
-            let strip = RectangularPanel::new(
+            let strip = self.panel(
+                &mut net,
                 &format!("strip[{i}]"),
-                dx,
-                self.width_m,
-                self.thickness_m,
-                self.material(self.k_w_m_k),
-                1,
-                ny,
-            )
-            .with_faces(self.coating(), Some(space))
-            .with_initial_temperature_k(self.inlet_k)
-            .add_to(&mut net)?;
+                [dx, self.k_w_m_k],
+                [1, ny],
+                space,
+            )?;
             let tube = self.tube(
                 &mut net,
                 &strip,
@@ -963,7 +972,7 @@ fn battery_eclipse(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measu
 /// A number in the run's `summary.json`, by its path of keys.
 fn summary_number(summary: &serde_json::Value, path: &[&str]) -> f64 {
     path.iter()
-        .fold(Some(summary), |v, k| v.and_then(|v| v.get(k)))
+        .try_fold(summary, |v, k| v.get(k))
         .and_then(serde_json::Value::as_f64)
         .unwrap_or(f64::NAN)
 }
