@@ -8,7 +8,11 @@ mod common;
 use common::{assert_cases_match_files, run_validation_case};
 
 /// The cases this file runs, one test each (`val_` + the id).
-const CASES: &[&str] = &["pwr-01-geo-array-balance", "pwr-02-battery-eclipse"];
+const CASES: &[&str] = &[
+    "pwr-01-geo-array-balance",
+    "pwr-02-battery-eclipse",
+    "pwr-03-spacecraft-orbit-balance",
+];
 
 #[test]
 fn every_power_case_file_has_a_test() {
@@ -23,4 +27,9 @@ fn val_pwr_01_geo_array_balance() {
 #[test]
 fn val_pwr_02_battery_eclipse() {
     run_validation_case("pwr-02-battery-eclipse");
+}
+
+#[test]
+fn val_pwr_03_spacecraft_orbit_balance() {
+    run_validation_case("pwr-03-spacecraft-orbit-balance");
 }

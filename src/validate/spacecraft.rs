@@ -29,6 +29,7 @@ pub(super) const RUNNERS: &[(&str, Runner)] = &[
     ("tube_on_fin", tube_on_fin),
     ("array_balance", array_balance),
     ("battery_eclipse", battery_eclipse),
+    ("spacecraft_orbit_balance", spacecraft_orbit_balance),
 ];
 
 // ---------------------------------------------------------------------------
@@ -127,6 +128,31 @@ impl TubePanel {
         }
     }
 
+    /// A panel of `length_k[0]` along the tube, the case's width, of
+    /// conductivity `length_k[1]`, on a `cells[0] × cells[1]` grid, both faces
+    /// radiating to `space`.
+    fn panel(
+        &self,
+        net: &mut ThermalNetwork,
+        name: &str,
+        length_k: [f64; 2],
+        cells: [usize; 2],
+        space: NodeId,
+    ) -> Result<PanelNodes, Error> {
+        Ok(RectangularPanel::new(
+            name,
+            length_k[0],
+            self.width_m,
+            self.thickness_m,
+            self.material(length_k[1]),
+            cells[0],
+            cells[1],
+        )
+        .with_faces(self.coating(), Some(space))
+        .with_initial_temperature_k(self.inlet_k)
+        .add_to(net)?)
+    }
+
     /// The tube over `[x0, x1]` on `panel` along `y = width/2`, fed from `inlet`.
     fn tube(
         &self,
@@ -163,18 +189,7 @@ impl TubePanel {
         let mut net = ThermalNetwork::new();
         let space = net.add_boundary("space", 0.0)?;
         let inlet = net.add_boundary("inlet", self.inlet_k)?;
-        let panel = RectangularPanel::new(
-            "panel",
-            self.length_m,
-            self.width_m,
-            self.thickness_m,
-            self.material(k_w_m_k),
-            nx,
-            ny,
-        )
-        .with_faces(self.coating(), Some(space))
-        .with_initial_temperature_k(self.inlet_k)
-        .add_to(&mut net)?;
+        let panel = self.panel(&mut net, "panel", [self.length_m, k_w_m_k], [nx, ny], space)?;
         let tube = self.tube(
             &mut net,
             &panel,
@@ -197,18 +212,13 @@ impl TubePanel {
         let mut upstream = net.add_boundary("inlet", self.inlet_k)?;
         let dx = self.length_m / nx as f64;
         for i in 0..nx {
-            let strip = RectangularPanel::new(
+            let strip = self.panel(
+                &mut net,
                 &format!("strip[{i}]"),
-                dx,
-                self.width_m,
-                self.thickness_m,
-                self.material(self.k_w_m_k),
-                1,
-                ny,
-            )
-            .with_faces(self.coating(), Some(space))
-            .with_initial_temperature_k(self.inlet_k)
-            .add_to(&mut net)?;
+                [dx, self.k_w_m_k],
+                [1, ny],
+                space,
+            )?;
             let tube = self.tube(
                 &mut net,
                 &strip,
@@ -953,4 +963,82 @@ fn battery_eclipse(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measu
         Measurement::new("eclipses in the run", eclipses.len() as f64, 1.0),
     ]);
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// pwr-03: the energy balance of every orbit of a spacecraft transient
+// ---------------------------------------------------------------------------
+
+/// A number in the run's `summary.json`, by its path of keys.
+fn summary_number(summary: &serde_json::Value, path: &[&str]) -> f64 {
+    path.iter()
+        .try_fold(summary, |v, k| v.get(k))
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(f64::NAN)
+}
+
+/// The energy balance of a whole spacecraft — rack, pumped loop, radiator
+/// panel with tubes, sun-tracking array and battery — over each orbit of a
+/// transient run (`pwr-03`).
+///
+/// The run is set to `parameters.orbits` nodal periods exactly; the figures
+/// are those the run reports in `summary.json` (`energy_balance.orbits`,
+/// `worst_orbit_relative_imbalance`, and `relative_imbalance`, which for a
+/// spacecraft is the larger of the run's and the worst orbit's). Over each
+/// orbit, heat in (sources, absorbed fluxes) less heat out (radiation, the
+/// array's electricity) less the change of stored energy must vanish
+/// relative to the heat flowing: every step closes its own balance
+/// (robust-solver), so orbits — sums of steps — close too.
+fn spacecraft_orbit_balance(
+    case: &ValidationCase,
+    _ctx: &RunContext,
+) -> Result<Vec<Measurement>, Error> {
+    let mut table = case.case_table()?;
+    let f = &case.file;
+    let orbits = count_list(case, "orbits")?.first().copied().unwrap_or(1);
+    let period_s = case
+        .build_model(table.clone())?
+        .orbit
+        .as_ref()
+        .map(|o| o.setup.model.orbit().nodal_period_s())
+        .ok_or_else(|| inconsistent(case, "case.orbit", "this runner needs an orbit"))?;
+    set_key(
+        &mut table,
+        "solve.transient.end_s",
+        orbits as f64 * period_s,
+        f,
+    )?;
+    let model = case.build_model(table)?;
+    let run = model.run()?;
+    let summary = crate::output::report::summary_json(&model, &run);
+    let balance = |k: &str| summary_number(&summary, &["energy_balance", k]);
+    let run_relative = match &run.solution {
+        Solution::Transient(t) => t.energy_balance.relative_imbalance,
+        _ => {
+            return Err(inconsistent(
+                case,
+                "case.solve.mode",
+                "this runner needs mode = \"transient\"",
+            )
+            .into())
+        }
+    };
+    Ok(vec![
+        Measurement::new(
+            "orbits in the run's energy balance",
+            balance("orbits"),
+            orbits as f64,
+        ),
+        Measurement::new(
+            "worst orbit: relative energy imbalance",
+            balance("worst_orbit_relative_imbalance"),
+            0.0,
+        ),
+        Measurement::new("whole run: relative energy imbalance", run_relative, 0.0),
+        Measurement::new(
+            "summary relative_imbalance vs max(run, worst orbit)",
+            balance("relative_imbalance"),
+            run_relative.max(balance("worst_orbit_relative_imbalance")),
+        ),
+    ])
 }
