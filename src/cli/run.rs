@@ -23,7 +23,7 @@ const SPINNER_UNKNOWNS: usize = 100_000;
 /// Arguments of `thermorbit run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Case file (TOML). Omit to run the built-in default case (examples/gpu-module-1mw.toml, the 1 MW GPU module).
+    /// Case file (TOML). Omit to run the built-in default case: the 1 MW GPU module of examples/gpu-module-1mw.toml at orbit-average loads (steady; the file itself solves the orbit-periodic state).
     pub case: Option<PathBuf>,
     /// Output folder [default: out/<case name>]. It is replaced whole by the run's files when
     /// the run succeeds; it must be new, empty, or an earlier run's output.
@@ -38,7 +38,15 @@ pub struct RunArgs {
 pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
     let case = match &args.case {
         Some(path) => Case::load_with(path, &ctx.limits)?,
-        None => Case::default_case()?,
+        None => {
+            ctx.console.note(&format!(
+                "built-in default: the 1 MW GPU module ({}) at orbit-average loads; its \
+                 orbit-periodic state (minutes): thermorbit run {}",
+                thermorbit::case::DEFAULT_CASE_NAME,
+                thermorbit::case::DEFAULT_CASE_NAME
+            ));
+            Case::default_case()?
+        }
     };
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = case
