@@ -7,6 +7,14 @@
 //! `validate` compares the whole pipeline with exact and published solutions.
 //!
 //! `network` and `solve` know nothing of orbits: they solve any thermal network.
+//! `linalg` is the bottom layer — sparse matrices, Krylov methods, stencil
+//! operators, direct factorizations, geometric and algebraic multigrid, and the
+//! fixed-chunk parallel policy — and knows nothing of heat.
+//!
+//! Imports point one way: `linalg` ← `network` ← `mesh` ←
+//! `components` (which also use `environment` ← `orbit`); `solve` uses only
+//! `network` and `linalg`; `power`, `case`, `sizing`, `output`, `validate` and
+//! the CLI sit on top. Every module may use `constants` and `error`.
 #![forbid(unsafe_code)]
 
 pub mod case;
@@ -14,6 +22,7 @@ pub mod components;
 pub mod constants;
 pub mod environment;
 pub mod error;
+pub mod linalg;
 pub mod mesh;
 pub mod network;
 pub mod orbit;

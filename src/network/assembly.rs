@@ -8,12 +8,13 @@
 //! conduction plus radiation to boundaries, is symmetric positive definite.
 
 use super::{
-    AdvectiveConductor, GridShape, HeatSource, NodeGroup, NodeId, NodeKind, Profile,
+    AdvectiveConductor, HeatSource, NodeGroup, NodeId, NodeKind, Profile,
     TemperatureDependentSource, ThermalNetwork,
 };
 use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
 use crate::error::{NetworkError, SolveError};
-use crate::network::CsrMatrix;
+use crate::linalg::parallel::{PARALLEL_LEN, ROW_CHUNK};
+use crate::linalg::{CsrMatrix, GridBlock};
 use rayon::prelude::*;
 
 /// Bit that marks a node reference as a boundary node.
@@ -256,22 +257,9 @@ impl SourceRows {
     }
 }
 
-/// Rows below this count are assembled serially.
-const PARALLEL_ROWS: usize = 16_384;
-/// Rows per parallel task of the residual.
-const RESIDUAL_CHUNK_ROWS: usize = 4096;
 /// Above this many boundary nodes the heat flows are summed serially (each
 /// parallel chunk would carry a vector of all boundaries).
 const MAX_PARALLEL_BOUNDARIES: usize = 256;
-
-/// A structured grid whose cells are all unknowns, contiguous in unknown numbering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GridBlock {
-    /// Unknown index of cell (0, 0).
-    pub first_unknown: usize,
-    /// Grid shape (row-major, i fastest).
-    pub shape: GridShape,
-}
 
 /// A run of consecutive rows `start..end` of one grid block (row width `nx`)
 /// whose stored entries are exactly the five-point stencil: columns
@@ -1126,7 +1114,7 @@ impl AssembledNetwork {
         self.flows_from(x, &tb, &tb4, sources, into_boundary)
     }
 
-    /// One pass over the rows in fixed chunks of [`RESIDUAL_CHUNK_ROWS`]
+    /// One pass over the rows in fixed chunks of [`ROW_CHUNK`]
     /// (in parallel for long vectors), with each source's power `powers`:
     /// with `RESIDUAL`, writes each row's net heat to `r` ([`Self::balance_rows`]:
     /// its source power, then its couplings); with `FLOWS`, returns the heat into
@@ -1143,20 +1131,20 @@ impl AssembledNetwork {
     ) -> (Vec<f64>, (f64, f64)) {
         let nb = if FLOWS { tb.len() } else { 0 };
         let n = x.len();
-        let chunks = n.div_ceil(RESIDUAL_CHUNK_ROWS);
+        let chunks = n.div_ceil(ROW_CHUNK);
         let chunk = |c: usize, r: &mut [f64]| {
             let mut into = vec![0.0; nb];
             let mut sources = (0.0, 0.0);
-            let first = c * RESIDUAL_CHUNK_ROWS;
-            let rows = first..(first + RESIDUAL_CHUNK_ROWS).min(n);
+            let first = c * ROW_CHUNK;
+            let rows = first..(first + ROW_CHUNK).min(n);
             self.source_rows::<RESIDUAL, FLOWS>(rows.clone(), powers, r, &mut sources);
             self.balance_rows::<RESIDUAL, FLOWS>(rows, x, tb, tb4, r, &mut into);
             (into, sources)
         };
-        let parallel = n >= PARALLEL_ROWS && nb <= MAX_PARALLEL_BOUNDARIES;
+        let parallel = n >= PARALLEL_LEN && nb <= MAX_PARALLEL_BOUNDARIES;
         let partial: Vec<(Vec<f64>, (f64, f64))> = match (RESIDUAL, parallel) {
             (true, true) => r
-                .par_chunks_mut(RESIDUAL_CHUNK_ROWS)
+                .par_chunks_mut(ROW_CHUNK)
                 .enumerate()
                 .map(|(c, r)| chunk(c, r))
                 .collect(),
@@ -1165,7 +1153,7 @@ impl AssembledNetwork {
                 .map(|c| chunk(c, &mut []))
                 .collect(),
             (true, false) => r
-                .chunks_mut(RESIDUAL_CHUNK_ROWS)
+                .chunks_mut(ROW_CHUNK)
                 .enumerate()
                 .map(|(c, r)| chunk(c, r))
                 .collect(),
@@ -1329,15 +1317,14 @@ impl AssembledNetwork {
         };
         let v = k.values_mut();
         let n = x.len();
-        if n < PARALLEL_ROWS {
+        if n < PARALLEL_LEN {
             fill_rows(0..n, v);
         } else {
             // Split the values into chunks of whole rows, then fill chunks in parallel.
-            const ROWS: usize = 4096;
-            let mut chunks = Vec::with_capacity(n / ROWS + 1);
+            let mut chunks = Vec::with_capacity(n / ROW_CHUNK + 1);
             let mut rest: &mut [f64] = v;
-            for first in (0..n).step_by(ROWS) {
-                let end = (first + ROWS).min(n);
+            for first in (0..n).step_by(ROW_CHUNK) {
+                let end = (first + ROW_CHUNK).min(n);
                 let (c, tail) = rest.split_at_mut(rp[end] - rp[first]);
                 chunks.push((first..end, c));
                 rest = tail;
@@ -1427,10 +1414,10 @@ impl AssembledNetwork {
     pub fn check_grounded(&self) -> Result<(), NetworkError> {
         let n = self.unknowns();
         let touches = |i: usize| self.boundary_terms(i).iter().any(|e| e.value > 0.0);
-        let all_touch = if n < PARALLEL_ROWS {
+        let all_touch = if n < PARALLEL_LEN {
             (0..n).all(touches)
         } else {
-            (0..n).into_par_iter().with_min_len(4096).all(touches)
+            (0..n).into_par_iter().with_min_len(ROW_CHUNK).all(touches)
         };
         if all_touch {
             return Ok(());
@@ -1501,12 +1488,12 @@ impl AssembledNetwork {
             return None;
         }
         let diagonal = |i: usize| pattern.position(i, i).and_then(|p| u32::try_from(p).ok());
-        let diag: Vec<u32> = if nc < PARALLEL_ROWS {
+        let diag: Vec<u32> = if nc < PARALLEL_LEN {
             (0..nc).map(diagonal).collect::<Option<_>>()?
         } else {
             (0..nc)
                 .into_par_iter()
-                .with_min_len(4096)
+                .with_min_len(ROW_CHUNK)
                 .map(diagonal)
                 .collect::<Option<_>>()?
         };
@@ -1521,11 +1508,10 @@ impl AssembledNetwork {
         // initial temperatures summed, boundary terms merged (one per boundary
         // and kind). Fixed chunks of coarse rows in parallel; each row's sums
         // are its own, so the bits do not depend on the threads.
-        const CHUNK_ROWS: usize = 4096;
         let mut capacitance_j_k = vec![0.0; nc];
         let mut initial_k = vec![0.0; nc];
         let chunk = |k: usize, cap: &mut [f64], init: &mut [f64]| {
-            let first = k * CHUNK_ROWS;
+            let first = k * ROW_CHUNK;
             let mut own = Vec::with_capacity(4);
             let mut terms: Vec<u32> = Vec::with_capacity(cap.len());
             let mut bnd: Vec<BoundaryTerm> = Vec::with_capacity(cap.len());
@@ -1548,17 +1534,17 @@ impl AssembledNetwork {
             }
             (terms, bnd)
         };
-        let parts: Vec<(Vec<u32>, Vec<BoundaryTerm>)> = if nc < PARALLEL_ROWS {
+        let parts: Vec<(Vec<u32>, Vec<BoundaryTerm>)> = if nc < PARALLEL_LEN {
             capacitance_j_k
-                .chunks_mut(CHUNK_ROWS)
-                .zip(initial_k.chunks_mut(CHUNK_ROWS))
+                .chunks_mut(ROW_CHUNK)
+                .zip(initial_k.chunks_mut(ROW_CHUNK))
                 .enumerate()
                 .map(|(k, (cap, init))| chunk(k, cap, init))
                 .collect()
         } else {
             capacitance_j_k
-                .par_chunks_mut(CHUNK_ROWS)
-                .zip(initial_k.par_chunks_mut(CHUNK_ROWS))
+                .par_chunks_mut(ROW_CHUNK)
+                .zip(initial_k.par_chunks_mut(ROW_CHUNK))
                 .enumerate()
                 .map(|(k, (cap, init))| chunk(k, cap, init))
                 .collect()
@@ -2065,7 +2051,7 @@ fn visit_conductors(
 
 /// Contiguous row ranges covering `0..n`, one per thread (one range for few rows).
 fn row_parts(n: usize) -> Vec<std::ops::Range<usize>> {
-    let parts = if n < PARALLEL_ROWS {
+    let parts = if n < PARALLEL_LEN {
         1
     } else {
         rayon::current_num_threads().max(1)
@@ -2111,7 +2097,7 @@ fn lookup(node_ref: u32, x: &[f64], tb: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::ThermalNetwork;
+    use crate::network::{GridShape, ThermalNetwork};
 
     /// `work` run in a rayon pool of `threads` threads.
     fn in_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
@@ -2175,7 +2161,7 @@ mod tests {
     /// duplicates; the same pattern and values in pools of 1 and 2 threads.
     #[test]
     fn parallel_assembly_merges_duplicates_like_one_thread() {
-        let n = 3 * PARALLEL_ROWS;
+        let n = 3 * PARALLEL_LEN;
         let assemble = |threads: usize| {
             in_pool(threads, || {
                 let mut net = ThermalNetwork::new();
@@ -2505,7 +2491,7 @@ mod tests {
     /// documented order: source loads (from the network's sources, in the
     /// order they were added), stored entries, radiative entries, boundary
     /// terms; the heat into boundaries and the sources' totals summed per
-    /// chunk of [`RESIDUAL_CHUNK_ROWS`] rows, the chunks added in order.
+    /// chunk of [`ROW_CHUNK`] rows, the chunks added in order.
     fn reference_balance(
         asm: &AssembledNetwork,
         t_s: f64,
@@ -2530,7 +2516,7 @@ mod tests {
             }
         }
         let mut sources = (0.0, 0.0);
-        for rows in row_powers.chunks(RESIDUAL_CHUNK_ROWS) {
+        for rows in row_powers.chunks(ROW_CHUNK) {
             let (mut source_in, mut source_out) = (0.0, 0.0);
             for &q in rows.iter().flatten() {
                 if q >= 0.0 {
@@ -2544,7 +2530,7 @@ mod tests {
         }
         let mut into_boundary = vec![0.0; tb.len()];
         let mut k = asm.new_matrix();
-        for rows in (0..n).collect::<Vec<_>>().chunks(RESIDUAL_CHUNK_ROWS) {
+        for rows in (0..n).collect::<Vec<_>>().chunks(ROW_CHUNK) {
             let mut into = vec![0.0; tb.len()];
             for &i in rows {
                 let xi = x[i];
@@ -2591,7 +2577,7 @@ mod tests {
     #[test]
     fn stencil_rows_match_the_reference_bit_for_bit() {
         let (nx, ny) = (131, 127);
-        assert!(nx * ny >= PARALLEL_ROWS); // parallel, four chunks and more
+        assert!(nx * ny >= PARALLEL_LEN); // parallel, four chunks and more
         for node_radiation in [false, true] {
             let net = grid_with_lumped_nodes(nx, ny, node_radiation);
             let results = [1, 2].map(|threads| {

@@ -88,7 +88,7 @@
 //! [`SolveError::EnergyBalanceNotClosed`] (adaptive runs retry it shorter,
 //! [`MAX_ENERGY_RETRIES`] times in a row). The run's energy integral is the sum
 //! of the steps' balances, so it closes too. With a direct linear solver
-//! ([`crate::solve::direct::DirectSolver`]: symbolic factorization once, numeric
+//! ([`crate::linalg::DirectSolver`]: symbolic factorization once, numeric
 //! factorization per matrix, then any number of triangular solves) the matrix
 //! and its factor are kept across iterations and steps (a simplified Newton,
 //! Hairer & Wanner II, §IV.8) and refreshed only when `γ` changes or an
@@ -180,15 +180,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
-use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
-use crate::solve::direct::DirectSolver;
-use crate::solve::krylov::{
-    bicgstab, on_pool_thread, par_chunks, par_fill, rows_of, zip_update, Cg,
-};
+use crate::linalg::krylov::{bicgstab, zip_update, Cg};
+use crate::linalg::parallel::{on_pool_thread, par_chunks, par_fill, rows_of};
+use crate::linalg::{CsrMatrix, DirectSolver, LinearSolver, MultigridCg, MultigridOptions};
+use crate::network::{AssembledNetwork, HeatFlows};
 use crate::solve::linear::{
-    mostly_grid, new_linear_solver, LinearSolver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
+    mostly_grid, new_linear_solver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
 };
-use crate::solve::multigrid::{MultigridCg, MultigridOptions};
 use crate::solve::report::{boundary_coupling_w, EnergyBalance, ENERGY_ROUNDOFF_ULPS};
 use crate::solve::steady::{energy_history, format_history, SteadyOptions, SteadySolver};
 
