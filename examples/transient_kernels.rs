@@ -17,9 +17,9 @@ mod common;
 
 use std::time::Instant;
 
-use thermorbit::network::{AssembledNetwork, CsrMatrix};
 use thermorbit::linalg::krylov::Operator;
 use thermorbit::linalg::stencil::GridOperator;
+use thermorbit::network::{AssembledNetwork, CsrMatrix};
 use thermorbit::solve::{DirectSolver, LinearSolver, MultigridCg, MultigridOptions};
 
 /// Wall times (ms) of `reps` calls of `f`, fastest first.

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use thermorbit::error::SolveError;
-use thermorbit::network::{CsrMatrix, GridBlock, GridShape, NodeKind, ThermalNetwork};
 use thermorbit::linalg::relative_residual;
+use thermorbit::network::{CsrMatrix, GridBlock, GridShape, NodeKind, ThermalNetwork};
 use thermorbit::solve::{
     new_linear_solver, AlgebraicMultigrid, DirectSolver, LinearSolver, LinearSolverChoice,
     MultigridCg, MultigridOptions,

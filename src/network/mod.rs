@@ -19,7 +19,12 @@
 //! into an [`AssembledNetwork`] with a fixed sparse pattern that the solvers use.
 
 mod assembly;
+mod coarsen;
+mod kernels;
 mod profile;
+mod reference;
+#[cfg(test)]
+mod test_networks;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -27,6 +32,7 @@ use std::ops::Range;
 pub use crate::linalg::{CsrMatrix, GridBlock, GridShape};
 pub use assembly::{AssembledNetwork, HeatFlows};
 pub use profile::{Harmonic, Profile, TimeFunction, TimeTable};
+pub use reference::BalanceTerm;
 
 use crate::error::NetworkError;
 
