@@ -292,6 +292,18 @@ impl CsrMatrix {
         }
     }
 
+    /// The matrix as an [`sprs::CsMat`] (compressed sparse rows, the same
+    /// pattern and values), for users who check or reuse it with other tools;
+    /// [`sprs::io::write_matrix_market`] writes it for any Matrix Market reader.
+    /// `None` when the pattern breaks the CSR rules ([`Self::from_parts`]'s),
+    /// which only a pattern built unchecked by [`Self::from_pattern`] can.
+    pub fn to_sprs(&self) -> Option<sprs::CsMat<f64>> {
+        let n = self.n();
+        let indices: Vec<usize> = self.col_idx().iter().map(|&c| c as usize).collect();
+        sprs::CsMat::try_new((n, n), self.row_ptr().to_vec(), indices, self.values().to_vec())
+            .ok()
+    }
+
     /// True when the pattern and values are symmetric to `rel_tol` of the largest entry.
     pub fn is_symmetric(&self, rel_tol: f64) -> bool {
         let scale = self.values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));

@@ -523,6 +523,32 @@ impl AssembledNetwork {
         self.pattern.zeros_like()
     }
 
+    /// `K = −∂F/∂T` (W/K) at `t_s` and the temperature of every node
+    /// `temperatures_k` (a solution's, one per node): the matrix the solvers
+    /// factor, e.g. to export it ([`CsrMatrix::to_sprs`]).
+    pub fn jacobian_at_nodes(
+        &self,
+        t_s: f64,
+        temperatures_k: &[f64],
+    ) -> Result<CsrMatrix, NetworkError> {
+        if temperatures_k.len() != self.node_count() {
+            return Err(NetworkError::InvalidValue {
+                element: "network".into(),
+                quantity: "length of the temperature slice",
+                value: temperatures_k.len() as f64,
+                allowed: "one temperature per node",
+            });
+        }
+        let x: Vec<f64> = self
+            .node_of_unknown
+            .iter()
+            .map(|&id| temperatures_k[id as usize])
+            .collect();
+        let mut k = self.new_matrix();
+        self.jacobian(t_s, &x, &mut k);
+        Ok(k)
+    }
+
     /// Grids whose cells are all unknowns (for geometric multigrid and output).
     pub fn grid_blocks(&self) -> Vec<GridBlock> {
         self.groups
