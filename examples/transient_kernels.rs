@@ -17,8 +17,7 @@ mod common;
 
 use std::time::Instant;
 
-use thermorbit::linalg::krylov::Operator;
-use thermorbit::linalg::stencil::GridOperator;
+use thermorbit::linalg::{GridOperator, Operator};
 use thermorbit::network::{AssembledNetwork, CsrMatrix};
 use thermorbit::solve::{DirectSolver, LinearSolver, MultigridCg, MultigridOptions};
 

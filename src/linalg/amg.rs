@@ -22,7 +22,7 @@ use crate::linalg::{MultigridOptions, Smoother};
 
 /// Strength threshold θ (Vaněk, Mandel & Brezina 1996 use 0.08·(½)^level; a
 /// fixed 0.08 keeps coarse levels well connected).
-pub const STRENGTH_THRESHOLD: f64 = 0.08;
+pub(crate) const STRENGTH_THRESHOLD: f64 = 0.08;
 
 const FREE: u32 = u32::MAX;
 

@@ -15,8 +15,8 @@
 //!
 //! Cholesky solves use `supernodal_solve`, a plain sequential sweep over the
 //! supernodes that streams the factor once each way: for one right-hand side
-//! it was measured ≈ 4× faster than faer's general dense-block kernels on the
-//! 256² benchmark panel (2.6 M entries in `L`). The sweeps are bound by memory
+//! it is faster than faer's general dense-block kernels (`benches/README.md`,
+//! "Figures from the code's comments"). The sweeps are bound by memory
 //! traffic (each entry of `L` is read once per sweep), so a solver made with
 //! [`DirectSolver::with_single_precision_sweeps`] sweeps an `f32` copy of the
 //! factor (accumulating in `f64`): half the traffic, a solve accurate to about
@@ -45,7 +45,7 @@ use crate::linalg::{relative_residual, CsrMatrix, LinearSolver, LinearStats};
 
 /// Largest relative residual `‖A x − b‖₂ / ‖b‖₂` a direct solve may leave before
 /// [`LinearSolver::solve`] calls the matrix singular.
-pub const DIRECT_RESIDUAL_LIMIT: f64 = 1e-6;
+pub(crate) const DIRECT_RESIDUAL_LIMIT: f64 = 1e-6;
 
 /// Symbolic Cholesky with its numeric values and factorization workspace,
 /// allocated once per pattern.

@@ -23,17 +23,19 @@
 pub(crate) mod amg;
 pub(crate) mod direct;
 pub(crate) mod grid;
-pub mod krylov;
+pub(crate) mod krylov;
 pub(crate) mod multigrid;
 pub(crate) mod parallel;
 pub(crate) mod solver;
 pub(crate) mod sparse;
-pub mod stencil;
+pub(crate) mod stencil;
 
 pub use amg::AlgebraicMultigrid;
 pub use direct::DirectSolver;
 pub use grid::{GridBlock, GridShape};
+pub use krylov::Operator;
 pub(crate) use multigrid::{Coarsening, FirstLevel, Transfer};
 pub use multigrid::{Hierarchy, MultigridCg, MultigridOptions, Smoother};
 pub use solver::{relative_residual, JacobiCg, LinearSolver, LinearStats};
 pub use sparse::CsrMatrix;
+pub use stencil::GridOperator;

@@ -39,10 +39,10 @@ pub enum LinearSolverChoice {
 }
 
 /// Above this many unknowns `Auto` prefers an iterative solver.
-pub const DIRECT_LIMIT_UNKNOWNS: usize = 50_000;
+pub(crate) const DIRECT_LIMIT_UNKNOWNS: usize = 50_000;
 
 /// `Auto` picks geometric multigrid when at least this fraction of the unknowns are grid cells.
-pub const MULTIGRID_GRID_FRACTION: f64 = 0.5;
+pub(crate) const MULTIGRID_GRID_FRACTION: f64 = 0.5;
 
 /// Builds the solver `choice` for the network's system, or explains why it cannot.
 ///

@@ -48,7 +48,7 @@ pub const NESTED_MIN_UNKNOWNS: usize = 16_384;
 /// the solve's tolerance if that is looser): a coarse solution differs from the
 /// fine one by the coarse grid's discretisation error, far above this, so a
 /// tighter coarse solve would not give a better first guess.
-pub const NESTED_TOLERANCE: f64 = 1e-5;
+pub(crate) const NESTED_TOLERANCE: f64 = 1e-5;
 
 /// Coarse networks of the nested iteration up to this size are solved with the
 /// `auto` linear solver (sparse Cholesky); larger ones with multigrid-CG.

@@ -44,11 +44,11 @@
 //!   for the factorisation), and their `f64` diagonals are chained level to
 //!   level through the work vectors at each update.
 //!
-//! Measured V(2,2)-cycle convergence factors (stationary iteration, 128² cells,
-//! Chebyshev degree 2): 0.17 with an area sink (radiation, `C/Δt`) and
-//! insulated edges; 0.57 (128²) to 0.65 (256²) with fixed-temperature edges, whose half-cell edge
-//! conductances the row-sum rule counts twice on coarse levels (CG
-//! preconditioned by the cycle still converges in a few more iterations).
+//! With fixed-temperature edges the row-sum rule counts the half-cell edge
+//! conductances twice on coarse levels, so the V-cycle converges more slowly
+//! there than with an area sink (CG preconditioned by the cycle still
+//! converges in a few more iterations); the measured convergence factors are
+//! in `benches/README.md` ("Figures from the code's comments").
 //!
 //! The hierarchy's structure (aggregates, interpolation weights, coarse
 //! patterns and the map from fine to coarse entries) is built once per
