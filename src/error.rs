@@ -31,6 +31,43 @@ pub enum Error {
     /// A spacecraft component (rack, coolant loop, array, battery) is ill-defined.
     #[error(transparent)]
     Component(#[from] ComponentError),
+    /// A sizing problem is ill-posed or has no feasible design.
+    #[error(transparent)]
+    Sizing(#[from] SizingError),
+}
+
+/// Errors of the sizing optimizer (`sizing`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SizingError {
+    /// An input (flag, sweep file entry) is outside its allowed range.
+    #[error("{quantity} = {value} is invalid; allowed {allowed}")]
+    InvalidInput {
+        quantity: String,
+        value: f64,
+        allowed: String,
+    },
+    /// An input names something that does not exist (a preset, an objective).
+    #[error("{quantity}: unknown `{name}`; allowed {allowed}")]
+    UnknownName {
+        quantity: &'static str,
+        name: String,
+        allowed: String,
+    },
+    /// No design within the bounds meets every constraint.
+    #[error(
+        "no feasible design: constraint `{constraint}` cannot be met; the best design misses \
+         it by {shortfall:.4} {unit} ({detail})"
+    )]
+    Infeasible {
+        constraint: String,
+        shortfall: f64,
+        unit: String,
+        detail: String,
+    },
+    /// A section's loop cannot close (no flow or temperature satisfies it).
+    #[error("radiator section: {reason}")]
+    NoClosure { reason: String },
 }
 
 /// Errors in spacecraft components (GPU racks, coolant loops, solar arrays, batteries)

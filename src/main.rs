@@ -52,6 +52,14 @@ enum Command {
     ///
     /// Example: thermorbit validate --filter nafems --out out/validation
     Validate(cli::validate::ValidateArgs),
+    /// Size radiators, arrays and battery for a GPU cluster in orbit (optimizer on a solved model).
+    ///
+    /// Example: thermorbit size --power-mw 1 --orbit sso-dawn-dusk-550 --gpu h100 --report out/size
+    Size(cli::size::SizeArgs),
+    /// Sweep sizing settings over a grid or sample (sharded with --shard i/n; `sweep merge`).
+    ///
+    /// Example: thermorbit sweep cases/sweep.toml --shard 0/4 --out out/sweep
+    Sweep(cli::size::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +84,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::execute(args, &ctx),
         Command::Orbit(args) => cli::orbit::execute(args, &ctx),
         Command::Validate(args) => cli::validate::execute(args, &ctx),
+        Command::Size(args) => cli::size::execute(args, &ctx),
+        Command::Sweep(args) => cli::size::execute_sweep(args, &ctx),
     });
     match outcome {
         Ok(code) => code,

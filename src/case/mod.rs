@@ -54,7 +54,7 @@ pub use orbit::CaseOrbit;
 pub use run::{RunProgress, RunResult, Solution};
 pub use schema::CaseFile;
 pub use spacecraft::{Bus, Spacecraft};
-pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults};
+pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults, SpacecraftWarning};
 
 use crate::error::InputError;
 

@@ -156,7 +156,8 @@ pub(super) fn build_panels(
 ) -> Result<Vec<PanelModel>, InputError> {
     let mut out = Vec::with_capacity(sources.len());
     for source in sources {
-        collect_tubes(ck, case, &source.name, &source.spec.tubes, tubes)
+        let extent_m = [source.spec.length_m, source.spec.width_m];
+        collect_tubes(ck, case, &source.name, extent_m, &source.spec.tubes, tubes)
             .map_err(|e| source.locate(e))?;
         let panel = panel_from_spec(ck, case, &source.name, &source.spec, nodes, orbit)
             .map_err(|e| source.locate(e))?;

@@ -51,7 +51,7 @@ use serde::Deserialize;
 use super::build::{defined_hint, Checker};
 use super::orbit::{CaseOrbit, IncidentProfiles};
 use super::schema::{CoatingSpec, ProfileSpec};
-use super::Case;
+use super::{number_text, Case};
 use crate::components::fluid::{Coolant, CustomFluid};
 use crate::components::{
     ArrayIllumination, ArrayNodes, ArrayPointing, Battery, BatteryNodes, CoolantLoop, GpuRack,
@@ -365,10 +365,13 @@ pub(super) struct PanelTubes {
 pub(super) type TubesByPanel = BTreeMap<(String, String), PanelTubes>;
 
 /// Checks a panel's `tubes` entries and adds them to `out` (laid out, not yet in the network).
+/// Every tube, copies included, must lie inside the panel's `extent_m = [length, width]`
+/// (panel coordinates run from the corner `(0, 0)`).
 pub(super) fn collect_tubes(
     ck: &Checker,
     case: &Case,
     panel: &str,
+    extent_m: [f64; 2],
     tubes: &[TubeSpec],
     out: &mut TubesByPanel,
 ) -> Result<(), InputError> {
@@ -448,13 +451,52 @@ pub(super) fn collect_tubes(
         for k in 0..count {
             let off = [pitch[0] * k as f64, pitch[1] * k as f64];
             let [a, b] = t.line_m;
-            entry.lines_m.push([
+            let line = [
                 [a[0] + off[0], a[1] + off[1]],
                 [b[0] + off[0], b[1] + off[1]],
-            ]);
+            ];
+            if let Some(reason) = outside_panel(line, extent_m, k, count) {
+                return Err(ck.inconsistent(&key("line_m"), reason));
+            }
+            entry.lines_m.push(line);
         }
     }
     Ok(())
+}
+
+/// Why tube copy `k` of `count`, `line` (m), does not lie inside a panel of `extent_m`, if it
+/// does not. Points on the edges are inside; a relative 1e-9 of the extent absorbs the
+/// round-off of `line_m + k·pitch_m`.
+fn outside_panel(
+    line: [[f64; 2]; 2],
+    extent_m: [f64; 2],
+    k: usize,
+    count: usize,
+) -> Option<String> {
+    let slack = |c: usize| 1e-9 * extent_m[c].abs().max(1.0);
+    let inside = |p: [f64; 2]| (0..2).all(|c| p[c] >= -slack(c) && p[c] <= extent_m[c] + slack(c));
+    let [a, b] = line;
+    if a == b {
+        return Some("the tube's two points coincide; a tube needs a length".into());
+    }
+    if inside(a) && inside(b) {
+        return None;
+    }
+    let which = if count > 1 {
+        format!("copy {} of {count} (line_m + {k} × pitch_m)", k + 1)
+    } else {
+        "the tube".into()
+    };
+    Some(format!(
+        "{which} runs from ({}, {}) m to ({}, {}) m, outside the panel's 0–{} m × 0–{} m; \
+         both points must lie inside it",
+        number_text(a[0]),
+        number_text(a[1]),
+        number_text(b[0]),
+        number_text(b[1]),
+        number_text(extent_m[0]),
+        number_text(extent_m[1]),
+    ))
 }
 
 /// Range checks for the spacecraft tables, then the components in the network.

@@ -92,6 +92,80 @@ pub struct SpacecraftResults {
     pub battery_heat_change_w: f64,
 }
 
+/// A limit a spacecraft run breaks. The run still succeeds: these are design findings,
+/// reported on the console and in `summary.json`'s `spacecraft.warnings`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpacecraftWarning {
+    /// A rack's junctions exceed their temperature limit.
+    JunctionOverLimit {
+        /// Rack name.
+        rack: String,
+        /// Hottest junction temperature over the run, K.
+        temperature_k: f64,
+        /// The limit, K.
+        limit_k: f64,
+    },
+    /// A loop's coolant falls to or below its freezing point somewhere.
+    CoolantFreezing {
+        /// Loop name.
+        loop_name: String,
+        /// Lowest coolant temperature over the run, K.
+        temperature_k: f64,
+        /// Freezing point of the coolant, K.
+        freezing_k: f64,
+    },
+    /// The arrays and the battery cannot carry the bus load.
+    PowerDeficit {
+        /// Energy not delivered, Wh.
+        deficit_wh: f64,
+    },
+    /// GPU load was shed to keep the battery within its depth of discharge.
+    GpuLoadShed {
+        /// GPU energy shed, Wh.
+        shed_wh: f64,
+    },
+}
+
+impl std::fmt::Display for SpacecraftWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = |t: f64| t - crate::constants::CELSIUS_OFFSET_K;
+        match self {
+            Self::JunctionOverLimit {
+                rack,
+                temperature_k: t,
+                limit_k: l,
+            } => write!(
+                f,
+                "the junctions of rack `{rack}` reach {t:.1} K ({:.1} °C), {:.1} K above their \
+                 limit {l:.1} K ({:.1} °C)",
+                c(*t),
+                t - l,
+                c(*l)
+            ),
+            Self::CoolantFreezing {
+                loop_name,
+                temperature_k: t,
+                freezing_k: z,
+            } => write!(
+                f,
+                "the coolant of loop `{loop_name}` falls to {t:.1} K ({:.1} °C), at or below its \
+                 freezing point {z:.1} K ({:.1} °C)",
+                c(*t),
+                c(*z)
+            ),
+            Self::PowerDeficit { deficit_wh } => write!(
+                f,
+                "arrays and battery cannot carry the load: a deficit of {deficit_wh:.1} Wh"
+            ),
+            Self::GpuLoadShed { shed_wh } => write!(
+                f,
+                "{shed_wh:.1} Wh of GPU load was shed to stay within the battery's depth of \
+                 discharge (temperatures are those of the full load)"
+            ),
+        }
+    }
+}
+
 /// Coolant in and out of one radiator, and the heat it gave up.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RadiatorSeries {
@@ -119,6 +193,43 @@ impl SpacecraftResults {
             }
         }
         best
+    }
+
+    /// Every limit the run breaks: junctions over their limit, coolant at or below its
+    /// freezing point, a power deficit, GPU load shed.
+    pub fn warnings(&self) -> Vec<SpacecraftWarning> {
+        let mut out = Vec::new();
+        for (rack, series, limit) in &self.junctions_k {
+            let hottest = series.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if hottest > *limit {
+                out.push(SpacecraftWarning::JunctionOverLimit {
+                    rack: rack.clone(),
+                    temperature_k: hottest,
+                    limit_k: *limit,
+                });
+            }
+        }
+        for (loop_name, series, freezing) in &self.coolant_min_k {
+            let lowest = series.iter().copied().fold(f64::INFINITY, f64::min);
+            if lowest <= *freezing {
+                out.push(SpacecraftWarning::CoolantFreezing {
+                    loop_name: loop_name.clone(),
+                    temperature_k: lowest,
+                    freezing_k: *freezing,
+                });
+            }
+        }
+        if let Some(p) = &self.power {
+            if p.deficit_wh > 0.0 {
+                out.push(SpacecraftWarning::PowerDeficit {
+                    deficit_wh: p.deficit_wh,
+                });
+            }
+            if p.shed_wh > 0.0 {
+                out.push(SpacecraftWarning::GpuLoadShed { shed_wh: p.shed_wh });
+            }
+        }
+        out
     }
 
     /// Time-mean heat rejected by all radiators, W.

@@ -4,6 +4,7 @@
 pub mod orbit;
 pub mod progress;
 pub mod run;
+pub mod size;
 pub mod spacecraft;
 pub mod validate;
 

@@ -148,6 +148,10 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
             .jacobian_at_nodes(t_s, result.solution.final_temperatures_k())?;
         write_matrix_market(path, &k)?;
     }
+    // Design findings go to stderr whatever the output format, so `--json` users see them too.
+    for w in result.spacecraft.iter().flat_map(|r| r.warnings()) {
+        ctx.console.note(&format!("warning: {w}"));
+    }
     if args.json {
         ctx.console
             .data(&format!("{:#}\n", summary_json(&model, &result)))?;
@@ -307,11 +311,7 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
             );
         }
     }
-    let (spacecraft, warnings) = super::spacecraft::report(model, result);
-    s.push_str(&spacecraft);
-    for w in warnings {
-        let _ = writeln!(s, "warning: {w}");
-    }
+    s.push_str(&super::spacecraft::report(model, result));
     s
 }
 

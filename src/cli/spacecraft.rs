@@ -1,6 +1,6 @@
 //! The spacecraft part of `thermorbit run`'s text report: the hottest junction
 //! and its margin, each loop's coolant and hydraulics, radiator rejection,
-//! arrays, the power budget, and a warning for every limit a run breaks.
+//! arrays and the power budget.
 
 use std::fmt::Write as _;
 
@@ -24,12 +24,12 @@ fn kelvin(t: f64) -> String {
     format!("{} K ({} °C)", fixed(t, 1), fixed(t - CELSIUS_OFFSET_K, 1))
 }
 
-/// The report's spacecraft lines and the warnings (empty without spacecraft components).
-pub fn report(model: &Model, result: &RunResult) -> (String, Vec<String>) {
+/// The report's spacecraft lines (empty without spacecraft components); the limits the run
+/// breaks are `SpacecraftResults::warnings`, printed apart.
+pub fn report(model: &Model, result: &RunResult) -> String {
     let mut s = String::new();
-    let mut warnings = Vec::new();
     let (Some(sc), Some(res)) = (&model.spacecraft, &result.spacecraft) else {
-        return (s, warnings);
+        return s;
     };
     let t = &res.times_s;
     let over_time = t.len() > 1 && result.solution.history().is_some();
@@ -43,12 +43,6 @@ pub fn report(model: &Model, result: &RunResult) -> (String, Vec<String>) {
         let verdict = if tj <= limit {
             format!("margin {} K", fixed(limit - tj, 1))
         } else {
-            warnings.push(format!(
-                "the junctions of rack `{rack}` reach {}, {} K above their limit {}",
-                kelvin(tj),
-                fixed(tj - limit, 1),
-                kelvin(limit)
-            ));
             format!("OVER the limit by {} K", fixed(tj - limit, 1))
         };
         let _ = writeln!(
@@ -82,14 +76,6 @@ pub fn report(model: &Model, result: &RunResult) -> (String, Vec<String>) {
             kelvin(lowest),
             kelvin(*freeze)
         );
-        if lowest <= *freeze {
-            warnings.push(format!(
-                "the coolant of loop `{}` falls to {}, at or below its freezing point {}",
-                l.name,
-                kelvin(lowest),
-                kelvin(*freeze)
-            ));
-        }
         for stop in &l.stops {
             let StopNodes::Radiator { panel, flow, .. } = stop else {
                 continue;
@@ -154,19 +140,6 @@ pub fn report(model: &Model, result: &RunResult) -> (String, Vec<String>) {
                 fixed(100.0 * p.state_of_charge.last().copied().unwrap_or(0.0), 1)
             );
         }
-        if p.deficit_wh > 0.0 {
-            warnings.push(format!(
-                "arrays and battery cannot carry the load: a deficit of {} Wh",
-                fixed(p.deficit_wh, 1)
-            ));
-        }
-        if p.shed_wh > 0.0 {
-            warnings.push(format!(
-                "{} Wh of GPU load was shed to stay within the battery's depth of discharge \
-                 (temperatures are those of the full load)",
-                fixed(p.shed_wh, 1)
-            ));
-        }
     }
-    (s, warnings)
+    s
 }

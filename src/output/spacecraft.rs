@@ -34,6 +34,11 @@ pub(super) fn add_to_summary(summary: &mut Value, model: &Model, result: &RunRes
         summary["hottest_junction"] = json!({ "rack": rack, "time_s": at });
     }
     summary["radiator_heat_rejected_w"] = json!(res.radiator_heat_rejected_w());
+    summary["warnings"] = json!(res
+        .warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>());
     if let Some(p) = &res.power {
         summary["orbit_average_power_generated_w"] = json!(p.average_generated_w);
         summary["orbit_average_power_consumed_w"] = json!(p.average_consumed_w);

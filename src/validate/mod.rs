@@ -125,6 +125,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(radiation::RUNNERS);
     all.extend_from_slice(loops::RUNNERS);
     all.extend_from_slice(periodic::RUNNERS);
+    all.extend_from_slice(sizing::RUNNERS);
     all
 }
 
@@ -144,6 +145,7 @@ mod loops;
 mod orbit;
 mod periodic;
 mod radiation;
+mod sizing;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq)]

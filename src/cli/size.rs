@@ -1,0 +1,700 @@
+//! `thermorbit size` and `thermorbit sweep`: the sizing optimizer on the command line.
+//!
+//! Exit codes: 0 a feasible optimum; 2 bad input (a value out of range, an unknown preset, a
+//! radiator temperature below the sink or above the junction limit); 4 no feasible design
+//! (the message names the constraint and the shortfall).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use thermorbit::error::{OutputError, SizingError};
+use thermorbit::output::{plot_lines, LinePlot, Series};
+use thermorbit::sizing::sweep::{merge, to_csv, SizingSettings, SweepRow, SweepSpec};
+use thermorbit::sizing::{optimize, Evaluation, Optimum, OrbitEnvironment, OrbitPreset};
+use thermorbit::Error;
+
+use super::Context;
+
+/// Exit code when no design meets every constraint.
+pub const EXIT_INFEASIBLE: u8 = 4;
+
+/// Arguments of `thermorbit size`.
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    /// GPU power to cool, MW (> 0).
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub power_mw: f64,
+    /// Orbit: leo-400 (ISS orbit, radiator edge-on to the Sun), sso-dawn-dusk-550
+    /// (radiator edge-on to the Sun), geo (radiator faces north/south).
+    #[arg(long, default_value = "sso-dawn-dusk-550")]
+    pub orbit: String,
+    /// Accelerator: h100 (700 W), b200 (1,000 W), gb200 (1,200 W).
+    #[arg(long, default_value = "h100")]
+    pub gpu: String,
+    /// Coolant: ammonia, water, propylene_glycol_50.
+    #[arg(long, default_value = "ammonia")]
+    pub coolant: String,
+    /// Radiator infrared emissivity, (0, 1] (default AZ-93 white paint, 0.91).
+    #[arg(long, default_value_t = 0.91, allow_hyphen_values = true)]
+    pub emissivity: f64,
+    /// Radiator solar absorptivity, [0, 1] (default AZ-93 white paint, 0.15).
+    #[arg(long, default_value_t = 0.15, allow_hyphen_values = true)]
+    pub absorptivity: f64,
+    /// Environment of the hot case: none, cold, nominal, hot (the cold case always uses the
+    /// cold preset, or none).
+    #[arg(long, default_value = "hot")]
+    pub environment: String,
+    /// Fix the radiator temperature (mean coolant temperature in the radiator), K.
+    #[arg(long, allow_hyphen_values = true)]
+    pub radiator_temp_k: Option<f64>,
+    /// GPU power in the cold case (coldest instant), as a fraction of full power (default
+    /// the GPU preset's idle fraction, 0.10; 1 = the GPUs keep running through eclipses).
+    #[arg(long, allow_hyphen_values = true)]
+    pub idle_fraction: Option<f64>,
+    /// Ideal isothermal radiator: fin efficiency 1, no coolant temperature drop, no film.
+    #[arg(long)]
+    pub isothermal: bool,
+    /// One radiating face (the back insulated).
+    #[arg(long)]
+    pub one_sided: bool,
+    /// Allow a heat pump between the racks' loop and the radiator loop.
+    #[arg(long)]
+    pub heat_pump: bool,
+    /// What to minimise: area (planform per MW), surface, radiator-mass, mass (total).
+    #[arg(long, default_value = "area")]
+    pub objective: String,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a markdown report with PNG plots into this folder.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+impl SizeArgs {
+    /// The settings the flags give.
+    pub fn settings(&self) -> SizingSettings {
+        SizingSettings {
+            power_mw: self.power_mw,
+            orbit: self.orbit.clone(),
+            gpu: self.gpu.clone(),
+            coolant: self.coolant.clone(),
+            emissivity: self.emissivity,
+            absorptivity: self.absorptivity,
+            environment: self.environment.clone(),
+            one_sided: self.one_sided,
+            isothermal: self.isothermal,
+            heat_pump: self.heat_pump,
+            objective: self.objective.clone(),
+            radiator_temp_k: self.radiator_temp_k,
+            idle_fraction: self.idle_fraction,
+            ..SizingSettings::default()
+        }
+    }
+}
+
+/// Arguments of `thermorbit sweep`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SweepArgs {
+    /// Sweep file (TOML: mode, [base], [grid] or [sample]).
+    pub spec: Option<PathBuf>,
+    /// Run one part: `i/n` runs the points with index % n == i (0 ≤ i < n).
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Output folder: sweep.csv and sweep.json (a shard writes part-I-of-N.csv/.json).
+    #[arg(long, default_value = "out/sweep")]
+    pub out: PathBuf,
+    /// `merge PARTS... --out FILE`: join shard parts.
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
+}
+
+/// Subcommands of `thermorbit sweep`.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Join the JSON parts of a sharded sweep into one table (FILE.csv and FILE.json).
+    Merge {
+        /// The parts' JSON files.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Output file (its .csv and .json are written).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn exit_for(err: &Error) -> ExitCode {
+    match err {
+        Error::Sizing(SizingError::Infeasible { .. }) => {
+            super::eprint_line(&format!("error: {err}"));
+            ExitCode::from(EXIT_INFEASIBLE)
+        }
+        Error::Sizing(SizingError::InvalidInput { .. } | SizingError::UnknownName { .. }) => {
+            super::eprint_line(&format!("error: {err}"));
+            ExitCode::from(super::EXIT_BAD_INPUT)
+        }
+        _ => super::report_error(err),
+    }
+}
+
+/// Runs `thermorbit size`.
+pub fn execute(args: &SizeArgs, ctx: &Context) -> Result<ExitCode, Error> {
+    match run_size(args, ctx) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => Ok(exit_for(&e)),
+    }
+}
+
+fn run_size(args: &SizeArgs, ctx: &Context) -> Result<(), Error> {
+    let settings = args.settings();
+    settings.check()?;
+    let env = settings.scan()?;
+    let problem = settings.problem(env.clone())?;
+    let optimum = optimize(&problem, &settings.search()?)?;
+    if args.json {
+        ctx.console
+            .data(&format!("{}\n", json(&settings, &env, &optimum)))?;
+    } else {
+        ctx.console.report(&table(&settings, &env, &optimum))?;
+    }
+    if let Some(dir) = &args.report {
+        write_report(dir, &settings, &env, &optimum)?;
+        if !args.json {
+            ctx.console
+                .report(&format!("report: {}\n", dir.join("report.md").display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The `--json` document: the keys the issue lists at the top level, then the details.
+pub fn json(settings: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> String {
+    let e = &o.best;
+    let m = &e.per_mw;
+    let doc = serde_json::json!({
+        "radiator_planform_area_m2_per_mw": m.radiator_planform_area_m2,
+        "radiator_surface_area_m2_per_mw": m.radiator_surface_area_m2,
+        "radiator_mass_kg_per_mw": m.masses_kg.radiator,
+        "solar_array_area_m2_per_mw": m.solar_array_area_m2,
+        "total_mass_kg_per_mw": m.masses_kg.total,
+        "radiator_temperature_k": e.radiator_temperature_k,
+        "max_junction_temperature_k": e.max_junction_k,
+        "binding_constraint": o.binding(),
+        "settings": settings,
+        "design": {
+            "supply_k": e.design.supply_k,
+            "rise_k": e.design.rise_k,
+            "fin_thickness_mm": e.design.fin_thickness_m * 1e3,
+            "pitch_m": e.design.pitch_m,
+            "length_m": e.design.length_m,
+            "lift_k": e.design.lift_k,
+        },
+        "at_bounds": o.at_bounds,
+        "fin_efficiency": e.fin_efficiency,
+        "mean_panel_temperature_k": e.mean_panel_k,
+        "hot_sink_temperature_k": e.hot_sink_k,
+        "cold_min_coolant_temperature_k": e.cold_min_coolant_k,
+        "heat_pump_cop": e.cop,
+        "sections": e.sections,
+        "section_heat_w": e.section_heat_w,
+        "tube_mass_flow_kg_s": e.tube_mass_flow_kg_s,
+        "tube_reynolds": e.tube_reynolds,
+        "tube_pressure_drop_pa": e.tube_pressure_drop_pa,
+        "per_mw": m,
+        "totals": e.totals,
+        "constraints": e.constraints,
+        "orbit": {
+            "name": env.orbit,
+            "orientation": env.orientation,
+            "environment": env.environment.name(),
+            "altitude_km": env.altitude_km,
+            "period_s": env.period_s,
+            "longest_eclipse_s": env.longest_eclipse_s,
+            "hot_time_s": env.hot_time_s,
+            "cold_time_s": env.cold_time_s,
+        },
+        "search": {
+            "grid_points": o.report.grid_points,
+            "grid_feasible": o.report.grid_feasible,
+            "iterations": o.report.iterations,
+            "termination": o.report.termination,
+            "evaluations": o.report.evaluations,
+        },
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+}
+
+fn c(t_k: f64) -> f64 {
+    t_k - 273.15
+}
+
+/// The table `thermorbit size` prints.
+pub fn table(s: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> String {
+    let e = &o.best;
+    let d = &e.design;
+    let m = &e.per_mw;
+    let k = &m.masses_kg;
+    let mut t = String::new();
+    let mut line = |l: String| {
+        t.push_str(&l);
+        t.push('\n');
+    };
+    line(format!(
+        "thermorbit size: {} MW of {} in {} ({} environment), {} coolant, ε {} α {}, {}{}{}",
+        s.power_mw,
+        s.gpu,
+        env.orbit,
+        env.environment.name(),
+        s.coolant,
+        s.emissivity,
+        s.absorptivity,
+        if s.one_sided {
+            "one-sided"
+        } else {
+            "two-sided"
+        },
+        if s.isothermal {
+            ", ideal isothermal"
+        } else {
+            ""
+        },
+        if s.heat_pump {
+            ", heat pump allowed"
+        } else {
+            ""
+        },
+    ));
+    line(format!("  radiator: {}", env.orientation));
+    line(format!(
+        "  orbit: {:.0} km, period {:.1} min, longest eclipse {:.1} min; hot-case sink {:.1} K",
+        env.altitude_km,
+        env.period_s / 60.0,
+        env.longest_eclipse_s / 60.0,
+        e.hot_sink_k
+    ));
+    line(String::new());
+    line("Optimum design".into());
+    line(format!(
+        "  coolant supply        {:8.2} K ({:6.2} °C)",
+        d.supply_k,
+        c(d.supply_k)
+    ));
+    line(format!("  loop rise             {:8.2} K", d.rise_k));
+    line(format!(
+        "  face sheet            {:8.3} mm",
+        d.fin_thickness_m * 1e3
+    ));
+    line(format!("  tube pitch            {:8.3} m", d.pitch_m));
+    line(format!("  panel length          {:8.3} m", d.length_m));
+    if s.heat_pump {
+        line(format!(
+            "  heat-pump lift        {:8.2} K (COP {})",
+            d.lift_k,
+            e.cop.map_or("-".into(), |c| format!("{c:.2}"))
+        ));
+    }
+    line(format!(
+        "  radiator temperature  {:8.2} K ({:6.2} °C) mean coolant; face sheet {:.2} K",
+        e.radiator_temperature_k,
+        c(e.radiator_temperature_k),
+        e.mean_panel_k
+    ));
+    line(format!("  fin efficiency        {:8.4}", e.fin_efficiency));
+    line(format!(
+        "  tube flow             {:8.4} kg/s, Re {:.0}, Δp {:.1} kPa",
+        e.tube_mass_flow_kg_s,
+        e.tube_reynolds,
+        e.tube_pressure_drop_pa / 1e3
+    ));
+    line(String::new());
+    line("Per MW of GPU power".into());
+    line(format!(
+        "  radiator planform     {:10.1} m²",
+        m.radiator_planform_area_m2
+    ));
+    line(format!(
+        "  radiating surface     {:10.1} m²",
+        m.radiator_surface_area_m2
+    ));
+    line(format!(
+        "  solar array           {:10.1} m²",
+        m.solar_array_area_m2
+    ));
+    line(format!(
+        "  heat rejected         {:10.1} kW (pumps {:.1} kW, heat pump {:.1} kW)",
+        m.heat_rejected_w / 1e3,
+        m.pump_power_w / 1e3,
+        m.heat_pump_power_w / 1e3
+    ));
+    line(format!(
+        "  array power           {:10.1} kW; battery {:.1} kWh",
+        m.array_power_w / 1e3,
+        m.battery_energy_wh / 1e3
+    ));
+    line("  mass, kg:".into());
+    for (name, v) in [
+        ("face sheet", k.face_sheet),
+        ("tubes", k.tubes),
+        ("coolant in tubes", k.coolant),
+        ("manifolds/armour", k.radiator_overhead),
+        ("radiator total", k.radiator),
+        ("pumps", k.pumps),
+        ("heat pump", k.heat_pump),
+        ("solar arrays", k.solar_arrays),
+        ("battery", k.battery),
+        ("total", k.total),
+    ] {
+        line(format!("    {name:<20}{v:10.1}"));
+    }
+    line(String::new());
+    line("Constraints (margin ≥ 0 is met)".into());
+    for c in &e.constraints {
+        line(format!(
+            "  {:<14} value {:12.4} {:<2} limit {:12.4} {:<2} margin {:10.4} {}",
+            c.name, c.value, c.unit, c.limit, c.unit, c.margin, c.unit
+        ));
+    }
+    if !o.at_bounds.is_empty() {
+        line(format!("  at bounds: {}", o.at_bounds.join(", ")));
+    }
+    line(format!("  binding: {}", o.binding()));
+    line(format!(
+        "search: {} grid points ({} feasible), Nelder-Mead {} iterations ({}), {} evaluations",
+        o.report.grid_points,
+        o.report.grid_feasible,
+        o.report.iterations,
+        o.report.termination,
+        o.report.evaluations
+    ));
+    t
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|source| {
+        Error::Output(OutputError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+fn mkdir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| {
+        Error::Output(OutputError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// Area per MW at fixed radiator temperatures for one orbit and coating (optimising the
+/// rest), the points that could be sized.
+fn area_curve(base: &SizingSettings, temps: &[f64]) -> Result<Vec<(f64, Evaluation)>, Error> {
+    let env = base.scan()?;
+    let mut out = Vec::new();
+    for &t in temps {
+        let s = SizingSettings {
+            radiator_temp_k: Some(t),
+            ..base.clone()
+        };
+        let p = s.problem(env.clone())?;
+        if let Ok(o) = optimize(&p, &s.search()?) {
+            out.push((t, o.best));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `report.md` and its plots into `dir`.
+pub fn write_report(
+    dir: &Path,
+    s: &SizingSettings,
+    env: &OrbitEnvironment,
+    o: &Optimum,
+) -> Result<(), Error> {
+    mkdir(dir)?;
+    let e = &o.best;
+    let top = e.radiator_temperature_k.floor();
+    let temps: Vec<f64> = (0..6).map(|i| top - 50.0 + 10.0 * i as f64).collect();
+    // 1. Area per MW against radiator temperature: three orbits, two coatings.
+    let coatings = [
+        ("white AZ-93 (α 0.15, ε 0.91)", 0.15, 0.91),
+        ("OSR (α 0.08, ε 0.80)", 0.08, 0.80),
+    ];
+    let mut series = Vec::new();
+    let mut area_rows = String::from(
+        "| orbit | coating | T (K) | planform m²/MW | total kg/MW |\n|---|---|---|---|---|\n",
+    );
+    let mut mass_curves: Vec<(f64, Evaluation)> = Vec::new();
+    for orbit in OrbitPreset::ALL {
+        for (label, a, eps) in coatings {
+            let base = SizingSettings {
+                orbit: orbit.name().into(),
+                absorptivity: a,
+                emissivity: eps,
+                heat_pump: false,
+                ..s.clone()
+            };
+            let curve = area_curve(&base, &temps)?;
+            for (t, ev) in &curve {
+                area_rows.push_str(&format!(
+                    "| {} | {} | {:.0} | {:.1} | {:.0} |\n",
+                    orbit.name(),
+                    label,
+                    t,
+                    ev.per_mw.radiator_planform_area_m2,
+                    ev.per_mw.masses_kg.total
+                ));
+            }
+            if orbit.name() == s.orbit && (a - s.absorptivity).abs() < 1e-12 {
+                mass_curves = curve.clone();
+            }
+            if !curve.is_empty() {
+                series.push(Series::new(
+                    format!("{} {}", orbit.name(), label),
+                    curve.iter().map(|c| c.0).collect(),
+                    curve
+                        .iter()
+                        .map(|c| c.1.per_mw.radiator_planform_area_m2)
+                        .collect(),
+                ));
+            }
+        }
+    }
+    let plot =
+        |name: &str, title: &str, x: &str, y: &str, series: Vec<Series>| -> Result<(), Error> {
+            if series.is_empty() {
+                return Ok(());
+            }
+            plot_lines(
+                &dir.join(name),
+                &LinePlot {
+                    title: title.into(),
+                    x_label: x.into(),
+                    y_label: y.into(),
+                    series,
+                    shaded: vec![],
+                    shaded_label: None,
+                    log_x: false,
+                    log_y: false,
+                    reference_slopes: vec![],
+                },
+            )?;
+            Ok(())
+        };
+    plot(
+        "area_vs_temperature.png",
+        "Radiator planform area per MW against radiator temperature",
+        "radiator temperature (mean coolant), K",
+        "planform area, m²/MW",
+        series,
+    )?;
+    // 2. Mass breakdown against radiator temperature (this orbit and coating).
+    let pick: [(&str, fn(&Evaluation) -> f64); 6] = [
+        ("radiator", |e| e.per_mw.masses_kg.radiator),
+        ("solar arrays", |e| e.per_mw.masses_kg.solar_arrays),
+        ("battery", |e| e.per_mw.masses_kg.battery),
+        ("pumps", |e| e.per_mw.masses_kg.pumps),
+        ("heat pump", |e| e.per_mw.masses_kg.heat_pump),
+        ("total", |e| e.per_mw.masses_kg.total),
+    ];
+    let mass_series: Vec<Series> = pick
+        .iter()
+        .map(|(n, f)| {
+            Series::new(
+                *n,
+                mass_curves.iter().map(|c| c.0).collect(),
+                mass_curves.iter().map(|c| f(&c.1)).collect(),
+            )
+        })
+        .collect();
+    if !mass_curves.is_empty() {
+        plot(
+            "mass_breakdown.png",
+            &format!("Mass per MW by subsystem ({})", s.orbit),
+            "radiator temperature (mean coolant), K",
+            "mass, kg/MW",
+            mass_series,
+        )?;
+    }
+    // 3. Area against junction margin.
+    let env_s = s.scan()?;
+    let mut margin_x = Vec::new();
+    let mut margin_y = Vec::new();
+    for margin in [0.0, 5.0, 11.0, 15.0, 20.0, 25.0] {
+        let mut p = s.problem(env_s.clone())?;
+        p.limits.junction_margin_k = margin;
+        let sopt = thermorbit::sizing::SearchOptions {
+            radiator_temperature_k: None,
+            ..s.search()?
+        };
+        if let Ok(r) = optimize(&p, &sopt) {
+            margin_x.push(margin);
+            margin_y.push(r.best.per_mw.radiator_planform_area_m2);
+        }
+    }
+    plot(
+        "area_vs_junction_margin.png",
+        "Planform area per MW against the junction margin",
+        "junction margin below the limit, K",
+        "planform area, m²/MW",
+        vec![Series::new(
+            s.orbit.clone(),
+            margin_x.clone(),
+            margin_y.clone(),
+        )],
+    )?;
+    // 4. Heat-pump trade: fixed lifts.
+    let mut hp_x = Vec::new();
+    let mut hp_area = Vec::new();
+    let mut hp_mass = Vec::new();
+    for lift in [0.0, 10.0, 20.0, 30.0, 40.0, 60.0] {
+        let hs = SizingSettings {
+            heat_pump: true,
+            ..s.clone()
+        };
+        let mut p = hs.problem(env_s.clone())?;
+        p.heat_pump = true;
+        // Evaluate the optimum's geometry at each lift with the supply at the junction limit.
+        let junction_top = e.design.supply_k + lift;
+        let d = thermorbit::sizing::Design {
+            supply_k: junction_top,
+            lift_k: lift,
+            ..e.design
+        };
+        if let Ok(ev) = thermorbit::sizing::evaluate(&p, &d) {
+            hp_x.push(lift);
+            hp_area.push(ev.per_mw.radiator_planform_area_m2);
+            hp_mass.push(ev.per_mw.masses_kg.total / 10.0);
+        }
+    }
+    plot(
+        "heat_pump_trade.png",
+        "Heat-pump lift: radiator area and total mass per MW (optimum geometry)",
+        "heat-pump lift, K",
+        "planform m²/MW; total mass, 10 kg/MW",
+        vec![
+            Series::new("planform area, m²/MW", hp_x.clone(), hp_area.clone()),
+            Series::new("total mass / 10, kg/MW", hp_x.clone(), hp_mass.clone()),
+        ],
+    )?;
+    let mut md = String::new();
+    md.push_str("# thermorbit size report\n\n```\n");
+    md.push_str(&table(s, env, o));
+    md.push_str("```\n\n## Area per MW against radiator temperature\n\n");
+    md.push_str(
+        "Each point optimises the rest of the design at a fixed mean coolant temperature.\n\n",
+    );
+    md.push_str("![area](area_vs_temperature.png)\n\n");
+    md.push_str(&area_rows);
+    md.push_str("\n## Mass per MW by subsystem\n\n![mass](mass_breakdown.png)\n\n");
+    md.push_str("## Area against junction margin\n\n![margin](area_vs_junction_margin.png)\n\n| margin K | planform m²/MW |\n|---|---|\n");
+    for (x, y) in margin_x.iter().zip(&margin_y) {
+        md.push_str(&format!("| {x:.0} | {y:.1} |\n"));
+    }
+    md.push_str("\n## Heat-pump trade\n\nThe optimum's geometry with the radiator loop raised by the lift above the racks' loop (COP = Carnot fraction × T_evap / lift).\n\n![heat pump](heat_pump_trade.png)\n\n| lift K | planform m²/MW | total kg/MW |\n|---|---|---|\n");
+    for ((x, a), m) in hp_x.iter().zip(&hp_area).zip(&hp_mass) {
+        md.push_str(&format!("| {x:.0} | {a:.1} | {:.0} |\n", m * 10.0));
+    }
+    write(&dir.join("report.md"), &md)?;
+    write(&dir.join("size.json"), &json(s, env, o))?;
+    Ok(())
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), Error> {
+    let bad = || {
+        Error::Sizing(SizingError::InvalidInput {
+            quantity: format!("--shard {text}"),
+            value: f64::NAN,
+            allowed: "i/n with integers 0 <= i < n".into(),
+        })
+    };
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let i: usize = i.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+fn write_table(stem: &Path, rows: &[SweepRow]) -> Result<(), Error> {
+    let json = serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into());
+    write(&stem.with_extension("csv"), &to_csv(rows))?;
+    write(&stem.with_extension("json"), &json)?;
+    Ok(())
+}
+
+/// Runs `thermorbit sweep`.
+pub fn execute_sweep(args: &SweepArgs, ctx: &Context) -> Result<ExitCode, Error> {
+    match run_sweep(args, ctx) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => Ok(exit_for(&e)),
+    }
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| {
+        Error::Input(thermorbit::error::InputError::Read {
+            file: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+fn run_sweep(args: &SweepArgs, ctx: &Context) -> Result<(), Error> {
+    if let Some(SweepCommand::Merge { parts, out }) = &args.command {
+        let mut all = Vec::new();
+        for p in parts {
+            let rows: Vec<SweepRow> = serde_json::from_str(&read(p)?).map_err(|e| {
+                Error::Sizing(SizingError::UnknownName {
+                    quantity: "sweep part",
+                    name: format!("{}: {e}", p.display()),
+                    allowed: "a JSON part written by `thermorbit sweep --shard`".into(),
+                })
+            })?;
+            all.push(rows);
+        }
+        let rows = merge(all)?;
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            mkdir(parent)?;
+        }
+        write_table(out, &rows)?;
+        ctx.console.report(&format!(
+            "merged {} rows into {}\n",
+            rows.len(),
+            out.with_extension("csv").display()
+        ))?;
+        return Ok(());
+    }
+    let Some(spec_path) = &args.spec else {
+        return Err(Error::Sizing(SizingError::InvalidInput {
+            quantity: "sweep file".into(),
+            value: f64::NAN,
+            allowed: "`thermorbit sweep SPEC.toml` or `thermorbit sweep merge PARTS... --out FILE`"
+                .into(),
+        }));
+    };
+    let spec = SweepSpec::parse(&read(spec_path)?)?;
+    let shard = match &args.shard {
+        Some(s) => parse_shard(s)?,
+        None => (0, 1),
+    };
+    let rows = spec.run(shard)?;
+    mkdir(&args.out)?;
+    let stem = if shard.1 == 1 {
+        args.out.join("sweep")
+    } else {
+        args.out.join(format!("part-{}-of-{}", shard.0, shard.1))
+    };
+    write_table(&stem, &rows)?;
+    ctx.console.report(&format!(
+        "{} points ({} feasible) -> {}\n",
+        rows.len(),
+        rows.iter().filter(|r| r.feasible).count(),
+        stem.with_extension("csv").display()
+    ))?;
+    Ok(())
+}
