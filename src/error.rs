@@ -34,6 +34,9 @@ pub enum Error {
     /// A sizing problem is ill-posed or has no feasible design.
     #[error(transparent)]
     Sizing(#[from] SizingError),
+    /// Radiation geometry or view-factor options are invalid.
+    #[error(transparent)]
+    Radiation(#[from] RadiationError),
 }
 
 /// Errors of the sizing optimizer (`sizing`).
@@ -57,7 +60,8 @@ pub enum SizingError {
     /// No design within the bounds meets every constraint.
     #[error(
         "no feasible design: constraint `{constraint}` cannot be met; the best design misses \
-         it by {shortfall:.4} {unit} ({detail})"
+         it by {} {unit} ({detail})",
+        significant(*.shortfall)
     )]
     Infeasible {
         constraint: String,
@@ -65,9 +69,57 @@ pub enum SizingError {
         unit: String,
         detail: String,
     },
+    /// No design within the bounds could even be solved (every loop fails to close), so
+    /// no constraint margin exists to report.
+    #[error("no feasible design: {detail}")]
+    NothingCloses { detail: String },
     /// A section's loop cannot close (no flow or temperature satisfies it).
     #[error("radiator section: {reason}")]
     NoClosure { reason: String },
+}
+
+/// `x` with four decimals, or three significant digits when it is below 0.01 in size (so a
+/// shortfall of 2e-5 K does not print as 0.0000).
+fn significant(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.01 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// Errors in radiation geometry (surfaces for view factors), Monte Carlo options and
+/// radiative exchange inputs. `surface` is the index of the surface in the list given
+/// (`radiation.surfaces[surface]` in a case file), `field` the offending quantity.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RadiationError {
+    /// A quantity of one surface is outside its range (a zero area, a zero radius).
+    #[error("surface `{name}`: {field} = {value} is invalid; allowed {allowed}")]
+    InvalidSurface {
+        surface: usize,
+        name: String,
+        field: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
+    /// Two surfaces lie in one plane and overlap, or cross each other.
+    #[error("surfaces `{first_name}` and `{second_name}` {relation}")]
+    Overlap {
+        first: usize,
+        first_name: String,
+        second: usize,
+        second_name: String,
+        /// `coincide (they lie in one plane and overlap)` or `intersect`.
+        relation: &'static str,
+    },
+    /// A Monte Carlo or exchange option or array is outside its range.
+    #[error("{quantity} = {value} is invalid; allowed {allowed}")]
+    InvalidValue {
+        quantity: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
 }
 
 /// Errors in spacecraft components (GPU racks, coolant loops, solar arrays, batteries)

@@ -74,6 +74,7 @@ pub mod network;
 pub mod orbit;
 pub mod output;
 pub mod power;
+pub mod radiation;
 pub mod sizing;
 pub mod solve;
 pub mod validate;

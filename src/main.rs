@@ -60,6 +60,12 @@ enum Command {
     ///
     /// Example: thermorbit sweep cases/sweep.toml --shard 0/4 --out out/sweep
     Sweep(cli::size::SweepArgs),
+    /// View factors by Monte Carlo ray tracing, against the closed form for two rectangles
+    /// or discs, or as a factor matrix (CSV) for the surfaces of a case file.
+    ///
+    /// Example: thermorbit viewfactor --parallel-rectangles --width-m 1 --height-m 2
+    /// --gap-m 0.5 --rays 10000000 --seed 1 --json
+    Viewfactor(cli::viewfactor::ViewfactorArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +92,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cli::validate::execute(args, &ctx),
         Command::Size(args) => cli::size::execute(args, &ctx),
         Command::Sweep(args) => cli::size::execute_sweep(args, &ctx),
+        Command::Viewfactor(args) => cli::viewfactor::execute(args, &ctx),
     });
     match outcome {
         Ok(code) => code,

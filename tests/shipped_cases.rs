@@ -34,6 +34,19 @@ fn every_shipped_case_builds() {
 }
 
 #[test]
+fn every_shipped_sweep_spec_expands_to_its_points() {
+    let files = toml_files("benches/sweeps");
+    assert!(!files.is_empty(), "expected shipped sweep specs");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let points = thermorbit::sizing::sweep::SweepSpec::parse(&text)
+            .and_then(|s| s.points())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(!points.is_empty(), "{}", file.display());
+    }
+}
+
+#[test]
 fn the_built_in_default_case_is_the_shipped_file() {
     let shipped =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/default.toml"))

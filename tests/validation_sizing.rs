@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_cases_match_files, run_case};
+use common::{assert_cases_match_files, run_validation_case};
 
 /// The cases this file runs, one test each (`val_` + the id).
 const CASES: &[&str] = &[
@@ -24,25 +24,25 @@ fn every_opt_case_file_has_a_test() {
 
 #[test]
 fn val_opt_01_isothermal_sigma_t4() {
-    run_case("opt-01-isothermal-sigma-t4");
+    run_validation_case("opt-01-isothermal-sigma-t4");
 }
 
 #[test]
 fn val_opt_02_linear_power_scaling() {
-    run_case("opt-02-linear-power-scaling");
+    run_validation_case("opt-02-linear-power-scaling");
 }
 
 #[test]
 fn val_opt_03_minimum_mass_fin() {
-    run_case("opt-03-minimum-mass-fin");
+    run_validation_case("opt-03-minimum-mass-fin");
 }
 
 #[test]
 fn val_opt_04_optimizer_vs_grid() {
-    run_case("opt-04-optimizer-vs-grid");
+    run_validation_case("opt-04-optimizer-vs-grid");
 }
 
 #[test]
 fn val_opt_05_environment_backloading() {
-    run_case("opt-05-environment-backloading");
+    run_validation_case("opt-05-environment-backloading");
 }

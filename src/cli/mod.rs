@@ -7,6 +7,7 @@ pub mod run;
 pub mod size;
 pub mod spacecraft;
 pub mod validate;
+pub mod viewfactor;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -127,9 +128,11 @@ pub fn report_error(err: &Error) -> ExitCode {
         );
     }
     let code = match err {
-        Error::Input(_) | Error::Orbit(_) | Error::Network(_) | Error::Component(_) => {
-            EXIT_BAD_INPUT
-        }
+        Error::Input(_)
+        | Error::Orbit(_)
+        | Error::Network(_)
+        | Error::Component(_)
+        | Error::Radiation(_) => EXIT_BAD_INPUT,
         Error::Solve(SolveError::PeriodicNotConverged { .. }) => EXIT_PERIODIC_NOT_CONVERGED,
         _ => EXIT_FAILURE,
     };

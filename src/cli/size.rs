@@ -11,7 +11,9 @@ use clap::{Args, Subcommand};
 use thermorbit::error::{OutputError, SizingError};
 use thermorbit::output::{plot_lines, LinePlot, Series};
 use thermorbit::sizing::sweep::{merge, to_csv, SizingSettings, SweepRow, SweepSpec};
-use thermorbit::sizing::{optimize, Evaluation, Optimum, OrbitEnvironment, OrbitPreset};
+use thermorbit::sizing::{
+    evaluate, optimize, Design, Evaluation, Optimum, OrbitEnvironment, OrbitPreset,
+};
 use thermorbit::Error;
 
 use super::Context;
@@ -127,7 +129,7 @@ pub enum SweepCommand {
 
 fn exit_for(err: &Error) -> ExitCode {
     match err {
-        Error::Sizing(SizingError::Infeasible { .. }) => {
+        Error::Sizing(SizingError::Infeasible { .. } | SizingError::NothingCloses { .. }) => {
             super::eprint_line(&format!("error: {err}"));
             ExitCode::from(EXIT_INFEASIBLE)
         }
@@ -389,22 +391,40 @@ fn mkdir(dir: &Path) -> Result<(), Error> {
     })
 }
 
-/// Area per MW at fixed radiator temperatures for one orbit and coating (optimising the
-/// rest), the points that could be sized.
-fn area_curve(base: &SizingSettings, temps: &[f64]) -> Result<Vec<(f64, Evaluation)>, Error> {
+/// The optimum's geometry, loop rise and lift evaluated at each mean radiator temperature
+/// of `temps` for one orbit and coating: how the area follows σεT⁴ less the environment
+/// (not re-optimised, so one geometry is compared across orbits and coatings). Points the
+/// model cannot close (coolant below the sink, beyond its property table) are left out.
+fn area_curve(
+    base: &SizingSettings,
+    design: &Design,
+    temps: &[f64],
+) -> Result<Vec<(f64, Evaluation)>, Error> {
     let env = base.scan()?;
-    let mut out = Vec::new();
-    for &t in temps {
-        let s = SizingSettings {
-            radiator_temp_k: Some(t),
-            ..base.clone()
-        };
-        let p = s.problem(env.clone())?;
-        if let Ok(o) = optimize(&p, &s.search()?) {
-            out.push((t, o.best));
-        }
+    let p = base.problem(env)?;
+    Ok(temps
+        .iter()
+        .filter_map(|&t| {
+            let d = Design {
+                supply_k: t - 0.5 * design.rise_k,
+                ..*design
+            };
+            evaluate(&p, &d).ok().map(|e| (t, e))
+        })
+        .collect())
+}
+
+/// A subsystem's name and its mass per MW in an evaluation.
+type MassPick = (&'static str, fn(&Evaluation) -> f64);
+
+/// Which constraint a design misses, or "meets all".
+fn verdict(e: &Evaluation) -> String {
+    if e.feasible() {
+        return "meets all".into();
     }
-    Ok(out)
+    e.tightest()
+        .map(|c| format!("misses {} by {:.3} {}", c.name, -c.margin, c.unit))
+        .unwrap_or_else(|| "—".into())
 }
 
 /// Writes `report.md` and its plots into `dir`.
@@ -416,16 +436,22 @@ pub fn write_report(
 ) -> Result<(), Error> {
     mkdir(dir)?;
     let e = &o.best;
-    let top = e.radiator_temperature_k.floor();
-    let temps: Vec<f64> = (0..6).map(|i| top - 50.0 + 10.0 * i as f64).collect();
-    // 1. Area per MW against radiator temperature: three orbits, two coatings.
+    // 1. Area per MW against radiator temperature: three orbits, two coatings, the optimum's
+    // geometry at mean coolant temperatures from 260 K to the coolant table's top.
+    let (_, coolant_top_k) = s.coolant()?.valid_range_k();
+    let t_max = (coolant_top_k - 0.5 * e.design.rise_k - 1.0).min(400.0);
+    let temps: Vec<f64> = (0..)
+        .map(|i| 260.0 + 5.0 * i as f64)
+        .take_while(|&t| t <= t_max)
+        .collect();
     let coatings = [
-        ("white AZ-93 (α 0.15, ε 0.91)", 0.15, 0.91),
-        ("OSR (α 0.08, ε 0.80)", 0.08, 0.80),
+        ("white paint AZ-93 (α 0.15, ε 0.91)", 0.15, 0.91),
+        ("silver Teflon OSR (α 0.08, ε 0.78)", 0.08, 0.78),
     ];
     let mut series = Vec::new();
     let mut area_rows = String::from(
-        "| orbit | coating | T (K) | planform m²/MW | total kg/MW |\n|---|---|---|---|---|\n",
+        "| orbit | coating | T (K) | hot sink (K) | planform m²/MW | total kg/MW | constraints |\n\
+         |---|---|---|---|---|---|---|\n",
     );
     let mut mass_curves: Vec<(f64, Evaluation)> = Vec::new();
     for orbit in OrbitPreset::ALL {
@@ -434,18 +460,20 @@ pub fn write_report(
                 orbit: orbit.name().into(),
                 absorptivity: a,
                 emissivity: eps,
-                heat_pump: false,
+                radiator_temp_k: None,
                 ..s.clone()
             };
-            let curve = area_curve(&base, &temps)?;
-            for (t, ev) in &curve {
+            let curve = area_curve(&base, &e.design, &temps)?;
+            for (t, ev) in curve.iter().filter(|(t, _)| (*t as i64) % 20 == 0) {
                 area_rows.push_str(&format!(
-                    "| {} | {} | {:.0} | {:.1} | {:.0} |\n",
+                    "| {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {} |\n",
                     orbit.name(),
                     label,
                     t,
+                    ev.hot_sink_k,
                     ev.per_mw.radiator_planform_area_m2,
-                    ev.per_mw.masses_kg.total
+                    ev.per_mw.masses_kg.total,
+                    verdict(ev),
                 ));
             }
             if orbit.name() == s.orbit && (a - s.absorptivity).abs() < 1e-12 {
@@ -463,36 +491,42 @@ pub fn write_report(
             }
         }
     }
-    let plot =
-        |name: &str, title: &str, x: &str, y: &str, series: Vec<Series>| -> Result<(), Error> {
-            if series.is_empty() {
-                return Ok(());
-            }
-            plot_lines(
-                &dir.join(name),
-                &LinePlot {
-                    title: title.into(),
-                    x_label: x.into(),
-                    y_label: y.into(),
-                    series,
-                    shaded: vec![],
-                    shaded_label: None,
-                    log_x: false,
-                    log_y: false,
-                    reference_slopes: vec![],
-                },
-            )?;
-            Ok(())
-        };
+    let plot = |name: &str,
+                title: &str,
+                x: &str,
+                y: &str,
+                series: Vec<Series>,
+                log_y: bool|
+     -> Result<(), Error> {
+        if series.is_empty() {
+            return Ok(());
+        }
+        plot_lines(
+            &dir.join(name),
+            &LinePlot {
+                title: title.into(),
+                x_label: x.into(),
+                y_label: y.into(),
+                series,
+                shaded: vec![],
+                shaded_label: None,
+                log_x: false,
+                log_y,
+                reference_slopes: vec![],
+            },
+        )?;
+        Ok(())
+    };
     plot(
         "area_vs_temperature.png",
-        "Radiator planform area per MW against radiator temperature",
+        "Radiator planform area per MW vs radiator temperature (optimum geometry)",
         "radiator temperature (mean coolant), K",
-        "planform area, m²/MW",
+        "planform area, m²/MW (log scale)",
         series,
+        true,
     )?;
     // 2. Mass breakdown against radiator temperature (this orbit and coating).
-    let pick: [(&str, fn(&Evaluation) -> f64); 6] = [
+    let pick: [MassPick; 6] = [
         ("radiator", |e| e.per_mw.masses_kg.radiator),
         ("solar arrays", |e| e.per_mw.masses_kg.solar_arrays),
         ("battery", |e| e.per_mw.masses_kg.battery),
@@ -506,18 +540,21 @@ pub fn write_report(
             Series::new(
                 *n,
                 mass_curves.iter().map(|c| c.0).collect(),
-                mass_curves.iter().map(|c| f(&c.1)).collect(),
+                mass_curves.iter().map(|c| f(&c.1) / 1e3).collect(),
             )
         })
         .collect();
-    if !mass_curves.is_empty() {
-        plot(
-            "mass_breakdown.png",
-            &format!("Mass per MW by subsystem ({})", s.orbit),
-            "radiator temperature (mean coolant), K",
-            "mass, kg/MW",
-            mass_series,
-        )?;
+    plot(
+        "mass_breakdown.png",
+        &format!("Mass per MW by subsystem ({}, optimum geometry)", s.orbit),
+        "radiator temperature (mean coolant), K",
+        "mass, t/MW",
+        mass_series,
+        false,
+    )?;
+    let mut mass_rows = String::from("| subsystem | t/MW at the optimum |\n|---|---|\n");
+    for (n, f) in &pick {
+        mass_rows.push_str(&format!("| {n} | {:.2} |\n", f(e) / 1e3));
     }
     // 3. Area against junction margin.
     let env_s = s.scan()?;
@@ -541,10 +578,11 @@ pub fn write_report(
         "junction margin below the limit, K",
         "planform area, m²/MW",
         vec![Series::new(
-            s.orbit.clone(),
+            format!("{} (re-optimised at each margin)", s.orbit),
             margin_x.clone(),
             margin_y.clone(),
         )],
+        false,
     )?;
     // 4. Heat-pump trade: fixed lifts.
     let mut hp_x = Vec::new();
@@ -567,36 +605,52 @@ pub fn write_report(
         if let Ok(ev) = thermorbit::sizing::evaluate(&p, &d) {
             hp_x.push(lift);
             hp_area.push(ev.per_mw.radiator_planform_area_m2);
-            hp_mass.push(ev.per_mw.masses_kg.total / 10.0);
+            hp_mass.push(ev.per_mw.masses_kg.total);
         }
     }
+    let ratio = |v: &[f64]| -> Vec<f64> {
+        let first = v.first().copied().unwrap_or(1.0);
+        v.iter().map(|x| x / first).collect()
+    };
     plot(
         "heat_pump_trade.png",
-        "Heat-pump lift: radiator area and total mass per MW (optimum geometry)",
+        "Heat-pump lift: radiator area and total mass, relative to no heat pump",
         "heat-pump lift, K",
-        "planform m²/MW; total mass, 10 kg/MW",
+        "ratio to no lift (optimum geometry)",
         vec![
-            Series::new("planform area, m²/MW", hp_x.clone(), hp_area.clone()),
-            Series::new("total mass / 10, kg/MW", hp_x.clone(), hp_mass.clone()),
+            Series::new("radiator planform area", hp_x.clone(), ratio(&hp_area)),
+            Series::new(
+                "total mass (arrays, battery, heat pump incl.)",
+                hp_x.clone(),
+                ratio(&hp_mass),
+            ),
         ],
+        false,
     )?;
     let mut md = String::new();
     md.push_str("# thermorbit size report\n\n```\n");
     md.push_str(&table(s, env, o));
     md.push_str("```\n\n## Area per MW against radiator temperature\n\n");
     md.push_str(
-        "Each point optimises the rest of the design at a fixed mean coolant temperature.\n\n",
+        "The optimum's geometry (face sheet, pitch, length, loop rise) evaluated on the solved \
+         model at mean coolant temperatures every 5 K, in each orbit's hot case, for two \
+         coatings: the area follows σεT⁴ less what the environment puts back. Points outside \
+         the window that meets every constraint are kept to show the trend; the table says \
+         which constraint each misses (junction when too hot, freezing in the cold case when \
+         too cold).\n\n",
     );
     md.push_str("![area](area_vs_temperature.png)\n\n");
     md.push_str(&area_rows);
     md.push_str("\n## Mass per MW by subsystem\n\n![mass](mass_breakdown.png)\n\n");
+    md.push_str(&mass_rows);
+    md.push('\n');
     md.push_str("## Area against junction margin\n\n![margin](area_vs_junction_margin.png)\n\n| margin K | planform m²/MW |\n|---|---|\n");
     for (x, y) in margin_x.iter().zip(&margin_y) {
         md.push_str(&format!("| {x:.0} | {y:.1} |\n"));
     }
     md.push_str("\n## Heat-pump trade\n\nThe optimum's geometry with the radiator loop raised by the lift above the racks' loop (COP = Carnot fraction × T_evap / lift).\n\n![heat pump](heat_pump_trade.png)\n\n| lift K | planform m²/MW | total kg/MW |\n|---|---|---|\n");
     for ((x, a), m) in hp_x.iter().zip(&hp_area).zip(&hp_mass) {
-        md.push_str(&format!("| {x:.0} | {a:.1} | {:.0} |\n", m * 10.0));
+        md.push_str(&format!("| {x:.0} | {a:.1} | {m:.0} |\n"));
     }
     write(&dir.join("report.md"), &md)?;
     write(&dir.join("size.json"), &json(s, env, o))?;

@@ -281,6 +281,40 @@ fn check_fixed_temperature(p: &Problem, t: f64) -> Result<(), SizingError> {
     Ok(())
 }
 
+/// Checks that some supply temperature the junction allows lies above the hot-case sink
+/// (where the faces settle with no coolant): the radiator's outlet is the supply, and a
+/// radiator only rejects heat from coolant above its sink. The hottest supply is the
+/// junction's bound at the largest rise and lift (the junction rise falls with flow, but the
+/// inlet, supply + rise, is what must exceed the sink; both are taken at their most
+/// favourable ends).
+fn check_sink_below_supply(m: &Mapper<'_>) -> Result<(), Error> {
+    let p = m.problem;
+    let b = &m.bounds;
+    let lift_k = if p.heat_pump { b.lift_k[1] } else { 0.0 };
+    let mut hottest_inlet_k = f64::NEG_INFINITY;
+    for rise_k in [b.rise_k[0], b.rise_k[1]] {
+        hottest_inlet_k = hottest_inlet_k.max(m.supply_max_k(rise_k, lift_k)? + rise_k);
+    }
+    let sink_k = p.hot_sink_k();
+    if sink_k >= hottest_inlet_k {
+        return Err(SizingError::Infeasible {
+            constraint: "junction".into(),
+            shortfall: sink_k - hottest_inlet_k,
+            unit: "K".into(),
+            detail: format!(
+                "the radiator's faces settle at {sink_k:.2} K with no coolant in the hot case \
+                 (coating α {:.2}, ε {:.2}), above the hottest coolant the junction limit \
+                 {:.2} K less its margin and resistance chain allows, {hottest_inlet_k:.2} K: \
+                 no radiator of any size rejects the heat; lower the absorptivity, raise the \
+                 emissivity or allow a heat pump",
+                p.coating.absorptivity, p.coating.emissivity, p.gpu.chain.junction_limit_k
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Minimises `options.objective` over the design space of `problem`.
 ///
 /// Errors: [`SizingError::InvalidInput`] for a fixed radiator temperature outside (sink,
@@ -310,6 +344,9 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
         vars: vars.clone(),
         fixed_mean_k: options.radiator_temperature_k,
     };
+    if options.radiator_temperature_k.is_none() {
+        check_sink_below_supply(&mapper)?;
+    }
     let levels = options.grid_levels.max(2);
     // Grid in unit coordinates; the supply starts high (the area falls with temperature).
     let level = |var: Var, k: usize| -> f64 {
@@ -404,7 +441,16 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
             best_u = b.clone();
         }
     }
-    let best = cost.eval(&best_u)?;
+    let best = match cost.eval(&best_u) {
+        Ok(e) => e,
+        // No design of the box could be closed: infeasible, not a solver failure.
+        Err(err) => {
+            return Err(SizingError::NothingCloses {
+                detail: format!("no design within the bounds rejects the heat ({err})"),
+            }
+            .into())
+        }
+    };
     // The grid's best may still beat the simplex's if Nelder-Mead only saw infeasible points.
     let best = match &results[start] {
         Ok(g) if cost.score(&Ok(g.clone())) < cost.score(&Ok(best.clone())) => g.clone(),
@@ -428,8 +474,22 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
                 shortfall: -c.margin,
                 unit: c.unit.to_string(),
                 detail: format!(
-                    "best design: value {:.4} {} against limit {:.4} {}",
-                    c.value, c.unit, c.limit, c.unit
+                    "best design: value {:.4} {} against limit {:.4} {}{}",
+                    c.value,
+                    c.unit,
+                    c.limit,
+                    c.unit,
+                    if c.name == "freezing" {
+                        format!(
+                            "; a radiator sized for the hot case over-cools the loop with the \
+                             GPUs at {:.0} % of full power through the longest eclipse: a \
+                             bypass or heaters (not modelled) would be needed, or \
+                             --idle-fraction 1 if the GPUs keep running on the battery",
+                            100.0 * problem.gpu.idle_fraction
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             },
             None => SizingError::NoClosure {

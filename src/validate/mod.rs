@@ -126,6 +126,8 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(loops::RUNNERS);
     all.extend_from_slice(periodic::RUNNERS);
     all.extend_from_slice(sizing::RUNNERS);
+    all.extend_from_slice(spacecraft::RUNNERS);
+    all.extend_from_slice(view_factors::RUNNERS);
     all
 }
 
@@ -146,6 +148,8 @@ mod orbit;
 mod periodic;
 mod radiation;
 mod sizing;
+mod spacecraft;
+mod view_factors;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,120 @@
+//! `thermorbit size` on good and bad input: the JSON keys the issue lists, exit code 2 for
+//! bad input and 4 for an infeasible sizing, each with a message naming the quantity, the
+//! allowed range or the failing constraint and by how much.
+
+mod common;
+
+use common::{stderr, thermorbit};
+
+/// Runs `thermorbit size ARGS` in a fresh folder.
+fn size(args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = vec!["size"];
+    all.extend_from_slice(args);
+    thermorbit(&all, dir.path())
+}
+
+/// Asserts exit code `code` and a message mentioning each of `words`.
+fn assert_fails(args: &[&str], code: i32, words: &[&str]) -> String {
+    let out = size(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    for w in words {
+        assert!(err.contains(w), "{args:?}: `{w}` not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn fixed_temperature_json_has_the_issue_keys() {
+    let out = size(&["--radiator-temp-k", "315", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "radiator_planform_area_m2_per_mw",
+        "radiator_surface_area_m2_per_mw",
+        "radiator_mass_kg_per_mw",
+        "solar_array_area_m2_per_mw",
+        "total_mass_kg_per_mw",
+        "radiator_temperature_k",
+        "max_junction_temperature_k",
+    ] {
+        let v = j[key].as_f64().unwrap_or(f64::NAN);
+        assert!(v.is_finite() && v > 0.0, "{key} = {v}");
+    }
+    assert!(j["binding_constraint"].is_string());
+    // Two-sided surface is twice the planform.
+    let planform = j["radiator_planform_area_m2_per_mw"].as_f64().unwrap();
+    let surface = j["radiator_surface_area_m2_per_mw"].as_f64().unwrap();
+    assert!((surface / planform - 2.0).abs() < 1e-12);
+}
+
+#[test]
+fn power_zero_or_negative_is_bad_input() {
+    assert_fails(&["--power-mw", "0"], 2, &["power_mw", "> 0"]);
+    assert_fails(&["--power-mw", "-3"], 2, &["power_mw", "-3", "> 0"]);
+}
+
+#[test]
+fn emissivity_outside_zero_one_is_bad_input() {
+    assert_fails(
+        &["--emissivity", "0"],
+        2,
+        &["emissivity", "0 < emissivity <= 1"],
+    );
+    assert_fails(&["--emissivity", "1.2"], 2, &["emissivity", "1.2"]);
+    assert_fails(&["--absorptivity", "1.5"], 2, &["absorptivity", "1.5"]);
+}
+
+#[test]
+fn radiator_temperature_below_the_sink_or_above_the_limit_is_bad_input() {
+    assert_fails(
+        &["--radiator-temp-k", "150"],
+        2,
+        &[
+            "radiator temperature",
+            "150",
+            "sink temperature",
+            "junction limit",
+        ],
+    );
+    assert_fails(
+        &["--radiator-temp-k", "400"],
+        2,
+        &["radiator temperature", "400", "junction limit"],
+    );
+}
+
+#[test]
+fn unknown_presets_list_the_allowed_names() {
+    assert_fails(&["--gpu", "x"], 2, &["gpu", "h100", "b200"]);
+    assert_fails(&["--orbit", "mars"], 2, &["mars", "geo"]);
+}
+
+#[test]
+fn a_fixed_temperature_too_cold_for_the_junction_chain_is_infeasible() {
+    // 340 K of coolant leaves the H100's 349.15 K limit (less its 11 K margin) far behind.
+    assert_fails(
+        &["--radiator-temp-k", "340"],
+        4,
+        &["no feasible design", "junction", "misses it by"],
+    );
+}
+
+#[test]
+fn a_coating_hotter_than_any_allowed_coolant_is_infeasible() {
+    // α 0.9, ε 0.1: the faces settle near 330 K in sunlight, above any coolant the junction
+    // allows; the message names the sink, the hottest coolant and the shortfall.
+    let err = assert_fails(
+        &["--absorptivity", "0.9", "--emissivity", "0.1"],
+        4,
+        &[
+            "no feasible design",
+            "junction",
+            "with no coolant",
+            "misses it by",
+        ],
+    );
+    assert!(!err.contains("NaN"), "{err}");
+}
