@@ -12,7 +12,8 @@
 //! fixed-chunk parallel policy — and knows nothing of heat.
 //!
 //! Imports point one way: `linalg` ← `network` ← `mesh` ←
-//! `components` (which also use `environment` ← `orbit`); `solve` uses only
+//! `components` (which may also use `environment` ← `orbit` and `radiation`, the
+//! view factors, which stands alone); `solve` uses only
 //! `network` and `linalg`; `power`, `case`, `sizing`, `output`, `validate` and
 //! the CLI sit on top. Every module may use `constants` and `error`.
 //!
