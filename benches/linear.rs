@@ -7,8 +7,7 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use thermorbit::solve::krylov::Operator;
-use thermorbit::solve::stencil::GridOperator;
+use thermorbit::linalg::{GridOperator, Operator};
 use thermorbit::solve::{new_linear_solver, LinearSolverChoice};
 
 fn linear(c: &mut Criterion) {

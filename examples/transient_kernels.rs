@@ -17,9 +17,8 @@ mod common;
 
 use std::time::Instant;
 
+use thermorbit::linalg::{GridOperator, Operator};
 use thermorbit::network::{AssembledNetwork, CsrMatrix};
-use thermorbit::solve::krylov::Operator;
-use thermorbit::solve::stencil::GridOperator;
 use thermorbit::solve::{DirectSolver, LinearSolver, MultigridCg, MultigridOptions};
 
 /// Wall times (ms) of `reps` calls of `f`, fastest first.

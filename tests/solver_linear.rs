@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use thermorbit::error::SolveError;
+use thermorbit::linalg::relative_residual;
 use thermorbit::network::{CsrMatrix, GridBlock, GridShape, NodeKind, ThermalNetwork};
-use thermorbit::solve::linear::relative_residual;
 use thermorbit::solve::{
     new_linear_solver, AlgebraicMultigrid, DirectSolver, LinearSolver, LinearSolverChoice,
     MultigridBicgstab, MultigridCg, MultigridOptions,
@@ -143,7 +143,7 @@ proptest! {
         let b = rhs(n);
         let x = direct(&a, &b, true);
         check(&mut AlgebraicMultigrid::new(true), &a, &b, &x, 1e-10);
-        check(&mut thermorbit::solve::linear::JacobiCg::default(), &a, &b, &x, 1e-10);
+        check(&mut thermorbit::linalg::JacobiCg::default(), &a, &b, &x, 1e-10);
         check(&mut AlgebraicMultigrid::new(false), &a, &b, &x, 1e-10);
     }
 
@@ -170,7 +170,7 @@ proptest! {
 /// (a radiating plate, sink 10⁻³ of a conductance) and insulated edges: the
 /// residual falls by at least 5× per cycle (Trottenberg et al. 2001, §2.5,
 /// quote ≈0.1 for V(2,2) on Poisson). With fixed-temperature edges the factor
-/// is weaker (see `crate::solve::multigrid`), bounded here at 0.75.
+/// is weaker (see `thermorbit::linalg::MultigridCg`), bounded here at 0.75.
 #[test]
 fn multigrid_vcycle_convergence_factor_on_poisson() {
     for (n, h, edge, bound) in [

@@ -11,7 +11,7 @@ use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
 use thermorbit::error::InputError;
 use thermorbit::output::report::{summary_json, write_results_with};
-use thermorbit::output::OutputSet;
+use thermorbit::output::{write_matrix_market, OutputSet};
 use thermorbit::Error;
 
 use super::{fixed, flag_error, Context};
@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Print the JSON summary on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// Also write the network's matrix K = −∂F/∂T (W/K, one row and column per solved
+    /// node, in node order) at the end of the run, in Matrix Market format.
+    #[arg(long, value_name = "FILE")]
+    pub export_matrix: Option<PathBuf>,
 }
 
 /// Loads, solves and writes; exit 2 on bad input, 1 if the solver fails.
@@ -141,6 +145,17 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
     });
     writing.finish_and_clear();
     let files = files?;
+    if let Some(path) = &args.export_matrix {
+        let t_s = result
+            .solution
+            .history()
+            .and_then(|h| h.times_s.last().copied())
+            .unwrap_or(model.steady_options().time_s);
+        let k = model
+            .system
+            .jacobian_at_nodes(t_s, result.solution.final_temperatures_k())?;
+        write_matrix_market(path, &k)?;
+    }
     // Design findings go to stderr whatever the output format, so `--json` users see them too.
     for w in result.spacecraft.iter().flat_map(|r| r.warnings()) {
         ctx.console.note(&format!("warning: {w}"));

@@ -197,6 +197,24 @@ impl PanelNodes {
         Ok(&temperatures_k[self.nodes.clone()])
     }
 
+    /// The panel's cell temperatures (K) as an `ny × nx` array: `field[[j, i]]`
+    /// is cell `(i, j)` (row `j` along y, column `i` along x), copied from the
+    /// temperatures of all nodes.
+    pub fn field_array(
+        &self,
+        temperatures_k: &[f64],
+    ) -> Result<ndarray::Array2<f64>, NetworkError> {
+        let f = self.field(temperatures_k)?;
+        ndarray::Array2::from_shape_vec((self.ny(), self.nx()), f.to_vec()).map_err(|_| {
+            NetworkError::InvalidValue {
+                element: format!("panel `{}`", self.name),
+                quantity: "number of cells",
+                value: f.len() as f64,
+                allowed: "nx × ny",
+            }
+        })
+    }
+
     /// Minimum, maximum and area-weighted mean of the cell temperatures. The
     /// cells are all the same size, so the mean is the plain cell mean.
     pub fn stats(&self, temperatures_k: &[f64]) -> Result<FieldStats, NetworkError> {

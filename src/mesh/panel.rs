@@ -1098,16 +1098,13 @@ mod tests {
     use super::*;
     use crate::constants::STEFAN_BOLTZMANN_W_M2_K4 as SIGMA;
     use crate::solve::{solve_steady, SteadyOptions};
+    use approx::relative_eq;
 
     const AL: Material = Material {
         k_w_m_k: 200.0,
         density_kg_m3: 2700.0,
         specific_heat_j_kg_k: 900.0,
     };
-
-    fn close(a: f64, b: f64, rel: f64) -> bool {
-        (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-300)
-    }
 
     fn solve(net: &ThermalNetwork) -> Vec<f64> {
         let sys = net.assemble().unwrap();
@@ -1128,7 +1125,7 @@ mod tests {
         for id in p.nodes() {
             match net.kind(id) {
                 crate::network::NodeKind::Diffusion { capacitance_j_k } => {
-                    assert!(close(*capacitance_j_k, c, 1e-14))
+                    assert!(relative_eq!(*capacitance_j_k, c, max_relative = 1e-14))
                 }
                 other => panic!("cell is {other:?}"),
             }
@@ -1141,7 +1138,10 @@ mod tests {
         for cnd in lin {
             let along_x = cnd.b() == cnd.a() + 1;
             let expect = if along_x { gx } else { gy };
-            assert!(close(cnd.value(), expect, 1e-14), "{cnd:?}");
+            assert!(
+                relative_eq!(cnd.value(), expect, max_relative = 1e-14),
+                "{cnd:?}"
+            );
         }
         assert!(net.radiative_conductors().is_empty());
         assert_eq!(
@@ -1165,7 +1165,9 @@ mod tests {
             .unwrap();
         let rad = net.radiative_conductors();
         assert_eq!(rad.len(), 16);
-        assert!(rad.iter().all(|r| close(r.value(), 1.1 / 16.0, 1e-14)));
+        assert!(rad
+            .iter()
+            .all(|r| relative_eq!(r.value(), 1.1 / 16.0, max_relative = 1e-14)));
 
         let mut net = ThermalNetwork::new();
         let space = net.add_boundary("space", 0.0).unwrap();
@@ -1215,13 +1217,13 @@ mod tests {
         let half_y = 2.0 * 200.0 * t * dx / dy;
         let to = |n: NodeId| lin.iter().filter(move |c| c.b() == n);
         assert_eq!(to(west).count(), ny);
-        assert!(to(west).all(|c| close(c.value(), half_x, 1e-14)));
+        assert!(to(west).all(|c| relative_eq!(c.value(), half_x, max_relative = 1e-14)));
         let conv = 1.0 / (1.0 / (40.0 * t * dy) + 1.0 / half_x);
         assert_eq!(to(air).count(), ny);
-        assert!(to(air).all(|c| close(c.value(), conv, 1e-14)));
+        assert!(to(air).all(|c| relative_eq!(c.value(), conv, max_relative = 1e-14)));
         let cond = 1.0 / (1.0 / (3.0 * dx) + 1.0 / half_y);
         assert_eq!(to(rail).count(), nx);
-        assert!(to(rail).all(|c| close(c.value(), cond, 1e-14)));
+        assert!(to(rail).all(|c| relative_eq!(c.value(), cond, max_relative = 1e-14)));
     }
 
     #[test]
@@ -1249,11 +1251,23 @@ mod tests {
         assert_eq!(src.len(), 4);
         let total =
             |s: &HeatSource| s.loads.iter().map(|l| l.1).sum::<f64>() * s.profile.value_at(0.0);
-        assert!(close(total(&src[0]), 0.25 * 1000.0 * 0.4, 1e-13));
-        assert!(close(total(&src[1]), 0.9 * 200.0 * 0.4, 1e-13));
-        assert!(close(total(&src[2]), 40.0, 1e-13));
+        assert!(relative_eq!(
+            total(&src[0]),
+            0.25 * 1000.0 * 0.4,
+            max_relative = 1e-13
+        ));
+        assert!(relative_eq!(
+            total(&src[1]),
+            0.9 * 200.0 * 0.4,
+            max_relative = 1e-13
+        ));
+        assert!(relative_eq!(total(&src[2]), 40.0, max_relative = 1e-13));
         assert_eq!(src[2].loads.len(), 6 * 3);
-        assert!(close(total(&src[3]), 1e4 * 0.4 * 0.002, 1e-13));
+        assert!(relative_eq!(
+            total(&src[3]),
+            1e4 * 0.4 * 0.002,
+            max_relative = 1e-13
+        ));
         assert_eq!(src[0].loads.len(), 40);
     }
 
@@ -1484,7 +1498,7 @@ mod tests {
                 for y in [0.0, 0.1, w] {
                     let got = p.temperature_at(x, y, &temps).unwrap();
                     assert!(
-                        close(got, exact(x), 1e-10),
+                        relative_eq!(got, exact(x), max_relative = 1e-10),
                         "{label}: T({x},{y}) = {got}, exact {}",
                         exact(x)
                     );
@@ -1493,10 +1507,10 @@ mod tests {
             let east_heat = p.edge_heat_w(Edge::East, &temps).unwrap();
             let west_heat = p.edge_heat_w(Edge::West, &temps).unwrap();
             assert!(
-                close(east_heat, k * t * w * s, 1e-10),
+                relative_eq!(east_heat, k * t * w * s, max_relative = 1e-10),
                 "{label}: {east_heat}"
             );
-            assert!(close(east_heat, -west_heat, 1e-10));
+            assert!(relative_eq!(east_heat, -west_heat, max_relative = 1e-10));
         }
     }
 
@@ -1527,11 +1541,14 @@ mod tests {
         // Symmetric: uniform flux, both faces radiating, insulated edges → uniform.
         let s = p.stats(&temps).unwrap();
         let expect = (0.5 * 500.0 / (1.0 * SIGMA)).powf(0.25);
-        assert!(close(s.min_k, expect, 1e-9) && close(s.max_k, expect, 1e-9));
-        assert!(close(
+        assert!(
+            relative_eq!(s.min_k, expect, max_relative = 1e-9)
+                && relative_eq!(s.max_k, expect, max_relative = 1e-9)
+        );
+        assert!(relative_eq!(
             p.temperature_at(1.0, 1.0, &temps).unwrap(),
             expect,
-            1e-9
+            max_relative = 1e-9
         ));
     }
 }

@@ -19,15 +19,20 @@
 //! into an [`AssembledNetwork`] with a fixed sparse pattern that the solvers use.
 
 mod assembly;
+mod coarsen;
+mod kernels;
 mod profile;
-mod sparse;
+mod reference;
+#[cfg(test)]
+mod test_networks;
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-pub use assembly::{AssembledNetwork, GridBlock, HeatFlows};
+pub use crate::linalg::{CsrMatrix, GridBlock, GridShape};
+pub use assembly::{AssembledNetwork, HeatFlows};
 pub use profile::{Harmonic, Profile, TimeFunction, TimeTable};
-pub use sparse::CsrMatrix;
+pub use reference::BalanceTerm;
 
 use crate::error::NetworkError;
 
@@ -43,16 +48,6 @@ pub enum NodeKind {
     Arithmetic,
     /// Temperature prescribed (K, ≥ 0) as a function of time.
     Boundary { temperature_k: Profile },
-}
-
-/// Shape of a structured grid of nodes, row-major (`i` fastest): node
-/// `first + j * nx + i` is cell `(i, j)`. Lets multigrid and output see panels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GridShape {
-    /// Cells along x.
-    pub nx: usize,
-    /// Cells along y.
-    pub ny: usize,
 }
 
 /// A named, contiguous block of nodes (a panel's cells, a coolant chain).

@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod matrix;
 pub mod plot;
 pub mod report;
 mod spacecraft;
@@ -14,5 +15,6 @@ pub mod vtk;
 
 pub use atomic::{write_atomic, write_atomic_with, OutputSet};
 pub use csv::{write_csv, write_csv_labeled, write_csv_rows};
+pub use matrix::write_matrix_market;
 pub use plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, ReferenceSlope, Series};
 pub use vtk::{write_pvd, write_vti_grid, write_vtk_grid, VtkGrid};

@@ -4,22 +4,20 @@
 //! They see an [`AssembledNetwork`](crate::network::AssembledNetwork) — residual,
 //! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
 
-pub mod amg;
-pub mod direct;
 pub mod explicit;
-pub mod krylov;
 pub mod linear;
-pub mod multigrid;
+mod nested;
 pub mod periodic;
 mod report;
 pub mod steady;
-pub mod stencil;
 pub mod transient;
 
-pub use amg::AlgebraicMultigrid;
+pub use crate::linalg::{
+    AlgebraicMultigrid, DirectSolver, LinearSolver, LinearStats, MultigridBicgstab, MultigridCg,
+    MultigridOptions, Smoother,
+};
 pub use explicit::{solve_explicit, ExplicitOptions};
-pub use linear::{new_linear_solver, DirectSolver, LinearSolver, LinearSolverChoice, LinearStats};
-pub use multigrid::{MultigridBicgstab, MultigridCg, MultigridOptions, Smoother};
+pub use linear::{new_linear_solver, LinearSolverChoice};
 pub use periodic::{
     solve_periodic, Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution,
     PeriodicSolver,

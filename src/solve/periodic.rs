@@ -108,7 +108,7 @@ pub const MAX_ANDERSON_DEPTH: usize = 50;
 /// period map is evaluated to about `1e-8 · T` (Newton tolerance and step
 /// control), so a least-squares problem conditioned worse than 1e8 would hand
 /// that noise to the mixing coefficients as whole kelvins.
-pub const ANDERSON_MAX_CONDITION: f64 = 1e8;
+pub(crate) const ANDERSON_MAX_CONDITION: f64 = 1e8;
 
 /// How successive periods are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -754,7 +754,7 @@ pub fn profile_mean(profile: &Profile, t0_s: f64, t1_s: f64) -> f64 {
 
 /// Panels per smooth piece in [`profile_mean`]: a harmonic whose period spans
 /// the whole interval is integrated to ~1e-13 relative.
-pub const PROFILE_MEAN_PANELS: usize = 64;
+pub(crate) const PROFILE_MEAN_PANELS: usize = 64;
 
 /// Solves for the cyclic steady state from the options' initial state
 /// ([`TransientOptions::initial_state`] of [`PeriodicOptions::transient`]),

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::network::{CsrMatrix, HeatFlows};
+use crate::linalg::CsrMatrix;
+use crate::network::HeatFlows;
 
 /// Energy balance of a run (W for a steady state; time-averaged W for a transient).
 ///

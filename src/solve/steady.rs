@@ -31,12 +31,11 @@
 //! discretisation error and needs two or three steps instead of six or more.
 
 use crate::error::SolveError;
-use crate::network::{AssembledNetwork, CsrMatrix, HeatFlows};
-use crate::solve::krylov::on_pool_thread;
-use crate::solve::linear::{
-    mostly_grid, new_seeded_linear_solver, LinearSolver, LinearSolverChoice,
-};
-use crate::solve::multigrid::{CoarseNetwork, FirstLevel, MultigridOptions};
+use crate::linalg::parallel::on_pool_thread;
+use crate::linalg::{CsrMatrix, FirstLevel, LinearSolver, MultigridOptions};
+use crate::network::{AssembledNetwork, HeatFlows};
+use crate::solve::linear::{mostly_grid, new_seeded_linear_solver, LinearSolverChoice};
+use crate::solve::nested::CoarseNetwork;
 use crate::solve::report::{
     boundary_coupling_w, EnergyBalance, NewtonIteration, ENERGY_ROUNDOFF_ULPS,
 };
@@ -49,7 +48,7 @@ pub const NESTED_MIN_UNKNOWNS: usize = 16_384;
 /// the solve's tolerance if that is looser): a coarse solution differs from the
 /// fine one by the coarse grid's discretisation error, far above this, so a
 /// tighter coarse solve would not give a better first guess.
-pub const NESTED_TOLERANCE: f64 = 1e-5;
+pub(crate) const NESTED_TOLERANCE: f64 = 1e-5;
 
 /// Coarse networks of the nested iteration up to this size are solved with the
 /// `auto` linear solver (sparse Cholesky); larger ones with multigrid-CG.
@@ -59,7 +58,7 @@ const NESTED_DIRECT_UNKNOWNS: usize = 8192;
 /// to ill-conditioning in the error message: the Newton step then keeps fewer
 /// than 8 of double precision's 16 digits, and the direct solvers' own
 /// accuracy check (a relative residual of
-/// [`DIRECT_RESIDUAL_LIMIT`](crate::solve::direct::DIRECT_RESIDUAL_LIMIT)) starts to fail.
+/// [`DIRECT_RESIDUAL_LIMIT`](crate::linalg::direct::DIRECT_RESIDUAL_LIMIT)) starts to fail.
 const ILL_CONDITIONED: f64 = 1e-8;
 
 /// Per-iteration figures for an error message.

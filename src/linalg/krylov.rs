@@ -14,15 +14,9 @@
 use rayon::prelude::*;
 
 use crate::error::SolveError;
-use crate::network::CsrMatrix;
-use crate::solve::linear::LinearStats;
-
-/// Length of the chunks whose partial sums make up a reduction; fixed so that
-/// the summation order never depends on the number of threads.
-pub(crate) const CHUNK: usize = 8192;
-
-/// Vectors shorter than this are processed on the calling thread.
-pub(crate) const PARALLEL_LEN: usize = 16_384;
+pub(crate) use crate::linalg::parallel::{par_chunks, par_fill, rows_of};
+use crate::linalg::parallel::{par_chunks_pair, par_copy, par_copy_into, CHUNK, PARALLEL_LEN};
+use crate::linalg::{CsrMatrix, LinearStats};
 
 /// `Σ a_k b_k` over the whole groups of four entries (of the shorter
 /// slice) in four interleaved partial sums, entry `k` into sum `k mod 4`,
@@ -134,93 +128,6 @@ pub(crate) fn zip_update_sum<const K: usize>(
     partial.iter().sum()
 }
 
-/// Runs `work` on a thread of rayon's pool (inline when already on one).
-/// A parallel loop started on a pool thread is a `join` on that thread's own
-/// queue; started on any other thread, it is injected into the pool while the
-/// caller sleeps on a latch, a wake-up per loop. A solve runs hundreds of loops
-/// per time step: from the caller's thread, the hand-offs took a quarter of the
-/// orbit benchmark's wall time (benches/README.md, session 7). A caller that
-/// builds a large model does best to build it on the pool too (as `thermorbit
-/// run` does with its whole command): the allocator keeps an arena per thread,
-/// and a 1024² model built on the caller's thread and solved on a pool thread
-/// peaked at 314 MiB instead of 280.
-pub(crate) fn on_pool_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| work())
-}
-
-/// Calls `f(first, part)` for consecutive parts of `y` of [`CHUNK`] entries
-/// (`first` the index of `part[0]`), in parallel when long, and returns the
-/// results in part order. The parts are fixed by the length alone, never by
-/// the thread count, so a reduction over the results in order has the same
-/// bits on any number of threads.
-pub(crate) fn par_chunks<T: Send>(
-    y: &mut [f64],
-    f: impl Fn(usize, &mut [f64]) -> T + Sync,
-) -> Vec<T> {
-    if y.len() < PARALLEL_LEN {
-        y.chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, part)| f(c * CHUNK, part))
-            .collect()
-    } else {
-        y.par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, part)| f(c * CHUNK, part))
-            .collect()
-    }
-}
-
-/// [`par_chunks`] over two vectors of one length: `f(first, y_part, z_part)`
-/// on their matching parts, the results in part order.
-pub(crate) fn par_chunks_pair<T: Send>(
-    y: &mut [f64],
-    z: &mut [f64],
-    f: impl Fn(usize, &mut [f64], &mut [f64]) -> T + Sync,
-) -> Vec<T> {
-    if y.len() < PARALLEL_LEN {
-        y.chunks_mut(CHUNK)
-            .zip(z.chunks_mut(CHUNK))
-            .enumerate()
-            .map(|(c, (yp, zp))| f(c * CHUNK, yp, zp))
-            .collect()
-    } else {
-        y.par_chunks_mut(CHUNK)
-            .zip(z.par_chunks_mut(CHUNK))
-            .enumerate()
-            .map(|(c, (yp, zp))| f(c * CHUNK, yp, zp))
-            .collect()
-    }
-}
-
-/// `y = x`, in parallel when long.
-pub(crate) fn par_copy(y: &mut [f64], x: &[f64]) {
-    par_chunks(y, |first, part| {
-        part.copy_from_slice(rows_of(x, first, part.len()));
-    });
-}
-
-/// `v = x` in `v`'s own buffer: resized without clearing (the kept entries
-/// are overwritten, so no fill pass precedes the copy), then copied in parallel.
-pub(crate) fn par_copy_into(v: &mut Vec<f64>, x: &[f64]) {
-    v.resize(x.len(), 0.0);
-    par_copy(v, x);
-}
-
-/// `y[i] = f(i, y[i])` for every row, in parallel when long (each entry
-/// independent, so any thread count gives the same bits).
-pub(crate) fn par_update(y: &mut [f64], f: impl Fn(usize, f64) -> f64 + Sync) {
-    par_chunks(y, |first, part| {
-        for (k, v) in part.iter_mut().enumerate() {
-            *v = f(first + k, *v);
-        }
-    });
-}
-
-/// `y[i] = f(i)` for every row, in parallel when long.
-pub(crate) fn par_fill(y: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
-    par_update(y, |i, _| f(i));
-}
-
 /// A square matrix as Krylov methods and smoothers use it: row products
 /// combined with what the caller does with them, in one pass.
 pub trait Operator: Sync {
@@ -277,11 +184,6 @@ impl Operator for CsrMatrix {
     {
         update_rows_by_pieces(y, |lo, out| self.product_rows(lo, x, out), f)
     }
-}
-
-/// `y[first..first + len]`: the rows of `y` an [`Operator::update_rows`] closure is given.
-pub(crate) fn rows_of(y: &[f64], first: usize, len: usize) -> &[f64] {
-    &y[first..first + len]
 }
 
 /// `r = b − A x`.
@@ -679,7 +581,7 @@ pub fn bicgstab(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solve::linear::tests::laplacian_1d;
+    use crate::linalg::solver::tests::laplacian_1d;
 
     /// Solving in `b`'s own vector gives the same bits as solving from a copy,
     /// from a zero first guess (no product at the start) and from a non-zero one.

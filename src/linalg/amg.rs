@@ -11,18 +11,18 @@
 //! coarse operator the Galerkin product `Pᵀ A P` from the actual CSR matrix,
 //! with the couplings between aggregates scaled (Braess 1995's remedy for the
 //! over-counted coarse conductances of plain aggregation) and the diagonal
-//! corrected so the row sums are kept; see [`crate::solve::multigrid`] for the
+//! corrected so the row sums are kept; see [`crate::linalg::multigrid`] for the
 //! rest of the machinery (smoothing, coarsest solve, structure reuse).
 
 use crate::error::SolveError;
-use crate::network::CsrMatrix;
-use crate::solve::krylov::{bicgstab, pcg};
-use crate::solve::linear::{LinearSolver, LinearStats};
-use crate::solve::multigrid::{Coarsening, Hierarchy, MultigridOptions, Smoother, VCycle};
+use crate::linalg::krylov::{bicgstab, pcg};
+use crate::linalg::multigrid::VCycle;
+use crate::linalg::{Coarsening, CsrMatrix, Hierarchy, LinearSolver, LinearStats};
+use crate::linalg::{MultigridOptions, Smoother};
 
 /// Strength threshold θ (Vaněk, Mandel & Brezina 1996 use 0.08·(½)^level; a
 /// fixed 0.08 keeps coarse levels well connected).
-pub const STRENGTH_THRESHOLD: f64 = 0.08;
+pub(crate) const STRENGTH_THRESHOLD: f64 = 0.08;
 
 const FREE: u32 = u32::MAX;
 

@@ -15,8 +15,8 @@
 //!
 //! Cholesky solves use `supernodal_solve`, a plain sequential sweep over the
 //! supernodes that streams the factor once each way: for one right-hand side
-//! it was measured ≈ 4× faster than faer's general dense-block kernels on the
-//! 256² benchmark panel (2.6 M entries in `L`). The sweeps are bound by memory
+//! it is faster than faer's general dense-block kernels (`benches/README.md`,
+//! "Figures from the code's comments"). The sweeps are bound by memory
 //! traffic (each entry of `L` is read once per sweep), so a solver made with
 //! [`DirectSolver::with_single_precision_sweeps`] sweeps an `f32` copy of the
 //! factor (accumulating in `f64`): half the traffic, a solve accurate to about
@@ -39,13 +39,13 @@ use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Conj, MatMut, Par, Side};
 
 use crate::error::SolveError;
-use crate::network::CsrMatrix;
-use crate::solve::krylov::{par_fill, Preconditioner};
-use crate::solve::linear::{relative_residual, LinearSolver, LinearStats};
+use crate::linalg::krylov::Preconditioner;
+use crate::linalg::parallel::par_fill;
+use crate::linalg::{relative_residual, CsrMatrix, LinearSolver, LinearStats};
 
 /// Largest relative residual `‖A x − b‖₂ / ‖b‖₂` a direct solve may leave before
 /// [`LinearSolver::solve`] calls the matrix singular.
-pub const DIRECT_RESIDUAL_LIMIT: f64 = 1e-6;
+pub(crate) const DIRECT_RESIDUAL_LIMIT: f64 = 1e-6;
 
 /// Symbolic Cholesky with its numeric values and factorization workspace,
 /// allocated once per pattern.
@@ -75,7 +75,7 @@ struct Scratch {
 /// Sparse direct solver (faer): Cholesky when symmetric, LU otherwise.
 ///
 /// ```
-/// use thermorbit::network::CsrMatrix;
+/// use thermorbit::linalg::CsrMatrix;
 /// use thermorbit::solve::DirectSolver;
 /// // 2 −1 / −1 2: x = (1, 1) for b = (1, 1).
 /// let a = CsrMatrix::from_triplets(2, &[(0, 0, 2.0), (0, 1, -1.0), (1, 0, -1.0), (1, 1, 2.0)]);
@@ -895,7 +895,7 @@ mod tests {
         let moved = laplacian_2d(256, 0.012);
         let mut y = vec![0.0; n];
         let stats =
-            crate::solve::krylov::pcg(&moved, &b, &mut y, 1e-10, 20, &mut d, "test").unwrap();
+            crate::linalg::krylov::pcg(&moved, &b, &mut y, 1e-10, 20, &mut d, "test").unwrap();
         assert!(stats.iterations <= 8, "{} iterations", stats.iterations);
         assert!(relative_residual(&moved, &b, &y) < 1e-9);
     }

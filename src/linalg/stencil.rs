@@ -38,8 +38,9 @@
 use rayon::prelude::*;
 
 use crate::error::SolveError;
-use crate::network::{CsrMatrix, GridBlock};
-use crate::solve::krylov::{update_rows_by_pieces, Operator, CHUNK};
+use crate::linalg::krylov::{update_rows_by_pieces, Operator};
+use crate::linalg::parallel::CHUNK;
+use crate::linalg::{CsrMatrix, GridBlock};
 
 /// A maximal range of rows handled alike: one row of a grid block, or
 /// unknowns outside any block.
@@ -468,7 +469,7 @@ impl<S: Coefficient> Operator for GridOperator<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::GridShape;
+    use crate::linalg::GridShape;
 
     /// A 5 × 4 grid block at unknowns 2.. with two lumped nodes before it and
     /// one after, coupled to a few cells and to each other; symmetric,
@@ -614,7 +615,7 @@ mod tests {
         assert!(GridOperator::<f32>::new(&a, &[]).is_none());
         let outside = GridBlock {
             first_unknown: a.n() - 3,
-            shape: crate::network::GridShape { nx: 2, ny: 2 },
+            shape: crate::linalg::GridShape { nx: 2, ny: 2 },
         };
         assert!(GridOperator::<f32>::new(&a, &[outside]).is_none());
     }

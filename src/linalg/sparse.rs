@@ -15,10 +15,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-/// Rows below this count are multiplied serially (threading costs more than it saves).
-const PARALLEL_ROWS: usize = 16_384;
-/// Rows per parallel task of a product (fixed, so the bits never depend on the thread count).
-const PRODUCT_CHUNK_ROWS: usize = 4096;
+use crate::linalg::parallel::{PARALLEL_LEN, ROW_CHUNK};
 
 /// Five-point runs shorter than this are multiplied by the general row loop.
 const MIN_FIVE_POINT_RUN: usize = 8;
@@ -253,12 +250,12 @@ impl CsrMatrix {
     /// `y = A x`. Rows are computed independently in a fixed order, so the
     /// result has the same bits on any number of threads.
     pub fn mul_vec(&self, x: &[f64], y: &mut [f64]) {
-        if self.n() < PARALLEL_ROWS {
+        if self.n() < PARALLEL_LEN {
             self.product_rows(0, x, y);
         } else {
-            y.par_chunks_mut(PRODUCT_CHUNK_ROWS)
+            y.par_chunks_mut(ROW_CHUNK)
                 .enumerate()
-                .for_each(|(c, part)| self.product_rows(c * PRODUCT_CHUNK_ROWS, x, part));
+                .for_each(|(c, part)| self.product_rows(c * ROW_CHUNK, x, part));
         }
     }
 
@@ -293,6 +290,23 @@ impl CsrMatrix {
         for i in next..hi {
             out[i - lo] = self.row_dot(i, x);
         }
+    }
+
+    /// The matrix as an [`sprs::CsMat`] (compressed sparse rows, the same
+    /// pattern and values), for users who check or reuse it with other tools;
+    /// [`sprs::io::write_matrix_market`] writes it for any Matrix Market reader.
+    /// `None` when the pattern breaks the CSR rules ([`Self::from_parts`]'s),
+    /// which only a pattern built unchecked by [`Self::from_pattern`] can.
+    pub fn to_sprs(&self) -> Option<sprs::CsMat<f64>> {
+        let n = self.n();
+        let indices: Vec<usize> = self.col_idx().iter().map(|&c| c as usize).collect();
+        sprs::CsMat::try_new(
+            (n, n),
+            self.row_ptr().to_vec(),
+            indices,
+            self.values().to_vec(),
+        )
+        .ok()
     }
 
     /// True when the pattern and values are symmetric to `rel_tol` of the largest entry.
