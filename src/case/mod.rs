@@ -328,6 +328,9 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A self-contained shipped case (no mesh files) whose keys the input-error tests edit.
+    const SLED_CASE_TOML: &str = include_str!("../../cases/gpu-sled-2kw.toml");
+
     fn parse(text: &str) -> Result<Model, InputError> {
         Case::from_toml(text, Path::new("test.toml"))?.build()
     }
@@ -366,24 +369,24 @@ mod tests {
 
     #[test]
     fn out_of_range_numbers_name_key_and_range() {
-        let text = DEFAULT_CASE_TOML.replace("emissivity = 0.91", "emissivity = 1.2");
+        let text = SLED_CASE_TOML.replace("emissivity = 0.91", "emissivity = 1.2");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("coatings.white_paint.emissivity"), "{err}");
         assert!(err.contains("0 to 1"), "{err}");
-        let text = DEFAULT_CASE_TOML.replace("thickness_m = 0.002", "thickness_m = -0.002");
+        let text = SLED_CASE_TOML.replace("thickness_m = 0.002", "thickness_m = -0.002");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("panels.radiator.thickness_m"), "{err}");
-        let text = DEFAULT_CASE_TOML.replace("nx = 80", "nx = 0");
+        let text = SLED_CASE_TOML.replace("nx = 80", "nx = 0");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("panels.radiator.nx"), "{err}");
-        let text = DEFAULT_CASE_TOML.replace("power_w = 2000.0", "power_w = nan");
+        let text = SLED_CASE_TOML.replace("power_w = 2000.0", "power_w = nan");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("sources[0].power_w"), "{err}");
     }
 
     #[test]
     fn undefined_references_list_what_is_defined() {
-        let text = DEFAULT_CASE_TOML.replacen("node = \"heat_pipes\"", "node = \"heatpipe\"", 1);
+        let text = SLED_CASE_TOML.replacen("node = \"heat_pipes\"", "node = \"heatpipe\"", 1);
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("heatpipe"), "{err}");
         assert!(err.contains("defined: "), "{err}");
