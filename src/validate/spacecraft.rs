@@ -816,9 +816,13 @@ impl HandBattery {
 /// [`HandBattery::stored_j`] between the eclipse boundaries the orbit reports
 /// (validated in `orb-01`, `orb-02`).
 ///
-/// Two samplings smear each eclipse boundary: the array's sunlight is the
-/// orbit's flux table, linear between its points (`environment.flux_step_s`
-/// apart), and the budget integrates the bus powers at the run's output
+/// Two samplings smear each eclipse boundary: the array's sunlight carries
+/// the orbit's lit fraction, linear between the flux grid points
+/// (`environment.flux_step_s` apart) and the eclipse boundaries — and for a
+/// cylindrical shadow both boundaries of an eclipse carry the lit value 1
+/// (`environment::series::lit_nodes` keeps the penumbra node where the umbra
+/// node falls at the same time), so light leaks into the shadow up to the
+/// next grid point — and the budget integrates the bus powers at the run's output
 /// samples by the trapezoidal rule. Over the interval `Δ` that straddles a
 /// boundary the battery swings between charging and discharging, so the
 /// stored energy can be off by at most `Δ (G + L/η_dis)` per boundary, with
