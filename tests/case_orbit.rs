@@ -303,3 +303,64 @@ fn bad_orbit_references_are_reported() {
         "{e}"
     );
 }
+
+/// A cylindrical shadow switches the light at once: on a coarse 60 s flux grid the lit
+/// fraction is 1 up to each eclipse boundary and 0 just inside it (no light leaks across a
+/// grid step), the value at the boundary is the one before the switch (the one after from
+/// `lit_fraction_after`), and the orbit-average sunlight is exactly the lit time's share.
+#[test]
+fn a_cylindrical_shadow_switches_the_light_at_its_boundaries() {
+    let epoch = Epoch::parse_iso8601("2027-03-20T12:00:00Z").unwrap();
+    let orbit = Orbit::circular(epoch, 550.0, 51.6, 0.0, Propagation::TwoBody).unwrap();
+    let model = EnvironmentModel::new(
+        orbit,
+        Attitude::Nadir,
+        EnvironmentPreset::hot(),
+        ShadowModel::Cylindrical,
+    )
+    .unwrap();
+    let surfaces = [Surface::new("sun", Vector3::x(), 1.0, 1.0).unwrap()];
+    let end = 11_500.0;
+    let series =
+        FluxSeries::compute(&model, &surfaces, 0.0, end, 60.0, &SeriesOptions::default()).unwrap();
+    let eclipses: Vec<_> = series
+        .eclipses()
+        .iter()
+        .filter(|e| e.penumbra_entry_s > 0.0 && e.penumbra_exit_s < end)
+        .cloned()
+        .collect();
+    assert!(!eclipses.is_empty());
+    let mut dark = 0.0;
+    for e in &eclipses {
+        let (a, b) = (e.penumbra_entry_s, e.penumbra_exit_s);
+        dark += b - a;
+        assert_eq!(series.lit_fraction_at(a - 1e-3), 1.0);
+        assert_eq!(series.lit_fraction_at(a), 1.0);
+        assert_eq!(series.lit_fraction_after(a), 0.0);
+        assert_eq!(series.lit_fraction_at(a + 1e-3), 0.0);
+        assert_eq!(series.lit_fraction_at(b - 1e-3), 0.0);
+        assert_eq!(series.lit_fraction_at(b), 0.0);
+        assert_eq!(series.lit_fraction_after(b), 1.0);
+        assert_eq!(series.lit_fraction_at(b + 1e-3), 1.0);
+    }
+    // Average of the lit fraction over whole eclipses and the sunlight between them: the
+    // solar term of a surface that faces the Sun at 1 AU-ish flux is S·ν, so its mean over
+    // [t0, t1] divided by its unshadowed mean is the lit share of the time.
+    let (t0, t1) = (
+        eclipses[0].penumbra_entry_s - 30.0,
+        eclipses[eclipses.len() - 1].penumbra_exit_s + 30.0,
+    );
+    let lit_share = 1.0 - dark / (t1 - t0);
+    let n = 200_000;
+    let (mut lit, mut solar) = (0.0, 0.0);
+    for k in 0..n {
+        let t = t0 + (t1 - t0) * (k as f64 + 0.5) / n as f64;
+        lit += series.lit_fraction_at(t) / n as f64;
+        solar += series.absorbed_at(0, t).solar_w_m2 / n as f64;
+    }
+    assert!((lit - lit_share).abs() < 1e-4, "{lit} vs {lit_share}");
+    // The series' own average (trapezoidal on its nodes, each interval from the value after
+    // its start) agrees with the midpoint sum: no jump is smeared into a neighbouring step.
+    let avg = series.average(0, t0, t1).solar_w_m2;
+    assert!((avg - solar).abs() < 1e-3 * solar, "{avg} vs {solar}");
+}

@@ -749,6 +749,10 @@ impl TimeFunction for OrbitFlux {
         self.combine(self.series.absorbed_at(self.surface, t_s))
     }
 
+    fn value_after(&self, t_s: f64) -> f64 {
+        self.combine(self.series.absorbed_after(self.surface, t_s))
+    }
+
     fn discontinuities(&self, t0_s: f64, t1_s: f64) -> Vec<f64> {
         if self.weights[0] == 0.0 {
             Vec::new()
@@ -768,8 +772,9 @@ struct TabulatedFlux {
     shadowed: bool,
 }
 
-impl TimeFunction for TabulatedFlux {
-    fn value_at(&self, t_s: f64) -> f64 {
+impl TabulatedFlux {
+    /// The tabulated value at `t_s`, times the lit fraction `lit` when shadowed.
+    fn value_lit_by(&self, t_s: f64, lit: impl Fn(f64) -> f64) -> f64 {
         let t = self.series.times_s();
         let k = t
             .partition_point(|&x| x <= t_s)
@@ -781,10 +786,20 @@ impl TimeFunction for TabulatedFlux {
             self.values[k - 1] + (self.values[k] - self.values[k - 1]) * w
         };
         if self.shadowed {
-            v * self.series.lit_fraction_at(t_s)
+            v * lit(t_s)
         } else {
             v
         }
+    }
+}
+
+impl TimeFunction for TabulatedFlux {
+    fn value_at(&self, t_s: f64) -> f64 {
+        self.value_lit_by(t_s, |t| self.series.lit_fraction_at(t))
+    }
+
+    fn value_after(&self, t_s: f64) -> f64 {
+        self.value_lit_by(t_s, |t| self.series.lit_fraction_after(t))
     }
 
     fn discontinuities(&self, t0_s: f64, t1_s: f64) -> Vec<f64> {

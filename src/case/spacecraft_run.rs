@@ -241,6 +241,83 @@ impl SpacecraftResults {
     }
 }
 
+/// One point of the power budget's grid.
+#[derive(Debug, Clone, Copy)]
+struct BudgetPoint {
+    t_s: f64,
+    /// The value just after a switch of the light at `t_s` (the second of two points there).
+    after_switch: bool,
+    /// The samples around the point and the weight of the later one.
+    bracket: (usize, usize, f64),
+}
+
+impl BudgetPoint {
+    /// Temperature of `node`, linear between the samples around the point.
+    fn temperature_k(&self, samples: &Samples, node: NodeId) -> f64 {
+        let (i, j, w) = self.bracket;
+        let (a, b) = (
+            samples.temperatures_k[i][node],
+            samples.temperatures_k[j][node],
+        );
+        a + w * (b - a)
+    }
+}
+
+/// The power budget's time grid: the samples, and between them every time where an array's
+/// sunlight switches or bends (eclipse boundaries); where the light switches at once, a point
+/// before and a point after.
+struct BudgetGrid {
+    points: Vec<BudgetPoint>,
+    /// Index in `points` of each sample.
+    samples: Vec<usize>,
+}
+
+impl BudgetGrid {
+    fn new(samples: &Samples, sunlight: &[Profile]) -> Self {
+        let times = &samples.times_s;
+        let n = times.len();
+        let (t0, t1) = match (times.first(), times.last()) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => (0.0, 0.0),
+        };
+        let mut breaks: Vec<f64> = sunlight
+            .iter()
+            .flat_map(|p| p.discontinuities(t0, t1))
+            .filter(|&t| t > t0 && t < t1)
+            .collect();
+        breaks.sort_by(f64::total_cmp);
+        breaks.dedup();
+        let switches = |t: f64| sunlight.iter().any(|p| p.value_after(t) != p.value_at(t));
+        let mut points = Vec::with_capacity(n + 2 * breaks.len());
+        let mut sample_index = Vec::with_capacity(n);
+        let mut next_break = breaks.iter().copied().peekable();
+        let point = |t_s: f64, after_switch: bool, bracket: (usize, usize, f64)| BudgetPoint {
+            t_s,
+            after_switch,
+            bracket,
+        };
+        for (k, &t) in times.iter().enumerate() {
+            // Breaks between the previous sample and this one.
+            while let Some(b) = next_break.next_if(|&b| b < t) {
+                let w = (b - times[k - 1]) / (t - times[k - 1]);
+                points.push(point(b, false, (k - 1, k, w)));
+                if switches(b) {
+                    points.push(point(b, true, (k - 1, k, w)));
+                }
+            }
+            sample_index.push(points.len());
+            points.push(point(t, false, (k, k, 0.0)));
+            if next_break.next_if(|&b| b == t).is_some() && switches(t) {
+                points.push(point(t, true, (k, k, 0.0)));
+            }
+        }
+        Self {
+            points,
+            samples: sample_index,
+        }
+    }
+}
+
 /// Mean of a series over its sample times (trapezoidal; the value itself for one sample).
 pub fn time_mean(times_s: &[f64], values: &[f64]) -> f64 {
     let span = times_s.last().copied().unwrap_or(0.0) - times_s.first().copied().unwrap_or(0.0);
@@ -259,25 +336,35 @@ pub fn time_mean(times_s: &[f64], values: &[f64]) -> f64 {
 }
 
 impl Spacecraft {
-    /// The bus demand at the samples: array output from the solved array
+    /// The bus demand at the points of `grid`: array output from the solved array
     /// temperatures (time-resolved sunlight even for a steady run), rack,
     /// pump and housekeeping loads.
-    fn demand(&self, system: &AssembledNetwork, samples: &Samples) -> PowerDemand {
+    fn demand(
+        &self,
+        system: &AssembledNetwork,
+        samples: &Samples,
+        grid: &BudgetGrid,
+    ) -> PowerDemand {
         let sources: Vec<_> = system.temperature_dependent_sources().collect();
         let pumps: f64 = self.loops.iter().map(|l| l.pump_power_w).sum();
         let mut d = PowerDemand {
-            times_s: samples.times_s.clone(),
+            times_s: grid.points.iter().map(|p| p.t_s).collect(),
             ..Default::default()
         };
-        for (k, &t) in samples.times_s.iter().enumerate() {
-            let temps = samples.temperatures_k[k];
+        for p in &grid.points {
+            let t = p.t_s;
             let generated: f64 = self
                 .arrays
                 .iter()
                 .zip(&self.array_sunlight)
                 .filter_map(|((_, a), sun)| {
                     let s = sources.get(a.electrical_source)?;
-                    Some(-s.weight * sun.value_at(t) * s.factor(temps[a.node]))
+                    let light = if p.after_switch {
+                        sun.value_after(t)
+                    } else {
+                        sun.value_at(t)
+                    };
+                    Some(-s.weight * light * s.factor(p.temperature_k(samples, a.node)))
                 })
                 .sum();
             let gpus: f64 = self
@@ -299,18 +386,22 @@ impl Spacecraft {
         d
     }
 
-    /// The power budget over the samples.
+    /// The power budget, integrated on the samples and the arrays' eclipse boundaries
+    /// between them (so a switch of the light is not smeared over an output interval) and
+    /// reported at the samples.
     pub(super) fn budget(
         &self,
         system: &AssembledNetwork,
         samples: &Samples,
     ) -> Result<PowerHistory, Error> {
         let storage = self.battery.as_ref().map(|(b, _)| Storage::from(b));
-        Ok(integrate(
-            &self.demand(system, samples),
+        let grid = BudgetGrid::new(samples, &self.array_sunlight);
+        let history = integrate(
+            &self.demand(system, samples, &grid),
             storage.as_ref(),
             self.bus.policy,
-        )?)
+        )?;
+        Ok(history.at_samples(&grid.samples))
     }
 
     /// The battery's losses from `budget` as a heat profile: a table over the

@@ -603,7 +603,9 @@ pub struct FluxSeries {
     /// block are stored surface after surface from offset `start · n_surfaces`.
     albedo: Vec<f32>,
     eclipses: Vec<Eclipse>,
-    /// Piecewise-linear lit fraction through grid points and eclipse boundaries.
+    /// Piecewise-linear lit fraction through grid points and eclipse boundaries. A boundary
+    /// where the light switches at once (a cylindrical shadow) is two nodes at the same time,
+    /// the value before it and the value after it.
     lit_nodes_t: Vec<f64>,
     lit_nodes_v: Vec<f64>,
 }
@@ -862,15 +864,31 @@ impl FluxSeries {
 
     /// Lit fraction at any `t_s` in the span: piecewise linear through the grid points and
     /// the root-found eclipse boundaries (and points inside each penumbra). Clamped to the
-    /// span's ends.
+    /// span's ends. Where the light switches at once (a cylindrical shadow's boundary) this is
+    /// the value just before the switch, so that an implicit step ending there integrates
+    /// the light it had; [`Self::lit_fraction_after`] gives the value just after.
     pub fn lit_fraction_at(&self, t_s: f64) -> f64 {
-        interp(&self.lit_nodes_t, &self.lit_nodes_v, t_s)
+        interp(&self.lit_nodes_t, &self.lit_nodes_v, t_s, Side::Before)
+    }
+
+    /// Lit fraction just after `t_s`: [`Self::lit_fraction_at`] but for the value after a switch.
+    pub fn lit_fraction_after(&self, t_s: f64) -> f64 {
+        interp(&self.lit_nodes_t, &self.lit_nodes_v, t_s, Side::After)
     }
 
     /// Fluxes on `surface` at any `t_s` in the span (clamped to its ends): albedo, IR and the
     /// unshadowed solar term interpolated linearly on the grid, the solar term multiplied by
     /// [`Self::lit_fraction_at`].
     pub fn absorbed_at(&self, surface: usize, t_s: f64) -> AbsorbedFlux {
+        self.absorbed_on(surface, t_s, Side::Before)
+    }
+
+    /// [`Self::absorbed_at`] just after `t_s` (differs only where the light switches at once).
+    pub fn absorbed_after(&self, surface: usize, t_s: f64) -> AbsorbedFlux {
+        self.absorbed_on(surface, t_s, Side::After)
+    }
+
+    fn absorbed_on(&self, surface: usize, t_s: f64, side: Side) -> AbsorbedFlux {
         let (i, j, w) = bracket(&self.times_s, t_s);
         let lerp = |f: &dyn Fn(usize) -> f64| {
             let a = f(i);
@@ -882,7 +900,7 @@ impl FluxSeries {
         };
         AbsorbedFlux {
             solar_w_m2: lerp(&|k| self.solar_unshadowed_w_m2(surface, k))
-                * self.lit_fraction_at(t_s),
+                * interp(&self.lit_nodes_t, &self.lit_nodes_v, t_s, side),
             albedo_w_m2: lerp(&|k| self.albedo_w_m2(surface, k)),
             earth_ir_w_m2: lerp(&|k| self.earth_ir_w_m2(surface, k)),
         }
@@ -929,14 +947,16 @@ impl FluxSeries {
         nodes.sort_by(f64::total_cmp);
         nodes.dedup();
         let mut acc = AbsorbedFlux::default();
-        let mut prev = self.absorbed_at(surface, nodes[0]);
+        // Each interval from the value just after its start to the value just before its end.
         for w in nodes.windows(2) {
-            let cur = self.absorbed_at(surface, w[1]);
+            let (a, b) = (
+                self.absorbed_after(surface, w[0]),
+                self.absorbed_at(surface, w[1]),
+            );
             let dt = 0.5 * (w[1] - w[0]);
-            acc.solar_w_m2 += dt * (prev.solar_w_m2 + cur.solar_w_m2);
-            acc.albedo_w_m2 += dt * (prev.albedo_w_m2 + cur.albedo_w_m2);
-            acc.earth_ir_w_m2 += dt * (prev.earth_ir_w_m2 + cur.earth_ir_w_m2);
-            prev = cur;
+            acc.solar_w_m2 += dt * (a.solar_w_m2 + b.solar_w_m2);
+            acc.albedo_w_m2 += dt * (a.albedo_w_m2 + b.albedo_w_m2);
+            acc.earth_ir_w_m2 += dt * (a.earth_ir_w_m2 + b.earth_ir_w_m2);
         }
         let span = hi - lo;
         AbsorbedFlux {
@@ -1119,34 +1139,52 @@ fn lit_nodes(
         shadow.lit_fraction(&r, &s)
     };
     let (t0, t1) = (times[0], times[times.len() - 1]);
-    let mut extra: Vec<(f64, f64)> = Vec::new();
+    // Nodes as (time, rank, value): at one time, rank 0 is the value before a switch,
+    // 1 the value at the time itself, 2 the value after a switch.
+    let mut nodes: Vec<(f64, u8, f64)> = times.iter().zip(lit).map(|(&t, &v)| (t, 1, v)).collect();
+    let mut extra: Vec<(f64, u8, f64)> = Vec::new();
     for e in eclipses {
-        extra.push((e.penumbra_entry_s, 1.0));
-        extra.push((e.penumbra_exit_s, 1.0));
         let phases: Vec<(f64, f64)> = match (e.umbra_entry_s, e.umbra_exit_s) {
             (Some(ue), Some(ux)) => {
-                extra.push((ue, 0.0));
-                extra.push((ux, 0.0));
+                // Light switches at once where a boundary has no penumbra before it.
+                extra.push((e.penumbra_entry_s, 0, 1.0));
+                extra.push((ue, 2, 0.0));
+                extra.push((ux, 0, 0.0));
+                extra.push((e.penumbra_exit_s, 2, 1.0));
                 vec![(e.penumbra_entry_s, ue), (ux, e.penumbra_exit_s)]
             }
-            _ => vec![(e.penumbra_entry_s, e.penumbra_exit_s)],
+            _ => {
+                extra.push((e.penumbra_entry_s, 0, 1.0));
+                extra.push((e.penumbra_exit_s, 2, 1.0));
+                vec![(e.penumbra_entry_s, e.penumbra_exit_s)]
+            }
         };
-        for (a, b) in phases {
+        for (a, b) in phases.into_iter().filter(|(a, b)| b > a) {
             for k in 1..8 {
                 let t = a + (b - a) * k as f64 / 8.0;
-                extra.push((t, nu(t)));
+                extra.push((t, 1, nu(t)));
             }
         }
     }
-    extra.retain(|&(t, _)| t > t0 && t < t1);
+    extra.retain(|&(t, _, _)| t > t0 && t < t1);
     if extra.is_empty() {
         return (times.to_vec(), lit.to_vec());
     }
-    let mut all: Vec<(f64, f64)> = times.iter().copied().zip(lit.iter().copied()).collect();
-    all.extend(extra);
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    all.dedup_by(|a, b| a.0 == b.0);
-    all.into_iter().unzip()
+    nodes.extend(extra);
+    nodes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // At each time keep the first and the last value (one node when they agree).
+    let mut out_t = Vec::with_capacity(nodes.len());
+    let mut out_v = Vec::with_capacity(nodes.len());
+    for group in nodes.chunk_by(|a, b| a.0 == b.0) {
+        let (first, last) = (group[0], group[group.len() - 1]);
+        out_t.push(first.0);
+        out_v.push(first.2);
+        if last.2 != first.2 {
+            out_t.push(last.0);
+            out_v.push(last.2);
+        }
+    }
+    (out_t, out_v)
 }
 
 /// Grid interval of `x` in the sorted `t`: indices `(i, j)` and the weight of `j`, clamped to
@@ -1168,20 +1206,37 @@ fn bracket(t: &[f64], x: f64) -> (usize, usize, f64) {
 }
 
 /// Linear interpolation in a sorted table, clamped at the ends.
-fn interp(t: &[f64], v: &[f64], x: f64) -> f64 {
+/// Which value a piecewise-linear series with a jump (two nodes at one time) takes there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The value before the jump.
+    Before,
+    /// The value after the jump.
+    After,
+}
+
+/// Linear interpolation through the sorted nodes `(t, v)`, clamped to the ends; at a time held
+/// by two nodes (a jump), the first node's value for [`Side::Before`], the second's for
+/// [`Side::After`].
+fn interp(t: &[f64], v: &[f64], x: f64, side: Side) -> f64 {
     let n = t.len();
-    if x <= t[0] {
+    let first = t.partition_point(|&ti| ti < x);
+    let past = t.partition_point(|&ti| ti <= x);
+    if past > first {
+        // `x` is a node time.
+        return match side {
+            Side::Before => v[first],
+            Side::After => v[past - 1],
+        };
+    }
+    if past == 0 {
         return v[0];
     }
-    if x >= t[n - 1] {
+    if past == n {
         return v[n - 1];
     }
-    let i = t.partition_point(|&ti| ti <= x) - 1;
-    let (ta, tb) = (t[i], t[i + 1]);
-    if tb <= ta {
-        return v[i];
-    }
-    v[i] + (v[i + 1] - v[i]) * (x - ta) / (tb - ta)
+    let (i, j) = (past - 1, past);
+    v[i] + (v[j] - v[i]) * (x - t[i]) / (t[j] - t[i])
 }
 
 #[cfg(test)]

@@ -14,6 +14,13 @@ pub trait TimeFunction: Send + Sync + Debug {
     /// Value at time `t_s` (seconds from the start of the run).
     fn value_at(&self, t_s: f64) -> f64;
 
+    /// Value just after `t_s`. At a jump (a cylindrical shadow's edge) [`Self::value_at`]
+    /// is the value before it, which an implicit step ending there integrates; this is the
+    /// value after it. The same as `value_at` for a continuous function.
+    fn value_after(&self, t_s: f64) -> f64 {
+        self.value_at(t_s)
+    }
+
     /// Times in `(t0_s, t1_s]` where the function or its slope jumps (eclipse
     /// entry and exit, table corners). The transient solver lands steps on them.
     fn discontinuities(&self, _t0_s: f64, _t1_s: f64) -> Vec<f64> {
@@ -174,6 +181,14 @@ impl Profile {
             Profile::Constant(v) => *v,
             Profile::Table(table) => table.value_at(t_s),
             Profile::Function(f) => f.value_at(t_s),
+        }
+    }
+
+    /// Value just after `t_s` (see [`TimeFunction::value_after`]).
+    pub fn value_after(&self, t_s: f64) -> f64 {
+        match self {
+            Profile::Function(f) => f.value_after(t_s),
+            _ => self.value_at(t_s),
         }
     }
 

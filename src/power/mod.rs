@@ -16,6 +16,8 @@
 //! Powers are given at sample times and taken as linear between them; stored
 //! energy is integrated interval by interval with the interval's mean power
 //! (the trapezoidal rule), so a hand integral over an eclipse is reproduced.
+//! Two samples at one time are a jump (the arrays' output at a cylindrical
+//! shadow's edge): the value before and the value after, with nothing between.
 
 use crate::components::Battery;
 use crate::error::ComponentError;
@@ -60,7 +62,7 @@ impl From<&Battery> for Storage {
 /// Power flows at sample times (W) as the budget's input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PowerDemand {
-    /// Sample times, s, increasing.
+    /// Sample times, s, non-decreasing (two equal times are a jump).
     pub times_s: Vec<f64>,
     /// Power the arrays deliver to the bus.
     pub generated_w: Vec<f64>,
@@ -106,6 +108,22 @@ impl PowerHistory {
     pub fn battery_heat_table(&self) -> (Vec<f64>, Vec<f64>) {
         (self.times_s.clone(), self.battery_heat_w.clone())
     }
+
+    /// The history at the samples `indices` of its own (in order), the totals unchanged:
+    /// a budget integrated on a finer grid reported at the run's output times.
+    pub fn at_samples(&self, indices: &[usize]) -> Self {
+        let pick = |v: &[f64]| indices.iter().filter_map(|&i| v.get(i).copied()).collect();
+        Self {
+            times_s: pick(&self.times_s),
+            generated_w: pick(&self.generated_w),
+            consumed_w: pick(&self.consumed_w),
+            shed_w: pick(&self.shed_w),
+            battery_w: pick(&self.battery_w),
+            battery_heat_w: pick(&self.battery_heat_w),
+            state_of_charge: pick(&self.state_of_charge),
+            ..self.clone()
+        }
+    }
 }
 
 fn check_series(demand: &PowerDemand) -> Result<(), ComponentError> {
@@ -134,9 +152,11 @@ fn check_series(demand: &PowerDemand) -> Result<(), ComponentError> {
     if demand
         .times_s
         .windows(2)
-        .any(|w| w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater))
+        .any(|w| !w[0].is_finite() || !w[1].is_finite() || w[1] < w[0])
     {
-        return Err(bad("sample times must increase".into()));
+        return Err(bad(
+            "sample times must be finite and must not decrease".into()
+        ));
     }
     Ok(())
 }
@@ -182,6 +202,16 @@ pub fn integrate(
     // arrays report what the interval ending there did (the first sample the first interval).
     for k in 0..n.saturating_sub(1) {
         let dt = demand.times_s[k + 1] - demand.times_s[k];
+        if dt == 0.0 {
+            // A jump: the sample after it starts from the same stored energy.
+            let i = k + 1;
+            h.battery_w[i] = h.battery_w[k];
+            h.battery_heat_w[i] = h.battery_heat_w[k];
+            h.shed_w[i] = h.shed_w[k];
+            h.consumed_w[i] = demand.load_w[i] - h.shed_w[i].min(demand.sheddable_w[i]);
+            h.state_of_charge[i] = soc(stored_j);
+            continue;
+        }
         let mean = |v: &[f64]| 0.5 * (v[k] + v[k + 1]);
         let gen = mean(&demand.generated_w);
         let load = mean(&demand.load_w);
@@ -276,6 +306,46 @@ mod tests {
         assert!((h.state_of_charge[n - 1] - 0.5).abs() < 1e-12);
         assert!((h.battery_heat_w[5] - 10.0).abs() < 1e-9);
         assert_eq!(h.deficit_wh, 0.0);
+    }
+
+    /// Two samples at one time are a jump: the arrays switch off at 600 s, and the battery
+    /// charges at η_ch·(200 − 90) W before and discharges 90/η_dis W after, with no ramp.
+    #[test]
+    fn a_jump_switches_between_charging_and_discharging_at_once() {
+        let times = vec![0.0, 300.0, 600.0, 600.0, 900.0, 1200.0];
+        let n = times.len();
+        let mut b = storage();
+        b.initial_state_of_charge = 0.5;
+        let d = PowerDemand {
+            times_s: times,
+            generated_w: vec![200.0, 200.0, 200.0, 0.0, 0.0, 0.0],
+            load_w: vec![90.0; n],
+            sheddable_w: vec![0.0; n],
+        };
+        let h = integrate(&d, Some(&b), DeficitPolicy::Report).unwrap();
+        let charged_wh = 0.95 * 110.0 * 600.0 / 3600.0;
+        let drawn_wh = 90.0 / 0.9 * 600.0 / 3600.0;
+        let soc = |wh: f64| (50.0 + wh) / 100.0;
+        assert!((h.state_of_charge[2] - soc(charged_wh)).abs() < 1e-12);
+        assert_eq!(h.state_of_charge[3], h.state_of_charge[2]);
+        assert!((h.state_of_charge[5] - soc(charged_wh - drawn_wh)).abs() < 1e-12);
+        assert!((h.battery_w[2] - 110.0).abs() < 1e-12 && (h.battery_w[4] + 90.0).abs() < 1e-12);
+        assert!((h.average_generated_w - 100.0).abs() < 1e-12);
+        let reported = h.at_samples(&[0, 2, 5]);
+        assert_eq!(reported.times_s, vec![0.0, 600.0, 1200.0]);
+        assert_eq!(reported.state_of_charge[2], h.state_of_charge[5]);
+        assert_eq!(reported.average_generated_w, h.average_generated_w);
+        let decreasing = PowerDemand {
+            times_s: vec![0.0, 1.0, 0.5],
+            ..d.clone()
+        };
+        let decreasing = PowerDemand {
+            generated_w: vec![0.0; 3],
+            load_w: vec![0.0; 3],
+            sheddable_w: vec![0.0; 3],
+            ..decreasing
+        };
+        assert!(integrate(&decreasing, None, DeficitPolicy::Report).is_err());
     }
 
     /// Past the depth-of-discharge floor the rest is a deficit, or shed.
