@@ -57,6 +57,12 @@ pub enum SizingError {
         name: String,
         allowed: String,
     },
+    /// An input that does not apply with the others given.
+    #[error("{quantity}: {reason}")]
+    NotApplicable {
+        quantity: &'static str,
+        reason: String,
+    },
     /// No design within the bounds meets every constraint.
     #[error(
         "no feasible design: constraint `{constraint}` cannot be met; the best design misses \

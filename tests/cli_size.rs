@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{stderr, thermorbit};
 
 /// Runs `thermorbit size ARGS` in a fresh folder.
@@ -117,4 +119,94 @@ fn a_coating_hotter_than_any_allowed_coolant_is_infeasible() {
         ],
     );
     assert!(!err.contains("NaN"), "{err}");
+}
+
+/// The orbit of a case file: a case that writes down the `sso-dawn-dusk-550` preset (same
+/// epoch, 550 km, node at 06:00, yaw-steered edge-on attitude, faces body ±y) sizes to the
+/// preset's numbers exactly; the module's own orbit with its radiator faces' surface gives
+/// its own answer and names the surface.
+#[test]
+fn a_case_file_as_the_orbit_sizes_like_the_preset_it_writes_down() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sso.toml"),
+        "[orbit]\nepoch = \"2027-01-01T00:00:00Z\"\naltitude_km = 550.0\n\
+         sun_synchronous = true\nltan = \"06:00\"\n[attitude]\nmode = \"sun-perpendicular\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["size", "--radiator-temp-k", "315", "--json"];
+        all.extend_from_slice(args);
+        let out = thermorbit(&all, dir.path());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let preset = run(&["--orbit", "sso-dawn-dusk-550"]);
+    let case = run(&["--orbit", "sso.toml"]);
+    for key in [
+        "radiator_planform_area_m2_per_mw",
+        "total_mass_kg_per_mw",
+        "max_junction_temperature_k",
+        "hot_sink_temperature_k",
+        "cold_min_coolant_temperature_k",
+    ] {
+        assert_eq!(preset[key], case[key], "{key}");
+    }
+    assert_eq!(case["orbit"]["name"], "sso.toml");
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/gpu-module-1mw.toml");
+    let module = module.to_str().unwrap();
+    let m = run(&["--orbit", module, "--radiator-surface", "radiator_plus_x"]);
+    assert!((m["orbit"]["altitude_km"].as_f64().unwrap() - 550.0).abs() < 1.0);
+    assert!(m["orbit"]["orientation"]
+        .as_str()
+        .unwrap()
+        .contains("radiator_plus_x"));
+    let area = m["radiator_planform_area_m2_per_mw"].as_f64().unwrap();
+    assert!(area > 500.0 && area < 3000.0, "{area}");
+}
+
+#[test]
+fn a_case_orbit_that_cannot_serve_is_bad_input() {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/gpu-module-1mw.toml");
+    let module = module.to_str().unwrap();
+    assert_fails(
+        &["--orbit", module, "--radiator-surface", "wing"],
+        2,
+        &["wing", "radiator_plus_x", "radiator_minus_x"],
+    );
+    assert_fails(
+        &["--radiator-surface", "radiator_plus_x"],
+        2,
+        &["radiator_surface", "--orbit CASE.toml"],
+    );
+    assert_fails(&["--orbit", "missing.toml"], 2, &["missing.toml"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bare.toml"),
+        "[attitude]\nmode = \"nadir\"\n",
+    )
+    .unwrap();
+    let out = thermorbit(&["size", "--orbit", "bare.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("orbit"), "{}", stderr(&out));
+}
+
+/// In GEO the radiator sized for the hot case would over-cool an ammonia loop whose GPUs
+/// idle at 10 % through the coldest instant: loop heaters hold it at the freezing point plus
+/// margin and their power is reported; without heaters the design is infeasible on freezing.
+#[test]
+fn heaters_hold_an_idle_loop_above_freezing_and_without_them_it_is_infeasible() {
+    let out = size(&["--orbit", "geo", "--radiator-temp-k", "315", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let heater = j["cold_case_heater_w_per_mw"].as_f64().unwrap();
+    assert!(heater > 1e3 && heater < 9e5, "{heater}");
+    // Ammonia freezes at 195.5 K; 11 K of margin.
+    let cold = j["cold_min_coolant_temperature_k"].as_f64().unwrap();
+    assert!((cold - 206.495).abs() < 0.01, "{cold}");
+    assert_fails(
+        &["--orbit", "geo", "--radiator-temp-k", "315", "--no-heaters"],
+        4,
+        &["no feasible design", "freezing"],
+    );
 }

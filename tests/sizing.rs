@@ -5,7 +5,10 @@
 use thermorbit::mesh::Coating;
 use thermorbit::sizing::design::{DEFAULT_GRID, DEFAULT_TUBE};
 use thermorbit::sizing::presets::ALUMINIUM_2024_T6;
-use thermorbit::sizing::section::{solve_section, SectionEnvironment, SectionGrid, SectionSpec};
+use thermorbit::sizing::section::{
+    cold_section, cold_section_at_supply, solve_section, SectionEnvironment, SectionGrid,
+    SectionSpec,
+};
 use thermorbit::sizing::sweep::{merge, to_csv, SizingSettings, SweepSpec};
 use thermorbit::sizing::{optimize, Optimum};
 
@@ -69,10 +72,9 @@ fn sweep_shards_merge_into_the_single_run_on_any_thread_count() {
     assert_eq!(to_csv(&merged), to_csv(&single));
 }
 
-/// Heat of a 1 mm aluminium section (15 cm pitch, 2 m long, water-film tube fed at 320 K)
-/// on `grid`, no environment.
-fn section_heat_w(grid: SectionGrid) -> f64 {
-    let spec = SectionSpec {
+/// A 1 mm aluminium section, 15 cm pitch, 2 m long, on `grid`.
+fn section(grid: SectionGrid) -> SectionSpec {
+    SectionSpec {
         length_m: 2.0,
         pitch_m: 0.15,
         fin_thickness_m: 1.0e-3,
@@ -84,10 +86,43 @@ fn section_heat_w(grid: SectionGrid) -> f64 {
         two_sided: true,
         tube: DEFAULT_TUBE,
         grid,
-    };
-    solve_section(&spec, &SectionEnvironment::none(), 320.0, 20.0, 50.0, None)
-        .unwrap()
-        .heat_w
+    }
+}
+
+/// Heat of [`section`] with a water-film tube fed at 320 K, no environment.
+fn section_heat_w(grid: SectionGrid) -> f64 {
+    solve_section(
+        &section(grid),
+        &SectionEnvironment::none(),
+        320.0,
+        20.0,
+        50.0,
+        None,
+    )
+    .unwrap()
+    .heat_w
+}
+
+/// The heated cold case is the cold case run backwards: the heat that holds the loop's
+/// supply at 206.5 K (ammonia's freezing point plus 11 K), given back to the cold case,
+/// closes the loop at 206.5 K again; and less heat leaves it colder.
+#[test]
+fn the_heat_that_holds_a_cold_loop_closes_it_at_that_temperature() {
+    let spec = section(DEFAULT_GRID);
+    let env = SectionEnvironment::none();
+    let (mdot_cp, film) = (20.0, 50.0);
+    let held = cold_section_at_supply(&spec, &env, mdot_cp, film, 206.495).unwrap();
+    let q = held.solution.heat_w;
+    assert!(q > 0.0, "{q}");
+    assert!((held.solution.outlet_k - 206.495).abs() < 1e-4);
+    let back = cold_section(&spec, &env, mdot_cp, film, q).unwrap();
+    assert!(
+        (back.supply_k - 206.495).abs() < 1e-3,
+        "supply {} K with {q} W",
+        back.supply_k
+    );
+    let less = cold_section(&spec, &env, mdot_cp, film, 0.5 * q).unwrap();
+    assert!(less.supply_k < 206.0, "{}", less.supply_k);
 }
 
 #[test]

@@ -28,9 +28,15 @@ pub struct SizeArgs {
     #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     pub power_mw: f64,
     /// Orbit: leo-400 (ISS orbit, radiator edge-on to the Sun), sso-dawn-dusk-550
-    /// (radiator edge-on to the Sun), geo (radiator faces north/south).
+    /// (radiator edge-on to the Sun), geo (radiator faces north/south), or a case file
+    /// (CASE.toml) whose [orbit] and [attitude] to use, the radiator facing body ±y or
+    /// --radiator-surface.
     #[arg(long, default_value = "sso-dawn-dusk-550")]
     pub orbit: String,
+    /// With --orbit CASE.toml: the case's [[surfaces]] entry whose normal the radiator's
+    /// faces take (e.g. radiator_plus_x).
+    #[arg(long, value_name = "NAME")]
+    pub radiator_surface: Option<String>,
     /// Accelerator: h100 (700 W), b200 (1,000 W), gb200 (1,200 W).
     #[arg(long, default_value = "h100")]
     pub gpu: String,
@@ -60,6 +66,11 @@ pub struct SizeArgs {
     /// One radiating face (the back insulated).
     #[arg(long)]
     pub one_sided: bool,
+    /// No loop heaters: a loop that would fall below its freezing point plus margin in the
+    /// cold case (idle GPUs, coldest instant) makes a design infeasible, instead of heaters
+    /// holding it there at a power cost.
+    #[arg(long)]
+    pub no_heaters: bool,
     /// Allow a heat pump between the racks' loop and the radiator loop.
     #[arg(long)]
     pub heat_pump: bool,
@@ -80,6 +91,7 @@ impl SizeArgs {
         SizingSettings {
             power_mw: self.power_mw,
             orbit: self.orbit.clone(),
+            radiator_surface: self.radiator_surface.clone(),
             gpu: self.gpu.clone(),
             coolant: self.coolant.clone(),
             emissivity: self.emissivity,
@@ -91,6 +103,7 @@ impl SizeArgs {
             objective: self.objective.clone(),
             radiator_temp_k: self.radiator_temp_k,
             idle_fraction: self.idle_fraction,
+            heaters: !self.no_heaters,
             ..SizingSettings::default()
         }
     }
@@ -133,7 +146,11 @@ fn exit_for(err: &Error) -> ExitCode {
             super::eprint_line(&format!("error: {err}"));
             ExitCode::from(EXIT_INFEASIBLE)
         }
-        Error::Sizing(SizingError::InvalidInput { .. } | SizingError::UnknownName { .. }) => {
+        Error::Sizing(
+            SizingError::InvalidInput { .. }
+            | SizingError::UnknownName { .. }
+            | SizingError::NotApplicable { .. },
+        ) => {
             super::eprint_line(&format!("error: {err}"));
             ExitCode::from(super::EXIT_BAD_INPUT)
         }
@@ -198,6 +215,7 @@ pub fn json(settings: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> S
         "mean_panel_temperature_k": e.mean_panel_k,
         "hot_sink_temperature_k": e.hot_sink_k,
         "cold_min_coolant_temperature_k": e.cold_min_coolant_k,
+        "cold_case_heater_w_per_mw": m.cold_heater_w,
         "heat_pump_cop": e.cop,
         "sections": e.sections,
         "section_heat_w": e.section_heat_w,
@@ -226,6 +244,12 @@ pub fn json(settings: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> S
         },
     });
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+}
+
+/// The GPUs' power in the cold case as a fraction of full power, as the settings give it.
+fn problem_idle_fraction(s: &SizingSettings) -> f64 {
+    s.idle_fraction
+        .unwrap_or(thermorbit::sizing::presets::IDLE_FRACTION)
 }
 
 fn c(t_k: f64) -> f64 {
@@ -350,12 +374,28 @@ pub fn table(s: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> String 
     ] {
         line(format!("    {name:<20}{v:10.1}"));
     }
+    if m.cold_heater_w > 0.0 {
+        line(format!(
+            "  cold-case heaters     {:10.1} kW: hold the coldest coolant at {:.2} K (freezing \
+             point + margin) with the GPUs at {} % through the coldest instant",
+            m.cold_heater_w / 1e3,
+            e.cold_min_coolant_k,
+            100.0 * problem_idle_fraction(s)
+        ));
+    }
     line(String::new());
     line("Constraints (margin ≥ 0 is met)".into());
     for c in &e.constraints {
         line(format!(
             "  {:<14} value {:12.4} {:<2} limit {:12.4} {:<2} margin {:10.4} {}",
             c.name, c.value, c.unit, c.limit, c.unit, c.margin, c.unit
+        ));
+    }
+    if m.cold_heater_w > 0.0 {
+        line(format!(
+            "  freezing       held at {:.4} K by the cold-case heaters ({:.1} kW)",
+            e.cold_min_coolant_k,
+            m.cold_heater_w / 1e3
         ));
     }
     if !o.at_bounds.is_empty() {

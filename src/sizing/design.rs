@@ -12,7 +12,9 @@
 //! 3. **Junction** ([`junction_rise_k`]): one GPU's chain at its share of the racks' flow.
 //! 4. **Cold case** ([`cold_section`]): the same flow, GPUs at idle (the heat pump off), the
 //!    orbit's cold instant; the loop's coldest coolant (the radiator outlet) against the
-//!    coolant's freezing point.
+//!    coolant's freezing point plus margin. With loop heaters (the default) a loop that
+//!    would fall below it is held there ([`cold_section_at_supply`]) and the heaters' power
+//!    is a bus load in the cold case; without, it is a violated constraint.
 //!
 //! Arrays supply GPUs, pumps, heat pump and housekeeping through the longest eclipse
 //! (SMAD eq. 11-5); the battery carries the load through it (eq. 11-6).
@@ -23,7 +25,8 @@ use super::presets::{
     ARRAY_PATH_EFFICIENCY_ECLIPSE,
 };
 use super::section::{
-    cold_section, hot_section, junction_rise_k, SectionGrid, SectionSpec, TubeSpec,
+    cold_section, cold_section_at_supply, hot_section, junction_rise_k, SectionGrid, SectionSpec,
+    TubeSpec,
 };
 use crate::components::fluid::Coolant;
 use crate::error::{Error, SizingError};
@@ -122,6 +125,10 @@ pub struct LoopModel {
     /// Heat-pump efficiency as a fraction of Carnot (default 0.5: typical of vapour-
     /// compression machines; an assumption).
     pub carnot_fraction: f64,
+    /// Loop heaters (default on): in the cold case, heat added to the loop holds its
+    /// coldest coolant at the freezing point plus margin, the heaters' power drawn from the
+    /// bus; off, a loop that would freeze makes the design infeasible.
+    pub heaters: bool,
 }
 
 impl Default for LoopModel {
@@ -131,6 +138,7 @@ impl Default for LoopModel {
             plumbing_pressure_drop_pa: 5.0e4,
             pump_efficiency: 0.5,
             carnot_fraction: 0.5,
+            heaters: true,
         }
     }
 }
@@ -390,6 +398,8 @@ pub struct Totals {
     pub array_power_w: f64,
     /// Battery energy, Wh.
     pub battery_energy_wh: f64,
+    /// Loop heater power in the cold case, W (0 when the loop stays warm enough alone).
+    pub cold_heater_w: f64,
     /// Masses.
     pub masses_kg: Masses,
 }
@@ -405,6 +415,7 @@ impl Totals {
             heat_pump_power_w: self.heat_pump_power_w * f,
             array_power_w: self.array_power_w * f,
             battery_energy_wh: self.battery_energy_wh * f,
+            cold_heater_w: self.cold_heater_w * f,
             masses_kg: self.masses_kg.scaled(f),
         }
     }
@@ -616,7 +627,18 @@ pub fn evaluate(problem: &Problem, design: &Design) -> Result<Evaluation, Error>
         cold_heat_total / sections,
     )?;
     solves += cold.solves;
-    let cold_min_coolant_k = cold.supply_k;
+    let freeze_min = p.coolant.freezing_point_k() + p.limits.freezing_margin_k;
+    let heated = p.loop_model.heaters && cold.supply_k < freeze_min;
+    let (cold_min_coolant_k, cold_heater_w) = if heated {
+        let held = cold_section_at_supply(&spec, &env.cold, mdot_cp, conductance, freeze_min)?;
+        solves += held.solves;
+        (
+            freeze_min,
+            (held.solution.heat_w * sections - cold_heat_total).max(0.0),
+        )
+    } else {
+        (cold.supply_k, 0.0)
+    };
 
     // Areas and masses.
     let planform = sections * spec.planform_area_m2();
@@ -632,13 +654,16 @@ pub fn evaluate(problem: &Problem, design: &Design) -> Result<Evaluation, Error>
     let bare = face_sheet + tubes + coolant;
     let radiator_overhead = bare * mm.radiator_overhead_fraction;
     let load_w = p.power_w * (1.0 + mm.housekeeping_fraction) + pump_power_w + heat_pump_power_w;
+    // Through the eclipse: the full load, or the cold case's idle GPUs and heaters if more.
+    let cold_load_w = cold_heat_total + p.power_w * mm.housekeeping_fraction + cold_heater_w;
+    let eclipse_load_w = load_w.max(cold_load_w);
     let t_e = env.longest_eclipse_s;
     let t_d = env.period_s - t_e;
-    let array_power_w = (load_w * t_e / ARRAY_PATH_EFFICIENCY_ECLIPSE
+    let array_power_w = (eclipse_load_w * t_e / ARRAY_PATH_EFFICIENCY_ECLIPSE
         + load_w * t_d / ARRAY_PATH_EFFICIENCY_DAYLIGHT)
         / t_d;
     let battery_energy_wh =
-        load_w * t_e / 3600.0 / (mm.battery_depth_of_discharge * mm.battery_efficiency);
+        eclipse_load_w * t_e / 3600.0 / (mm.battery_depth_of_discharge * mm.battery_efficiency);
     let pumps = pump_power_w / 1e3 * mm.pump_kg_per_kw;
     let heat_pump = if heat_pump_power_w > 0.0 {
         (heat_rejected_w - heat_pump_power_w) / 1e3 * mm.heat_pump_kg_per_kw
@@ -669,6 +694,7 @@ pub fn evaluate(problem: &Problem, design: &Design) -> Result<Evaluation, Error>
         heat_pump_power_w,
         array_power_w,
         battery_energy_wh,
+        cold_heater_w,
         masses_kg: masses,
     };
     let per_mw = totals.scaled(1e6 / p.power_w);
@@ -676,25 +702,26 @@ pub fn evaluate(problem: &Problem, design: &Design) -> Result<Evaluation, Error>
     // Constraints.
     let lim = &p.limits;
     let junction_max = p.gpu.chain.junction_limit_k - lim.junction_margin_k;
-    let freeze_min = p.coolant.freezing_point_k() + lim.freezing_margin_k;
-    let mut constraints = vec![
-        ConstraintValue {
-            name: "junction",
-            value: max_junction_k,
-            limit: junction_max,
-            margin: junction_max - max_junction_k,
-            unit: "K",
-            scale: 1.0,
-        },
-        ConstraintValue {
+    let mut constraints = vec![ConstraintValue {
+        name: "junction",
+        value: max_junction_k,
+        limit: junction_max,
+        margin: junction_max - max_junction_k,
+        unit: "K",
+        scale: 1.0,
+    }];
+    // Held by heaters the freezing point is a power cost (in the totals), not a limit on
+    // the design.
+    if !heated {
+        constraints.push(ConstraintValue {
             name: "freezing",
             value: cold_min_coolant_k,
             limit: freeze_min,
             margin: cold_min_coolant_k - freeze_min,
             unit: "K",
             scale: 1.0,
-        },
-    ];
+        });
+    }
     if hydraulic {
         constraints.push(ConstraintValue {
             name: "pressure_drop",

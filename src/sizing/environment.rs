@@ -13,9 +13,12 @@
 use nalgebra::Vector3;
 use rayon::prelude::*;
 
+use std::path::{Path, PathBuf};
+
 use super::section::{FaceIncident, SectionEnvironment};
+use crate::case::orbit::{resolve, OrbitOverrides, OrbitPart};
 use crate::environment::{absorbed_at_geometry, EnvironmentModel, EnvironmentPreset, Surface};
-use crate::error::{Error, SizingError};
+use crate::error::{Error, InputError, SizingError};
 use crate::mesh::Coating;
 use crate::orbit::{Attitude, Epoch, LocalTime, Orbit, Propagation, ShadowModel, Target};
 
@@ -155,7 +158,35 @@ impl EnvironmentChoice {
     }
 }
 
-/// An orbit and attitude for the radiator, whose faces are body ±y.
+/// Where the radiator's orbit comes from: a built-in preset, or the orbit tables of a case
+/// file (any name ending in `.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrbitSource {
+    /// A built-in orbit.
+    Preset(OrbitPreset),
+    /// A case file's `[orbit]` and `[attitude]`.
+    CaseFile(PathBuf),
+}
+
+impl OrbitSource {
+    /// The source `name` stands for: a preset's name, or a path to a case file.
+    pub fn by_name(name: &str) -> Result<Self, SizingError> {
+        if name.ends_with(".toml") {
+            return Ok(Self::CaseFile(PathBuf::from(name)));
+        }
+        OrbitPreset::by_name(name)
+            .map(Self::Preset)
+            .map_err(|_| SizingError::UnknownName {
+                quantity: "orbit",
+                name: name.to_string(),
+                allowed: "leo-400, sso-dawn-dusk-550, geo, or a case file (CASE.toml) with an \
+                          [orbit] table"
+                    .into(),
+            })
+    }
+}
+
+/// An orbit and attitude for the radiator, whose faces look along ±`normal_body`.
 #[derive(Debug, Clone)]
 pub struct RadiatorOrbit {
     /// Name (a preset's, or a case file's path).
@@ -164,19 +195,99 @@ pub struct RadiatorOrbit {
     pub orbit: Orbit,
     /// The attitude.
     pub attitude: Attitude,
+    /// Unit normal of the radiator's top face in the body frame (the bottom face looks the
+    /// other way).
+    pub normal_body: Vector3<f64>,
     /// How the radiator is oriented, in words.
     pub orientation: String,
 }
 
 impl RadiatorOrbit {
-    /// A preset's orbit and attitude, from [`SCAN_EPOCH`].
+    /// A preset's orbit and attitude, from [`SCAN_EPOCH`]; the faces are body ±y.
     pub fn preset(preset: OrbitPreset) -> Result<Self, Error> {
         Ok(Self {
             name: preset.name().into(),
             orbit: preset.orbit(Epoch::parse_iso8601(SCAN_EPOCH)?)?,
             attitude: preset.attitude(),
+            normal_body: Vector3::y(),
             orientation: preset.orientation().into(),
         })
+    }
+
+    /// The orbit and attitude of a case file, read and checked as `thermorbit run` reads
+    /// them (errors name the file and key); the scanned year starts at its `orbit.epoch`.
+    /// The radiator's faces look along ± the normal of the case's surface `surface`
+    /// (`[[surfaces]]` entry of that name), or along body ±y without one. The case's
+    /// `[environment]` is not used: the sizing's hot and cold presets are.
+    pub fn from_case(path: &Path, surface: Option<&str>) -> Result<Self, Error> {
+        let part = OrbitPart::load(path)?;
+        if part.orbit.is_none() {
+            return Err(Error::Input(InputError::Inconsistent {
+                file: path.to_path_buf(),
+                key: "orbit".into(),
+                reason: "missing; `--orbit CASE.toml` takes the case's [orbit] and [attitude]"
+                    .into(),
+            }));
+        }
+        let setup = resolve(&part.tables(), &OrbitOverrides::default(), Some(path))?;
+        let (normal_body, facing) = match surface {
+            None => (Vector3::y(), "body ±y".to_string()),
+            Some(name) => {
+                let s = setup
+                    .surfaces
+                    .iter()
+                    .find(|s| s.name == name)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> =
+                            setup.surfaces.iter().map(|s| s.name.as_str()).collect();
+                        SizingError::UnknownName {
+                            quantity: "radiator surface",
+                            name: name.to_string(),
+                            allowed: format!(
+                                "a [[surfaces]] name of {}: {}",
+                                path.display(),
+                                names.join(", ")
+                            ),
+                        }
+                    })?;
+                let n = s.normal_body;
+                (
+                    n,
+                    format!(
+                        "± the normal of surface `{name}`, [{:.3}, {:.3}, {:.3}] in the body frame",
+                        n.x, n.y, n.z
+                    ),
+                )
+            }
+        };
+        let model = &setup.model;
+        Ok(Self {
+            name: path.display().to_string(),
+            orbit: model.orbit().clone(),
+            attitude: model.attitude().clone(),
+            normal_body,
+            orientation: format!("faces along {facing}, in the case's attitude"),
+        })
+    }
+
+    /// The radiator's orbit from `source`; `surface` names the case surface whose normal the
+    /// faces take (case files only).
+    pub fn from_source(source: &OrbitSource, surface: Option<&str>) -> Result<Self, Error> {
+        match source {
+            OrbitSource::Preset(p) => match surface {
+                None => Self::preset(*p),
+                Some(name) => Err(SizingError::NotApplicable {
+                    quantity: "radiator_surface",
+                    reason: format!(
+                        "`{name}` needs a case file as the orbit (--orbit CASE.toml); the \
+                         radiator's orientation in the preset `{}` is fixed",
+                        p.name()
+                    ),
+                }
+                .into()),
+            },
+            OrbitSource::CaseFile(path) => Self::from_case(path, surface),
+        }
     }
 }
 
@@ -263,8 +374,8 @@ pub fn scan_radiator_orbit(
     let altitude_km = o.elements().semi_major_axis_km - crate::constants::EARTH_RADIUS_KM;
     // Unit absorptivity and emissivity: the fluxes are incident; the panel applies its coating.
     let faces = [
-        Surface::new("+y", Vector3::y(), 1.0, 1.0)?,
-        Surface::new("-y", -Vector3::y(), 1.0, 1.0)?,
+        Surface::new("top", orbit.normal_body, 1.0, 1.0)?,
+        Surface::new("bottom", -orbit.normal_body, 1.0, 1.0)?,
     ];
     let hot_preset = environment.hot_preset();
     let cold_preset = hot_preset.map(|_| EnvironmentPreset::cold());

@@ -20,7 +20,7 @@ pub use design::{
     Totals,
 };
 pub use environment::{
-    scan_orbit, scan_radiator_orbit, EnvironmentChoice, OrbitEnvironment, OrbitPreset,
+    scan_orbit, scan_radiator_orbit, EnvironmentChoice, OrbitEnvironment, OrbitPreset, OrbitSource,
     RadiatorOrbit,
 };
 pub use optimize::{optimize, Bounds, Optimum, SearchOptions, SearchReport};

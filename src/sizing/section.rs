@@ -571,6 +571,47 @@ pub fn cold_section(
     })
 }
 
+/// The cold case held at a supply temperature by heat added to the loop (heaters on the
+/// supply line, or GPU work): the flow and film of the hot case, the outlet of the section
+/// kept at `supply_k`; finds the inlet `T_in` at which it is, and so the heat the section
+/// must be given, `ṁc_p (T_in − T_s)`. The outlet rises monotonically with the inlet, and
+/// the root is found by [`monotone_root`] from the inlet of a heat-free loop.
+pub fn cold_section_at_supply(
+    spec: &SectionSpec,
+    environment: &SectionEnvironment,
+    mdot_cp_w_k: f64,
+    conductance_w_m_k: f64,
+    supply_k: f64,
+) -> Result<ColdSection, Error> {
+    let mut guess: Option<Vec<f64>> = None;
+    let eval = |t_in: f64| -> Result<(f64, SectionSolution), Error> {
+        let s = solve_section(
+            spec,
+            environment,
+            t_in,
+            mdot_cp_w_k,
+            conductance_w_m_k,
+            guess.as_deref(),
+        )?;
+        guess = Some(s.temperatures_k.clone());
+        Ok((s.outlet_k - supply_k, s))
+    };
+    let (_, solution, solves) = monotone_root(
+        eval,
+        supply_k + 1.0,
+        5.0,
+        true,
+        supply_k,
+        closure_tolerance_k(1.0, supply_k),
+        "the heated cold-case loop",
+    )?;
+    Ok(ColdSection {
+        supply_k,
+        solution,
+        solves,
+    })
+}
+
 /// One GPU's resistance chain, per GPU, K/W, with its heat capacities (the steady solve
 /// ignores them; the component requires them).
 #[derive(Debug, Clone, Copy, PartialEq)]

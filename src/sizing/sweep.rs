@@ -34,7 +34,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::design::{evaluate, Design, Objective, Problem};
-use super::environment::{scan_orbit, EnvironmentChoice, OrbitEnvironment, OrbitPreset};
+use super::environment::{
+    scan_radiator_orbit, EnvironmentChoice, OrbitEnvironment, OrbitPreset, OrbitSource,
+    RadiatorOrbit,
+};
 use super::optimize::{optimize, Optimum, SearchOptions};
 use super::presets::gpu_preset;
 use crate::components::fluid::Coolant;
@@ -47,8 +50,12 @@ use crate::mesh::Coating;
 pub struct SizingSettings {
     /// GPU power, MW.
     pub power_mw: f64,
-    /// Orbit preset name.
+    /// Orbit preset name, or a case file (`CASE.toml`) whose `[orbit]` and `[attitude]` to use.
     pub orbit: String,
+    /// With a case file as the orbit: the `[[surfaces]]` entry whose normal the radiator's
+    /// faces take (`None`: body ±y).
+    #[serde(default)]
+    pub radiator_surface: Option<String>,
     /// GPU preset name.
     pub gpu: String,
     /// Coolant name.
@@ -73,6 +80,10 @@ pub struct SizingSettings {
     /// fraction, [`super::presets::IDLE_FRACTION`]); 1 keeps the GPUs at full power through
     /// eclipses, which the battery sizing already provides for.
     pub idle_fraction: Option<f64>,
+    /// Loop heaters hold the cold-case coolant above freezing (at a power cost); off, a loop
+    /// that would freeze is infeasible.
+    #[serde(default = "heaters_on")]
+    pub heaters: bool,
     /// Loop rise, K (evaluate mode).
     pub rise_k: f64,
     /// Face-sheet thickness, mm (evaluate mode).
@@ -100,6 +111,7 @@ impl Default for SizingSettings {
         Self {
             power_mw: 1.0,
             orbit: OrbitPreset::SsoDawnDusk550.name().into(),
+            radiator_surface: None,
             gpu: "h100".into(),
             coolant: "ammonia".into(),
             emissivity: DEFAULT_COATING.emissivity,
@@ -111,6 +123,7 @@ impl Default for SizingSettings {
             objective: Objective::PlanformArea.name().into(),
             radiator_temp_k: None,
             idle_fraction: None,
+            heaters: true,
             rise_k: 8.0,
             fin_thickness_mm: 1.0,
             pitch_m: 0.15,
@@ -161,7 +174,7 @@ impl SizingSettings {
                 return bad("idle_fraction", f, "0 <= fraction <= 1");
             }
         }
-        OrbitPreset::by_name(&self.orbit)?;
+        OrbitSource::by_name(&self.orbit)?;
         EnvironmentChoice::by_name(&self.environment)?;
         gpu_preset(&self.gpu)?;
         self.coolant()?;
@@ -170,9 +183,10 @@ impl SizingSettings {
     }
 
     /// The key under which the orbit scan can be shared between settings.
-    fn scan_key(&self) -> (String, String, u64, u64, bool) {
+    fn scan_key(&self) -> (String, Option<String>, String, u64, u64, bool) {
         (
             self.orbit.clone(),
+            self.radiator_surface.clone(),
             self.environment.clone(),
             self.absorptivity.to_bits(),
             self.emissivity.to_bits(),
@@ -183,8 +197,11 @@ impl SizingSettings {
     /// Scans the orbit for these settings.
     pub fn scan(&self) -> Result<OrbitEnvironment, Error> {
         self.check()?;
-        scan_orbit(
-            OrbitPreset::by_name(&self.orbit)?,
+        scan_radiator_orbit(
+            &RadiatorOrbit::from_source(
+                &OrbitSource::by_name(&self.orbit)?,
+                self.radiator_surface.as_deref(),
+            )?,
             EnvironmentChoice::by_name(&self.environment)?,
             &self.coating(),
             !self.one_sided,
@@ -198,7 +215,7 @@ impl SizingSettings {
         if let Some(f) = self.idle_fraction {
             gpu.idle_fraction = f;
         }
-        Ok(Problem::new(
+        let mut problem = Problem::new(
             self.power_mw * 1e6,
             gpu,
             self.coolant()?,
@@ -207,7 +224,9 @@ impl SizingSettings {
             self.isothermal,
             self.heat_pump,
             environment,
-        )?)
+        )?;
+        problem.loop_model.heaters = self.heaters;
+        Ok(problem)
     }
 
     /// The search options.
@@ -313,6 +332,9 @@ pub struct SweepRow {
     pub max_junction_temperature_k: f64,
     /// Fin efficiency.
     pub fin_efficiency: f64,
+    /// Loop heater power in the cold case per MW, W.
+    #[serde(default)]
+    pub cold_case_heater_w_per_mw: f64,
     /// The binding (tightest) constraint.
     pub binding_constraint: String,
     /// Error, if the point could not be evaluated (other columns NaN).
@@ -339,6 +361,7 @@ impl SweepRow {
                 radiator_temperature_k: e.radiator_temperature_k,
                 max_junction_temperature_k: e.max_junction_k,
                 fin_efficiency: e.fin_efficiency,
+                cold_case_heater_w_per_mw: e.per_mw.cold_heater_w,
                 binding_constraint: binding,
                 error: String::new(),
             },
@@ -354,6 +377,7 @@ impl SweepRow {
                 radiator_temperature_k: f64::NAN,
                 max_junction_temperature_k: f64::NAN,
                 fin_efficiency: f64::NAN,
+                cold_case_heater_w_per_mw: f64::NAN,
                 binding_constraint: String::new(),
                 error: err.to_string(),
             },
@@ -545,12 +569,16 @@ fn run_point(
     }
 }
 
+fn heaters_on() -> bool {
+    true
+}
+
 /// Column names of [`to_csv`].
 const CSV_HEADER: &str = "index,orbit,gpu,coolant,power_mw,emissivity,absorptivity,environment,\
-one_sided,isothermal,heat_pump,objective,radiator_temp_k_set,idle_fraction,rise_k,fin_thickness_mm,pitch_m,\
+one_sided,isothermal,heat_pump,objective,radiator_temp_k_set,idle_fraction,heaters,rise_k,fin_thickness_mm,pitch_m,\
 length_m,lift_k,feasible,radiator_planform_area_m2_per_mw,radiator_surface_area_m2_per_mw,\
 radiator_mass_kg_per_mw,solar_array_area_m2_per_mw,total_mass_kg_per_mw,radiator_temperature_k,\
-max_junction_temperature_k,fin_efficiency,binding_constraint,error";
+max_junction_temperature_k,fin_efficiency,cold_case_heater_w_per_mw,binding_constraint,error";
 
 /// The rows as CSV (one header line, one line per row, `{:e}`-free decimal numbers to 9
 /// significant figures).
@@ -569,7 +597,10 @@ pub fn to_csv(rows: &[SweepRow]) -> String {
         let s = &r.settings;
         let fields = [
             r.index.to_string(),
-            s.orbit.clone(),
+            match &s.radiator_surface {
+                Some(face) => format!("{}#{face}", s.orbit),
+                None => s.orbit.clone(),
+            },
             s.gpu.clone(),
             s.coolant.clone(),
             num(s.power_mw),
@@ -582,6 +613,7 @@ pub fn to_csv(rows: &[SweepRow]) -> String {
             s.objective.clone(),
             s.radiator_temp_k.map(num).unwrap_or_default(),
             s.idle_fraction.map(num).unwrap_or_default(),
+            s.heaters.to_string(),
             num(s.rise_k),
             num(s.fin_thickness_mm),
             num(s.pitch_m),
@@ -596,6 +628,7 @@ pub fn to_csv(rows: &[SweepRow]) -> String {
             num(r.radiator_temperature_k),
             num(r.max_junction_temperature_k),
             num(r.fin_efficiency),
+            num(r.cold_case_heater_w_per_mw),
             r.binding_constraint.clone(),
             text(&r.error),
         ];
