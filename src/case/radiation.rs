@@ -177,16 +177,6 @@ pub(super) fn read_enclosure(
         DEFAULT_SHADOW_SAMPLES as u64,
         crate::radiation::shadow::MAX_SHADOW_SAMPLES as u64,
     )? as usize;
-    for name in spec.placement.keys() {
-        if !spec.panels.contains(name) {
-            return Err(ck.inconsistent(
-                &format!("radiation.placement.{name}"),
-                format!(
-                    "`{name}` is not in radiation.panels; add it there or remove its placement"
-                ),
-            ));
-        }
-    }
     let mut panels = Vec::with_capacity(spec.panels.len());
     let mut surfaces = Vec::with_capacity(spec.panels.len());
     let mut first_element = 0;
@@ -278,6 +268,16 @@ pub(super) fn read_enclosure(
             top_normal: x.cross(&y).normalize(),
         });
         first_element += groups[0] * groups[1];
+    }
+    for name in spec.placement.keys() {
+        if !spec.panels.contains(name) {
+            return Err(ck.inconsistent(
+                &format!("radiation.placement.{name}"),
+                format!(
+                    "`{name}` is not in radiation.panels; add it there or remove its placement"
+                ),
+            ));
+        }
     }
     let scene = Scene::new(surfaces).map_err(|e| scene_error(ck, e))?;
     let options = MonteCarloOptions::new(rays, seed)
