@@ -24,7 +24,8 @@
 //! and 13.20; Modest, *Radiative Heat Transfer*, 3rd ed., §5.2), written with radiative
 //! conductors `σ R (T_b⁴ − T_a⁴)` only:
 //!
-//! - one massless node per group face whose `σ T_J⁴` is the face's radiosity `J`;
+//! - one massless node per group face whose `σ T_J⁴` is the face's radiosity `J` (an
+//!   unnamed node group `radiation.radiosity`, in the scene's face order);
 //! - each cell of the group to it, `R = ε A_cell / (1 − ε)` (the surface resistance
 //!   `(1 − ε)/(ε A)`, taken cell by cell: a group's surface conductor applied to its cells by
 //!   area share, so every cell emits at its own temperature and absorbs the group's uniform
@@ -455,8 +456,25 @@ impl Enclosure {
         }
         let faces = self.scene.faces();
         let elements = self.scene.elements();
-        // One radiosity node per face, in face order.
-        let mut radiosity: Vec<NodeId> = vec![0; faces.len()];
+        // One massless radiosity node per face, in face order: an unnamed group (reports list
+        // named nodes; these are internal to the exchange).
+        let initial = self
+            .panels
+            .first()
+            .and_then(|p| panels.iter().find(|m| m.name == p.name))
+            .map_or(super::build::DEFAULT_INITIAL_TEMPERATURE_K, |m| {
+                net.initial_temperature_k(m.nodes.nodes().start)
+            });
+        let first = net
+            .add_group(
+                "radiation.radiosity",
+                &vec![0.0; faces.len()],
+                initial,
+                None,
+            )
+            .map_err(|e| ck.model(e))?
+            .start;
+        let radiosity: Vec<NodeId> = (0..faces.len()).map(|f| first + f).collect();
         for p in &self.panels {
             let model = panels.iter().find(|m| m.name == p.name).ok_or_else(|| {
                 ck.inconsistent(
@@ -467,28 +485,11 @@ impl Enclosure {
             let cells = &model.nodes;
             let coating = coatings.get(&p.name).copied().unwrap_or_default();
             let cell_area = cells.dx_m() * cells.dy_m();
-            let initial = net.initial_temperature_k(cells.nodes().start);
             for gj in 0..p.groups[1] {
                 for gi in 0..p.groups[0] {
                     let e = &elements[p.first_element + gj * p.groups[0] + gi];
-                    let group = if p.groups[0] * p.groups[1] == 1 {
-                        String::new()
-                    } else {
-                        format!("[{gi};{gj}]")
-                    };
-                    for (face, side, c) in [
-                        (Some(e.front_face), "top", coating[0]),
-                        (e.back_face, "bottom", coating[1]),
-                    ] {
+                    for (face, c) in [(Some(e.front_face), coating[0]), (e.back_face, coating[1])] {
                         let Some(face) = face else { continue };
-                        let j = net
-                            .add_node(
-                                &format!("{}.{side}.radiosity{group}", p.name),
-                                NodeKind::Arithmetic,
-                                initial,
-                            )
-                            .map_err(|e| ck.model(e))?;
-                        radiosity[face] = j;
                         let eps = c.emissivity;
                         if eps <= 0.0 {
                             continue;
@@ -503,7 +504,8 @@ impl Enclosure {
                                         format!("panel `{}` has no cell [{i};{jj}]", p.name),
                                     )
                                 })?;
-                                net.add_radiative(cell, j, r).map_err(|e| ck.model(e))?;
+                                net.add_radiative(cell, radiosity[face], r)
+                                    .map_err(|e| ck.model(e))?;
                             }
                         }
                     }
