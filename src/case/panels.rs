@@ -145,7 +145,9 @@ pub(super) fn read_panel_specs(
     Ok(out)
 }
 
-/// Builds the panels read by [`read_panel_specs`] into `net`.
+/// Builds the panels read by [`read_panel_specs`] into `net`; the face coatings of panels in
+/// the `[radiation]` enclosure go into `coatings`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn build_panels(
     ck: &Checker,
     case: &Case,

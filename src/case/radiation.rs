@@ -364,7 +364,8 @@ impl Enclosure {
     /// `panel` (orbit surface `surface`), one absorbed flux per group: the unshadowed
     /// incident flux times the group's lit fraction at every instant of the flux series
     /// (the eclipse's lit fraction applied on top). `None` when `panel` is not in the
-    /// enclosure. `key` names the load for errors.
+    /// enclosure. `key` names the load for errors, `label` its sources.
+    #[allow(clippy::too_many_arguments)]
     pub fn shaded_sunlight(
         &self,
         ck: &Checker,
