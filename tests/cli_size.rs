@@ -210,3 +210,38 @@ fn heaters_hold_an_idle_loop_above_freezing_and_without_them_it_is_infeasible() 
         &["no feasible design", "freezing"],
     );
 }
+
+#[test]
+fn a_stack_of_panels_needs_more_area_and_reports_its_loss() {
+    let lone = size(&["--radiator-temp-k", "315", "--json"]);
+    let stacked = size(&[
+        "--radiator-temp-k",
+        "315",
+        "--stack",
+        "3",
+        "--gap-m",
+        "1.0",
+        "--json",
+    ]);
+    assert!(stacked.status.success(), "{}", stderr(&stacked));
+    let a: serde_json::Value = serde_json::from_slice(&lone.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&stacked.stdout).unwrap();
+    assert!(a["stack"].is_null());
+    let chi = b["stack"]["view_to_space"].as_f64().unwrap();
+    let lost = b["stack"]["rejection_lost"].as_f64().unwrap();
+    assert!(chi > 0.5 && chi < 1.0, "view to space {chi}");
+    assert!((chi + lost - 1.0).abs() < 1e-12);
+    let area = |j: &serde_json::Value| j["radiator_planform_area_m2_per_mw"].as_f64().unwrap();
+    assert!(area(&b) > area(&a), "{} vs {}", area(&b), area(&a));
+}
+
+#[test]
+fn a_stack_without_a_gap_or_with_a_bad_one_is_bad_input() {
+    assert_fails(&["--stack", "2"], 2, &["gap_m"]);
+    assert_fails(&["--stack", "2", "--gap-m", "-1"], 2, &["gap_m", "> 0"]);
+    assert_fails(
+        &["--stack", "0", "--gap-m", "1"],
+        2,
+        &["stack", "1 to 1000"],
+    );
+}

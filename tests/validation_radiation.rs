@@ -16,6 +16,9 @@ const CASES: &[&str] = &[
     "vf-04-monte-carlo-convergence",
     "vf-05-reciprocity-closure",
     "vf-06-facing-radiators",
+    "vf-07-parallel-plates-network",
+    "vf-08-facing-radiators-network",
+    "vf-09-shadowed-sunlight",
 ];
 
 #[test]
@@ -51,4 +54,19 @@ fn val_vf_05_reciprocity_closure() {
 #[test]
 fn val_vf_06_facing_radiators() {
     run_validation_case("vf-06-facing-radiators");
+}
+
+#[test]
+fn val_vf_07_parallel_plates_network() {
+    run_validation_case("vf-07-parallel-plates-network");
+}
+
+#[test]
+fn val_vf_08_facing_radiators_network() {
+    run_validation_case("vf-08-facing-radiators-network");
+}
+
+#[test]
+fn val_vf_09_shadowed_sunlight() {
+    run_validation_case("vf-09-shadowed-sunlight");
 }

@@ -441,6 +441,7 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
     // Sizes first, allocations after: the panel tables (with their mesh files), the orbit's
     // flux span and the solve's outputs give the model's memory before any of it exists.
     let panel_specs = super::panels::read_panel_specs(&ck, case, limits)?;
+    let enclosure = super::radiation::read_enclosure(&ck, case, &panel_specs)?;
     let orbit_setup = orbit_setup(case)?;
     let flux_bytes = match &orbit_setup {
         Some((setup, span)) => check_orbit_span(&ck, spec, setup, *span, limits)?,
@@ -460,7 +461,7 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
         probes,
         spacecraft,
         mut assembly_time_s,
-    } = build_network(&ck, case, panel_specs, orbit.as_ref())?;
+    } = build_network(&ck, case, panel_specs, orbit.as_ref(), enclosure.as_ref())?;
     let periodic_start_system = match periodic_average_span(case, orbit.as_ref()) {
         Some((t0, t1)) => {
             let averaged = Checker {
@@ -472,7 +473,13 @@ pub(super) fn build(case: &Case, limits: &Limits) -> Result<Model, InputError> {
                 ..o.clone()
             });
             let panel_specs = super::panels::read_panel_specs(&averaged, case, limits)?;
-            let avg = build_network(&averaged, case, panel_specs, orbit.as_ref())?;
+            let avg = build_network(
+                &averaged,
+                case,
+                panel_specs,
+                orbit.as_ref(),
+                enclosure.as_ref(),
+            )?;
             assembly_time_s += avg.assembly_time_s;
             Some(avg.system)
         }
@@ -540,6 +547,7 @@ fn build_network(
     case: &Case,
     panel_specs: Vec<super::panels::PanelSource>,
     orbit: Option<&CaseOrbit>,
+    enclosure: Option<&super::radiation::Enclosure>,
 ) -> Result<BuiltNetwork, InputError> {
     let spec = &case.spec;
     let mut net = ThermalNetwork::new();
@@ -610,8 +618,21 @@ fn build_network(
     }
 
     let mut tubes = super::spacecraft::TubesByPanel::new();
-    let panels =
-        super::panels::build_panels(ck, case, panel_specs, &mut net, &nodes, orbit, &mut tubes)?;
+    let mut coatings = BTreeMap::new();
+    let panels = super::panels::build_panels(
+        ck,
+        case,
+        panel_specs,
+        &mut net,
+        &nodes,
+        orbit,
+        &mut tubes,
+        enclosure,
+        &mut coatings,
+    )?;
+    if let Some(enclosure) = enclosure {
+        enclosure.add_exchange(ck, &mut net, &panels, &coatings, &nodes)?;
+    }
     let spacecraft = super::spacecraft::SpacecraftBuilder { ck, case, orbit }
         .build(&mut net, &mut nodes, &panels, &tubes)?;
 

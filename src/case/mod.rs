@@ -40,6 +40,7 @@ mod build;
 pub mod limits;
 pub mod orbit;
 mod panels;
+pub mod radiation;
 mod run;
 pub mod schema;
 pub mod spacecraft;

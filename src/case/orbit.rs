@@ -980,17 +980,7 @@ impl CaseOrbit {
                 face[1].push(a.earth_ir_w_m2);
             }
         }
-        let table = |values: Vec<f64>, shadowed: bool| -> Profile {
-            let f = TabulatedFlux {
-                series: Arc::clone(&self.series),
-                values,
-                shadowed,
-            };
-            match self.averaged_over_s {
-                Some((t0, t1)) => Profile::Constant(self.time_average(&f, t0, t1)),
-                None => Profile::Function(Arc::new(f)),
-            }
-        };
+        let table = |values: Vec<f64>, shadowed: bool| self.tabulated_profile(values, shadowed);
         let [[fa, fi], [ba, bi]] = faces;
         let front = IncidentProfiles {
             solar: table(sun, true),
@@ -1003,6 +993,21 @@ impl CaseOrbit {
             earth_ir: table(bi, false),
         };
         (front, back)
+    }
+
+    /// A flux tabulated on the series' grid (`values[k]` at `series.times_s()[k]`, W/m²),
+    /// interpolated linearly and, when `shadowed`, multiplied by the lit fraction (direct
+    /// sunlight): the time function in a transient run, its average in a steady one.
+    pub fn tabulated_profile(&self, values: Vec<f64>, shadowed: bool) -> Profile {
+        let f = TabulatedFlux {
+            series: Arc::clone(&self.series),
+            values,
+            shadowed,
+        };
+        match self.averaged_over_s {
+            Some((t0, t1)) => Profile::Constant(self.time_average(&f, t0, t1)),
+            None => Profile::Function(Arc::new(f)),
+        }
     }
 
     /// Mean of `f` over `[t0_s, t1_s]` by the trapezoidal rule on the series' grid and the

@@ -8,6 +8,7 @@ use super::build::{defined_hint, flux_ok, power_ok, Checker, PanelModel, FLUX_RA
 use super::build::{temperature_ok, TEMPERATURE_RANGE};
 use super::limits::Limits;
 use super::orbit::CaseOrbit;
+use super::radiation::Enclosure;
 use super::schema::{
     AttachmentSpec, BandSpec, EdgeKindSpec, EdgeSpec, FaceSpec as FaceKey, PanelLoadSpec,
     PanelSpec, NO_SINK,
@@ -144,7 +145,9 @@ pub(super) fn read_panel_specs(
     Ok(out)
 }
 
-/// Builds the panels read by [`read_panel_specs`] into `net`.
+/// Builds the panels read by [`read_panel_specs`] into `net`; the face coatings of panels in
+/// the `[radiation]` enclosure go into `coatings`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn build_panels(
     ck: &Checker,
     case: &Case,
@@ -153,14 +156,30 @@ pub(super) fn build_panels(
     nodes: &BTreeMap<String, NodeId>,
     orbit: Option<&CaseOrbit>,
     tubes: &mut TubesByPanel,
+    enclosure: Option<&Enclosure>,
+    coatings: &mut BTreeMap<String, [Coating; 2]>,
 ) -> Result<Vec<PanelModel>, InputError> {
     let mut out = Vec::with_capacity(sources.len());
     for source in sources {
         let extent_m = [source.spec.length_m, source.spec.width_m];
         collect_tubes(ck, case, &source.name, extent_m, &source.spec.tubes, tubes)
             .map_err(|e| source.locate(e))?;
-        let panel = panel_from_spec(ck, case, &source.name, &source.spec, nodes, orbit)
-            .map_err(|e| source.locate(e))?;
+        let mut panel = panel_from_spec(
+            ck,
+            case,
+            &source.name,
+            &source.spec,
+            nodes,
+            orbit,
+            enclosure,
+        )
+        .map_err(|e| source.locate(e))?;
+        if let Some(enclosure) = enclosure.filter(|e| e.contains(&source.name)) {
+            let faces = enclosure
+                .take_faces(ck, &mut panel, nodes)
+                .map_err(|e| source.locate(e))?;
+            coatings.insert(source.name.clone(), faces);
+        }
         let handle = panel.add_to(net).map_err(|e| ck.model(e))?;
         out.push(PanelModel {
             name: source.name,
@@ -268,6 +287,7 @@ fn panel_from_spec(
     p: &PanelSpec,
     nodes: &BTreeMap<String, NodeId>,
     orbit: Option<&CaseOrbit>,
+    enclosure: Option<&Enclosure>,
 ) -> Result<RectangularPanel, InputError> {
     let key = |k: &str| format!("panels.{name}.{k}");
     let length = ck.length(&key("length_m"), p.length_m)?;
@@ -379,7 +399,7 @@ fn panel_from_spec(
         panel = attach(ck, &key(&format!("attachments[{i}]")), panel, a, nodes)?;
     }
     for (i, l) in p.loads.iter().enumerate() {
-        panel = load(ck, &key(&format!("loads[{i}]")), panel, l, orbit)?;
+        panel = load(ck, &key(&format!("loads[{i}]")), panel, l, orbit, enclosure)?;
     }
     check_face_normals(ck, &key("loads"), p, orbit)?;
     Ok(panel)
@@ -599,6 +619,7 @@ fn orbit_load(
     l: &PanelLoadSpec,
     name: &str,
     orbit: Option<&CaseOrbit>,
+    enclosure: Option<&Enclosure>,
 ) -> Result<RectangularPanel, InputError> {
     let k = |f: &str| format!("{key}.{f}");
     if l.band.is_some() {
@@ -644,6 +665,34 @@ fn orbit_load(
         None => None,
     };
     let label = l.name.clone().unwrap_or_else(|| format!("orbit {name}"));
+    let shaded = match enclosure {
+        Some(e) => e.shaded_sunlight(ck, &k("face"), &panel.name, side, orbit, j, &label)?,
+        None => None,
+    };
+    if let Some(sunlight) = shaded {
+        // Direct sunlight per group with its shadow; albedo and Earth IR unshadowed.
+        if region.is_some() {
+            return Err(ck.inconsistent(
+                &k("region_m"),
+                "a panel in [radiation] takes its orbit fluxes on the whole face (its shadows are computed per group)",
+            ));
+        }
+        panel.absorbed_fluxes.extend(sunlight);
+        let incident = orbit.incident_profiles(j);
+        for (band, what, profile) in [
+            (Band::Solar, "albedo", incident.albedo),
+            (Band::Infrared, "Earth IR", incident.earth_ir),
+        ] {
+            panel.absorbed_fluxes.push(AbsorbedFlux {
+                name: format!("{label} ({what})"),
+                side,
+                band,
+                incident_w_m2: profile,
+                region: None,
+            });
+        }
+        return Ok(panel);
+    }
     for (band, what, sw, ir) in [
         (Band::Solar, "solar + albedo", 1.0, 0.0),
         (Band::Infrared, "Earth IR", 0.0, 1.0),
@@ -665,6 +714,7 @@ fn load(
     panel: RectangularPanel,
     l: &PanelLoadSpec,
     orbit: Option<&CaseOrbit>,
+    enclosure: Option<&Enclosure>,
 ) -> Result<RectangularPanel, InputError> {
     if let Some(name) = &l.orbit_surface {
         if l.incident_flux_w_m2.is_some() || l.power_w.is_some() || l.power_w_m2.is_some() {
@@ -673,7 +723,7 @@ fn load(
                 "a panel load is one of: orbit_surface (with face), incident_flux_w_m2 (with face, optional band), power_w, power_w_m2",
             ));
         }
-        return orbit_load(ck, key, panel, l, name, orbit);
+        return orbit_load(ck, key, panel, l, name, orbit, enclosure);
     }
     let k = |f: &str| format!("{key}.{f}");
     let name = l

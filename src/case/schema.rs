@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::orbit::{AttitudeSpec, EnvironmentSpec, OrbitSpec, OrbitTables, SurfaceSpec};
+use super::radiation::RadiationSpec;
 use super::spacecraft::{ArraySpec, BatterySpec, LoopSpec, PowerSpec, RackSpec, TubeSpec};
 use crate::solve::LinearSolverChoice;
 
@@ -66,6 +67,9 @@ pub struct CaseFile {
     /// The power bus.
     #[serde(default)]
     pub power: Option<PowerSpec>,
+    /// Radiation exchange between panels and their shadows (see [`super::radiation`]).
+    #[serde(default)]
+    pub radiation: Option<RadiationSpec>,
     /// What to solve.
     pub solve: SolveSpec,
     /// What to write.

@@ -12,7 +12,7 @@ use thermorbit::error::{OutputError, SizingError};
 use thermorbit::output::{plot_lines, LinePlot, Series};
 use thermorbit::sizing::sweep::{merge, to_csv, SizingSettings, SweepRow, SweepSpec};
 use thermorbit::sizing::{
-    evaluate, optimize, Design, Evaluation, Optimum, OrbitEnvironment, OrbitPreset,
+    evaluate, optimize, Design, Evaluation, Optimum, OrbitEnvironment, OrbitPreset, RadiatorStack,
 };
 use thermorbit::Error;
 
@@ -77,6 +77,16 @@ pub struct SizeArgs {
     /// What to minimise: area (planform per MW), surface, radiator-mass, mass (total).
     #[arg(long, default_value = "area")]
     pub objective: String,
+    /// Radiator panels in a stack, face to face (1: each panel sees space alone); their
+    /// mutual view costs rejection (view factors from the radiation module).
+    #[arg(long, default_value_t = 1)]
+    pub stack: usize,
+    /// Gap between stacked panels, m (with --stack).
+    #[arg(long, allow_hyphen_values = true)]
+    pub gap_m: Option<f64>,
+    /// Width of stacked panels, m (default: square panels, as wide as the radiator is long).
+    #[arg(long, allow_hyphen_values = true)]
+    pub panel_width_m: Option<f64>,
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -104,6 +114,9 @@ impl SizeArgs {
             radiator_temp_k: self.radiator_temp_k,
             idle_fraction: self.idle_fraction,
             heaters: !self.no_heaters,
+            stack: self.stack,
+            gap_m: self.gap_m,
+            panel_width_m: self.panel_width_m,
             ..SizingSettings::default()
         }
     }
@@ -210,6 +223,14 @@ pub fn json(settings: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> S
             "length_m": e.design.length_m,
             "lift_k": e.design.lift_k,
         },
+        "stack": stack_figure(settings, e.design.length_m).map(|(st, chi)| serde_json::json!({
+            "panels": st.panels,
+            "gap_m": st.gap_m,
+            "panel_width_m": st.width_m.unwrap_or(e.design.length_m),
+            "facing_view_factor": st.facing_factor(e.design.length_m),
+            "view_to_space": chi,
+            "rejection_lost": 1.0 - chi,
+        })),
         "at_bounds": o.at_bounds,
         "fin_efficiency": e.fin_efficiency,
         "mean_panel_temperature_k": e.mean_panel_k,
@@ -250,6 +271,15 @@ pub fn json(settings: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> S
 fn problem_idle_fraction(s: &SizingSettings) -> f64 {
     s.idle_fraction
         .unwrap_or(thermorbit::sizing::presets::IDLE_FRACTION)
+}
+
+/// The stack of the settings (if any) and its view to space χ for panels `length_m` long.
+fn stack_figure(s: &SizingSettings, length_m: f64) -> Option<(RadiatorStack, f64)> {
+    let stack = s.radiator_stack().ok().flatten()?;
+    let chi = stack
+        .view_to_space(length_m, &s.coating(), !s.one_sided)
+        .ok()?;
+    Some((stack, chi))
 }
 
 fn c(t_k: f64) -> f64 {
@@ -293,6 +323,18 @@ pub fn table(s: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> String 
         },
     ));
     line(format!("  radiator: {}", env.orientation));
+    if let Some((st, chi)) = stack_figure(s, d.length_m) {
+        line(format!(
+            "  stack: {} panels {:.2} m × {:.2} m, {} m apart (facing view factor {:.4}): view to space {:.4}, rejection lost at equal temperature {:.2} %",
+            st.panels,
+            d.length_m,
+            st.width_m.unwrap_or(d.length_m),
+            st.gap_m,
+            st.facing_factor(d.length_m),
+            chi,
+            100.0 * (1.0 - chi)
+        ));
+    }
     line(format!(
         "  orbit: {:.0} km, period {:.1} min, longest eclipse {:.1} min; hot-case sink {:.1} K",
         env.altitude_km,

@@ -806,6 +806,11 @@ impl FluxSeries {
         &self.sun_direction
     }
 
+    /// Satellite-to-Sun unit vector in body axes at grid index `k`.
+    pub fn sun_body(&self, k: usize) -> Vector3<f64> {
+        self.frames[k].sun_body
+    }
+
     /// Earth–Sun distances (AU) on the grid.
     pub fn sun_distance_au(&self) -> &[f64] {
         &self.sun_distance_au

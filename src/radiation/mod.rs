@@ -12,6 +12,8 @@
 //! - [`exchange`]: Gebhart factors and the conductances `R_ij` (m²) of
 //!   `σ R_ij (T_j⁴ − T_i⁴)`, including exchange with space — the input of the thermal
 //!   network's radiative conductors.
+//! - [`shadow`]: the lit fraction of a face along a collimated flux (direct sunlight) that
+//!   other surfaces block.
 //!
 //! ```
 //! use thermorbit::radiation::{factor_matrix, grey_diffuse_exchange, MonteCarloOptions, Scene, Surface, Vec3};
@@ -33,7 +35,9 @@ pub mod bvh;
 pub mod exchange;
 pub mod geometry;
 pub mod monte_carlo;
+pub mod shadow;
 
 pub use exchange::{grey_diffuse_exchange, RadiativeExchange};
 pub use geometry::{Face, Scene, Shape, Side, Surface, Vec3};
 pub use monte_carlo::{factor_matrix, trace_rows, FactorMatrix, MonteCarloOptions, RowEstimates};
+pub use shadow::lit_fraction;

@@ -175,6 +175,9 @@ pub struct Problem {
     pub loop_model: LoopModel,
     /// Masses and power.
     pub masses: MassModel,
+    /// The radiator panels stand in a stack that hides part of their view to space
+    /// (`None`: every panel sees space alone).
+    pub stack: Option<super::stack::RadiatorStack>,
 }
 
 /// Default tube: 6 mm bore, 0.5 mm wall, drawn tubing 1.5 µm rough (a design choice; the
@@ -247,6 +250,7 @@ impl Problem {
             limits: Limits::default(),
             loop_model: LoopModel::default(),
             masses: MassModel::default(),
+            stack: None,
         })
     }
 
@@ -257,8 +261,18 @@ impl Problem {
             .sink_temperature_k(&self.coating, self.two_sided)
     }
 
+    /// The radiator coating as the section sees it: in a [`Problem::stack`], emissivity
+    /// `ε χ` with χ the stack's view to space for panels `length_m` long
+    /// ([`super::stack::RadiatorStack::effective_coating`]).
+    pub fn section_coating(&self, length_m: f64) -> Result<Coating, Error> {
+        match &self.stack {
+            Some(stack) => stack.effective_coating(length_m, &self.coating, self.two_sided),
+            None => Ok(self.coating),
+        }
+    }
+
     /// The section of `design` (with the ideal material in isothermal mode).
-    pub fn section(&self, design: &Design) -> SectionSpec {
+    pub fn section(&self, design: &Design) -> Result<SectionSpec, Error> {
         let material = if self.isothermal {
             Material {
                 k_w_m_k: ISOTHERMAL_CONDUCTIVITY_W_M_K,
@@ -267,16 +281,16 @@ impl Problem {
         } else {
             self.material
         };
-        SectionSpec {
+        Ok(SectionSpec {
             length_m: design.length_m,
             pitch_m: design.pitch_m,
             fin_thickness_m: design.fin_thickness_m,
             material,
-            coating: self.coating,
+            coating: self.section_coating(design.length_m)?,
             two_sided: self.two_sided,
             tube: self.tube,
             grid: self.grid,
-        }
+        })
     }
 
     /// Number of GPUs (fractional: per MW figures need no rounding).
@@ -504,7 +518,7 @@ pub fn evaluate(problem: &Problem, design: &Design) -> Result<Evaluation, Error>
     } else {
         0.0
     };
-    let spec = p.section(&design);
+    let spec = p.section(&design)?;
     let env = &p.environment;
 
     // 1. Hot case.

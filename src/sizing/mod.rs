@@ -13,6 +13,7 @@ pub mod environment;
 pub mod optimize;
 pub mod presets;
 pub mod section;
+pub mod stack;
 pub mod sweep;
 
 pub use design::{
@@ -25,3 +26,4 @@ pub use environment::{
 };
 pub use optimize::{optimize, Bounds, Optimum, SearchOptions, SearchReport};
 pub use presets::{gpu_preset, GpuPreset, MassModel, GPU_PRESETS};
+pub use stack::RadiatorStack;

@@ -40,6 +40,7 @@ use super::environment::{
 };
 use super::optimize::{optimize, Optimum, SearchOptions};
 use super::presets::gpu_preset;
+use super::stack::RadiatorStack;
 use crate::components::fluid::Coolant;
 use crate::error::{Error, SizingError};
 use crate::mesh::Coating;
@@ -94,6 +95,19 @@ pub struct SizingSettings {
     pub length_m: f64,
     /// Heat-pump lift, K (evaluate mode).
     pub lift_k: f64,
+    /// Radiator panels in a stack (1: each panel sees space alone).
+    #[serde(default = "one_panel")]
+    pub stack: usize,
+    /// Gap between stacked panels, m (needed with `stack` > 1).
+    #[serde(default)]
+    pub gap_m: Option<f64>,
+    /// Width of stacked panels, m (default: square panels, as wide as long).
+    #[serde(default)]
+    pub panel_width_m: Option<f64>,
+}
+
+fn one_panel() -> usize {
+    1
 }
 
 /// Default radiator coating: AZ-93 white paint, α = 0.15, ε = 0.91 (the environment
@@ -129,6 +143,9 @@ impl Default for SizingSettings {
             pitch_m: 0.15,
             length_m: 6.0,
             lift_k: 0.0,
+            stack: 1,
+            gap_m: None,
+            panel_width_m: None,
         }
     }
 }
@@ -179,7 +196,21 @@ impl SizingSettings {
         gpu_preset(&self.gpu)?;
         self.coolant()?;
         Objective::by_name(&self.objective)?;
+        self.radiator_stack()?;
         Ok(())
+    }
+
+    /// The radiator stack (`None` for lone panels): `gap_m` is required with `stack` > 1.
+    pub fn radiator_stack(&self) -> Result<Option<RadiatorStack>, SizingError> {
+        if self.stack == 1 && self.gap_m.is_none() && self.panel_width_m.is_none() {
+            return Ok(None);
+        }
+        let gap = self.gap_m.ok_or_else(|| SizingError::InvalidInput {
+            quantity: "gap_m".into(),
+            value: f64::NAN,
+            allowed: "a gap in m between stacked panels (> 0), needed with stack".into(),
+        })?;
+        RadiatorStack::new(self.stack, gap, self.panel_width_m).map(Some)
     }
 
     /// The key under which the orbit scan can be shared between settings.
@@ -226,6 +257,7 @@ impl SizingSettings {
             environment,
         )?;
         problem.loop_model.heaters = self.heaters;
+        problem.stack = self.radiator_stack()?;
         Ok(problem)
     }
 

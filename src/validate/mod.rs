@@ -128,6 +128,7 @@ pub fn runners() -> Vec<(&'static str, Runner)> {
     all.extend_from_slice(sizing::RUNNERS);
     all.extend_from_slice(spacecraft::RUNNERS);
     all.extend_from_slice(view_factors::RUNNERS);
+    all.extend_from_slice(radiation_network::RUNNERS);
     all
 }
 
@@ -147,6 +148,7 @@ mod loops;
 mod orbit;
 mod periodic;
 mod radiation;
+mod radiation_network;
 mod sizing;
 mod spacecraft;
 mod view_factors;
