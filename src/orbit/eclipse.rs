@@ -178,7 +178,7 @@ impl Eclipse {
 }
 
 /// Root tolerance for eclipse boundary times, s.
-pub const EVENT_TIME_TOLERANCE_S: f64 = 1e-3;
+pub(crate) const EVENT_TIME_TOLERANCE_S: f64 = 1e-3;
 
 /// Intervals where `g(t) < 0` within `[t0, t1]`, each extended beyond the span (by at most
 /// `max_extension_s`) until `g` turns positive, with boundaries found to

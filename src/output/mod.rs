@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod csv;
 pub mod matrix;
+pub mod orbit;
 pub mod plot;
 pub mod report;
 mod spacecraft;
@@ -18,3 +19,12 @@ pub use csv::{write_csv, write_csv_labeled, write_csv_rows};
 pub use matrix::write_matrix_market;
 pub use plot::{plot_heat_map, plot_lines, HeatMap, LinePlot, ReferenceSlope, Series};
 pub use vtk::{write_pvd, write_vti_grid, write_vtk_grid, VtkGrid};
+
+/// A number with `decimals` decimals, never `-0.00` (a negative that rounds to zero).
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}

@@ -38,7 +38,7 @@ use super::environment::{scan_orbit, EnvironmentChoice, OrbitEnvironment, OrbitP
 use super::optimize::{optimize, Optimum, SearchOptions};
 use super::presets::gpu_preset;
 use crate::components::fluid::Coolant;
-use crate::error::{Error, SizingError};
+use crate::error::{Error, InternalError, SizingError};
 use crate::mesh::Coating;
 
 /// Every setting of one sizing run, by name (the keys of `thermorbit size`'s flags).
@@ -497,10 +497,7 @@ impl SweepSpec {
                     .find(|(_, s)| &s.scan_key() == k)
                     .map(|(_, s)| s.scan())
                     .unwrap_or_else(|| {
-                        Err(SizingError::NoClosure {
-                            reason: "internal: a scan key with no point".into(),
-                        }
-                        .into())
+                        Err(InternalError::new("a sweep's scan key with no point").into())
                     })
             })
             .collect();

@@ -305,7 +305,7 @@ impl<'a> SteadySolver<'a> {
             iterations: history.len(),
             last_relative_residual: last,
             tolerance,
-            history: format_history(history.iter().map(|h| h.relative_residual)),
+            relative_residuals: history.iter().map(|h| h.relative_residual).collect(),
         })
     }
 
@@ -338,7 +338,8 @@ impl<'a> SteadySolver<'a> {
             relative_imbalance: balance.relative_imbalance,
             tolerance: self.options.tolerance,
             reason,
-            history: energy_history(&run.residuals, &run.imbalances),
+            relative_residuals: run.residuals.as_slice().into(),
+            relative_imbalances: run.imbalances.as_slice().into(),
         }
     }
 
@@ -510,24 +511,6 @@ fn max_positive_step(x: &[f64], delta: &[f64]) -> f64 {
 /// unknowns (the energy imbalance: conductors between unknowns cancel in it).
 fn norms(v: &[f64]) -> (f64, f64) {
     v.iter().fold((0.0, 0.0), |(a, s), x| (a + x.abs(), s + x))
-}
-
-/// The histories of an [`SolveError::EnergyBalanceNotClosed`]: relative
-/// residuals and relative imbalances per iteration.
-pub(crate) fn energy_history(residuals: &[f64], imbalances: &[f64]) -> String {
-    format!(
-        "relative residual history: {}; relative imbalance history: {}",
-        format_history(residuals.iter().copied()),
-        format_history(imbalances.iter().copied())
-    )
-}
-
-/// `1.2e-1, 3.4e-4, …` for error messages.
-pub(crate) fn format_history(values: impl Iterator<Item = f64>) -> String {
-    values
-        .map(|v| format!("{v:.2e}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
