@@ -13,12 +13,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use thermorbit::case::limits::Limits;
 use thermorbit::case::number_text;
 use thermorbit::case::orbit::{
     resolve as resolve_orbit, AttitudeMode, ElementsSpec, OrbitField, OrbitOverrides, OrbitPart,
     OrbitSetup, PresetSpec, ShadowSpec, SpanCost,
 };
+use thermorbit::case::Limits;
 use thermorbit::environment::SeriesOptions;
 use thermorbit::error::{InputError, OrbitError};
 use thermorbit::output::orbit::{summary, summary_text, write_plots, write_series_csv};

@@ -20,22 +20,23 @@
 //! assert!(eclipses.is_empty());
 //! ```
 
-pub mod attitude;
-pub mod eclipse;
-pub mod epoch;
-pub mod kepler;
-pub mod sun;
+pub(crate) mod attitude;
+pub(crate) mod eclipse;
+pub(crate) mod epoch;
+pub(crate) mod kepler;
+pub(crate) mod sun;
 
 use nalgebra::Vector3;
 
 pub use attitude::{Attitude, PointingContext, Target};
-pub use eclipse::{Eclipse, ShadowFunctions, ShadowModel};
+pub use eclipse::{conical_lit_fraction, find_eclipses, Eclipse, ShadowFunctions, ShadowModel};
 pub use epoch::{Epoch, LocalTime};
 pub use kepler::{
-    ElementKind, KeplerianElements, NearCircularElements, Orbit, OrbitState, Propagation,
-    SecularRates,
+    j2_secular_rates, mean_to_osculating, osculating_to_mean, sun_synchronous_inclination_rad,
+    two_body_state, ElementKind, KeplerianElements, NearCircularElements, Orbit, OrbitState,
+    Propagation, SecularRates, MAX_ALTITUDE_KM, MIN_ALTITUDE_KM,
 };
-pub use sun::SunPosition;
+pub use sun::{mean_sun_right_ascension_j2000, sun_position, SunPosition};
 
 use crate::constants::AU_KM;
 

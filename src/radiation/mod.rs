@@ -28,12 +28,15 @@
 //! # Ok::<(), thermorbit::Error>(())
 //! ```
 
-pub mod analytic;
-pub mod bvh;
-pub mod exchange;
-pub mod geometry;
-pub mod monte_carlo;
+pub(crate) mod analytic;
+pub(crate) mod bvh;
+pub(crate) mod exchange;
+pub(crate) mod geometry;
+pub(crate) mod monte_carlo;
 
+pub use analytic::{coaxial_discs, parallel_rectangles, perpendicular_rectangles, Configuration};
 pub use exchange::{grey_diffuse_exchange, RadiativeExchange};
-pub use geometry::{Face, Scene, Shape, Side, Surface, Vec3};
-pub use monte_carlo::{factor_matrix, trace_rows, FactorMatrix, MonteCarloOptions, RowEstimates};
+pub use geometry::{Element, Face, Scene, Shape, Side, Surface, Vec3, MAX_FACES};
+pub use monte_carlo::{
+    factor_matrix, trace_rows, FactorMatrix, MonteCarloOptions, RowEstimates, MAX_RAYS_PER_FACE,
+};
