@@ -4,8 +4,8 @@
 //! (4 × 10⁸ cells, ~120 GB), a fixed step of 1 ns over an hour (3.6 × 10¹² steps), an output
 //! every microsecond, an orbit flux table over a century. Such a case is refused up front with
 //! [`InputError::TooLarge`], naming the key to change and the limit, instead of being killed by
-//! the operating system half-way (or running for days). [`Limits::unlimited`] (the CLI's
-//! `--allow-large`) lifts every limit.
+//! the operating system half-way (or running for days). [`Limits::unlimited`] (what the command
+//! line's allow-large option asks for) lifts every limit.
 //!
 //! Memory is estimated from the model's size with the peak resident memory per unknown measured
 //! on the benchmark panels (`benches/README.md`) and compared with the memory the operating
@@ -107,7 +107,7 @@ impl Limits {
         }
     }
 
-    /// No limits at all (`--allow-large`): the operating system decides.
+    /// No limits at all: the operating system decides.
     pub fn unlimited() -> Self {
         Self {
             max_file_bytes: None,

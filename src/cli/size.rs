@@ -731,7 +731,12 @@ fn run_sweep(args: &SweepArgs, ctx: &Context) -> Result<(), Error> {
                 .into(),
         }));
     };
-    let spec = SweepSpec::parse(&read(spec_path)?)?;
+    let spec = SweepSpec::parse(&read(spec_path)?).map_err(|mut e| {
+        if let SizingError::UnknownName { allowed, .. } = &mut e {
+            allowed.push_str(" (see `thermorbit sweep --help`)");
+        }
+        e
+    })?;
     let shard = match &args.shard {
         Some(s) => parse_shard(s)?,
         None => (0, 1),

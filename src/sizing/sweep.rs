@@ -25,7 +25,7 @@
 //! ```
 //!
 //! Points are numbered in a fixed order (the grid's odometer order, or the Halton index), so
-//! `--shard i/n` (points with `index % n == i`) splits any sweep into disjoint parts whose
+//! shard `i` of `n` (points with `index % n == i`) splits any sweep into disjoint parts whose
 //! merge, sorted by index, is the single run's table byte for byte.
 
 use std::collections::BTreeMap;
@@ -382,7 +382,7 @@ impl SweepSpec {
         toml::from_str(text).map_err(|e| SizingError::UnknownName {
             quantity: "sweep file",
             name: e.message().to_string(),
-            allowed: "mode, [base], [grid] or [sample] (see `thermorbit sweep --help`)".into(),
+            allowed: "mode, [base], [grid] or [sample]".into(),
         })
     }
 

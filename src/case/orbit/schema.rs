@@ -353,33 +353,19 @@ impl Choice for ElementsSpec {
     }
 }
 
-impl FromStr for ShadowSpec {
-    type Err = OrbitError;
-    fn from_str(s: &str) -> Result<Self, OrbitError> {
-        parse_choice(s)
-    }
+/// `FromStr` by the names of a [`Choice`], for each choice enum.
+macro_rules! from_str_by_choice {
+    ($($t:ty),*) => {$(
+        impl FromStr for $t {
+            type Err = OrbitError;
+            fn from_str(s: &str) -> Result<Self, OrbitError> {
+                parse_choice(s)
+            }
+        }
+    )*};
 }
 
-impl FromStr for AttitudeMode {
-    type Err = OrbitError;
-    fn from_str(s: &str) -> Result<Self, OrbitError> {
-        parse_choice(s)
-    }
-}
-
-impl FromStr for PresetSpec {
-    type Err = OrbitError;
-    fn from_str(s: &str) -> Result<Self, OrbitError> {
-        parse_choice(s)
-    }
-}
-
-impl FromStr for ElementsSpec {
-    type Err = OrbitError;
-    fn from_str(s: &str) -> Result<Self, OrbitError> {
-        parse_choice(s)
-    }
-}
+from_str_by_choice!(ShadowSpec, AttitudeMode, PresetSpec, ElementsSpec);
 
 #[cfg(test)]
 mod tests {
