@@ -10,7 +10,7 @@
 //! Memory is estimated from the model's size with the peak resident memory per unknown measured
 //! on the benchmark panels (`benches/README.md`) and compared with the memory the operating
 //! system says is available now (`MemAvailable` in `/proc/meminfo` on Linux, or
-//! [`FALLBACK_AVAILABLE_BYTES`] where that cannot be read).
+//! `FALLBACK_AVAILABLE_BYTES` where that cannot be read).
 
 use std::path::Path;
 
@@ -157,7 +157,7 @@ impl Limits {
 }
 
 /// Memory the operating system says can be allocated now without swapping: `MemAvailable` of
-/// `/proc/meminfo` (Linux ≥ 3.14), else [`FALLBACK_AVAILABLE_BYTES`].
+/// `/proc/meminfo` (Linux ≥ 3.14), else `FALLBACK_AVAILABLE_BYTES`.
 pub fn available_memory_bytes() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()

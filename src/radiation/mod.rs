@@ -2,14 +2,14 @@
 //! (closed forms and Monte Carlo ray tracing with blocking), and grey diffuse radiative
 //! conductances from them.
 //!
-//! - [`geometry`]: surfaces ([`Surface`]: rectangles split into `nx × ny` cells, discs),
+//! - `geometry`: surfaces ([`Surface`]: rectangles split into `nx × ny` cells, discs),
 //!   checked and split into elements and faces by [`Scene::new`].
-//! - [`analytic`]: closed forms for parallel and perpendicular rectangles and coaxial discs
+//! - `analytic`: closed forms for parallel and perpendicular rectangles and coaxial discs
 //!   (Howell's catalog C-11, C-14, C-41).
-//! - [`monte_carlo`]: cosine-weighted rays through a bounding-volume hierarchy
-//!   ([`bvh`]), reproducible on any number of threads, with a binomial standard error per
+//! - `monte_carlo`: cosine-weighted rays through a bounding-volume hierarchy
+//!   (`bvh`), reproducible on any number of threads, with a binomial standard error per
 //!   factor; [`factor_matrix`] enforces reciprocity and closure with space.
-//! - [`exchange`]: Gebhart factors and the conductances `R_ij` (m²) of
+//! - `exchange`: Gebhart factors and the conductances `R_ij` (m²) of
 //!   `σ R_ij (T_j⁴ − T_i⁴)`, including exchange with space — the input of the thermal
 //!   network's radiative conductors.
 //!

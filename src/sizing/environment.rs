@@ -4,8 +4,8 @@
 //! The fluxes on the radiator's faces come from [`EnvironmentModel`] and
 //! [`absorbed_at_geometry`] (direct solar `α S max(0, n·ŝ) ν`, albedo `α a S F_a`, Earth IR
 //! `ε q_IR F_e` with the exact plate-to-sphere view factor): the same library calls a case
-//! file's orbit goes through. A year is scanned (every [`SCAN_DAY_STEP`] days, each of those
-//! days one orbit at [`SCAN_POINTS_PER_ORBIT`] points); the **hot instant** is the sample
+//! file's orbit goes through. A year is scanned (every `SCAN_DAY_STEP` days, each of those
+//! days one orbit at `SCAN_POINTS_PER_ORBIT` points); the **hot instant** is the sample
 //! where the radiating faces absorb the most (with the radiator's own α and ε), the **cold
 //! instant** the sample where they absorb the least (the cold preset). Steady solves at
 //! those instants bound the orbit's periodic state from above and below: conservative.

@@ -19,7 +19,7 @@ pub struct SpanCost {
     pub rows: f64,
     /// Samples of the separate eclipse scan (0 when the table's own samples serve).
     pub scan_samples: f64,
-    /// Memory of the table and scan, bytes ([`limits::FLUX_BYTES_PER_ROW`] and its companions).
+    /// Memory of the table and scan, bytes (`limits::FLUX_BYTES_PER_ROW` and its companions).
     pub bytes: f64,
 }
 

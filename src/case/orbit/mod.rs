@@ -34,7 +34,7 @@
 //! - a lumped node: `[[sources]] node = "rack", orbit_surface = "rack_zenith"` — the node takes
 //!   `A (α (q_sun + q_albedo) + ε q_IR)` W with the surface's area, α and ε.
 //!
-//! The fluxes are those of [`FluxSeries`] (Gilmore, *Spacecraft Thermal Control Handbook*,
+//! The fluxes are those of [`FluxSeries`](crate::environment::FluxSeries) (Gilmore, *Spacecraft Thermal Control Handbook*,
 //! Vol. 1, ch. 2: direct solar `α S max(0, n·ŝ) ν`, albedo `α a S F_a`, Earth IR
 //! `ε q_IR F_e`), computed once on a uniform grid over the run and interpolated. In a transient
 //! run the eclipse boundaries (penumbra and umbra entry and exit) are the network's

@@ -57,7 +57,7 @@ impl HeatFlows {
     }
 }
 
-/// A network compiled for the solvers. Built by [`ThermalNetwork::assemble`].
+/// A network compiled for the solvers. Built by [`ThermalNetwork::assemble`](crate::network::ThermalNetwork::assemble).
 #[derive(Debug, Clone)]
 pub struct AssembledNetwork {
     /// For each node: its unknown index, or `BOUNDARY_BIT | boundary index`.
@@ -393,7 +393,7 @@ impl AssembledNetwork {
     /// Checks that every node has a path to a boundary node (needed for a steady solve).
     ///
     /// Works on the assembled rows, with the rule of
-    /// [`ThermalNetwork::nodes_without_sink`]: a row with a boundary term of
+    /// [`ThermalNetwork::nodes_without_sink`](crate::network::ThermalNetwork::nodes_without_sink): a row with a boundary term of
     /// non-zero value (a conductor to a boundary, or fluid advected in from
     /// one) is grounded, and grounding spreads to row `i` from every unknown
     /// `j` of a stored entry `(i, j)` with non-zero coupling — `i`'s balance
