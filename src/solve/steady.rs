@@ -444,12 +444,12 @@ pub fn solve_steady(
 /// mesh of the panel, the same sinks and sources in total) until it has fewer
 /// than [`NESTED_MIN_UNKNOWNS`]; the coarsest network is solved from its
 /// initial temperatures, and each coarse solution, interpolated bilinearly,
-/// starts Newton on the next finer network (to [`NESTED_TOLERANCE`]). The guess
+/// starts Newton on the next finer network (to `NESTED_TOLERANCE`). The guess
 /// returned is the interpolated solution of the network one level coarser.
 ///
 /// Returns the network's initial temperatures where nested iteration does not
 /// apply — fewer than [`NESTED_MIN_UNKNOWNS`] unknowns, a non-symmetric system,
-/// or less than [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION) of the unknowns on grids — or when a
+/// or less than `MULTIGRID_GRID_FRACTION` of the unknowns on grids — or when a
 /// coarse solve fails (the fine solve then proceeds as without it).
 pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
     nested_start(system, options).0
