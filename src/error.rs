@@ -538,3 +538,54 @@ pub enum OutputError {
     #[error("{}: nothing written: {reason}", path.display())]
     InvalidData { path: PathBuf, reason: String },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The histories are numbers a caller can read; the message formats them.
+    #[test]
+    fn newton_histories_are_numbers_formatted_in_the_message() {
+        let e = SolveError::EnergyBalanceNotClosed {
+            solver: "steady Newton",
+            iterations: 2,
+            imbalance_w: 1.0,
+            relative_imbalance: 1e-3,
+            tolerance: 1e-9,
+            reason: "a reason".into(),
+            relative_residuals: vec![1.0, 2.5e-3, 1e-12].into(),
+            relative_imbalances: vec![1e-3].into(),
+        };
+        if let SolveError::EnergyBalanceNotClosed {
+            relative_residuals, ..
+        } = &e
+        {
+            assert_eq!(relative_residuals.last(), Some(&1e-12));
+        }
+        let text = e.to_string();
+        assert!(
+            text.ends_with(
+                "a reason; relative residual history: 1.00e0, 2.50e-3, 1.00e-12; \
+                 relative imbalance history: 1.00e-3"
+            ),
+            "{text}"
+        );
+    }
+
+    /// An internal error is told apart from the input's faults at any level, and asks to be
+    /// reported.
+    #[test]
+    fn internal_errors_are_found_at_any_level() {
+        let bug = InternalError::new("a key with no entry");
+        assert!(bug.to_string().contains("please report it"));
+        for e in [
+            Error::from(bug.clone()),
+            Error::from(SolveError::from(bug.clone())),
+            Error::from(ComponentError::from(bug.clone())),
+            Error::from(InputError::from(bug.clone())),
+        ] {
+            assert!(e.is_internal(), "{e}");
+        }
+        assert!(!Error::from(NetworkError::NothingToSolve).is_internal());
+    }
+}
