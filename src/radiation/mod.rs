@@ -21,7 +21,7 @@
 //!     Surface::rectangle("b", Vec3::new(0.0, 0.0, 0.5), Vec3::y(), Vec3::x()),
 //! ])?;
 //! let f = factor_matrix(&scene, &MonteCarloOptions::new(100_000, 1)?)?;
-//! let exact = thermorbit::radiation::analytic::parallel_rectangles(1.0, 1.0, 0.5).unwrap_or(0.0);
+//! let exact = thermorbit::radiation::parallel_rectangles(1.0, 1.0, 0.5).unwrap_or(0.0);
 //! assert!((f.factor(0, 1) - exact).abs() < 4.0 * f.standard_error(0, 1));
 //! let x = grey_diffuse_exchange(f.factors(), f.space_factors(), f.areas_m2(), &[0.9, 0.9])?;
 //! assert_eq!(x.conductors().len(), 3); // a–b, a–space, b–space

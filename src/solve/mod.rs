@@ -7,10 +7,10 @@
 pub(crate) mod explicit;
 pub(crate) mod linear;
 mod nested;
-pub(crate) mod periodic;
+pub mod periodic;
 mod report;
 pub(crate) mod steady;
-pub(crate) mod transient;
+pub mod transient;
 
 pub use crate::linalg::{
     AlgebraicMultigrid, DirectSolver, LinearSolver, LinearStats, MultigridBicgstab, MultigridCg,
