@@ -5,7 +5,7 @@
 //! Run: `cargo bench --bench environment`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use thermorbit::environment::series::EarthFactorTable;
+use thermorbit::environment::EarthFactorTable;
 use thermorbit::environment::{
     fibonacci_normals, EnvironmentModel, EnvironmentPreset, SeriesOptions, Surface,
 };

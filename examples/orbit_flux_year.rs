@@ -216,7 +216,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let surfaces = surfaces()?;
     let span_s = days * 86_400.0;
     let start = Instant::now();
-    let _table = thermorbit::environment::series::EarthFactorTable::new(1.0 + 550.0 / 6378.137);
+    let _table = thermorbit::environment::EarthFactorTable::new(1.0 + 550.0 / 6378.137);
     println!(
         "one albedo/IR table fill (not cached): {:.3} s",
         start.elapsed().as_secs_f64()

@@ -37,6 +37,45 @@ pub enum Error {
     /// Radiation geometry or view-factor options are invalid.
     #[error(transparent)]
     Radiation(#[from] RadiationError),
+    /// thermorbit broke one of its own invariants: a bug, not a fault of the input.
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+impl Error {
+    /// Whether this is thermorbit's own fault (an [`InternalError`], at any level), not the
+    /// input's.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Error::Internal(_)
+                | Error::Solve(SolveError::Internal(_))
+                | Error::Component(ComponentError::Internal(_))
+                | Error::Input(InputError::Internal(_))
+        )
+    }
+}
+
+/// An invariant of thermorbit's own code does not hold (a hierarchy missing after it was
+/// built, a key with no entry in the table made from the same keys): a bug, whatever the
+/// input. The message asks the user to report it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "internal error: {invariant}; this is a bug in thermorbit, not in your input: please \
+     report it with the command and files that produced it"
+)]
+pub struct InternalError {
+    /// What should have held and did not.
+    pub invariant: String,
+}
+
+impl InternalError {
+    /// The error for a broken `invariant`.
+    pub fn new(invariant: impl Into<String>) -> Self {
+        Self {
+            invariant: invariant.into(),
+        }
+    }
 }
 
 /// Errors of the sizing optimizer (`sizing`).
@@ -163,6 +202,9 @@ pub enum ComponentError {
         #[source]
         source: NetworkError,
     },
+    /// An invariant of the component's own code does not hold (a bug).
+    #[error(transparent)]
+    Internal(#[from] InternalError),
 }
 
 /// Errors in building or checking a thermal network.
@@ -212,15 +254,16 @@ pub enum SolveError {
     /// Newton's method did not reach the tolerance.
     #[error(
         "{solver} did not converge after {iterations} iterations: relative residual {last_relative_residual:.3e} \
-         > tolerance {tolerance:.1e}; residual history: {history}"
+         > tolerance {tolerance:.1e}; residual history: {history}",
+        history = format_history(.relative_residuals)
     )]
     NotConverged {
         solver: &'static str,
         iterations: usize,
         last_relative_residual: f64,
         tolerance: f64,
-        /// Relative residual per iteration, formatted.
-        history: String,
+        /// Relative residual `‖F‖ / (heat flowing)` per iteration, the first before any step.
+        relative_residuals: Box<[f64]>,
     },
     /// Newton's residual reached its tolerance (or its round-off level) but the
     /// energy balance — heat in through sources and boundaries against heat out
@@ -230,7 +273,10 @@ pub enum SolveError {
     #[error(
         "{solver}: the energy balance does not close: imbalance {imbalance_w:.3e} W, \
          {relative_imbalance:.2e} of the heat flowing (tolerance {tolerance:.1e}), after \
-         {iterations} Newton iterations; {reason}; {history}"
+         {iterations} Newton iterations; {reason}; relative residual history: {residuals}; \
+         relative imbalance history: {imbalances}",
+        residuals = format_history(.relative_residuals),
+        imbalances = format_history(.relative_imbalances)
     )]
     EnergyBalanceNotClosed {
         solver: &'static str,
@@ -242,9 +288,11 @@ pub enum SolveError {
         tolerance: f64,
         /// Why iterating further does not help (ill-conditioning, a failed linear solve).
         reason: String,
-        /// The relative residual and the relative imbalance per iteration,
-        /// formatted: `relative residual history: …; relative imbalance history: …`.
-        history: String,
+        /// Relative residual per Newton iteration.
+        relative_residuals: Box<[f64]>,
+        /// Relative imbalance (imbalance over the heat flowing) per iteration where it was
+        /// measured: from the first at which the residual met its tolerance.
+        relative_imbalances: Box<[f64]>,
     },
     /// A time step fell below the minimum allowed.
     #[error("transient step size fell to {dt_s:.3e} s at t = {t_s:.6} s (minimum {min_dt_s:.1e} s): {reason}")]
@@ -324,6 +372,18 @@ pub enum SolveError {
          e.g. `{example}`; use the implicit solver"
     )]
     ExplicitArithmeticNodes { count: usize, example: String },
+    /// An invariant of the solver's own code does not hold (a bug).
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// `1.2e-1, 3.4e-4, …`: a per-iteration history for a message, every value.
+fn format_history(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:.2e}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A period-by-period error history for a message: every value when there are
@@ -398,6 +458,9 @@ pub enum InputError {
         #[source]
         source: NetworkError,
     },
+    /// An invariant of the case's own building code does not hold (a bug).
+    #[error(transparent)]
+    Internal(#[from] InternalError),
 }
 
 /// `` `key`: `` or nothing for an empty key.
@@ -429,10 +492,18 @@ pub enum OrbitError {
     /// A direction vector has zero length.
     #[error("{quantity} has zero length")]
     ZeroVector { quantity: &'static str },
-    /// A command-line flag or case-file key has an invalid value; `argument` names it
-    /// (`--altitude-km`, `orbit.ltan`).
+    /// A value given apart from a case file (an override) has an invalid value; `argument`
+    /// names it as its caller does (the command line by its flag, a library caller by the
+    /// case-file key it overrides, `altitude_km`).
     #[error("{argument}: {reason}")]
     InvalidArgument { argument: String, reason: String },
+    /// A name that is none of a choice's (`shadow = "conic"`).
+    #[error("unknown {quantity} `{name}`; allowed: {allowed}")]
+    UnknownName {
+        quantity: &'static str,
+        name: String,
+        allowed: String,
+    },
     /// A surface definition is invalid (zero-length normal, absorptivity outside [0, 1]…).
     #[error("surface `{surface}`: {reason}")]
     BadSurface { surface: String, reason: String },
@@ -472,4 +543,55 @@ pub enum OutputError {
     /// do not match, an empty series, no finite value); nothing was written.
     #[error("{}: nothing written: {reason}", path.display())]
     InvalidData { path: PathBuf, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The histories are numbers a caller can read; the message formats them.
+    #[test]
+    fn newton_histories_are_numbers_formatted_in_the_message() {
+        let e = SolveError::EnergyBalanceNotClosed {
+            solver: "steady Newton",
+            iterations: 2,
+            imbalance_w: 1.0,
+            relative_imbalance: 1e-3,
+            tolerance: 1e-9,
+            reason: "a reason".into(),
+            relative_residuals: vec![1.0, 2.5e-3, 1e-12].into(),
+            relative_imbalances: vec![1e-3].into(),
+        };
+        if let SolveError::EnergyBalanceNotClosed {
+            relative_residuals, ..
+        } = &e
+        {
+            assert_eq!(relative_residuals.last(), Some(&1e-12));
+        }
+        let text = e.to_string();
+        assert!(
+            text.ends_with(
+                "a reason; relative residual history: 1.00e0, 2.50e-3, 1.00e-12; \
+                 relative imbalance history: 1.00e-3"
+            ),
+            "{text}"
+        );
+    }
+
+    /// An internal error is told apart from the input's faults at any level, and asks to be
+    /// reported.
+    #[test]
+    fn internal_errors_are_found_at_any_level() {
+        let bug = InternalError::new("a key with no entry");
+        assert!(bug.to_string().contains("please report it"));
+        for e in [
+            Error::from(bug.clone()),
+            Error::from(SolveError::from(bug.clone())),
+            Error::from(ComponentError::from(bug.clone())),
+            Error::from(InputError::from(bug.clone())),
+        ] {
+            assert!(e.is_internal(), "{e}");
+        }
+        assert!(!Error::from(NetworkError::NothingToSolve).is_internal());
+    }
 }

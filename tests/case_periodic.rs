@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use thermorbit::case::{Case, RunProgress, Solution};
-use thermorbit::output::report::{summary_json, write_results};
+use thermorbit::output::{summary_json, write_results};
 
 fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/orbit-periodic.toml")
@@ -194,10 +194,7 @@ fn initial_start_and_plain_repetition_are_honoured() {
     let model = case.build().unwrap();
     assert!(model.periodic_start_system.is_none());
     let options = model.periodic_options().unwrap().unwrap();
-    assert_eq!(
-        options.acceleration,
-        thermorbit::solve::periodic::Acceleration::None
-    );
+    assert_eq!(options.acceleration, thermorbit::solve::Acceleration::None);
     let x0 = model.periodic_start_state(&options).unwrap();
     assert_eq!(x0, model.system.initial_state());
     let result = model.run().unwrap();

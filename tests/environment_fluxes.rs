@@ -4,7 +4,7 @@
 
 use nalgebra::Vector3;
 use proptest::prelude::*;
-use thermorbit::environment::view_factor::{diffuse_earth_factor, plate_to_sphere_view_factor};
+use thermorbit::environment::{diffuse_earth_factor, plate_to_sphere_view_factor};
 use thermorbit::environment::{EnvironmentModel, EnvironmentPreset, SeriesOptions, Surface};
 use thermorbit::orbit::{Attitude, Epoch, Orbit, Propagation, ShadowModel, Target};
 

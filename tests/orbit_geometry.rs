@@ -5,8 +5,8 @@
 use nalgebra::Vector3;
 use proptest::prelude::*;
 use thermorbit::constants::{EARTH_J2, EARTH_MU_KM3_S2, EARTH_RADIUS_KM};
-use thermorbit::orbit::kepler::{mean_to_osculating, osculating_to_mean};
-use thermorbit::orbit::sun::mean_sun_right_ascension_j2000;
+use thermorbit::orbit::mean_sun_right_ascension_j2000;
+use thermorbit::orbit::{mean_to_osculating, osculating_to_mean};
 use thermorbit::orbit::{
     ElementKind, Epoch, KeplerianElements, LocalTime, Orbit, Propagation, ShadowModel,
 };
@@ -85,7 +85,7 @@ fn grazing_penumbral_pass_is_found() {
     // Search β just inside the penumbral limit of a 700 km orbit with a frozen Sun: sweep the
     // orbit-plane angle until passes become penumbral-only, and check they are reported.
     let e = epoch();
-    let s = thermorbit::orbit::sun::sun_position(e.days_since_j2000_tt()).position_km();
+    let s = thermorbit::orbit::sun_position(e.days_since_j2000_tt()).position_km();
     let dir = s / s.norm();
     let mut found_penumbral_only = false;
     for k in 0..200 {
@@ -103,7 +103,7 @@ fn grazing_penumbral_pass_is_found() {
         let o = Orbit::new(e, el, Propagation::TwoBody).unwrap_or_else(|e| panic!("{e}"));
         let geom = |t: f64| (o.position_km(t), s);
         let p_s = o.period_s();
-        let ecl = thermorbit::orbit::eclipse::find_eclipses(
+        let ecl = thermorbit::orbit::find_eclipses(
             &geom,
             ShadowModel::Conical,
             0.0,
@@ -216,7 +216,7 @@ proptest! {
             mean_anomaly_rad: u,
         };
         let back = mean_to_osculating(&osculating_to_mean(&osc));
-        let pos = |el: &KeplerianElements| thermorbit::orbit::kepler::two_body_state(el).position_km;
+        let pos = |el: &KeplerianElements| thermorbit::orbit::two_body_state(el).position_km;
         prop_assert!((pos(&back) - pos(&osc)).norm() < 1e-6, "{:?} vs {:?}", back, osc);
         prop_assert!((back.semi_major_axis_km - osc.semi_major_axis_km).abs() < 1e-8);
     }

@@ -3,14 +3,13 @@
 //! table, and the radiator section's heat converging with its grid.
 
 use thermorbit::mesh::Coating;
-use thermorbit::sizing::design::{DEFAULT_GRID, DEFAULT_TUBE};
-use thermorbit::sizing::presets::ALUMINIUM_2024_T6;
 use thermorbit::sizing::section::{
     cold_section, cold_section_at_supply, solve_section, SectionEnvironment, SectionGrid,
     SectionSpec,
 };
 use thermorbit::sizing::sweep::{merge, to_csv, SizingSettings, SweepSpec};
 use thermorbit::sizing::{optimize, Optimum};
+use thermorbit::sizing::{ALUMINIUM_2024_T6, DEFAULT_GRID, DEFAULT_TUBE};
 
 /// Runs `f` on a rayon pool of `threads` threads.
 fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {

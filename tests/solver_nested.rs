@@ -4,7 +4,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use thermorbit::solve::steady::{nested_first_guess, NESTED_MIN_UNKNOWNS};
+use thermorbit::solve::{nested_first_guess, NESTED_MIN_UNKNOWNS};
 use thermorbit::solve::{solve_steady, SteadyOptions, SteadySolver};
 
 #[test]

@@ -16,7 +16,7 @@ mod common;
 use std::time::Instant;
 
 use thermorbit::network::AssembledNetwork;
-use thermorbit::solve::transient::FactorReuse;
+use thermorbit::solve::FactorReuse;
 use thermorbit::solve::{LinearSolverChoice, TransientOptions, TransientSolution, TransientSolver};
 
 /// Runs `opts` on `sys`, prints the timing line labelled `label`, returns the solution.

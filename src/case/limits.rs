@@ -4,13 +4,13 @@
 //! (4 × 10⁸ cells, ~120 GB), a fixed step of 1 ns over an hour (3.6 × 10¹² steps), an output
 //! every microsecond, an orbit flux table over a century. Such a case is refused up front with
 //! [`InputError::TooLarge`], naming the key to change and the limit, instead of being killed by
-//! the operating system half-way (or running for days). [`Limits::unlimited`] (the CLI's
-//! `--allow-large`) lifts every limit.
+//! the operating system half-way (or running for days). [`Limits::unlimited`] (what the command
+//! line's allow-large option asks for) lifts every limit.
 //!
 //! Memory is estimated from the model's size with the peak resident memory per unknown measured
 //! on the benchmark panels (`benches/README.md`) and compared with the memory the operating
 //! system says is available now (`MemAvailable` in `/proc/meminfo` on Linux, or
-//! [`FALLBACK_AVAILABLE_BYTES`] where that cannot be read).
+//! `FALLBACK_AVAILABLE_BYTES` where that cannot be read).
 
 use std::path::Path;
 
@@ -24,34 +24,34 @@ pub const MAX_INPUT_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Peak resident memory of a steady solve per unknown, bytes: 272 B measured on the 1024²
 /// and 2048² benchmark panels (279–285 MB for 1,048,576 unknowns, 1.06 GiB for 4,194,304;
 /// `benches/README.md`), rounded up for the lumped nodes and conductors a real case adds.
-pub const STEADY_BYTES_PER_UNKNOWN: f64 = 300.0;
+pub(crate) const STEADY_BYTES_PER_UNKNOWN: f64 = 300.0;
 
 /// Peak resident memory of a transient solve per unknown, bytes, not counting the stored
 /// outputs: 552 B measured on the 1024² benchmark panel run as an adaptive BDF2 transient with
 /// three outputs (579,348 KiB peak, `/usr/bin/time -f %M`; predictor history, step work
 /// vectors and the multigrid hierarchy on top of the steady solve's), rounded up.
-pub const TRANSIENT_BYTES_PER_UNKNOWN: f64 = 600.0;
+pub(crate) const TRANSIENT_BYTES_PER_UNKNOWN: f64 = 600.0;
 
 /// Memory per node per stored transient output, bytes: one `f64` temperature (measured: 8.2 MB
 /// per extra output of the 1024² panel).
-pub const BYTES_PER_NODE_OUTPUT: f64 = 8.0;
+pub(crate) const BYTES_PER_NODE_OUTPUT: f64 = 8.0;
 
 /// Memory per panel cell for writing its results, bytes: the CSV's five columns and the field
 /// (6 × 8 B).
-pub const WRITE_BYTES_PER_CELL: f64 = 48.0;
+pub(crate) const WRITE_BYTES_PER_CELL: f64 = 48.0;
 
 /// Memory per row of an orbit flux table, bytes, before the per-surface part: time, position,
 /// Sun direction and distance, lit fraction, beta angle, the per-step body frame (88 B) and the
 /// shadow samples. Measured with 6 surfaces: 296 B per row (`thermorbit orbit` at 1 s steps,
 /// 10⁶ and 4 × 10⁶ s); this base plus [`FLUX_BYTES_PER_SURFACE_ROW`] × 6 = 344 B bounds it.
-pub const FLUX_BYTES_PER_ROW: f64 = 200.0;
+pub(crate) const FLUX_BYTES_PER_ROW: f64 = 200.0;
 
 /// Memory per surface per row of an orbit flux table, bytes (albedo and IR interpolation data).
-pub const FLUX_BYTES_PER_SURFACE_ROW: f64 = 24.0;
+pub(crate) const FLUX_BYTES_PER_SURFACE_ROW: f64 = 24.0;
 
 /// Memory per sample of an eclipse scan over a span, bytes (the shadow function value, with
 /// room for the crossing list; measured 7 B per sample over 10⁸ s of a 550 km orbit).
-pub const SCAN_BYTES_PER_SAMPLE: f64 = 8.0;
+pub(crate) const SCAN_BYTES_PER_SAMPLE: f64 = 8.0;
 
 /// Most fixed time steps in a transient (10⁷). The step times alone take 80 MB, and at the
 /// ~1 ms a step of a few thousand unknowns takes, 10⁷ steps are three hours of work.
@@ -68,7 +68,7 @@ pub const MAX_TIME_SAMPLES: u64 = 20_000_000;
 
 /// Memory assumed available where the operating system cannot be asked (no
 /// `/proc/meminfo`): 8 GiB, what a current laptop has free with a browser open.
-pub const FALLBACK_AVAILABLE_BYTES: u64 = 8 << 30;
+pub(crate) const FALLBACK_AVAILABLE_BYTES: u64 = 8 << 30;
 
 /// What a run may ask for. `None` lifts a limit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,7 +107,7 @@ impl Limits {
         }
     }
 
-    /// No limits at all (`--allow-large`): the operating system decides.
+    /// No limits at all: the operating system decides.
     pub fn unlimited() -> Self {
         Self {
             max_file_bytes: None,
@@ -157,7 +157,7 @@ impl Limits {
 }
 
 /// Memory the operating system says can be allocated now without swapping: `MemAvailable` of
-/// `/proc/meminfo` (Linux ≥ 3.14), else [`FALLBACK_AVAILABLE_BYTES`].
+/// `/proc/meminfo` (Linux ≥ 3.14), else `FALLBACK_AVAILABLE_BYTES`.
 pub fn available_memory_bytes() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()

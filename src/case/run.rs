@@ -7,7 +7,7 @@ use super::schema::{
     AccelerationSpec, InitialStateSpec, MethodSpec, SolveMode, StepSettings, TransientSpec,
 };
 use super::Model;
-use crate::error::{Error, SolveError};
+use crate::error::{Error, InternalError, SolveError};
 use crate::solve::periodic::{
     Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver,
 };
@@ -168,11 +168,11 @@ impl Model {
         if avg.unknowns() != n
             || (0..n).any(|u| avg.node_of_unknown(u) != self.system.node_of_unknown(u))
         {
-            return Err(SolveError::InvalidOption {
-                option: "periodic start network (internal: unknowns differ)",
-                value: avg.unknowns() as f64,
-                allowed: "the same unknowns as the model's network",
-            }
+            return Err(InternalError::new(format!(
+                "the periodic start network has {} unknowns or another order than the \
+                 model's {n}",
+                avg.unknowns()
+            ))
             .into());
         }
         let steady = SteadyOptions {

@@ -57,7 +57,7 @@ use crate::components::{
     ArrayIllumination, ArrayNodes, ArrayPointing, Battery, BatteryNodes, CoolantLoop, GpuRack,
     IncidentFluxes, LoopNodes, RackNodes, RadiatorTubes, RouteStop, SolarArray,
 };
-use crate::error::{ComponentError, InputError};
+use crate::error::{ComponentError, InputError, InternalError};
 use crate::mesh::Coating;
 use crate::network::{NodeId, Profile, ThermalNetwork};
 use crate::power::DeficitPolicy;
@@ -535,6 +535,8 @@ impl SpacecraftBuilder<'_> {
             ),
             ComponentError::Inconsistent { reason, .. } => self.ck.inconsistent(key, reason),
             ComponentError::Network { source, .. } => self.ck.model(source),
+            // Not the case's fault: passed on as it is, so it is reported as a bug.
+            ComponentError::Internal(e) => InputError::Internal(e),
         }
     }
 
@@ -965,10 +967,10 @@ impl SpacecraftBuilder<'_> {
                     orbit
                         .surface_index(&array_surface_name(name, side))
                         .ok_or_else(|| {
-                            ck.inconsistent(
-                                &format!("arrays.{name}"),
-                                "internal: the array's faces are missing from the orbit's surfaces",
-                            )
+                            InputError::from(InternalError::new(format!(
+                                "arrays.{name}: the array's faces are missing from the orbit's \
+                                 surfaces"
+                            )))
                         })
                 };
                 let front = face("front")?;

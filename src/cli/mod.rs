@@ -1,6 +1,7 @@
 //! Subcommands of the `thermorbit` binary. The library does the work; these
 //! modules parse arguments, print, and map errors to exit codes.
 
+mod choice;
 pub mod orbit;
 pub mod progress;
 pub mod run;
@@ -20,6 +21,7 @@ use thermorbit::error::{InputError, OutputError};
 use thermorbit::Error;
 
 pub use progress::Progress;
+pub use thermorbit::output::fixed;
 
 /// Exit code for a solver failure or a failed validation check.
 pub const EXIT_FAILURE: u8 = 1;
@@ -128,6 +130,7 @@ pub fn report_error(err: &Error) -> ExitCode {
         );
     }
     let code = match err {
+        e if e.is_internal() => EXIT_FAILURE,
         Error::Input(_)
         | Error::Orbit(_)
         | Error::Network(_)
@@ -137,13 +140,4 @@ pub fn report_error(err: &Error) -> ExitCode {
         _ => EXIT_FAILURE,
     };
     ExitCode::from(code)
-}
-
-/// A number with `decimals` decimals, never `-0.00` (a negative that rounds to zero).
-pub fn fixed(v: f64, decimals: usize) -> String {
-    let text = format!("{v:.decimals$}");
-    match text.strip_prefix('-') {
-        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
-        _ => text,
-    }
 }

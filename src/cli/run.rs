@@ -10,7 +10,7 @@ use thermorbit::case::RunProgress;
 use thermorbit::case::{Case, Solution};
 use thermorbit::constants::CELSIUS_OFFSET_K;
 use thermorbit::error::InputError;
-use thermorbit::output::report::{summary_json, write_results_with};
+use thermorbit::output::{summary_json, write_results_with};
 use thermorbit::output::{write_matrix_market, OutputSet};
 use thermorbit::Error;
 

@@ -269,8 +269,7 @@ pub fn json(settings: &SizingSettings, env: &OrbitEnvironment, o: &Optimum) -> S
 
 /// The GPUs' power in the cold case as a fraction of full power, as the settings give it.
 fn problem_idle_fraction(s: &SizingSettings) -> f64 {
-    s.idle_fraction
-        .unwrap_or(thermorbit::sizing::presets::IDLE_FRACTION)
+    s.idle_fraction.unwrap_or(thermorbit::sizing::IDLE_FRACTION)
 }
 
 /// The stack of the settings (if any) and its view to space χ for panels `length_m` long.
@@ -813,7 +812,12 @@ fn run_sweep(args: &SweepArgs, ctx: &Context) -> Result<(), Error> {
                 .into(),
         }));
     };
-    let spec = SweepSpec::parse(&read(spec_path)?)?;
+    let spec = SweepSpec::parse(&read(spec_path)?).map_err(|mut e| {
+        if let SizingError::UnknownName { allowed, .. } = &mut e {
+            allowed.push_str(" (see `thermorbit sweep --help`)");
+        }
+        e
+    })?;
     let shard = match &args.shard {
         Some(s) => parse_shard(s)?,
         None => (0, 1),

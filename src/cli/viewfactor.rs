@@ -38,7 +38,7 @@ use clap::{ArgGroup, Args};
 use serde::Deserialize;
 use thermorbit::error::{InputError, RadiationError};
 use thermorbit::output::write_atomic;
-use thermorbit::radiation::analytic::Configuration;
+use thermorbit::radiation::Configuration;
 use thermorbit::radiation::{factor_matrix, trace_rows, MonteCarloOptions, Scene, Surface, Vec3};
 use thermorbit::Error;
 

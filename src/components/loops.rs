@@ -24,7 +24,7 @@ use std::f64::consts::PI;
 use super::fluid::{Coolant, FluidProperties};
 use super::hydraulics::{pipe_flow, pump_power_w, FlowRegime, Pipe};
 use super::rack::{GpuRack, RackNodes};
-use crate::error::{ComponentError, NetworkError};
+use crate::error::{ComponentError, InternalError, NetworkError};
 use crate::mesh::{PanelNodes, Tube, TubeNodes};
 use crate::network::{HeatSource, NodeId, NodeKind, Profile, ThermalNetwork};
 
@@ -387,10 +387,10 @@ impl CoolantLoop {
                     self.add_radiator(net, upstream, &fluid, r, flow)?
                 }
                 (RouteStop::Radiator(_), None) => {
-                    return Err(ComponentError::Inconsistent {
-                        component: e.clone(),
-                        reason: "internal: a radiator stop without its flow".into(),
-                    })
+                    return Err(InternalError::new(format!(
+                        "{e}: a radiator stop without its flow"
+                    ))
+                    .into())
                 }
             };
             upstream = built.outlet();

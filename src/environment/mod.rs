@@ -22,12 +22,13 @@
 //! networks: [`FluxSeries`] gives tabulated fluxes, interpolation and the eclipse boundaries a
 //! transient solver must land on.
 
-pub mod series;
-pub mod view_factor;
+pub(crate) mod series;
+pub(crate) mod view_factor;
 
 use nalgebra::{Matrix3, Vector3};
 
-pub use series::{FluxSeries, SeriesOptions};
+pub use series::{EarthFactorTable, FluxSeries, SeriesOptions};
+pub use view_factor::{clamped_cosine_product, diffuse_earth_factor, plate_to_sphere_view_factor};
 
 use crate::constants::{
     EARTH_ALBEDO_COLD, EARTH_ALBEDO_HOT, EARTH_ALBEDO_NOMINAL, EARTH_IR_COLD_W_M2,

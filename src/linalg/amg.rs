@@ -14,7 +14,7 @@
 //! corrected so the row sums are kept; see [`crate::linalg::multigrid`] for the
 //! rest of the machinery (smoothing, coarsest solve, structure reuse).
 
-use crate::error::SolveError;
+use crate::error::{InternalError, SolveError};
 use crate::linalg::krylov::{bicgstab, pcg};
 use crate::linalg::multigrid::VCycle;
 use crate::linalg::{Coarsening, CsrMatrix, Hierarchy, LinearSolver, LinearStats};
@@ -155,10 +155,7 @@ impl AlgebraicMultigrid {
         }
         self.hierarchy
             .as_mut()
-            .ok_or_else(|| SolveError::LinearSolver {
-                solver: "amg",
-                reason: "internal error: no hierarchy".into(),
-            })
+            .ok_or_else(|| InternalError::new("amg: no hierarchy after building one").into())
     }
 }
 

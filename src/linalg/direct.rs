@@ -350,7 +350,7 @@ impl LinearSolver for DirectSolver {
     }
 
     /// Factorizes `a` (numeric part only after the first call) and solves;
-    /// fails when the relative residual exceeds [`DIRECT_RESIDUAL_LIMIT`] (a
+    /// fails when the relative residual exceeds `DIRECT_RESIDUAL_LIMIT` (a
     /// singular or nearly singular matrix).
     fn solve(
         &mut self,

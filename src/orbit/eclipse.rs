@@ -178,7 +178,7 @@ impl Eclipse {
 }
 
 /// Root tolerance for eclipse boundary times, s.
-pub const EVENT_TIME_TOLERANCE_S: f64 = 1e-3;
+pub(crate) const EVENT_TIME_TOLERANCE_S: f64 = 1e-3;
 
 /// Intervals where `g(t) < 0` within `[t0, t1]`, each extended beyond the span (by at most
 /// `max_extension_s`) until `g` turns positive, with boundaries found to
@@ -337,7 +337,7 @@ fn golden_minimum(g: &dyn Fn(f64) -> f64, mut a: f64, mut b: f64) -> (f64, f64) 
 /// Eclipses (complete passes) overlapping `[t0_s, t1_s]` for a satellite and Sun whose
 /// Earth-centred positions (km) at time t are given by `geometry(t)`. The shadow functions
 /// are sampled every `scan_step_s` (a small fraction of the orbit period: the golden-section
-/// safeguard of [`negative_intervals`] catches grazing passes between samples; `max_rate`
+/// safeguard of `negative_intervals` catches grazing passes between samples; `max_rate`
 /// bounds the shadow functions' rate of change, see [`crate::orbit::Orbit::shadow_rate_bound`]).
 pub fn find_eclipses(
     geometry: &dyn Fn(f64) -> (Vector3<f64>, Vector3<f64>),

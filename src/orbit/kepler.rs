@@ -725,7 +725,7 @@ impl Orbit {
 
 /// Two-body position and velocity of `el` (Vallado 4th ed. Algorithm 10):
 /// `r = a (cos E − e, √(1−e²) sin E)`, `v = (n a / (1 − e cos E)) (−sin E, √(1−e²) cos E)` in
-/// perifocal axes, rotated by [`perifocal_to_inertial`].
+/// perifocal axes, rotated by `perifocal_to_inertial`.
 pub fn two_body_state(el: &KeplerianElements) -> OrbitState {
     let a = el.semi_major_axis_km;
     let e = el.eccentricity;

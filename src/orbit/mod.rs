@@ -20,22 +20,24 @@
 //! assert!(eclipses.is_empty());
 //! ```
 
-pub mod attitude;
-pub mod eclipse;
-pub mod epoch;
-pub mod kepler;
-pub mod sun;
+pub(crate) mod attitude;
+pub(crate) mod eclipse;
+pub(crate) mod epoch;
+pub(crate) mod kepler;
+pub(crate) mod sun;
 
 use nalgebra::Vector3;
 
 pub use attitude::{Attitude, PointingContext, Target};
-pub use eclipse::{Eclipse, ShadowFunctions, ShadowModel};
+pub use eclipse::{conical_lit_fraction, find_eclipses, Eclipse, ShadowFunctions, ShadowModel};
 pub use epoch::{Epoch, LocalTime};
 pub use kepler::{
-    ElementKind, KeplerianElements, NearCircularElements, Orbit, OrbitState, Propagation,
-    SecularRates,
+    j2_secular_rates, j2_short_period_near_circular, mean_to_osculating, osculating_to_mean,
+    sun_synchronous_inclination_rad, two_body_state, ElementKind, KeplerianElements,
+    NearCircularElements, Orbit, OrbitState, Propagation, SecularRates, MAX_ALTITUDE_KM,
+    MIN_ALTITUDE_KM, NEAR_CIRCULAR_MAX_ECCENTRICITY,
 };
-pub use sun::SunPosition;
+pub use sun::{mean_sun_right_ascension_j2000, sun_position, SunPosition};
 
 use crate::constants::AU_KM;
 
@@ -110,7 +112,7 @@ impl Orbit {
         self.sample_with_sun(t_s, shadow, self.sun_at(t_s)).0
     }
 
-    /// [`Orbit::sample`] with the Sun supplied (e.g. from [`sun::sun_position_with`]), also
+    /// [`Orbit::sample`] with the Sun supplied (e.g. from `sun::sun_position_with`), also
     /// returning the shadow functions.
     pub fn sample_with_sun(
         &self,

@@ -52,14 +52,14 @@ pub fn sun_of_date(days_tt: f64) -> (Vector3<f64>, f64) {
     (Vector3::new(cl, ce * sl, se * sl), r_au)
 }
 
-/// Sun position in J2000 axes at `days_tt` days of TT from J2000.0: [`sun_of_date`] rotated
-/// by the transpose of [`precession_matrix`].
+/// Sun position in J2000 axes at `days_tt` days of TT from J2000.0: `sun_of_date` rotated
+/// by the transpose of `precession_matrix`.
 pub fn sun_position(days_tt: f64) -> SunPosition {
     sun_position_with(days_tt, &precession_matrix(days_tt).transpose())
 }
 
 /// [`sun_position`] with a precomputed date-to-J2000 rotation `p_t` (the transpose of
-/// [`precession_matrix`]); precession moves 0.14″ a day, so one matrix serves a few days
+/// `precession_matrix`); precession moves 0.14″ a day, so one matrix serves a few days
 /// of steps to 1e-4° — far inside the formula's 0.01°.
 pub fn sun_position_with(days_tt: f64, p_t: &Matrix3<f64>) -> SunPosition {
     let (dir_date, r_au) = sun_of_date(days_tt);

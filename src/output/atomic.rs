@@ -170,7 +170,7 @@ pub struct OutputSet {
 
 impl OutputSet {
     /// Checks that `target` can take a set, before any work is done: it does not exist, or it
-    /// is a folder that is empty or holds an earlier thermorbit set (the [`SET_MARKER`], or only
+    /// is a folder that is empty or holds an earlier thermorbit set (the `SET_MARKER`, or only
     /// names a run writes). A regular file, or a folder with other files in it, is refused
     /// (replacing it would lose them), as is a path that names no folder (`.`, `..`, `/`).
     pub fn check_target(target: &Path) -> Result<(), OutputError> {
@@ -305,7 +305,7 @@ impl Drop for OutputSet {
     }
 }
 
-/// Names a run writes (sets from before the [`SET_MARKER`] existed hold only these), and the
+/// Names a run writes (sets from before the `SET_MARKER` existed hold only these), and the
 /// hidden temporary files of an interrupted write.
 fn is_result_name(name: &OsStr) -> bool {
     let Some(name) = name.to_str() else {

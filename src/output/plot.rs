@@ -5,7 +5,7 @@
 //! embedded DejaVu Sans, so they look the same on a machine with no system
 //! fonts. The image is written to a temporary file beside the target and
 //! renamed over it, so a failed plot never leaves a partial PNG behind (see
-//! [`super::atomic`]). Bad data (empty series, lengths that do not match, no
+//! `super::atomic`). Bad data (empty series, lengths that do not match, no
 //! finite value) is reported as [`OutputError::InvalidData`], never a panic.
 
 mod colormap;

@@ -29,7 +29,7 @@ use crate::error::RadiationError;
 /// Rays per chunk: large enough that seeding (a few ns) and scheduling vanish against the
 /// work (about 3 ms a chunk), small enough that a two-face run of 10⁶ rays still spreads
 /// over two threads.
-pub const CHUNK_RAYS: u64 = 1 << 16;
+pub(crate) const CHUNK_RAYS: u64 = 1 << 16;
 
 /// Chunks traced between two accumulations of their counts: enough to keep both threads
 /// busy, few enough that the partial results stay small.

@@ -302,13 +302,13 @@ impl Problem {
 /// Face-sheet conductivity of the ideal isothermal radiator, W/(m·K): 10⁶ — a 1 mm sheet
 /// 0.25 m across then has a fin parameter `m L = L √(2εσT³/(k t))` below 3e-4, fin efficiency
 /// 1 − 3e-8.
-pub const ISOTHERMAL_CONDUCTIVITY_W_M_K: f64 = 1.0e6;
+pub(crate) const ISOTHERMAL_CONDUCTIVITY_W_M_K: f64 = 1.0e6;
 /// Film conductance of the ideal isothermal radiator, W/(m·K) per metre of tube.
-pub const ISOTHERMAL_FILM_W_M_K: f64 = 1.0e6;
+pub(crate) const ISOTHERMAL_FILM_W_M_K: f64 = 1.0e6;
 /// Coolant temperature rise of the ideal isothermal radiator, K: small enough that the
 /// faces' mean `T⁴` differs from `T_mean⁴` by under 1e-7, large enough that the flow search
 /// closes the rise to 1e-4 of it.
-pub const ISOTHERMAL_RISE_K: f64 = 0.1;
+pub(crate) const ISOTHERMAL_RISE_K: f64 = 0.1;
 
 /// The design vector.
 #[derive(Debug, Clone, Copy, PartialEq)]

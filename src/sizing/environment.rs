@@ -4,8 +4,8 @@
 //! The fluxes on the radiator's faces come from [`EnvironmentModel`] and
 //! [`absorbed_at_geometry`] (direct solar `α S max(0, n·ŝ) ν`, albedo `α a S F_a`, Earth IR
 //! `ε q_IR F_e` with the exact plate-to-sphere view factor): the same library calls a case
-//! file's orbit goes through. A year is scanned (every [`SCAN_DAY_STEP`] days, each of those
-//! days one orbit at [`SCAN_POINTS_PER_ORBIT`] points); the **hot instant** is the sample
+//! file's orbit goes through. A year is scanned (every `SCAN_DAY_STEP` days, each of those
+//! days one orbit at `SCAN_POINTS_PER_ORBIT` points); the **hot instant** is the sample
 //! where the radiating faces absorb the most (with the radiator's own α and ε), the **cold
 //! instant** the sample where they absorb the least (the cold preset). Steady solves at
 //! those instants bound the orbit's periodic state from above and below: conservative.
@@ -25,9 +25,9 @@ use crate::orbit::{Attitude, Epoch, LocalTime, Orbit, Propagation, ShadowModel, 
 /// Days between scanned orbits over the year: the beta angle of a LEO orbit moves by at most
 /// about 1°/day (51.6° at 400 km: the node regresses ~5°/day against the Sun's ~1°/day),
 /// so two days apart miss the extreme by under 2° of beta.
-pub const SCAN_DAY_STEP: f64 = 2.0;
+pub(crate) const SCAN_DAY_STEP: f64 = 2.0;
 /// Samples per scanned orbit (one every 7.5° of orbit).
-pub const SCAN_POINTS_PER_ORBIT: usize = 48;
+pub(crate) const SCAN_POINTS_PER_ORBIT: usize = 48;
 /// The scanned year starts here (an arbitrary epoch in the 2027–2028 service era; the scan
 /// covers every season).
 pub const SCAN_EPOCH: &str = "2027-01-01T00:00:00Z";

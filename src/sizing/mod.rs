@@ -3,27 +3,31 @@
 //!
 //! - [`section`]: the solved model — a radiator section (face-sheet strip, tube, coolant,
 //!   coatings, environment fluxes) and one GPU's resistance chain;
-//! - [`environment`]: orbit presets, panel orientation, the year's hot and cold instants
+//! - `environment`: orbit presets, panel orientation, the year's hot and cold instants
 //!   and the longest eclipse;
-//! - [`design`]: the problem, the design vector, constraints, masses and [`evaluate`];
-//! - [`presets`]: accelerators, materials and subsystem figures with their sources.
+//! - `design`: the problem, the design vector, constraints, masses and [`evaluate`];
+//! - `presets`: accelerators, materials and subsystem figures with their sources.
 
-pub mod design;
-pub mod environment;
-pub mod optimize;
-pub mod presets;
+pub(crate) mod design;
+pub(crate) mod environment;
+pub(crate) mod optimize;
+pub(crate) mod presets;
 pub mod section;
 pub mod stack;
 pub mod sweep;
 
 pub use design::{
     evaluate, ConstraintValue, Design, Evaluation, Limits, LoopModel, Masses, Objective, Problem,
-    Totals,
+    Totals, DEFAULT_GRID, DEFAULT_TUBE,
 };
 pub use environment::{
     scan_orbit, scan_radiator_orbit, EnvironmentChoice, OrbitEnvironment, OrbitPreset, OrbitSource,
-    RadiatorOrbit,
+    RadiatorOrbit, SCAN_EPOCH,
 };
 pub use optimize::{optimize, Bounds, Optimum, SearchOptions, SearchReport};
-pub use presets::{gpu_preset, GpuPreset, MassModel, GPU_PRESETS};
+pub use presets::{
+    gpu_preset, GpuPreset, MassModel, ALUMINIUM_2024_T6, ARRAY_PATH_EFFICIENCY_DAYLIGHT,
+    ARRAY_PATH_EFFICIENCY_ECLIPSE, CASE_TO_COLD_PLATE_K_W, COLD_PLATE_TO_COOLANT_K_W, GPU_PRESETS,
+    IDLE_FRACTION, JUNCTION_TO_CASE_K_W,
+};
 pub use stack::RadiatorStack;

@@ -484,7 +484,7 @@ pub fn optimize(problem: &Problem, options: &SearchOptions) -> Result<Optimum, E
                             "; a radiator sized for the hot case over-cools the loop with the \
                              GPUs at {:.0} % of full power through the longest eclipse: a \
                              bypass or heaters (not modelled) would be needed, or \
-                             --idle-fraction 1 if the GPUs keep running on the battery",
+                             an idle fraction of 1 if the GPUs keep running on the battery",
                             100.0 * problem.gpu.idle_fraction
                         )
                     } else {

@@ -468,7 +468,7 @@ fn close_hot<F: FnMut(f64) -> Result<f64, Error>>(
     Ok((ln_m.exp(), s, n))
 }
 
-/// The hot case of a section: [`close_hot`] with the film of [`pipe_flow`], the coolant's
+/// The hot case of a section: `close_hot` with the film of [`pipe_flow`], the coolant's
 /// properties at the mean loop temperature `supply_k + rise_k/2`.
 pub fn hot_section(
     spec: &SectionSpec,
@@ -524,7 +524,7 @@ pub struct ColdSection {
 /// the coolant carrying `heat_w` into the section; finds the supply temperature `T_s` at
 /// which the outlet of a section fed at `T_s + heat_w/ṁc_p` is `T_s` (the loop closes).
 /// `T_out − T_s` falls as `T_s` rises (a warmer loop loses more than it carries), so
-/// [`monotone_root`] brackets it in steps of 5 K from the isothermal equilibrium.
+/// `monotone_root` brackets it in steps of 5 K from the isothermal equilibrium.
 ///
 /// The film conductance and `c_p` are kept from the hot case (the coolant's `c_p` changes by
 /// a few per cent between the two cases for the built-in coolants; the film matters little

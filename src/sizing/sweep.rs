@@ -25,7 +25,7 @@
 //! ```
 //!
 //! Points are numbered in a fixed order (the grid's odometer order, or the Halton index), so
-//! `--shard i/n` (points with `index % n == i`) splits any sweep into disjoint parts whose
+//! shard `i` of `n` (points with `index % n == i`) splits any sweep into disjoint parts whose
 //! merge, sorted by index, is the single run's table byte for byte.
 
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ use super::optimize::{optimize, Optimum, SearchOptions};
 use super::presets::gpu_preset;
 use super::stack::RadiatorStack;
 use crate::components::fluid::Coolant;
-use crate::error::{Error, SizingError};
+use crate::error::{Error, InternalError, SizingError};
 use crate::mesh::Coating;
 
 /// Every setting of one sizing run, by name (the keys of `thermorbit size`'s flags).
@@ -438,7 +438,7 @@ impl SweepSpec {
         toml::from_str(text).map_err(|e| SizingError::UnknownName {
             quantity: "sweep file",
             name: e.message().to_string(),
-            allowed: "mode, [base], [grid] or [sample] (see `thermorbit sweep --help`)".into(),
+            allowed: "mode, [base], [grid] or [sample]".into(),
         })
     }
 
@@ -553,10 +553,7 @@ impl SweepSpec {
                     .find(|(_, s)| &s.scan_key() == k)
                     .map(|(_, s)| s.scan())
                     .unwrap_or_else(|| {
-                        Err(SizingError::NoClosure {
-                            reason: "internal: a scan key with no point".into(),
-                        }
-                        .into())
+                        Err(InternalError::new("a sweep's scan key with no point").into())
                     })
             })
             .collect();

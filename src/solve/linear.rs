@@ -13,10 +13,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
-pub use crate::linalg::{relative_residual, DirectSolver, JacobiCg, LinearSolver, LinearStats};
 use crate::linalg::{
     AlgebraicMultigrid, FirstLevel, GridBlock, MultigridBicgstab, MultigridCg, MultigridOptions,
 };
+use crate::linalg::{DirectSolver, JacobiCg, LinearSolver};
 use crate::network::AssembledNetwork;
 
 /// Which linear solver to use.

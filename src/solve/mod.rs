@@ -4,12 +4,12 @@
 //! They see an [`AssembledNetwork`](crate::network::AssembledNetwork) — residual,
 //! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
 
-pub mod explicit;
-pub mod linear;
+pub(crate) mod explicit;
+pub(crate) mod linear;
 mod nested;
 pub mod periodic;
 mod report;
-pub mod steady;
+pub(crate) mod steady;
 pub mod transient;
 
 pub use crate::linalg::{
@@ -19,12 +19,17 @@ pub use crate::linalg::{
 pub use explicit::{solve_explicit, ExplicitOptions};
 pub use linear::{new_linear_solver, LinearSolverChoice};
 pub use periodic::{
-    solve_periodic, Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution,
-    PeriodicSolver,
+    profile_mean, solve_periodic, Acceleration, PeriodicIteration, PeriodicOptions,
+    PeriodicSolution, PeriodicSolver, DEFAULT_ANDERSON_DEPTH, DEFAULT_MAX_PERIODS,
+    DEFAULT_PERIODICITY_TOLERANCE_K, MAX_ANDERSON_DEPTH,
 };
 pub use report::{EnergyBalance, NewtonIteration};
-pub use steady::{solve_steady, SteadyOptions, SteadySolution, SteadySolver};
+pub use steady::{
+    nested_first_guess, solve_steady, SteadyOptions, SteadySolution, SteadySolver,
+    NESTED_MIN_UNKNOWNS,
+};
 pub use transient::{
-    solve_transient, AdaptiveStep, EnergyIntegral, InitialState, StepControl, TransientMethod,
-    TransientOptions, TransientSolution, TransientSolver, TransientStats,
+    solve_transient, solve_transient_with_progress, AdaptiveStep, EnergyIntegral, FactorReuse,
+    InitialState, StepControl, TransientMethod, TransientOptions, TransientSolution,
+    TransientSolver, TransientStats,
 };

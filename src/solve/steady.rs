@@ -305,7 +305,7 @@ impl<'a> SteadySolver<'a> {
             iterations: history.len(),
             last_relative_residual: last,
             tolerance,
-            history: format_history(history.iter().map(|h| h.relative_residual)),
+            relative_residuals: history.iter().map(|h| h.relative_residual).collect(),
         })
     }
 
@@ -338,7 +338,8 @@ impl<'a> SteadySolver<'a> {
             relative_imbalance: balance.relative_imbalance,
             tolerance: self.options.tolerance,
             reason,
-            history: energy_history(&run.residuals, &run.imbalances),
+            relative_residuals: run.residuals.as_slice().into(),
+            relative_imbalances: run.imbalances.as_slice().into(),
         }
     }
 
@@ -443,12 +444,12 @@ pub fn solve_steady(
 /// mesh of the panel, the same sinks and sources in total) until it has fewer
 /// than [`NESTED_MIN_UNKNOWNS`]; the coarsest network is solved from its
 /// initial temperatures, and each coarse solution, interpolated bilinearly,
-/// starts Newton on the next finer network (to [`NESTED_TOLERANCE`]). The guess
+/// starts Newton on the next finer network (to `NESTED_TOLERANCE`). The guess
 /// returned is the interpolated solution of the network one level coarser.
 ///
 /// Returns the network's initial temperatures where nested iteration does not
 /// apply — fewer than [`NESTED_MIN_UNKNOWNS`] unknowns, a non-symmetric system,
-/// or less than [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION) of the unknowns on grids — or when a
+/// or less than `MULTIGRID_GRID_FRACTION` of the unknowns on grids — or when a
 /// coarse solve fails (the fine solve then proceeds as without it).
 pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
     nested_start(system, options).0
@@ -510,24 +511,6 @@ fn max_positive_step(x: &[f64], delta: &[f64]) -> f64 {
 /// unknowns (the energy imbalance: conductors between unknowns cancel in it).
 fn norms(v: &[f64]) -> (f64, f64) {
     v.iter().fold((0.0, 0.0), |(a, s), x| (a + x.abs(), s + x))
-}
-
-/// The histories of an [`SolveError::EnergyBalanceNotClosed`]: relative
-/// residuals and relative imbalances per iteration.
-pub(crate) fn energy_history(residuals: &[f64], imbalances: &[f64]) -> String {
-    format!(
-        "relative residual history: {}; relative imbalance history: {}",
-        format_history(residuals.iter().copied()),
-        format_history(imbalances.iter().copied())
-    )
-}
-
-/// `1.2e-1, 3.4e-4, …` for error messages.
-pub(crate) fn format_history(values: impl Iterator<Item = f64>) -> String {
-    values
-        .map(|v| format!("{v:.2e}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

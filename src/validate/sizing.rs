@@ -46,7 +46,7 @@ fn design_at(s: &SizingSettings, t_k: f64) -> Design {
     }
 }
 
-/// `--isothermal --environment none`: planform area per MW against
+/// An isothermal radiator with no environment: planform area per MW against
 /// `P / (n ε σ (T⁴ − T_space⁴))`, two- and one-sided, at each of `temperatures_k`.
 fn sizing_isothermal(case: &ValidationCase, _ctx: &RunContext) -> Result<Vec<Measurement>, Error> {
     let eps = case.f64_param("emissivity")?;

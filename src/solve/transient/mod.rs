@@ -195,7 +195,7 @@ use crate::solve::linear::{
     mostly_grid, new_linear_solver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
 };
 use crate::solve::report::{boundary_coupling_w, EnergyBalance, ENERGY_ROUNDOFF_ULPS};
-use crate::solve::steady::{energy_history, format_history, SteadyOptions, SteadySolver};
+use crate::solve::steady::{SteadyOptions, SteadySolver};
 
 pub use driver::TransientSolver;
 pub(crate) use newton::NewtonCore;

@@ -367,7 +367,8 @@ impl<'a> NewtonCore<'a> {
                  the usual cause is a step matrix too ill-conditioned for double precision \
                  (look for an absurd conductivity, conductance or exchange factor)"
             ),
-            history: energy_history(&self.history, &self.imbalance_history),
+            relative_residuals: self.history.as_slice().into(),
+            relative_imbalances: self.imbalance_history.as_slice().into(),
         }
     }
 
@@ -545,7 +546,7 @@ impl<'a> NewtonCore<'a> {
                 iterations: this.history.len().saturating_sub(1),
                 last_relative_residual: this.history.last().copied().unwrap_or(f64::NAN),
                 tolerance: this.tolerance,
-                history: format_history(this.history.iter().copied()),
+                relative_residuals: this.history.as_slice().into(),
             });
             (err, fresh)
         };
