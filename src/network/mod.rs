@@ -382,19 +382,7 @@ impl ThermalNetwork {
 
     /// A readable label: the node's name, or `group[k]` / `group[i,j]`.
     pub fn label(&self, id: NodeId) -> String {
-        if let Some((name, _)) = self.named.iter().find(|(_, n)| *n == id) {
-            return name.clone();
-        }
-        for g in &self.groups {
-            if g.nodes.contains(&id) {
-                let k = id - g.nodes.start;
-                return match g.grid {
-                    Some(s) => format!("{}[{},{}]", g.name, k % s.nx, k / s.nx),
-                    None => format!("{}[{k}]", g.name),
-                };
-            }
-        }
-        format!("#{id}")
+        node_label(&self.named, &self.groups, id)
     }
 
     fn two_node(&self, element: &str, a: NodeId, b: NodeId) -> Result<(), NetworkError> {
@@ -704,6 +692,24 @@ fn no_path_to_sink(
         count: floating.len(),
         examples: examples.join("`, `"),
     })
+}
+
+/// A readable label of node `id` among `named` nodes and `groups`: its name, or `group[k]` /
+/// `group[i,j]`, or `#id`.
+fn node_label(named: &[(String, NodeId)], groups: &[NodeGroup], id: NodeId) -> String {
+    if let Some((name, _)) = named.iter().find(|(_, n)| *n == id) {
+        return name.clone();
+    }
+    for g in groups {
+        if g.nodes.contains(&id) {
+            let k = id - g.nodes.start;
+            return match g.grid {
+                Some(s) => format!("{}[{},{}]", g.name, k % s.nx, k / s.nx),
+                None => format!("{}[{k}]", g.name),
+            };
+        }
+    }
+    format!("#{id}")
 }
 
 #[cfg(test)]

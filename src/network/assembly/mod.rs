@@ -346,19 +346,7 @@ impl AssembledNetwork {
 
     /// A readable label for node `id`.
     pub fn label(&self, id: NodeId) -> String {
-        if let Some((name, _)) = self.named.iter().find(|(_, n)| *n == id) {
-            return name.clone();
-        }
-        for g in &self.groups {
-            if g.nodes.contains(&id) {
-                let k = id - g.nodes.start;
-                return match g.grid {
-                    Some(s) => format!("{}[{},{}]", g.name, k % s.nx, k / s.nx),
-                    None => format!("{}[{k}]", g.name),
-                };
-            }
-        }
-        format!("#{id}")
+        super::node_label(&self.named, &self.groups, id)
     }
 
     /// Boundary temperatures at `t_s`, in boundary order.
