@@ -19,6 +19,7 @@
 //! into an [`AssembledNetwork`] with a fixed sparse pattern that the solvers use.
 
 mod assembly;
+mod chains;
 mod coarsen;
 mod kernels;
 mod profile;

@@ -65,7 +65,7 @@ use crate::error::SolveError;
 use crate::linalg::krylov::{Cg, Preconditioner};
 use crate::linalg::parallel::par_copy_into;
 use crate::linalg::stencil::GridOperator;
-use crate::linalg::{CsrMatrix, GridBlock, LinearSolver, LinearStats};
+use crate::linalg::{Chain, CsrMatrix, GridBlock, LinearSolver, LinearStats};
 
 use hierarchy::unsuitable;
 pub use hierarchy::Hierarchy;
@@ -293,7 +293,7 @@ impl MultigridCg {
                 };
                 self.hierarchy = Some(Hierarchy::new(
                     a,
-                    &Coarsening::Geometric(self.blocks.clone()),
+                    &Coarsening::Geometric(self.blocks.clone(), Vec::new()),
                     true,
                     self.options,
                     self.constant_couplings,
@@ -346,6 +346,8 @@ impl LinearSolver for MultigridCg {
 /// which needs no symmetry (the aggregation AMG's non-symmetric default).
 pub struct MultigridBicgstab {
     blocks: Vec<GridBlock>,
+    /// One-way chains of unknowns (coolant along tubes), paired level by level.
+    chains: Vec<Chain>,
     options: MultigridOptions,
     hierarchy: Option<Hierarchy>,
     /// Iteration limit of BiCGStab.
@@ -358,10 +360,74 @@ impl MultigridBicgstab {
     pub fn new(blocks: Vec<GridBlock>) -> Self {
         Self {
             blocks,
+            chains: Vec::new(),
             options: crate::linalg::AlgebraicMultigrid::default_options(false),
             hierarchy: None,
             max_iterations: 500,
         }
+    }
+
+    /// Coarsens these chains (coolant nodes along their tubes, from
+    /// `AssembledNetwork::flow_chains`) by pairing consecutive members, so the
+    /// coarsest level's LU holds a few members per chain instead of all of them.
+    pub fn with_chains(mut self, chains: Vec<Chain>) -> Self {
+        self.chains = chains;
+        self
+    }
+}
+
+impl MultigridBicgstab {
+    /// Builds the hierarchy for `a` (structure and numeric values), or
+    /// updates its numeric values (coarse products, smoothers, the coarsest
+    /// LU) when `a` has the pattern it was built for.
+    pub fn prepare(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        match &mut self.hierarchy {
+            Some(h) if h.fits(a) => h.update(a),
+            _ => {
+                let chains = self.chains.clone();
+                self.hierarchy = Some(Hierarchy::new(
+                    a,
+                    &Coarsening::Geometric(self.blocks.clone(), chains),
+                    false,
+                    self.options,
+                    false,
+                    None,
+                )?);
+                Ok(())
+            }
+        }
+    }
+
+    /// True once [`Self::prepare`] has built a hierarchy.
+    pub fn is_prepared(&self) -> bool {
+        self.hierarchy.is_some()
+    }
+
+    /// Solves `a x = b` to `rtol` by BiCGStab preconditioned with the
+    /// hierarchy of the last [`Self::prepare`], which may have been of another
+    /// matrix of the same pattern (an older Jacobian): BiCGStab's products are
+    /// always with `a`, so a stale preconditioner costs iterations, never accuracy.
+    pub fn solve_prepared(
+        &mut self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        rtol: f64,
+    ) -> Result<LinearStats, SolveError> {
+        let Some(h) = self.hierarchy.as_mut().filter(|h| h.fits(a)) else {
+            return Err(unsuitable(
+                "internal error: no hierarchy for this matrix".into(),
+            ));
+        };
+        crate::linalg::krylov::bicgstab(
+            a,
+            b,
+            x,
+            rtol,
+            self.max_iterations,
+            &mut VCycle::new(h),
+            "multigrid-bicgstab",
+        )
     }
 }
 
@@ -377,30 +443,7 @@ impl LinearSolver for MultigridBicgstab {
         x: &mut [f64],
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
-        match &mut self.hierarchy {
-            Some(h) if h.fits(a) => h.update(a)?,
-            _ => {
-                self.hierarchy = Some(Hierarchy::new(
-                    a,
-                    &Coarsening::Geometric(self.blocks.clone()),
-                    false,
-                    self.options,
-                    false,
-                    None,
-                )?)
-            }
-        }
-        let Some(h) = self.hierarchy.as_mut() else {
-            return Err(unsuitable("internal error: no hierarchy".into()));
-        };
-        crate::linalg::krylov::bicgstab(
-            a,
-            b,
-            x,
-            rtol,
-            self.max_iterations,
-            &mut VCycle::new(h),
-            "multigrid-bicgstab",
-        )
+        self.prepare(a)?;
+        self.solve_prepared(a, b, x, rtol)
     }
 }
