@@ -32,7 +32,7 @@ use std::ops::Range;
 
 pub use crate::linalg::{CsrMatrix, GridBlock, GridShape};
 pub use assembly::{AssembledNetwork, HeatFlows};
-pub use profile::{Harmonic, Profile, TimeFunction, TimeTable};
+pub use profile::{Harmonic, Profile, SampledSeries, TimeFunction, TimeTable};
 pub use reference::BalanceTerm;
 
 use crate::error::NetworkError;

@@ -62,9 +62,9 @@ pub(crate) mod hierarchy;
 mod transfer;
 
 use crate::error::SolveError;
-use crate::linalg::krylov::{Cg, Preconditioner};
+use crate::linalg::krylov::{bicgstab_using, Cg, Preconditioner};
 use crate::linalg::parallel::par_copy_into;
-use crate::linalg::stencil::GridOperator;
+use crate::linalg::stencil::{Coefficient, GridOperator};
 use crate::linalg::{Chain, CsrMatrix, GridBlock, LinearSolver, LinearStats};
 
 use hierarchy::unsuitable;
@@ -350,6 +350,12 @@ pub struct MultigridBicgstab {
     chains: Vec<Chain>,
     options: MultigridOptions,
     hierarchy: Option<Hierarchy>,
+    /// Single-precision stencil form of the matrix the hierarchy was prepared
+    /// for: the V-cycle's fine-level smoothing and residual passes (when its
+    /// grid couplings are symmetric, as conduction's are; else CSR).
+    stencil: Option<GridOperator>,
+    /// Exact stencil form of the matrix solved: BiCGStab's own products.
+    exact: Option<GridOperator<f64>>,
     /// Iteration limit of BiCGStab.
     pub max_iterations: usize,
 }
@@ -363,6 +369,8 @@ impl MultigridBicgstab {
             chains: Vec::new(),
             options: crate::linalg::AlgebraicMultigrid::default_options(false),
             hierarchy: None,
+            stencil: None,
+            exact: None,
             max_iterations: 500,
         }
     }
@@ -379,15 +387,17 @@ impl MultigridBicgstab {
 impl MultigridBicgstab {
     /// Builds the hierarchy for `a` (structure and numeric values), or
     /// updates its numeric values (coarse products, smoothers, the coarsest
-    /// LU) when `a` has the pattern it was built for.
+    /// LU) when `a` has the pattern it was built for; `a` is then also the
+    /// matrix solved ([`Self::set_matrix`]).
     pub fn prepare(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        self.set_matrix(a);
+        follow(&mut self.stencil, a, &self.blocks);
         match &mut self.hierarchy {
             Some(h) if h.fits(a) => h.update(a),
             _ => {
-                let chains = self.chains.clone();
                 self.hierarchy = Some(Hierarchy::new(
                     a,
-                    &Coarsening::Geometric(self.blocks.clone(), chains),
+                    &Coarsening::Geometric(self.blocks.clone(), self.chains.clone()),
                     false,
                     self.options,
                     false,
@@ -398,6 +408,13 @@ impl MultigridBicgstab {
         }
     }
 
+    /// Makes `a` (same pattern) the matrix that [`Self::solve_prepared`]
+    /// solves, keeping the hierarchy prepared for an earlier one as its
+    /// preconditioner.
+    pub fn set_matrix(&mut self, a: &CsrMatrix) {
+        follow(&mut self.exact, a, &self.blocks);
+    }
+
     /// True once [`Self::prepare`] has built a hierarchy.
     pub fn is_prepared(&self) -> bool {
         self.hierarchy.is_some()
@@ -406,7 +423,9 @@ impl MultigridBicgstab {
     /// Solves `a x = b` to `rtol` by BiCGStab preconditioned with the
     /// hierarchy of the last [`Self::prepare`], which may have been of another
     /// matrix of the same pattern (an older Jacobian): BiCGStab's products are
-    /// always with `a`, so a stale preconditioner costs iterations, never accuracy.
+    /// always with `a`, so a stale preconditioner costs iterations, never
+    /// accuracy. `a` must be the matrix of the last [`Self::prepare`] or
+    /// [`Self::set_matrix`] (whose exact stencil form takes the products).
     pub fn solve_prepared(
         &mut self,
         a: &CsrMatrix,
@@ -414,20 +433,18 @@ impl MultigridBicgstab {
         x: &mut [f64],
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
-        let Some(h) = self.hierarchy.as_mut().filter(|h| h.fits(a)) else {
+        let Some(hierarchy) = self.hierarchy.as_mut().filter(|h| h.fits(a)) else {
             return Err(unsuitable(
                 "internal error: no hierarchy for this matrix".into(),
             ));
         };
-        crate::linalg::krylov::bicgstab(
-            a,
-            b,
-            x,
-            rtol,
-            self.max_iterations,
-            &mut VCycle::new(h),
-            "multigrid-bicgstab",
-        )
+        let fine = self.stencil.as_ref();
+        let mut v_cycle = VCycle { hierarchy, fine };
+        let (limit, name) = (self.max_iterations, "multigrid-bicgstab");
+        match &self.exact {
+            Some(exact) => bicgstab_using(exact, a, b, x, rtol, limit, &mut v_cycle, name),
+            None => bicgstab_using(a, a, b, x, rtol, limit, &mut v_cycle, name),
+        }
     }
 }
 
@@ -445,5 +462,15 @@ impl LinearSolver for MultigridBicgstab {
     ) -> Result<LinearStats, SolveError> {
         self.prepare(a)?;
         self.solve_prepared(a, b, x, rtol)
+    }
+}
+
+/// Brings the stencil form `form` up to date with `a` (built on first use):
+/// `None` when `a` has no grid cells or a grid coupling that is not symmetric
+/// (products then go through CSR).
+fn follow<S: Coefficient>(form: &mut Option<GridOperator<S>>, a: &CsrMatrix, blocks: &[GridBlock]) {
+    let kept = form.as_mut().is_some_and(|f| f.update(a).is_ok());
+    if !kept {
+        *form = GridOperator::new(a, blocks);
     }
 }

@@ -404,7 +404,7 @@ impl<'a> NewtonCore<'a> {
         self.m_gamma = gamma;
         self.m_current = true;
         let near = (gamma - self.factor_gamma).abs() <= STALE_FACTOR_GAMMA_RANGE * gamma.abs();
-        match &self.linear {
+        match &mut self.linear {
             StepLinear::Direct(direct) if self.stale_krylov && near && direct.is_factored() => {
                 self.factor_current = false;
                 return Ok(());
@@ -412,6 +412,7 @@ impl<'a> NewtonCore<'a> {
             // The kept hierarchy preconditions the new matrix until
             // `linear_solve` finds it too slow.
             StepLinear::Bicgstab(mg) if self.reuse && near && mg.is_prepared() => {
+                mg.set_matrix(&self.m);
                 self.factor_current = false;
                 return Ok(());
             }
