@@ -773,6 +773,69 @@ impl Gather {
 mod tests {
     use super::*;
 
+    /// Pairing a one-way chain (diagonal 3, −2 to the member upstream, as an
+    /// advective capacity rate 2 with a unit sink) gives the same chain at
+    /// half the length: −2 upstream and 2·3 − 2 = 4 on the diagonal, the odd
+    /// last member alone. Restriction sums a pair, prolongation copies to it.
+    #[test]
+    fn paired_chains_coarsen_to_the_upwind_chain() {
+        let mut t = Vec::new();
+        for i in 0..7 {
+            t.push((i, i, 3.0));
+            if i > 0 {
+                t.push((i, i - 1, -2.0));
+            }
+        }
+        let a = CsrMatrix::from_triplets(7, &t);
+        let chain = Chain {
+            unknowns: (0..7).collect(),
+        };
+        let tr = Transfer::geometric_with_chains(7, &[], &[chain]);
+        assert_eq!(tr.n_coarse, 4);
+        assert_eq!(tr.agg, vec![0, 0, 1, 1, 2, 2, 3]);
+        assert_eq!(tr.coarse_chains[0].unknowns, vec![0, 1, 2, 3]);
+        let (c, _) = galerkin_structure(&a, &tr, |_, _| false, 0.5, false).unwrap();
+        for k in 0..4 {
+            let d = if k < 3 { 4.0 } else { 3.0 };
+            assert_eq!(c.get(k, k), d, "diagonal {k}");
+            if k > 0 {
+                assert_eq!(c.get(k, k - 1), -2.0, "upstream of {k}");
+            }
+            assert_eq!(c.get(k, (k + 1) % 4), 0.0, "downstream of {k}");
+        }
+        let mut rc = vec![0.0; 4];
+        tr.restrict(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], &mut rc);
+        assert_eq!(rc, vec![3.0, 7.0, 11.0, 7.0]);
+        let mut xf = vec![0.0; 7];
+        tr.prolong_add(&[1.0, 2.0, 3.0, 4.0], &mut xf);
+        assert_eq!(xf, vec![1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0]);
+    }
+
+    /// A chain ends at its first member inside a grid block or already in an
+    /// earlier chain; what is left of it still pairs, shorter chains do not.
+    #[test]
+    fn chains_stop_at_block_cells_and_shared_members() {
+        let block = GridBlock {
+            first_unknown: 0,
+            shape: GridShape { nx: 2, ny: 2 },
+        };
+        let chains = [
+            Chain {
+                unknowns: vec![4, 5, 2, 6],
+            },
+            Chain {
+                unknowns: vec![7, 5, 6],
+            },
+        ];
+        let tr = Transfer::geometric_with_chains(8, &[block], &chains);
+        // Cells 0..4 → coarse 0; the pair (4, 5) → 1; 6 → 2; 7 → 3.
+        assert_eq!(tr.agg, vec![0, 0, 0, 0, 1, 1, 2, 3]);
+        assert_eq!(tr.coarse_chains.len(), 0);
+        let mut members = Vec::new();
+        tr.members(1, &mut members);
+        assert_eq!(members, vec![4, 5]);
+    }
+
     /// The solution interpolation reproduces a linear profile on every fine
     /// cell, the edge half cells included (where the prolongation's own
     /// weights hold the outermost coarse value instead).
