@@ -499,31 +499,17 @@ pub fn bicgstab(
     m: &mut dyn Preconditioner,
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
-    let system = System { product: a, a };
-    bicgstab_with(system, b, x, rtol, max_iterations, m, solver)
+    bicgstab_using(a, a, b, x, rtol, max_iterations, m, solver)
 }
 
 /// [`bicgstab`] with its products `A v` taken by `product`, a form of `a`
 /// itself (such as its exact stencil form), while the preconditioner is
-/// handed `a`.
+/// handed `a`. Each product and the dot product that follows it (`r̂ᵀv`, then
+/// `tᵀt`) are one pass over the rows.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bicgstab_using(
     product: &impl Operator,
     a: &CsrMatrix,
-    b: &[f64],
-    x: &mut [f64],
-    rtol: f64,
-    max_iterations: usize,
-    m: &mut dyn Preconditioner,
-    solver: &'static str,
-) -> Result<LinearStats, SolveError> {
-    bicgstab_with(System { product, a }, b, x, rtol, max_iterations, m, solver)
-}
-
-/// The BiCGStab iteration: each product `A v` and the dot product that
-/// follows it (`r̂ᵀv`, then `tᵀt` and `tᵀs`) in one pass over the rows.
-fn bicgstab_with(
-    System { product, a }: System<'_, impl Operator>,
     b: &[f64],
     x: &mut [f64],
     rtol: f64,
