@@ -338,12 +338,16 @@ impl LinearSolver for MultigridCg {
 /// BiCGStab preconditioned by a geometric multigrid V-cycle, for the
 /// non-symmetric systems of networks made mostly of structured grids: panels
 /// with coolant tubes, whose fluid nodes are chained by one-way advective
-/// conductors. The grid cells coarsen 2 × 2 as in [`MultigridCg`]; the fluid
-/// and other lumped nodes stay their own unknowns down to the coarsest level,
-/// whose sparse LU solves them exactly together with the coarse grid, so
-/// the advective chains (which a Jacobi smoother and algebraic aggregation
-/// barely touch) are carried by the coarse solve. Smoothing is damped Jacobi,
-/// which needs no symmetry (the aggregation AMG's non-symmetric default).
+/// conductors. The grid cells coarsen 2 × 2 as in [`MultigridCg`]; the
+/// members of the chains given ([`Self::with_chains`]) pair along the flow
+/// level by level (the Galerkin product of an upwind chain over pairs is the
+/// upwind chain of half the length: `Transfer::geometric_with_chains`), other
+/// lumped nodes stay their own unknowns down to the coarsest level, whose
+/// sparse LU solves what is left exactly. Without chains every fluid node
+/// reaches the coarsest level, whose LU then carries the advection (which a
+/// Jacobi smoother and algebraic aggregation barely touch) but grows with
+/// it. Smoothing is damped Jacobi, which needs no symmetry (the aggregation
+/// AMG's non-symmetric default).
 pub struct MultigridBicgstab {
     blocks: Vec<GridBlock>,
     /// One-way chains of unknowns (coolant along tubes), paired level by level.

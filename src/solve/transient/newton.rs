@@ -19,7 +19,7 @@ pub(super) enum StepLinear {
     /// Multigrid-preconditioned BiCGStab (panels with coolant tubes: not
     /// symmetric) with the hierarchy kept across iterations and steps, and
     /// kept even when `γ C + K` is rebuilt while it still preconditions well
-    /// (see [`NewtonCore::linear_solve`]): BiCGStab's products are always
+    /// (see [`NewtonCore::kept_bicgstab_solve`]): BiCGStab's products are always
     /// with the current matrix.
     Bicgstab(Box<MultigridBicgstab>),
     /// Any other solver of [`crate::solve::linear`], called afresh every solve.
@@ -539,7 +539,7 @@ impl<'a> NewtonCore<'a> {
                         (true, None) => self.fresh_rate = rate,
                         (false, Some(fresh)) => {
                             self.refresh_due =
-                                rate.is_none_or(|r| r > STALE_PRECONDITIONER_RATE * fresh);
+                                rate.is_some_and(|r| r > STALE_PRECONDITIONER_RATE * fresh);
                         }
                         _ => {}
                     }
