@@ -8,6 +8,7 @@ use super::schema::{
 };
 use super::Model;
 use crate::error::{Error, InternalError, SolveError};
+use crate::network::Profile;
 use crate::solve::periodic::{
     Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver,
 };
@@ -161,8 +162,28 @@ impl Model {
     /// [`Model::periodic_start_system`] (loads averaged over the period) when
     /// the case asks for it, else the nodes' initial temperatures.
     pub fn periodic_start_state(&self, options: &PeriodicOptions) -> Result<Vec<f64>, Error> {
+        self.periodic_start_state_with(options, None)
+    }
+
+    /// [`Self::periodic_start_state`], with source `extra.0` of the averaged
+    /// network held at the constant `extra.1` (a battery's mean losses).
+    pub(super) fn periodic_start_state_with(
+        &self,
+        options: &PeriodicOptions,
+        extra: Option<(usize, f64)>,
+    ) -> Result<Vec<f64>, Error> {
         let Some(avg) = &self.periodic_start_system else {
             return Ok(self.system.initial_state());
+        };
+        let adjusted;
+        let avg = match extra {
+            Some((source, value)) => {
+                let mut a = avg.clone();
+                a.set_source_profile(source, Profile::Constant(value))?;
+                adjusted = a;
+                &adjusted
+            }
+            None => avg,
         };
         let n = self.system.unknowns();
         if avg.unknowns() != n
@@ -200,42 +221,47 @@ impl Model {
         let start = Instant::now();
         let transient = self.transient_options()?;
         let periodic = self.periodic_options()?;
-        let (solution, spacecraft) = self.solve_with_power(|system, previous| {
-            Ok(match self.solve.mode {
-                SolveMode::Steady => {
-                    Solution::Steady(solve_steady(system, &self.steady_options())?)
-                }
-                SolveMode::Transient => {
-                    let options = transient.as_ref().ok_or(SolveError::InvalidOption {
-                        option: "solve.transient",
-                        value: f64::NAN,
-                        allowed: "a [solve.transient] table",
-                    })?;
-                    Solution::Transient(solve_transient_with_progress(
-                        system,
-                        options,
-                        &mut |t_s| progress(RunProgress::Time(t_s)),
-                    )?)
-                }
-                SolveMode::Periodic => {
-                    let options = periodic.clone().ok_or(SolveError::InvalidOption {
-                        option: "solve.periodic",
-                        value: f64::NAN,
-                        allowed: "mode = \"periodic\"",
-                    })?;
-                    // A second pass (the battery's losses added) starts from the
-                    // first pass's cyclic state.
-                    let x0 = match previous {
-                        Some(Solution::Periodic(p)) => p.start_state_k.clone(),
-                        _ => self.periodic_start_state(&options)?,
-                    };
-                    let mut solver = PeriodicSolver::new(system, options)?;
-                    Solution::Periodic(
-                        solver.solve_from(&x0, &mut |it| progress(RunProgress::Period(it)))?,
-                    )
-                }
-            })
-        })?;
+        let with_battery = match &periodic {
+            Some(options) => self.solve_periodic_with_battery(options, &mut |it| {
+                progress(RunProgress::Period(it))
+            })?,
+            None => None,
+        };
+        let solved = match with_battery {
+            Some(done) => done,
+            None => self.solve_with_power(|system| {
+                Ok(match self.solve.mode {
+                    SolveMode::Steady => {
+                        Solution::Steady(solve_steady(system, &self.steady_options())?)
+                    }
+                    SolveMode::Transient => {
+                        let options = transient.as_ref().ok_or(SolveError::InvalidOption {
+                            option: "solve.transient",
+                            value: f64::NAN,
+                            allowed: "a [solve.transient] table",
+                        })?;
+                        Solution::Transient(solve_transient_with_progress(
+                            system,
+                            options,
+                            &mut |t_s| progress(RunProgress::Time(t_s)),
+                        )?)
+                    }
+                    SolveMode::Periodic => {
+                        let options = periodic.clone().ok_or(SolveError::InvalidOption {
+                            option: "solve.periodic",
+                            value: f64::NAN,
+                            allowed: "mode = \"periodic\"",
+                        })?;
+                        let x0 = self.periodic_start_state(&options)?;
+                        let mut solver = PeriodicSolver::new(system, options)?;
+                        Solution::Periodic(
+                            solver.solve_from(&x0, &mut |it| progress(RunProgress::Period(it)))?,
+                        )
+                    }
+                })
+            })?,
+        };
+        let (solution, spacecraft) = solved;
         let solve_time_s = start.elapsed().as_secs_f64();
         Ok(RunResult {
             solution,

@@ -11,15 +11,25 @@
 //! when the battery carries any energy. The budget is then integrated again
 //! from the second solve (what the run reports), and the change of the
 //! battery's heat between the two passes is reported (zero when, as usual, the
-//! arrays do not see the battery's heat). GPU load that the budget sheds is
+//! arrays do not see the battery's heat). A periodic run instead feeds the
+//! losses back period by period within one periodic solve
+//! ([`Model::solve_periodic_with_battery`]), and reports the change between
+//! the losses its final period used and that period's own budget. GPU load that the budget sheds is
 //! reported, not taken out of the thermal solve: the temperatures are those of
 //! the full load, which is conservative.
 
 use super::spacecraft::Spacecraft;
 use super::{CaseOrbit, Model, Solution};
 use crate::error::Error;
-use crate::network::{AssembledNetwork, NodeId, Profile, TimeTable};
+use crate::error::SolveError;
+use std::sync::Arc;
+
+use crate::network::{AssembledNetwork, NodeId, Profile, SampledSeries, TimeTable};
 use crate::power::{integrate, PowerDemand, PowerHistory, Storage};
+use crate::solve::periodic::{
+    solve_periodic_with_feedback, Feedback, PeriodicIteration, PeriodicOptions,
+};
+use crate::solve::transient::TransientSolution;
 use crate::solve::PeriodicSolution;
 
 /// Temperatures of every node at sample times: what the budget and the
@@ -41,32 +51,52 @@ impl<'a> Samples<'a> {
             Solution::Transient(t)
             | Solution::Periodic(PeriodicSolution {
                 final_period: t, ..
-            }) => Self {
-                times_s: t.times_s.clone(),
-                temperatures_k: t.temperatures_k.iter().map(Vec::as_slice).collect(),
-            },
-            Solution::Steady(s) => {
-                let times_s = match orbit.and_then(|o| o.averaged_over_s) {
-                    Some((t0, t1)) => {
-                        let grid = orbit.map(|o| o.series.times_s()).unwrap_or(&[]);
-                        let mut t: Vec<f64> = grid
-                            .iter()
-                            .copied()
-                            .filter(|&x| x >= t0 && x <= t1)
-                            .collect();
-                        if t.len() < 2 {
-                            t = vec![t0, t1];
-                        }
-                        t
-                    }
-                    None => vec![time_s],
-                };
-                let n = times_s.len();
-                Self {
-                    times_s,
-                    temperatures_k: vec![s.temperatures_k.as_slice(); n],
+            }) => Self::of_history(t),
+            Solution::Steady(s) => Self::held(
+                &s.temperatures_k,
+                orbit,
+                orbit.and_then(|o| o.averaged_over_s),
+                time_s,
+            ),
+        }
+    }
+
+    /// The outputs of a time history.
+    pub fn of_history(t: &'a TransientSolution) -> Self {
+        Self {
+            times_s: t.times_s.clone(),
+            temperatures_k: t.temperatures_k.iter().map(Vec::as_slice).collect(),
+        }
+    }
+
+    /// Temperatures `temps` (one per node) held at the orbit's flux-grid
+    /// times within `window` (its two ends when the grid has fewer points
+    /// there), or at the one time `time_s` without a window.
+    pub fn held(
+        temps: &'a [f64],
+        orbit: Option<&CaseOrbit>,
+        window: Option<(f64, f64)>,
+        time_s: f64,
+    ) -> Self {
+        let times_s = match window {
+            Some((t0, t1)) => {
+                let grid = orbit.map(|o| o.series.times_s()).unwrap_or(&[]);
+                let mut t: Vec<f64> = grid
+                    .iter()
+                    .copied()
+                    .filter(|&x| x >= t0 && x <= t1)
+                    .collect();
+                if t.len() < 2 {
+                    t = vec![t0, t1];
                 }
+                t
             }
+            None => vec![time_s],
+        };
+        let n = times_s.len();
+        Self {
+            times_s,
+            temperatures_k: vec![temps; n],
         }
     }
 }
@@ -404,9 +434,13 @@ impl Spacecraft {
         Ok(history.at_samples(&grid.samples))
     }
 
-    /// The battery's losses from `budget` as a heat profile: a table over the
-    /// samples (periodic with `period_s` when given), or their mean for a steady run.
+    /// The battery's losses from `budget` as a heat profile: the samples
+    /// interpolated linearly (periodic with `period_s` when given), with the
+    /// discontinuities of `system` over their span (where the arrays' sunlight
+    /// begins or ends) as its only discontinuities ([`SampledSeries`]); or
+    /// their mean for a steady run.
     pub(super) fn battery_heat_profile(
+        system: &AssembledNetwork,
         budget: &PowerHistory,
         steady: bool,
         period_s: Option<f64>,
@@ -425,13 +459,21 @@ impl Spacecraft {
             }
             _ => budget.times_s.len(),
         };
+        let times = &budget.times_s[..keep];
         let table = TimeTable::new(
             "battery losses",
-            budget.times_s[..keep].to_vec(),
+            times.to_vec(),
             budget.battery_heat_w[..keep].to_vec(),
             period_s,
         )?;
-        Ok(Profile::from(table))
+        let (t0, t1) = (
+            times[0],
+            times[0] + period_s.unwrap_or(times[keep - 1] - times[0]),
+        );
+        let events = system.discontinuities(t0, t1);
+        Ok(Profile::Function(Arc::new(SampledSeries::new(
+            table, events,
+        ))))
     }
 
     /// The figures of merit at the samples.
@@ -501,11 +543,86 @@ impl Model {
     /// Solves with `solve` and, for a spacecraft, draws up the power budget;
     /// when the battery carries energy its losses become its heat and the
     /// model is solved again (see the module documentation).
+    /// The orbit-periodic state of a spacecraft with a battery, its losses
+    /// fed back from each period's own power budget inside one periodic solve
+    /// ([`solve_periodic_with_feedback`]) instead of a second solve after the
+    /// first; `None` without a battery (then [`Self::solve_with_power`]).
+    ///
+    /// The first estimate of the losses is the budget of the orbit-average
+    /// steady state held over the period, and the first period starts from
+    /// the steady state with their mean added. A period's losses are settled
+    /// when no sample of its budget's differs from those it used by more than
+    /// `G_mount × tolerance_k`: a steady change of that size moves the battery
+    /// by at most the periodicity tolerance against its mount (which, tied to
+    /// the coolant and through it to the radiators, moves far less), so the
+    /// final period and its budget agree to within what periodicity resolves.
+    pub(super) fn solve_periodic_with_battery(
+        &self,
+        options: &PeriodicOptions,
+        progress: &mut dyn FnMut(&PeriodicIteration),
+    ) -> Result<Option<(Solution, Option<SpacecraftResults>)>, Error> {
+        let Some(sc) = &self.spacecraft else {
+            return Ok(None);
+        };
+        let Some((battery, nodes)) = &sc.battery else {
+            return Ok(None);
+        };
+        let (source, period_s) = (nodes.heat_source, Some(options.period_s));
+        let window = Some((options.start_s, options.end_s()));
+        let average = self.periodic_start_state(options)?;
+        let held = self.system.node_temperatures(options.start_s, &average);
+        let budget = sc.budget(
+            &self.system,
+            &Samples::held(&held, self.orbit.as_ref(), window, 0.0),
+        )?;
+        let mut used = Spacecraft::battery_heat_profile(&self.system, &budget, false, period_s)?;
+        let mean_w = time_mean(&budget.times_s, &budget.battery_heat_w);
+        let x0 = self.periodic_start_state_with(options, Some((source, mean_w)))?;
+        let mut system = self.system.clone();
+        system.set_source_profile(source, used.clone())?;
+        let tolerance_w = battery.mount_conductance_w_k * options.tolerance_k;
+        let mut last: Option<(PowerHistory, f64)> = None;
+        let mut feedback = |sys: &AssembledNetwork, period: &TransientSolution| {
+            let budget = sc.budget(sys, &Samples::of_history(period))?;
+            let next = Spacecraft::battery_heat_profile(&self.system, &budget, false, period_s)?;
+            let used_w: Vec<f64> = budget.times_s.iter().map(|&t| used.value_at(t)).collect();
+            let worst = used_w
+                .iter()
+                .zip(&budget.battery_heat_w)
+                .fold(0.0_f64, |m, (u, q)| m.max((q - u).abs()));
+            let change = time_mean(&budget.times_s, &budget.battery_heat_w)
+                - time_mean(&budget.times_s, &used_w);
+            let settled = worst <= tolerance_w;
+            if !settled {
+                used = next.clone();
+            }
+            last = Some((budget, change));
+            Ok(Feedback {
+                profile: next,
+                settled,
+            })
+        };
+        let (periodic, _) =
+            solve_periodic_with_feedback(&system, options, &x0, source, &mut feedback, progress)?;
+        let Some((budget, change)) = last else {
+            return Err(SolveError::InvalidOption {
+                option: "periodic run (internal: no period integrated)",
+                value: 0.0,
+                allowed: "at least one period",
+            }
+            .into());
+        };
+        let solution = Solution::Periodic(periodic);
+        let mut results = sc.results(&Samples::of(&solution, None, 0.0), Some(budget));
+        results.battery_heat_change_w = change;
+        Ok(Some((solution, Some(results))))
+    }
+
     pub(super) fn solve_with_power(
         &self,
-        mut solve: impl FnMut(&AssembledNetwork, Option<&Solution>) -> Result<Solution, Error>,
+        mut solve: impl FnMut(&AssembledNetwork) -> Result<Solution, Error>,
     ) -> Result<(Solution, Option<SpacecraftResults>), Error> {
-        let first = solve(&self.system, None)?;
+        let first = solve(&self.system)?;
         let Some(sc) = &self.spacecraft else {
             return Ok((first, None));
         };
@@ -528,10 +645,11 @@ impl Model {
         let carries_energy = budget.battery_heat_w.iter().any(|&q| q > 0.0);
         let (solution, budget, change) = match battery_source {
             Some(source) if carries_energy => {
-                let heat = Spacecraft::battery_heat_profile(&budget, steady, period_s)?;
+                let heat =
+                    Spacecraft::battery_heat_profile(&self.system, &budget, steady, period_s)?;
                 let mut system = self.system.clone();
                 system.set_source_profile(source, heat)?;
-                let second = solve(&system, Some(&first))?;
+                let second = solve(&system)?;
                 let samples = Samples::of(&second, self.orbit.as_ref(), time_s);
                 let again = sc.budget(&system, &samples)?;
                 let change = time_mean(&again.times_s, &again.battery_heat_w)

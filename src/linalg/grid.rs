@@ -19,3 +19,15 @@ pub struct GridBlock {
     /// Grid shape (row-major, i fastest).
     pub shape: GridShape,
 }
+
+/// A line of unknowns outside the grid blocks, in the order along which each
+/// is coupled to the one before it (a one-directional chain: the matrix
+/// restricted to the chain is lower bidiagonal in this order). Geometric
+/// multigrid coarsens a chain by pairing consecutive members, as it
+/// agglomerates a grid's cells 2 × 2, instead of keeping every member down
+/// to the coarsest level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// The members' unknown indices, upstream first.
+    pub unknowns: Vec<u32>,
+}

@@ -499,9 +499,27 @@ pub fn bicgstab(
     m: &mut dyn Preconditioner,
     solver: &'static str,
 ) -> Result<LinearStats, SolveError> {
+    bicgstab_using(a, a, b, x, rtol, max_iterations, m, solver)
+}
+
+/// [`bicgstab`] with its products `A v` taken by `product`, a form of `a`
+/// itself (such as its exact stencil form), while the preconditioner is
+/// handed `a`. Each product and the dot product that follows it (`r̂ᵀv`, then
+/// `tᵀt`) are one pass over the rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bicgstab_using(
+    product: &impl Operator,
+    a: &CsrMatrix,
+    b: &[f64],
+    x: &mut [f64],
+    rtol: f64,
+    max_iterations: usize,
+    m: &mut dyn Preconditioner,
+    solver: &'static str,
+) -> Result<LinearStats, SolveError> {
     let n = b.len();
     let mut r = b.to_vec();
-    let (nb, mut rel) = match start(a, x, rtol, &mut r) {
+    let (nb, mut rel) = match start(product, x, rtol, &mut r) {
         Start::Done(stats) => return Ok(stats),
         Start::Iterate { nb, rel } => (nb, rel),
     };
@@ -528,8 +546,10 @@ pub fn bicgstab(
             *pi = ri + beta * (*pi - omega * vi);
         });
         m.apply(a, &p, &mut p_hat)?;
-        a.mul_vec(&p_hat, &mut v);
-        let rv = dot(&r_hat, &v);
+        let rv = product.update_rows_sum(&p_hat, &mut v, |first, v, prod| {
+            v.copy_from_slice(prod);
+            dot_serial(rows_of(&r_hat, first, v.len()), v)
+        });
         if rv == 0.0 || !rv.is_finite() {
             return Err(breakdown("r̂ᵀv = 0", it));
         }
@@ -548,8 +568,11 @@ pub fn bicgstab(
             });
         }
         m.apply(a, &s, &mut s_hat)?;
-        a.mul_vec(&s_hat, &mut t);
-        let tt = dot(&t, &t);
+        // `t = A ŝ` and `tᵀt` in one pass.
+        let tt = product.update_rows_sum(&s_hat, &mut t, |_, t, prod| {
+            t.copy_from_slice(prod);
+            dot_serial(t, t)
+        });
         if tt == 0.0 || !tt.is_finite() {
             return Err(breakdown("tᵀt = 0", it));
         }

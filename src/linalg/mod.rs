@@ -32,7 +32,7 @@ pub(crate) mod stencil;
 
 pub use amg::AlgebraicMultigrid;
 pub use direct::DirectSolver;
-pub use grid::{GridBlock, GridShape};
+pub use grid::{Chain, GridBlock, GridShape};
 pub use krylov::Operator;
 pub(crate) use multigrid::{Coarsening, FirstLevel, Transfer};
 pub use multigrid::{Hierarchy, MultigridBicgstab, MultigridCg, MultigridOptions, Smoother};

@@ -19,6 +19,7 @@
 //! into an [`AssembledNetwork`] with a fixed sparse pattern that the solvers use.
 
 mod assembly;
+mod chains;
 mod coarsen;
 mod kernels;
 mod profile;
@@ -31,7 +32,7 @@ use std::ops::Range;
 
 pub use crate::linalg::{CsrMatrix, GridBlock, GridShape};
 pub use assembly::{AssembledNetwork, HeatFlows};
-pub use profile::{Harmonic, Profile, TimeFunction, TimeTable};
+pub use profile::{Harmonic, Profile, SampledSeries, TimeFunction, TimeTable};
 pub use reference::BalanceTerm;
 
 use crate::error::NetworkError;

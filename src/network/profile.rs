@@ -143,6 +143,65 @@ impl TimeTable {
     }
 }
 
+/// A series sampled from a model that is smooth between known events,
+/// linearly interpolated like its [`TimeTable`], with only the events
+/// declared as discontinuities instead of every sample: a battery's losses
+/// sampled at a run's output times, which jump only where the arrays' sunlight
+/// begins or ends (as the orbit's tabulated fluxes declare only the eclipse
+/// boundaries). Steps then land on the events alone, not on every sample (a
+/// landing restarts BDF2 with a TR-BDF2 step). Events repeat with the table's
+/// period when it has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampledSeries {
+    table: TimeTable,
+    events_s: Vec<f64>,
+}
+
+impl SampledSeries {
+    /// The series `table` with discontinuities at `events_s` (sorted here).
+    pub fn new(table: TimeTable, mut events_s: Vec<f64>) -> Self {
+        events_s.retain(|t| t.is_finite());
+        events_s.sort_by(f64::total_cmp);
+        events_s.dedup();
+        Self { table, events_s }
+    }
+}
+
+impl TimeFunction for SampledSeries {
+    fn value_at(&self, t_s: f64) -> f64 {
+        self.table.value_at(t_s)
+    }
+
+    fn discontinuities(&self, t0_s: f64, t1_s: f64) -> Vec<f64> {
+        let Some(p) = self.table.period_s.filter(|p| *p > 0.0) else {
+            return self
+                .events_s
+                .iter()
+                .copied()
+                .filter(|&t| t > t0_s && t <= t1_s)
+                .collect();
+        };
+        let mut out = Vec::new();
+        let first = self.table.times_s[0];
+        let (k0, k1) = (
+            ((t0_s - first) / p).floor() as i64 - 1,
+            ((t1_s - first) / p).ceil() as i64 + 1,
+        );
+        for k in k0..=k1 {
+            for &t in &self.events_s {
+                // Events folded into the table's first period, then repeated.
+                let tk = first + (t - first).rem_euclid(p) + k as f64 * p;
+                if tk > t0_s && tk <= t1_s {
+                    out.push(tk);
+                }
+            }
+        }
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+}
+
 /// A harmonic `mean + amplitude · sin(2π t / period_s + phase_rad)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Harmonic {
@@ -222,6 +281,23 @@ impl From<TimeTable> for Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampled_series_declares_its_events_only() {
+        let table =
+            TimeTable::new("q", vec![0.0, 30.0, 60.0], vec![1.0, 4.0, 2.0], Some(90.0)).unwrap();
+        let s = SampledSeries::new(table.clone(), vec![40.0, 10.0]);
+        // Interpolated as the table.
+        for t in [0.0, 15.0, 45.0, 75.0, 100.0] {
+            assert_eq!(s.value_at(t), table.value_at(t));
+        }
+        // Events only (not the samples at 30 and 60), repeated every 90 s.
+        assert_eq!(
+            s.discontinuities(0.0, 200.0),
+            vec![10.0, 40.0, 100.0, 130.0, 190.0]
+        );
+        assert_eq!(table.corners(0.0, 90.0), vec![30.0, 60.0, 90.0]);
+    }
 
     #[test]
     fn table_interpolates_and_holds_ends() {

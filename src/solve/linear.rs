@@ -86,7 +86,9 @@ pub(crate) fn new_seeded_linear_solver(
                         .with_first_level(first_level),
                 ))
             } else if mostly_grid(system) {
-                Ok(Box::new(MultigridBicgstab::new(blocks)))
+                Ok(Box::new(
+                    MultigridBicgstab::new(blocks).with_chains(system.flow_chains()),
+                ))
             } else {
                 Ok(Box::new(AlgebraicMultigrid::new(symmetric)))
             }

@@ -235,7 +235,7 @@ mod tests {
             coarsest_unknowns: 8,
             ..MultigridOptions::default()
         };
-        let geometric = Coarsening::Geometric(blocks);
+        let geometric = Coarsening::Geometric(blocks, Vec::new());
         let jacobian = |t: f64| {
             let mut k = fine.new_matrix();
             let x: Vec<f64> = (0..fine.unknowns()).map(|i| t + (i % 17) as f64).collect();

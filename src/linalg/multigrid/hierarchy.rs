@@ -7,7 +7,7 @@ use crate::error::SolveError;
 use crate::linalg::krylov::{dot, dot_interleaved, residual, Operator};
 use crate::linalg::parallel::{par_chunks, par_copy, rows_of, PARALLEL_LEN, ROW_CHUNK};
 use crate::linalg::stencil::GridOperator;
-use crate::linalg::{CsrMatrix, DirectSolver, GridBlock};
+use crate::linalg::{Chain, CsrMatrix, DirectSolver, GridBlock};
 
 use super::transfer::{galerkin_structure, Gather, Transfer, NONE};
 use super::{MultigridOptions, Smoother};
@@ -254,8 +254,9 @@ pub(crate) enum LevelUpdate {
 /// How a hierarchy coarsens.
 #[derive(Debug, Clone)]
 pub(crate) enum Coarsening {
-    /// 2 × 2 agglomeration of these grid blocks; other unknowns kept.
-    Geometric(Vec<GridBlock>),
+    /// 2 × 2 agglomeration of these grid blocks, the members of these chains
+    /// paired along them; other unknowns kept.
+    Geometric(Vec<GridBlock>, Vec<Chain>),
     /// Algebraic aggregation with strength threshold θ.
     Algebraic { theta: f64 },
 }
@@ -350,9 +351,9 @@ impl Hierarchy {
             fine_scratch: Vec::new(),
             coarsest: None,
         };
-        let mut blocks = match coarsening {
-            Coarsening::Geometric(b) => b.clone(),
-            Coarsening::Algebraic { .. } => Vec::new(),
+        let (mut blocks, mut chains) = match coarsening {
+            Coarsening::Geometric(b, c) => (b.clone(), c.clone()),
+            Coarsening::Algebraic { .. } => (Vec::new(), Vec::new()),
         };
         loop {
             let level = h.mats.len();
@@ -370,7 +371,7 @@ impl Hierarchy {
             let seed = first.take().filter(|f| {
                 level == 0
                     && diagonal_updates
-                    && matches!(coarsening, Coarsening::Geometric(_))
+                    && matches!(coarsening, Coarsening::Geometric(..))
                     && f.fine_blocks == blocks
                     && f.coupling_scale == options.coupling_scale
                     && f.transfer.agg.len() == n
@@ -385,9 +386,10 @@ impl Hierarchy {
                 continue;
             }
             let (t, scale) = match coarsening {
-                Coarsening::Geometric(_) => {
-                    (Transfer::geometric(n, &blocks), options.coupling_scale)
-                }
+                Coarsening::Geometric(..) => (
+                    Transfer::geometric_with_chains(n, &blocks, &chains),
+                    options.coupling_scale,
+                ),
                 Coarsening::Algebraic { theta } => {
                     let (agg, nc) = crate::linalg::amg::aggregate(cur, *theta);
                     (Transfer::aggregation(agg, nc), options.coupling_scale)
@@ -398,7 +400,7 @@ impl Hierarchy {
             }
             let keep_gather = !diagonal_updates;
             let (coarse, gather) = match coarsening {
-                Coarsening::Geometric(_) => {
+                Coarsening::Geometric(..) => {
                     let owner = t.fine_block_of(n);
                     galerkin_structure(
                         cur,
@@ -425,6 +427,7 @@ impl Hierarchy {
                     LevelUpdate::Diagonal { base, pos }
                 }
             };
+            chains = t.coarse_chains.clone();
             blocks = h.push_level(t, coarse, scale, update);
         }
         if diagonal_updates {

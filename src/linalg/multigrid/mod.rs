@@ -62,10 +62,10 @@ pub(crate) mod hierarchy;
 mod transfer;
 
 use crate::error::SolveError;
-use crate::linalg::krylov::{Cg, Preconditioner};
+use crate::linalg::krylov::{bicgstab_using, Cg, Preconditioner};
 use crate::linalg::parallel::par_copy_into;
-use crate::linalg::stencil::GridOperator;
-use crate::linalg::{CsrMatrix, GridBlock, LinearSolver, LinearStats};
+use crate::linalg::stencil::{Coefficient, GridOperator};
+use crate::linalg::{Chain, CsrMatrix, GridBlock, LinearSolver, LinearStats};
 
 use hierarchy::unsuitable;
 pub use hierarchy::Hierarchy;
@@ -293,7 +293,7 @@ impl MultigridCg {
                 };
                 self.hierarchy = Some(Hierarchy::new(
                     a,
-                    &Coarsening::Geometric(self.blocks.clone()),
+                    &Coarsening::Geometric(self.blocks.clone(), Vec::new()),
                     true,
                     self.options,
                     self.constant_couplings,
@@ -338,16 +338,28 @@ impl LinearSolver for MultigridCg {
 /// BiCGStab preconditioned by a geometric multigrid V-cycle, for the
 /// non-symmetric systems of networks made mostly of structured grids: panels
 /// with coolant tubes, whose fluid nodes are chained by one-way advective
-/// conductors. The grid cells coarsen 2 × 2 as in [`MultigridCg`]; the fluid
-/// and other lumped nodes stay their own unknowns down to the coarsest level,
-/// whose sparse LU solves them exactly together with the coarse grid, so
-/// the advective chains (which a Jacobi smoother and algebraic aggregation
-/// barely touch) are carried by the coarse solve. Smoothing is damped Jacobi,
-/// which needs no symmetry (the aggregation AMG's non-symmetric default).
+/// conductors. The grid cells coarsen 2 × 2 as in [`MultigridCg`]; the
+/// members of the chains given ([`Self::with_chains`]) pair along the flow
+/// level by level (the Galerkin product of an upwind chain over pairs is the
+/// upwind chain of half the length: `Transfer::geometric_with_chains`), other
+/// lumped nodes stay their own unknowns down to the coarsest level, whose
+/// sparse LU solves what is left exactly. Without chains every fluid node
+/// reaches the coarsest level, whose LU then carries the advection (which a
+/// Jacobi smoother and algebraic aggregation barely touch) but grows with
+/// it. Smoothing is damped Jacobi, which needs no symmetry (the aggregation
+/// AMG's non-symmetric default).
 pub struct MultigridBicgstab {
     blocks: Vec<GridBlock>,
+    /// One-way chains of unknowns (coolant along tubes), paired level by level.
+    chains: Vec<Chain>,
     options: MultigridOptions,
     hierarchy: Option<Hierarchy>,
+    /// Single-precision stencil form of the matrix the hierarchy was prepared
+    /// for: the V-cycle's fine-level smoothing and residual passes (when its
+    /// grid couplings are symmetric, as conduction's are; else CSR).
+    stencil: Option<GridOperator>,
+    /// Exact stencil form of the matrix solved: BiCGStab's own products.
+    exact: Option<GridOperator<f64>>,
     /// Iteration limit of BiCGStab.
     pub max_iterations: usize,
 }
@@ -358,9 +370,84 @@ impl MultigridBicgstab {
     pub fn new(blocks: Vec<GridBlock>) -> Self {
         Self {
             blocks,
+            chains: Vec::new(),
             options: crate::linalg::AlgebraicMultigrid::default_options(false),
             hierarchy: None,
+            stencil: None,
+            exact: None,
             max_iterations: 500,
+        }
+    }
+
+    /// Coarsens these chains (coolant nodes along their tubes, from
+    /// `AssembledNetwork::flow_chains`) by pairing consecutive members, so the
+    /// coarsest level's LU holds a few members per chain instead of all of them.
+    pub fn with_chains(mut self, chains: Vec<Chain>) -> Self {
+        self.chains = chains;
+        self
+    }
+}
+
+impl MultigridBicgstab {
+    /// Builds the hierarchy for `a` (structure and numeric values), or
+    /// updates its numeric values (coarse products, smoothers, the coarsest
+    /// LU) when `a` has the pattern it was built for; `a` is then also the
+    /// matrix solved ([`Self::set_matrix`]).
+    pub fn prepare(&mut self, a: &CsrMatrix) -> Result<(), SolveError> {
+        self.set_matrix(a);
+        follow(&mut self.stencil, a, &self.blocks);
+        match &mut self.hierarchy {
+            Some(h) if h.fits(a) => h.update(a),
+            _ => {
+                self.hierarchy = Some(Hierarchy::new(
+                    a,
+                    &Coarsening::Geometric(self.blocks.clone(), self.chains.clone()),
+                    false,
+                    self.options,
+                    false,
+                    None,
+                )?);
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes `a` (same pattern) the matrix that [`Self::solve_prepared`]
+    /// solves, keeping the hierarchy prepared for an earlier one as its
+    /// preconditioner.
+    pub fn set_matrix(&mut self, a: &CsrMatrix) {
+        follow(&mut self.exact, a, &self.blocks);
+    }
+
+    /// True once [`Self::prepare`] has built a hierarchy.
+    pub fn is_prepared(&self) -> bool {
+        self.hierarchy.is_some()
+    }
+
+    /// Solves `a x = b` to `rtol` by BiCGStab preconditioned with the
+    /// hierarchy of the last [`Self::prepare`], which may have been of another
+    /// matrix of the same pattern (an older Jacobian): BiCGStab's products are
+    /// always with `a`, so a stale preconditioner costs iterations, never
+    /// accuracy. `a` must be the matrix of the last [`Self::prepare`] or
+    /// [`Self::set_matrix`] (whose exact stencil form takes the products).
+    pub fn solve_prepared(
+        &mut self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        rtol: f64,
+    ) -> Result<LinearStats, SolveError> {
+        let Some(hierarchy) = self.hierarchy.as_mut().filter(|h| h.fits(a)) else {
+            return Err(unsuitable(
+                "internal error: no hierarchy for this matrix".into(),
+            ));
+        };
+        let fine = self.stencil.as_ref();
+        let mut v_cycle = VCycle { hierarchy, fine };
+        let (limit, name) = (self.max_iterations, "multigrid-bicgstab");
+        match &self.exact {
+            Some(exact) => bicgstab_using(exact, a, b, x, rtol, limit, &mut v_cycle, name),
+            None => bicgstab_using(a, a, b, x, rtol, limit, &mut v_cycle, name),
         }
     }
 }
@@ -377,30 +464,17 @@ impl LinearSolver for MultigridBicgstab {
         x: &mut [f64],
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
-        match &mut self.hierarchy {
-            Some(h) if h.fits(a) => h.update(a)?,
-            _ => {
-                self.hierarchy = Some(Hierarchy::new(
-                    a,
-                    &Coarsening::Geometric(self.blocks.clone()),
-                    false,
-                    self.options,
-                    false,
-                    None,
-                )?)
-            }
-        }
-        let Some(h) = self.hierarchy.as_mut() else {
-            return Err(unsuitable("internal error: no hierarchy".into()));
-        };
-        crate::linalg::krylov::bicgstab(
-            a,
-            b,
-            x,
-            rtol,
-            self.max_iterations,
-            &mut VCycle::new(h),
-            "multigrid-bicgstab",
-        )
+        self.prepare(a)?;
+        self.solve_prepared(a, b, x, rtol)
+    }
+}
+
+/// Brings the stencil form `form` up to date with `a` (built on first use):
+/// `None` when `a` has no grid cells or a grid coupling that is not symmetric
+/// (products then go through CSR).
+fn follow<S: Coefficient>(form: &mut Option<GridOperator<S>>, a: &CsrMatrix, blocks: &[GridBlock]) {
+    let kept = form.as_mut().is_some_and(|f| f.update(a).is_ok());
+    if !kept {
+        *form = GridOperator::new(a, blocks);
     }
 }

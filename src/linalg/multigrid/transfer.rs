@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::error::SolveError;
 use crate::linalg::parallel::{par_chunks, PARALLEL_LEN, ROW_CHUNK};
-use crate::linalg::{CsrMatrix, GridBlock, GridShape};
+use crate::linalg::{Chain, CsrMatrix, GridBlock, GridShape};
 
 /// Marks an absent index.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -143,6 +143,36 @@ pub(crate) fn interior_pairs(w: &[AxisWeight]) -> std::ops::Range<usize> {
     regular_run(w.len() / 2, regular)
 }
 
+/// The chains' members that a geometric transfer may pair: each chain up to
+/// its first member that is out of range, inside one of the (sorted) `blocks`,
+/// or already in an earlier chain; chains left with fewer than two members dropped.
+fn valid_chains<'c>(n: usize, blocks: &[GridBlock], chains: &'c [Chain]) -> Vec<&'c [u32]> {
+    let in_block = |u: usize| {
+        let k = blocks.partition_point(|b| b.first_unknown <= u);
+        k.checked_sub(1)
+            .is_some_and(|k| u < blocks[k].first_unknown + blocks[k].shape.nx * blocks[k].shape.ny)
+    };
+    let mut taken = vec![false; if chains.is_empty() { 0 } else { n }];
+    let mut out = Vec::new();
+    for c in chains {
+        let len = c
+            .unknowns
+            .iter()
+            .position(|&u| {
+                let u = u as usize;
+                u >= n || in_block(u) || taken[u]
+            })
+            .unwrap_or(c.unknowns.len());
+        for &u in &c.unknowns[..len] {
+            taken[u as usize] = true;
+        }
+        if len > 1 {
+            out.push(&c.unknowns[..len]);
+        }
+    }
+    out
+}
+
 /// Bilinear transfer of one grid block.
 #[derive(Debug, Clone)]
 pub(crate) struct BlockTransfer {
@@ -166,11 +196,27 @@ pub(crate) struct Transfer {
     pub(crate) loose_coarse: Vec<u32>,
     pub(crate) loose_ptr: Vec<usize>,
     pub(crate) loose_members: Vec<u32>,
+    /// The coarse level's chains: the pairs of each fine chain, in its order
+    /// (chains left with one member are dropped).
+    pub(crate) coarse_chains: Vec<Chain>,
 }
 
 impl Transfer {
     /// Geometric transfer: blocks agglomerated 2 × 2, other unknowns kept.
     pub(crate) fn geometric(n: usize, blocks: &[GridBlock]) -> Self {
+        Self::geometric_with_chains(n, blocks, &[])
+    }
+
+    /// Geometric transfer: blocks agglomerated 2 × 2, the members of each
+    /// chain paired along it (`(u₀, u₁), (u₂, u₃), …`, an odd last member
+    /// alone), other unknowns kept. Prolongation is piecewise constant over a
+    /// pair, so the Galerkin product of a one-way chain (diagonal `d`, `−a` to
+    /// the member upstream) is again one: `−a` to the pair upstream and `2d − a`
+    /// on the diagonal, the upwind operator of a chain of half as many members
+    /// with the couplings to the rest summed, which no coupling scale corrects.
+    /// Chain members inside a block, out of range or already in an earlier
+    /// chain end their chain there.
+    pub(crate) fn geometric_with_chains(n: usize, blocks: &[GridBlock], chains: &[Chain]) -> Self {
         let mut sorted: Vec<GridBlock> = blocks
             .iter()
             .copied()
@@ -180,8 +226,18 @@ impl Transfer {
             .collect();
         sorted.sort_by_key(|b| b.first_unknown);
         let mut agg = vec![NONE; n];
+        let chains = valid_chains(n, &sorted, chains);
+        // The other member of each chain pair, both ways.
+        let mut partner = vec![NONE; if chains.is_empty() { 0 } else { n }];
+        for c in &chains {
+            for p in c.chunks_exact(2) {
+                partner[p[0] as usize] = p[1];
+                partner[p[1] as usize] = p[0];
+            }
+        }
         let mut out_blocks = Vec::new();
         let (mut loose_fine, mut loose_coarse) = (Vec::new(), Vec::new());
+        let (mut loose_ptr, mut loose_members) = (vec![0], Vec::new());
         let mut next = 0usize;
         let mut i = 0usize;
         let mut bi = 0usize;
@@ -189,7 +245,9 @@ impl Transfer {
             while bi < sorted.len() && sorted[bi].first_unknown < i {
                 bi += 1; // overlapping block: ignored
             }
-            if bi < sorted.len() && sorted[bi].first_unknown == i {
+            if agg[i] != NONE {
+                i += 1; // the later member of a chain pair, already placed
+            } else if bi < sorted.len() && sorted[bi].first_unknown == i {
                 let b = sorted[bi];
                 let GridShape { nx, ny } = b.shape;
                 let (ncx, ncy) = (nx.div_ceil(2), ny.div_ceil(2));
@@ -212,21 +270,35 @@ impl Transfer {
                 bi += 1;
             } else {
                 agg[i] = next as u32;
-                loose_fine.push(i as u32);
+                loose_members.push(i as u32);
+                if let Some(&j) = partner.get(i).filter(|&&j| j != NONE) {
+                    agg[j as usize] = next as u32;
+                    loose_members.push(j);
+                }
+                loose_ptr.push(loose_members.len());
                 loose_coarse.push(next as u32);
                 next += 1;
                 i += 1;
             }
         }
-        let loose_ptr = (0..=loose_fine.len()).collect();
+        loose_fine.extend_from_slice(&loose_members);
+        loose_fine.sort_unstable();
+        let coarse_chains = chains
+            .iter()
+            .map(|c| Chain {
+                unknowns: c.chunks(2).map(|p| agg[p[0] as usize]).collect(),
+            })
+            .filter(|c| c.unknowns.len() > 1)
+            .collect();
         Self {
             n_coarse: next,
             agg,
             blocks: out_blocks,
-            loose_members: loose_fine.clone(),
             loose_fine,
             loose_coarse,
             loose_ptr,
+            loose_members,
+            coarse_chains,
         }
     }
 
@@ -253,6 +325,7 @@ impl Transfer {
             loose_coarse: (0..n_coarse as u32).collect(),
             loose_ptr: count,
             loose_members: members,
+            coarse_chains: Vec::new(),
         }
     }
 
@@ -699,6 +772,69 @@ impl Gather {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pairing a one-way chain (diagonal 3, −2 to the member upstream, as an
+    /// advective capacity rate 2 with a unit sink) gives the same chain at
+    /// half the length: −2 upstream and 2·3 − 2 = 4 on the diagonal, the odd
+    /// last member alone. Restriction sums a pair, prolongation copies to it.
+    #[test]
+    fn paired_chains_coarsen_to_the_upwind_chain() {
+        let mut t = Vec::new();
+        for i in 0..7 {
+            t.push((i, i, 3.0));
+            if i > 0 {
+                t.push((i, i - 1, -2.0));
+            }
+        }
+        let a = CsrMatrix::from_triplets(7, &t);
+        let chain = Chain {
+            unknowns: (0..7).collect(),
+        };
+        let tr = Transfer::geometric_with_chains(7, &[], &[chain]);
+        assert_eq!(tr.n_coarse, 4);
+        assert_eq!(tr.agg, vec![0, 0, 1, 1, 2, 2, 3]);
+        assert_eq!(tr.coarse_chains[0].unknowns, vec![0, 1, 2, 3]);
+        let (c, _) = galerkin_structure(&a, &tr, |_, _| false, 0.5, false).unwrap();
+        for k in 0..4 {
+            let d = if k < 3 { 4.0 } else { 3.0 };
+            assert_eq!(c.get(k, k), d, "diagonal {k}");
+            if k > 0 {
+                assert_eq!(c.get(k, k - 1), -2.0, "upstream of {k}");
+            }
+            assert_eq!(c.get(k, (k + 1) % 4), 0.0, "downstream of {k}");
+        }
+        let mut rc = vec![0.0; 4];
+        tr.restrict(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], &mut rc);
+        assert_eq!(rc, vec![3.0, 7.0, 11.0, 7.0]);
+        let mut xf = vec![0.0; 7];
+        tr.prolong_add(&[1.0, 2.0, 3.0, 4.0], &mut xf);
+        assert_eq!(xf, vec![1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0]);
+    }
+
+    /// A chain ends at its first member inside a grid block or already in an
+    /// earlier chain; what is left of it still pairs, shorter chains do not.
+    #[test]
+    fn chains_stop_at_block_cells_and_shared_members() {
+        let block = GridBlock {
+            first_unknown: 0,
+            shape: GridShape { nx: 2, ny: 2 },
+        };
+        let chains = [
+            Chain {
+                unknowns: vec![4, 5, 2, 6],
+            },
+            Chain {
+                unknowns: vec![7, 5, 6],
+            },
+        ];
+        let tr = Transfer::geometric_with_chains(8, &[block], &chains);
+        // Cells 0..4 → coarse 0; the pair (4, 5) → 1; 6 → 2; 7 → 3.
+        assert_eq!(tr.agg, vec![0, 0, 0, 0, 1, 1, 2, 3]);
+        assert_eq!(tr.coarse_chains.len(), 0);
+        let mut members = Vec::new();
+        tr.members(1, &mut members);
+        assert_eq!(members, vec![4, 5]);
+    }
 
     /// The solution interpolation reproduces a linear profile on every fine
     /// cell, the edge half cells included (where the prolongation's own

@@ -189,7 +189,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::SolveError;
 use crate::linalg::krylov::{bicgstab, zip_update, Cg};
 use crate::linalg::parallel::{on_pool_thread, par_chunks, par_fill, rows_of};
-use crate::linalg::{CsrMatrix, DirectSolver, LinearSolver, MultigridCg, MultigridOptions};
+use crate::linalg::{
+    CsrMatrix, DirectSolver, LinearSolver, MultigridBicgstab, MultigridCg, MultigridOptions,
+};
 use crate::network::{AssembledNetwork, HeatFlows};
 use crate::solve::linear::{
     mostly_grid, new_linear_solver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
@@ -292,6 +294,14 @@ pub(crate) const STALE_FACTOR_MAX_ITERATIONS: usize = 4;
 /// 256² benchmark panel costs about 15 triangular solve pairs, so past this
 /// budget the stale factor has cost more than a new one would.
 pub(crate) const STALE_FACTOR_BUDGET: usize = 15;
+
+/// A kept multigrid hierarchy that preconditions BiCGStab on a newer matrix
+/// is prepared afresh once a solve's mean residual reduction per iteration,
+/// `ln(relative residual)/iterations`, is above this fraction of the first
+/// solve's after the last preparation: each solve then needs about twice the
+/// iterations, and one preparation (coarse Galerkin products and the coarsest
+/// LU) costs about as much as the extra iterations of a step or two.
+const STALE_PRECONDITIONER_RATE: f64 = 0.5;
 
 /// A stale factor preconditions while `γ` stays within this relative distance
 /// of the `γ` it was factorized for; beyond, the matrix is factorized afresh.

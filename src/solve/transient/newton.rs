@@ -16,6 +16,12 @@ pub(super) enum StepLinear {
     /// steps: built once per pattern ([`MultigridCg::prepare`]), its numeric values
     /// updated only when `γ C + K` is rebuilt, not at every solve.
     Multigrid(Box<MultigridCg>),
+    /// Multigrid-preconditioned BiCGStab (panels with coolant tubes: not
+    /// symmetric) with the hierarchy kept across iterations and steps, and
+    /// kept even when `γ C + K` is rebuilt while it still preconditions well
+    /// (see [`NewtonCore::kept_bicgstab_solve`]): BiCGStab's products are always
+    /// with the current matrix.
+    Bicgstab(Box<MultigridBicgstab>),
     /// Any other solver of [`crate::solve::linear`], called afresh every solve.
     General(Box<dyn LinearSolver>),
 }
@@ -52,7 +58,9 @@ impl StepLinear {
             LinearSolverChoice::Auto if grid && n > DIRECT_LIMIT_UNKNOWNS => multigrid(blocks),
             // Panels with coolant tubes: advection makes the system non-symmetric.
             LinearSolverChoice::Auto if mostly_grid(system) && n > DIRECT_LIMIT_UNKNOWNS => {
-                StepLinear::General(new_linear_solver(choice, system)?)
+                StepLinear::Bicgstab(Box::new(
+                    MultigridBicgstab::new(blocks).with_chains(system.flow_chains()),
+                ))
             }
             LinearSolverChoice::Auto if !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS => {
                 direct()
@@ -71,6 +79,7 @@ impl StepLinear {
         match self {
             StepLinear::Direct(d) => d.name(),
             StepLinear::Multigrid(_) => "multigrid-cg",
+            StepLinear::Bicgstab(_) => "multigrid-bicgstab",
             StepLinear::General(s) => s.name(),
         }
     }
@@ -109,6 +118,11 @@ pub(crate) struct NewtonCore<'a> {
     pub(super) factor_gamma: f64,
     /// Krylov iterations beyond the first since the last factorization.
     pub(super) stale_extra: usize,
+    /// `log(relative residual) / iterations` of the first BiCGStab solve with
+    /// a freshly prepared hierarchy (the convergence rate a stale one is held to).
+    pub(super) fresh_rate: Option<f64>,
+    /// A stale hierarchy preconditioned too slowly: prepare it before the next solve.
+    pub(super) refresh_due: bool,
     /// CG of the stale-factor solves, its vectors kept between solves.
     pub(super) stale_cg: Cg,
     pub(super) tolerance: f64,
@@ -199,6 +213,8 @@ impl<'a> NewtonCore<'a> {
             factor_current: false,
             factor_gamma: f64::NAN,
             stale_extra: 0,
+            fresh_rate: None,
+            refresh_due: false,
             stale_cg: Cg::new("stale-factor Krylov"),
             tolerance,
             max_iterations,
@@ -389,11 +405,19 @@ impl<'a> NewtonCore<'a> {
         self.m_gamma = gamma;
         self.m_current = true;
         let near = (gamma - self.factor_gamma).abs() <= STALE_FACTOR_GAMMA_RANGE * gamma.abs();
-        if let StepLinear::Direct(direct) = &self.linear {
-            if self.stale_krylov && near && direct.is_factored() {
+        match &mut self.linear {
+            StepLinear::Direct(direct) if self.stale_krylov && near && direct.is_factored() => {
                 self.factor_current = false;
                 return Ok(());
             }
+            // The kept hierarchy preconditions the new matrix until
+            // `linear_solve` finds it too slow.
+            StepLinear::Bicgstab(mg) if self.reuse && near && mg.is_prepared() => {
+                mg.set_matrix(&self.m);
+                self.factor_current = false;
+                return Ok(());
+            }
+            _ => {}
         }
         self.factorize()
     }
@@ -403,9 +427,12 @@ impl<'a> NewtonCore<'a> {
         self.factorizations += 1;
         self.factor_gamma = self.m_gamma;
         self.stale_extra = 0;
+        self.fresh_rate = None;
+        self.refresh_due = false;
         let prepared = match &mut self.linear {
             StepLinear::Direct(direct) => direct.factorize(&self.m),
             StepLinear::Multigrid(mg) => mg.prepare(&self.m).map(|_| ()),
+            StepLinear::Bicgstab(mg) => mg.prepare(&self.m),
             StepLinear::General(_) => Ok(()),
         };
         self.factor_current = prepared.is_ok();
@@ -464,6 +491,9 @@ impl<'a> NewtonCore<'a> {
             }
             self.factorize()?;
         }
+        if matches!(self.linear, StepLinear::Bicgstab(_)) {
+            return self.kept_bicgstab_solve(forcing);
+        }
         let iterations = match &mut self.linear {
             StepLinear::Direct(direct) => {
                 direct.solve_factored_mut(&self.g, &mut self.delta)?;
@@ -473,6 +503,7 @@ impl<'a> NewtonCore<'a> {
                 mg.solve_prepared(&self.m, &self.g, &mut self.delta, forcing)?
                     .iterations
             }
+            StepLinear::Bicgstab(_) => return Err(internal("BiCGStab outside its kept path")),
             StepLinear::General(solver) => {
                 solver
                     .solve(&self.m, &self.g, &mut self.delta, forcing)?
@@ -481,6 +512,49 @@ impl<'a> NewtonCore<'a> {
         };
         self.linear_iterations += iterations;
         Ok(())
+    }
+
+    /// `(γ C + K) δ = G` by BiCGStab preconditioned with the kept multigrid
+    /// hierarchy, prepared for `γ C + K` as it is now or for an older matrix
+    /// (a Jacobian since refreshed). The rule for preparing it afresh: when it
+    /// was prepared for another matrix and either the last solve converged
+    /// more slowly per iteration than the first solve after the last
+    /// preparation by more than [`STALE_PRECONDITIONER_RATE`] (so each further
+    /// solve would pay that many more iterations), or this solve fails; and
+    /// always when `γ` moves by more than [`STALE_FACTOR_GAMMA_RANGE`]
+    /// ([`Self::ensure_matrix`]).
+    pub(super) fn kept_bicgstab_solve(&mut self, forcing: f64) -> Result<(), SolveError> {
+        if !self.factor_current && self.refresh_due {
+            self.factorize()?;
+        }
+        for attempt in 0..2 {
+            let StepLinear::Bicgstab(mg) = &mut self.linear else {
+                return Err(internal("kept BiCGStab without its solver"));
+            };
+            let result = mg.solve_prepared(&self.m, &self.g, &mut self.delta, forcing);
+            match result {
+                Ok(stats) => {
+                    self.linear_iterations += stats.iterations;
+                    let rate = convergence_rate(stats.relative_residual, stats.iterations);
+                    match (self.factor_current, self.fresh_rate) {
+                        (true, None) => self.fresh_rate = rate,
+                        (false, Some(fresh)) => {
+                            self.refresh_due =
+                                rate.is_some_and(|r| r > STALE_PRECONDITIONER_RATE * fresh);
+                        }
+                        _ => {}
+                    }
+                    return Ok(());
+                }
+                Err(e) if self.factor_current || attempt == 1 => return Err(e),
+                Err(_) => {
+                    self.linear_iterations += mg.max_iterations;
+                    par_fill(&mut self.delta, |_| 0.0);
+                    self.factorize()?;
+                }
+            }
+        }
+        Err(internal("kept BiCGStab: no attempt made"))
     }
 
     /// Solves one step: `x` holds the predictor on entry and the solution on exit,
@@ -692,4 +766,12 @@ pub(super) fn newton_trial(x: &[f64], delta: &[f64], trial: &mut [f64]) -> f64 {
 /// `trial = x − α δ`, rows in parallel when long.
 pub(super) fn scaled_trial(x: &[f64], delta: &[f64], alpha: f64, trial: &mut [f64]) {
     par_fill(trial, |i| x[i] - alpha * delta[i]);
+}
+
+/// `log(relative residual) / iterations` of a Krylov solve (negative: the
+/// residual's mean reduction per iteration, in natural-log units); `None`
+/// when it says nothing (no iteration, or a residual of zero).
+pub(super) fn convergence_rate(relative_residual: f64, iterations: usize) -> Option<f64> {
+    (iterations > 0 && relative_residual > 0.0 && relative_residual.is_finite())
+        .then(|| relative_residual.ln() / iterations as f64)
 }

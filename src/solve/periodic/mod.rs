@@ -62,13 +62,17 @@
 //! Determinism: the transient solver gives the same bits on any thread count;
 //! the mixing's sums run serially in index order.
 
-use std::collections::VecDeque;
-
 use serde::Serialize;
 
 use crate::error::SolveError;
 use crate::network::{AssembledNetwork, Profile};
 use crate::solve::transient::{InitialState, TransientOptions, TransientSolution, TransientSolver};
+
+mod anderson;
+mod feedback;
+
+use anderson::Anderson;
+pub use feedback::{solve_periodic_with_feedback, Feedback};
 
 /// Default tolerance on the periodicity error `max_i |T_i(t₀+P) − T_i(t₀)|`, K.
 ///
@@ -336,6 +340,11 @@ pub struct PeriodicIteration {
     /// This period's mixed start did not reduce the error: the next period
     /// starts from the plain image of the earlier point, the history cleared.
     pub fallback: bool,
+    /// A source set from the solution ([`solve_periodic_with_feedback`]: a
+    /// battery's losses) changed after this period: the next period starts
+    /// from its plain image under the new source, the history cleared, and
+    /// this period cannot be the final one.
+    pub source_updated: bool,
 }
 
 /// The cyclic steady state.
@@ -399,7 +408,7 @@ impl<'a> PeriodicSolver<'a> {
     pub fn new(system: &'a AssembledNetwork, options: PeriodicOptions) -> Result<Self, SolveError> {
         options.validate()?;
         let transient = TransientSolver::new(system, options.period_options())?;
-        let state_rows = system.capacitance_j_k().iter().map(|&c| c > 0.0).collect();
+        let state_rows = state_rows(system);
         Ok(Self {
             system,
             options,
@@ -446,34 +455,48 @@ impl<'a> PeriodicSolver<'a> {
             |x| {
                 let sol = transient.solve_from(x)?;
                 total_steps += sol.stats.accepted_steps;
-                Ok(sol)
+                Ok::<_, SolveError>((sol, true))
             },
             |sol| &sol.final_state_k,
             progress,
         )?;
-        let start_state_k = self.balanced_start(&done.start, &done.image);
-        Ok(PeriodicSolution {
+        Ok(done.into_solution(self.system, &self.state_rows, &opts, total_steps))
+    }
+}
+
+/// Rows whose temperature is state (diffusion nodes, `C > 0`).
+fn state_rows(system: &AssembledNetwork) -> Vec<bool> {
+    system.capacitance_j_k().iter().map(|&c| c > 0.0).collect()
+}
+
+impl FixedPoint<TransientSolution> {
+    /// The cyclic state this fixed point is, after `total_steps` steps.
+    fn into_solution(
+        self,
+        system: &AssembledNetwork,
+        rows: &[bool],
+        opts: &PeriodicOptions,
+        total_steps: usize,
+    ) -> PeriodicSolution {
+        // The start with its arithmetic rows as the final period balanced them at `t₀`.
+        let first = self.image.temperatures_k.first();
+        let start_state_k = (0..self.start.len())
+            .map(|u| match first {
+                Some(row) if !rows[u] => row[system.node_of_unknown(u)],
+                _ => self.start[u],
+            })
+            .collect();
+        PeriodicSolution {
             period_s: opts.period_s,
-            periods: done.iterations.len(),
-            periodicity_error_k: done.error_max_k,
+            periods: self.iterations.len(),
+            periodicity_error_k: self.error_max_k,
             tolerance_k: opts.tolerance_k,
             acceleration: opts.acceleration,
-            iterations: done.iterations,
-            final_period: done.image,
+            iterations: self.iterations,
+            final_period: self.image,
             start_state_k,
             total_steps,
-        })
-    }
-
-    /// `x` with its arithmetic rows as the period balanced them at `t₀`.
-    fn balanced_start(&self, x: &[f64], sol: &TransientSolution) -> Vec<f64> {
-        let first = sol.temperatures_k.first();
-        (0..x.len())
-            .map(|u| match first {
-                Some(row) if !self.state_rows[u] => row[self.system.node_of_unknown(u)],
-                _ => x[u],
-            })
-            .collect()
+        }
     }
 }
 
@@ -491,16 +514,19 @@ struct FixedPoint<R> {
 
 /// The fixed-point iteration `x ← Φ(x)` over the state rows `rows`, with the
 /// options' acceleration, tolerance and period limit (see the module doc):
-/// `phi` integrates one period from a start and `end_state` reads the end
-/// state from what it returns.
-fn iterate_periods<R>(
+/// `phi` integrates one period from a start and says whether the map stays
+/// the same for the next period (`false`: a source set from the solution
+/// changed, so this period cannot end the iteration and the earlier iterates,
+/// of another map, are forgotten); `end_state` reads the end state from what
+/// it returns.
+fn iterate_periods<R, E: From<SolveError>>(
     x0: &[f64],
     rows: &[bool],
     opts: &PeriodicOptions,
-    mut phi: impl FnMut(&[f64]) -> Result<R, SolveError>,
+    mut phi: impl FnMut(&[f64]) -> Result<(R, bool), E>,
     end_state: impl Fn(&R) -> &[f64],
     progress: &mut dyn FnMut(&PeriodicIteration),
-) -> Result<FixedPoint<R>, SolveError> {
+) -> Result<FixedPoint<R>, E> {
     let mut anderson = match opts.acceleration {
         Acceleration::Anderson { depth } => Some(Anderson::new(depth)),
         Acceleration::None => None,
@@ -511,7 +537,7 @@ fn iterate_periods<R>(
     // The point the current mixed start came from: its error and its image Φ.
     let mut origin: Option<(f64, Vec<f64>)> = None;
     for period in 1..=opts.max_periods {
-        let image = phi(&x)?;
+        let (image, settled) = phi(&x)?;
         let g = end_state(&image);
         let f: Vec<f64> = x
             .iter()
@@ -530,9 +556,20 @@ fn iterate_periods<R>(
             error_rms_k,
             accelerated,
             fallback,
+            source_updated: !settled,
         };
         iterations.push(it);
         progress(&it);
+        if !settled {
+            // A new map from the next period on: its plain image, a fresh history.
+            if let Some(a) = anderson.as_mut() {
+                a.clear();
+            }
+            origin = None;
+            x.copy_from_slice(g);
+            accelerated = false;
+            continue;
+        }
         if error_max_k <= opts.tolerance_k {
             return Ok(FixedPoint {
                 iterations,
@@ -570,7 +607,8 @@ fn iterate_periods<R>(
         tolerance_k: opts.tolerance_k,
         error_max_k: iterations.iter().map(|i| i.error_max_k).collect(),
         error_rms_k: iterations.iter().map(|i| i.error_rms_k).collect(),
-    })
+    }
+    .into())
 }
 
 /// Max and RMS of `f` over the state rows (0, 0 when there are none).
@@ -587,120 +625,6 @@ fn error_norms(f: &[f64], rows: &[bool]) -> (f64, f64) {
         0.0
     };
     (max, rms)
-}
-
-/// Anderson mixing (type II) of the iterates' residuals `f = g − x` and images `g`.
-struct Anderson {
-    depth: usize,
-    /// The previous iterate's `(f, g)`.
-    last: Option<(Vec<f64>, Vec<f64>)>,
-    /// `Δf` and `Δg` of the last `depth` iterates, oldest first.
-    df: VecDeque<Vec<f64>>,
-    dg: VecDeque<Vec<f64>>,
-}
-
-impl Anderson {
-    fn new(depth: usize) -> Self {
-        Self {
-            depth,
-            last: None,
-            df: VecDeque::new(),
-            dg: VecDeque::new(),
-        }
-    }
-
-    /// Forgets the history (the next call starts afresh).
-    fn clear(&mut self) {
-        self.last = None;
-        self.df.clear();
-        self.dg.clear();
-    }
-
-    /// Records the iterate `(f, g)` and returns the mixed next start, or
-    /// `None` when there is no history yet (or every column was dropped, or
-    /// the mixed state has a non-positive or non-finite temperature): the
-    /// plain image `g` is then the next start.
-    fn next(&mut self, f: &[f64], g: &[f64], rows: &[bool]) -> Option<Vec<f64>> {
-        if let Some((f_prev, g_prev)) = self.last.take() {
-            self.df.push_back(difference(f, &f_prev));
-            self.dg.push_back(difference(g, &g_prev));
-            if self.df.len() > self.depth {
-                self.df.pop_front();
-                self.dg.pop_front();
-            }
-        }
-        self.last = Some((f.to_vec(), g.to_vec()));
-        let gamma = loop {
-            if self.df.is_empty() {
-                return None;
-            }
-            match least_squares(&self.df, f) {
-                Some(gamma) => break gamma,
-                None => {
-                    self.df.pop_front();
-                    self.dg.pop_front();
-                }
-            }
-        };
-        let mut x = g.to_vec();
-        for (c, dg) in gamma.iter().zip(&self.dg) {
-            for ((xi, d), &s) in x.iter_mut().zip(dg).zip(rows) {
-                if s {
-                    *xi -= c * d;
-                }
-            }
-        }
-        x.iter().all(|v| v.is_finite() && *v > 0.0).then_some(x)
-    }
-}
-
-fn difference(a: &[f64], b: &[f64]) -> Vec<f64> {
-    a.iter().zip(b).map(|(x, y)| x - y).collect()
-}
-
-/// `Σ a_i b_i`, serially in index order (the same bits on any thread count).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// `γ = argmin ‖f − Σ_j γ_j a_j‖₂` by modified Gram–Schmidt QR of the columns
-/// `a_j`; `None` when the factor's diagonal spans more than
-/// [`ANDERSON_MAX_CONDITION`] (or a column vanishes).
-fn least_squares(columns: &VecDeque<Vec<f64>>, f: &[f64]) -> Option<Vec<f64>> {
-    let m = columns.len();
-    let mut q: Vec<Vec<f64>> = columns.iter().cloned().collect();
-    let mut r = vec![vec![0.0; m]; m];
-    for j in 0..m {
-        for i in 0..j {
-            let rij = dot(&q[i], &q[j]);
-            r[i][j] = rij;
-            let (head, tail) = q.split_at_mut(j);
-            for (v, w) in tail[0].iter_mut().zip(&head[i]) {
-                *v -= rij * w;
-            }
-        }
-        let norm = dot(&q[j], &q[j]).sqrt();
-        if !(norm > 0.0 && norm.is_finite()) {
-            return None;
-        }
-        r[j][j] = norm;
-        q[j].iter_mut().for_each(|v| *v /= norm);
-    }
-    let diag = (0..m).map(|j| r[j][j]);
-    let (lo, hi) = diag.fold((f64::INFINITY, 0.0_f64), |(lo, hi), d| {
-        (lo.min(d), hi.max(d))
-    });
-    if hi > ANDERSON_MAX_CONDITION * lo {
-        return None;
-    }
-    // R γ = Qᵀ f, back substitution.
-    let qtf: Vec<f64> = q.iter().map(|qj| dot(qj, f)).collect();
-    let mut gamma = vec![0.0; m];
-    for j in (0..m).rev() {
-        let s: f64 = (j + 1..m).map(|k| r[j][k] * gamma[k]).sum();
-        gamma[j] = (qtf[j] - s) / r[j][j];
-    }
-    Some(gamma)
 }
 
 /// Mean of `profile` over `[t0_s, t1_s]`: composite 4-point Gauss–Legendre
@@ -829,22 +753,6 @@ mod tests {
         };
         let err = outside.validate().unwrap_err().to_string();
         assert!(err.contains("output time"), "{err}");
-    }
-
-    #[test]
-    fn least_squares_recovers_a_combination_and_rejects_collinear_columns() {
-        let a = vec![1.0, 0.0, 2.0, -1.0];
-        let b = vec![0.5, 1.0, -1.0, 3.0];
-        let f: Vec<f64> = a.iter().zip(&b).map(|(x, y)| 2.0 * x - 0.25 * y).collect();
-        let cols: VecDeque<Vec<f64>> = [a.clone(), b].into_iter().collect();
-        let g = least_squares(&cols, &f).unwrap();
-        assert!(
-            (g[0] - 2.0).abs() < 1e-14 && (g[1] + 0.25).abs() < 1e-14,
-            "{g:?}"
-        );
-        let twin: Vec<f64> = a.iter().map(|v| v * (1.0 + 1e-12)).collect();
-        let cols: VecDeque<Vec<f64>> = [a, twin].into_iter().collect();
-        assert!(least_squares(&cols, &f).is_none());
     }
 
     #[test]
@@ -1033,8 +941,8 @@ mod tests {
             .unwrap()
             .with_acceleration(Acceleration::Anderson { depth: 1 })
             .unwrap();
-        let g = |x: &[f64]| -> Result<Vec<f64>, SolveError> {
-            Ok(vec![x[0] - 0.5 * (x[0] - 3000.0).atan(), x[1]])
+        let g = |x: &[f64]| -> Result<(Vec<f64>, bool), SolveError> {
+            Ok((vec![x[0] - 0.5 * (x[0] - 3000.0).atan(), x[1]], true))
         };
         // A second, algebraic row: never mixed, never counted.
         let rows = [true, false];
