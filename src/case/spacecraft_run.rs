@@ -117,8 +117,9 @@ pub struct SpacecraftResults {
     pub coolant_min_k: Vec<(String, Vec<f64>, f64)>,
     /// The power budget, when the case has arrays or a battery.
     pub power: Option<PowerHistory>,
-    /// Change of the battery's mean heat between the pass that used it and the
-    /// budget of that pass, W (0 without a battery).
+    /// Change of the battery's mean heat between the losses the solve used (fed back
+    /// from the previous period, or the steady state's estimate) and the budget of the
+    /// final temperatures, W (0 without a battery): how well the feedback settled.
     pub battery_heat_change_w: f64,
 }
 

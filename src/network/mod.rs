@@ -772,7 +772,7 @@ mod tests {
         }
     }
 
-    /// Issue 18: a heated node whose only conductor is advective, carrying its
+    /// A heated node whose only conductor is advective, carrying its
     /// fluid into a sink. The conductor enters only the sink's balance, so the
     /// node's own row is empty and its temperature undetermined: floating,
     /// named in the error, not a singular matrix.

@@ -125,7 +125,7 @@ pub(super) fn add_to_summary(summary: &mut Value, model: &Model, result: &RunRes
             "deficit_wh": p.deficit_wh,
             "shed_wh": p.shed_wh,
             "unused_surplus_wh": p.unused_surplus_wh,
-            "battery_heat_change_between_passes_w": res.battery_heat_change_w,
+            "battery_heat_feedback_change_w": res.battery_heat_change_w,
             "policy": format!("{:?}", sc.bus.policy).to_lowercase(),
             "bus_efficiency": sc.bus.efficiency,
         })
