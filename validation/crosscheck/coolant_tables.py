@@ -2,9 +2,9 @@
 """Regenerate the coolant property tables of `src/components/fluid.rs` and the figures in
 its doc comments (interpolation error, agreement with second sources).
 
-    python3 -m venv /tmp/cv && /tmp/cv/bin/pip install coolprop==8.0.0
-    /tmp/cv/bin/python validation/crosscheck/coolant_tables.py            # tables + checks
-    /tmp/cv/bin/python validation/crosscheck/coolant_tables.py --rust     # Rust rows only
+    python3 -m venv validation/crosscheck/.venv && validation/crosscheck/.venv/bin/pip install coolprop==8.0.0
+    validation/crosscheck/.venv/bin/python validation/crosscheck/coolant_tables.py            # tables + checks
+    validation/crosscheck/.venv/bin/python validation/crosscheck/coolant_tables.py --rust     # Rust rows only
 
 Sources (each table node is rounded to 5 significant figures):
 
