@@ -262,7 +262,12 @@ impl<'a> TransientSolver<'a> {
             let outcome = match self.take_step(kind, t, h, &st, &hist, adaptive) {
                 Ok(o) => o,
                 Err(e) => match adaptive {
-                    Some(_) if energy_failures < MAX_ENERGY_RETRIES || !is_energy(&e) => {
+                    // A broken invariant is reported as it is, never retried into a
+                    // step-size failure that would hide it.
+                    Some(_)
+                        if !matches!(e, SolveError::Internal(_))
+                            && (energy_failures < MAX_ENERGY_RETRIES || !is_energy(&e)) =>
+                    {
                         // A shorter step adds `C/h` to the diagonal, which may
                         // make an ill-conditioned step solvable; a few retries.
                         if is_energy(&e) {

@@ -186,7 +186,7 @@ mod step;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::SolveError;
+use crate::error::{InternalError, SolveError};
 use crate::linalg::krylov::{bicgstab, zip_update, Cg};
 use crate::linalg::parallel::{on_pool_thread, par_chunks, par_fill, rows_of};
 use crate::linalg::{
@@ -307,11 +307,9 @@ const STALE_PRECONDITIONER_RATE: f64 = 0.5;
 /// of the `γ` it was factorized for; beyond, the matrix is factorized afresh.
 const STALE_FACTOR_GAMMA_RANGE: f64 = 0.5;
 
+/// A broken invariant of the transient solver: thermorbit's fault, not the input's.
 fn internal(reason: &str) -> SolveError {
-    SolveError::LinearSolver {
-        solver: "transient",
-        reason: format!("internal error: {reason}"),
-    }
+    SolveError::Internal(InternalError::new(format!("transient solver: {reason}")))
 }
 
 fn check_initial_length(system: &AssembledNetwork, x: &[f64]) -> Result<(), SolveError> {
