@@ -342,6 +342,35 @@ fn closure_tolerance_k(rise_k: f64, temperature_k: f64) -> f64 {
     (1e-6 * rise_k).max(3e-8 * temperature_k)
 }
 
+/// Solves of one section in a root search, each started from the previous solution.
+#[derive(Default)]
+struct WarmStarted {
+    guess: Option<Vec<f64>>,
+}
+
+impl WarmStarted {
+    /// [`solve_section`] started from the last solution this search kept.
+    fn solve(
+        &mut self,
+        spec: &SectionSpec,
+        environment: &SectionEnvironment,
+        inlet_k: f64,
+        mdot_cp_w_k: f64,
+        conductance_w_m_k: f64,
+    ) -> Result<SectionSolution, Error> {
+        let s = solve_section(
+            spec,
+            environment,
+            inlet_k,
+            mdot_cp_w_k,
+            conductance_w_m_k,
+            self.guess.as_deref(),
+        )?;
+        self.guess = Some(s.temperatures_k.clone());
+        Ok(s)
+    }
+}
+
 /// Largest number of steady solves a root search may take.
 const MAX_ROOT_SOLVES: usize = 60;
 
@@ -437,18 +466,10 @@ fn close_hot<F: FnMut(f64) -> Result<f64, Error>>(
         * (spec.faces() * spec.coating.emissivity * STEFAN_BOLTZMANN * mean.powi(4)
             - environment.absorbed_w_m2(&spec.coating, spec.two_sided));
     let first = (0.66 * q_ideal.max(1e-3 * spec.planform_area_m2())) / (cp_j_kg_k * rise_k);
-    let mut guess: Option<Vec<f64>> = None;
+    let mut warm = WarmStarted::default();
     let eval = |ln_m: f64| -> Result<(f64, SectionSolution), Error> {
         let m = ln_m.exp();
-        let s = solve_section(
-            spec,
-            environment,
-            inlet_k,
-            m * cp_j_kg_k,
-            film(m)?,
-            guess.as_deref(),
-        )?;
-        guess = Some(s.temperatures_k.clone());
+        let s = warm.solve(spec, environment, inlet_k, m * cp_j_kg_k, film(m)?)?;
         Ok((s.outlet_k - supply_k, s))
     };
     let what = format!(
@@ -537,17 +558,9 @@ pub fn cold_section(
     heat_w: f64,
 ) -> Result<ColdSection, Error> {
     let rise = heat_w / mdot_cp_w_k;
-    let mut guess: Option<Vec<f64>> = None;
+    let mut warm = WarmStarted::default();
     let eval = |ts: f64| -> Result<(f64, SectionSolution), Error> {
-        let s = solve_section(
-            spec,
-            environment,
-            ts + rise,
-            mdot_cp_w_k,
-            conductance_w_m_k,
-            guess.as_deref(),
-        )?;
-        guess = Some(s.temperatures_k.clone());
+        let s = warm.solve(spec, environment, ts + rise, mdot_cp_w_k, conductance_w_m_k)?;
         Ok((s.outlet_k - ts, s))
     };
     let q =
@@ -583,17 +596,9 @@ pub fn cold_section_at_supply(
     conductance_w_m_k: f64,
     supply_k: f64,
 ) -> Result<ColdSection, Error> {
-    let mut guess: Option<Vec<f64>> = None;
+    let mut warm = WarmStarted::default();
     let eval = |t_in: f64| -> Result<(f64, SectionSolution), Error> {
-        let s = solve_section(
-            spec,
-            environment,
-            t_in,
-            mdot_cp_w_k,
-            conductance_w_m_k,
-            guess.as_deref(),
-        )?;
-        guess = Some(s.temperatures_k.clone());
+        let s = warm.solve(spec, environment, t_in, mdot_cp_w_k, conductance_w_m_k)?;
         Ok((s.outlet_k - supply_k, s))
     };
     let (_, solution, solves) = monotone_root(
