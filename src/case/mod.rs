@@ -37,24 +37,32 @@
 //! ```
 
 mod build;
-pub mod limits;
+pub(crate) mod limits;
 pub mod orbit;
 mod panels;
-pub mod radiation;
+pub(crate) mod radiation;
 mod run;
 pub mod schema;
-pub mod spacecraft;
+pub(crate) mod spacecraft;
 mod spacecraft_run;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use build::{Model, PanelModel, Probe, ProbeAt};
-pub use limits::Limits;
+pub use limits::{
+    available_memory_bytes, big_count, bytes_text, Limits, MAX_INPUT_FILE_BYTES, MAX_OUTPUTS,
+    MAX_TIME_SAMPLES, MAX_TIME_STEPS,
+};
 pub use orbit::CaseOrbit;
+pub use radiation::{PlacementSpec, RadiationSpec, DEFAULT_RAYS, DEFAULT_SHADOW_SAMPLES, MAX_RAYS};
 pub use run::{RunProgress, RunResult, Solution};
 pub use schema::CaseFile;
-pub use spacecraft::{Bus, Spacecraft};
+pub use spacecraft::{
+    ArraySpec, BatterySpec, Bus, CustomFluidSpec, DeficitPolicySpec, FluidSpec, LoopSpec,
+    PointingSpec, PowerSpec, RackSpec, Spacecraft, TubeSpec, DEFAULT_BATTERY_SPECIFIC_HEAT_J_KG_K,
+    DEFAULT_TUBE_ROUGHNESS_M,
+};
 pub use spacecraft_run::{time_mean, RadiatorSeries, SpacecraftResults, SpacecraftWarning};
 
 use crate::error::InputError;

@@ -52,7 +52,7 @@ pub struct CaseFile {
     /// External surfaces: outward body-frame normals and optical properties.
     #[serde(default)]
     pub surfaces: Vec<SurfaceSpec>,
-    /// GPU racks by name (see [`super::spacecraft`]).
+    /// GPU racks by name (see [`super::RackSpec`] and the other component specs).
     #[serde(default)]
     pub racks: BTreeMap<String, RackSpec>,
     /// Pumped coolant loops by name.
@@ -67,7 +67,7 @@ pub struct CaseFile {
     /// The power bus.
     #[serde(default)]
     pub power: Option<PowerSpec>,
-    /// Radiation exchange between panels and their shadows (see [`super::radiation`]).
+    /// Radiation exchange between panels and their shadows (see [`super::RadiationSpec`]).
     #[serde(default)]
     pub radiation: Option<RadiationSpec>,
     /// What to solve.

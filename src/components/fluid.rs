@@ -168,11 +168,11 @@ impl CustomFluid {
 /// A coolant: one of the built-in tabulated liquids or a [`CustomFluid`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Coolant {
-    /// Pure water ([`WATER`]).
+    /// Pure water (the `WATER` property table).
     Water,
-    /// 50 % propylene glycol–water by mass ([`PROPYLENE_GLYCOL_50`]).
+    /// 50 % propylene glycol–water by mass (the `PROPYLENE_GLYCOL_50` table).
     PropyleneGlycolWater50,
-    /// Liquid ammonia ([`AMMONIA`]).
+    /// Liquid ammonia (the `AMMONIA` table).
     Ammonia,
     /// A fluid with constant properties given by the user.
     Custom(CustomFluid),

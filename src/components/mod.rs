@@ -9,8 +9,8 @@
 //! and returns a handle naming the nodes it made, so results can be read back
 //! by component.
 
-pub mod fluid;
-pub mod hydraulics;
+pub(crate) mod fluid;
+pub(crate) mod hydraulics;
 
 mod array;
 mod battery;
@@ -19,6 +19,14 @@ mod rack;
 
 pub use array::{ArrayIllumination, ArrayNodes, ArrayPointing, IncidentFluxes, SolarArray};
 pub use battery::{Battery, BatteryNodes};
+pub use fluid::{Coolant, CustomFluid, FluidProperties, PropertyTable};
+pub use hydraulics::{
+    colebrook_white_friction_factor, darcy_friction_factor, gnielinski_nusselt, nusselt_number,
+    pipe_flow, pump_power_w, FlowRegime, Pipe, PipeFlow, FRICTION_TURBULENT_REYNOLDS,
+    LAMINAR_LIMIT_REYNOLDS, LAMINAR_NUSSELT_UNIFORM_HEAT_FLUX,
+    LAMINAR_NUSSELT_UNIFORM_WALL_TEMPERATURE, MAX_RELATIVE_ROUGHNESS, MIN_TURBULENT_PRANDTL,
+    NUSSELT_TURBULENT_REYNOLDS,
+};
 pub use loops::{
     CoolantLoop, LoopFluid, LoopNodes, RadiatorTubes, RouteStop, StopNodes, TubeFlowSummary,
 };

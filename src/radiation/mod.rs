@@ -12,7 +12,7 @@
 //! - `exchange`: Gebhart factors and the conductances `R_ij` (m²) of
 //!   `σ R_ij (T_j⁴ − T_i⁴)`, including exchange with space — the input of the thermal
 //!   network's radiative conductors.
-//! - [`shadow`]: the lit fraction of a face along a collimated flux (direct sunlight) that
+//! - `shadow`: the lit fraction of a face along a collimated flux (direct sunlight) that
 //!   other surfaces block.
 //!
 //! ```

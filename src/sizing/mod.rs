@@ -13,7 +13,7 @@ pub(crate) mod environment;
 pub(crate) mod optimize;
 pub(crate) mod presets;
 pub mod section;
-pub mod stack;
+pub(crate) mod stack;
 pub mod sweep;
 
 pub use design::{
@@ -30,4 +30,4 @@ pub use presets::{
     ARRAY_PATH_EFFICIENCY_ECLIPSE, CASE_TO_COLD_PLATE_K_W, COLD_PLATE_TO_COOLANT_K_W, GPU_PRESETS,
     IDLE_FRACTION, JUNCTION_TO_CASE_K_W,
 };
-pub use stack::RadiatorStack;
+pub use stack::{RadiatorStack, MAX_STACK_PANELS};

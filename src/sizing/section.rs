@@ -588,7 +588,7 @@ pub fn cold_section(
 /// supply line, or GPU work): the flow and film of the hot case, the outlet of the section
 /// kept at `supply_k`; finds the inlet `T_in` at which it is, and so the heat the section
 /// must be given, `ṁc_p (T_in − T_s)`. The outlet rises monotonically with the inlet, and
-/// the root is found by [`monotone_root`] from the inlet of a heat-free loop.
+/// the root is found by `monotone_root` from the inlet of a heat-free loop.
 pub fn cold_section_at_supply(
     spec: &SectionSpec,
     environment: &SectionEnvironment,

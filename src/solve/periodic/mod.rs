@@ -678,15 +678,14 @@ struct FixedPoint<R> {
 
 /// Where [`iterate_periods`] stopped.
 struct Iterated<R> {
-    /// The last period met the tolerance with a settled map.
-    converged: bool,
     /// One entry per period of this stage.
     iterations: Vec<PeriodicIteration>,
     /// Converged: the start that met the tolerance; otherwise the start the
     /// next period would have taken.
     start: Vec<f64>,
-    /// The last period's image (`None` when no period was integrated).
-    image: Option<R>,
+    /// The image of the start that met the tolerance with a settled map;
+    /// `None` when the period limit came first.
+    converged: Option<R>,
 }
 
 /// The cyclic state from `x0`: the warm-up periods (when the options have
@@ -717,9 +716,9 @@ fn find_cyclic_state<R, E: From<SolveError>>(
             &end_state,
             progress,
         )?;
-        start = match (&warm.image, warm.converged) {
-            (Some(image), true) => end_state(image).to_vec(),
-            _ => warm.start,
+        start = match &warm.converged {
+            Some(image) => end_state(image).to_vec(),
+            None => warm.start,
         };
         iterations = warm.iterations;
     }
@@ -733,7 +732,7 @@ fn find_cyclic_state<R, E: From<SolveError>>(
         &end_state,
         progress,
     )?;
-    let (Some(image), true) = (full.image, full.converged) else {
+    let Some(image) = full.converged else {
         return Err(SolveError::PeriodicNotConverged {
             periods: opts.max_periods,
             tolerance_k: opts.tolerance_k,
@@ -775,7 +774,6 @@ fn iterate_periods<R, E: From<SolveError>>(
     };
     let mut iterations: Vec<PeriodicIteration> = Vec::new();
     let mut x = x0.to_vec();
-    let mut last = None;
     let mut accelerated = false;
     // The point the current mixed start came from: its error and its image Φ.
     let mut origin: Option<(f64, Vec<f64>)> = None;
@@ -807,13 +805,13 @@ fn iterate_periods<R, E: From<SolveError>>(
         progress(&it);
         if settled && error_max_k <= opts.tolerance_k {
             return Ok(Iterated {
-                converged: true,
                 iterations,
                 start: x,
-                image: Some(image),
+                converged: Some(image),
             });
         }
-        last = Some(image);
+        // Dropped before the next period: a history can be large.
+        drop(image);
         if let NextMap::Changed { start_shift } = next_map {
             // A new map from the next period on: its plain image, moved by
             // the change's estimated effect, and a fresh history.
@@ -855,10 +853,9 @@ fn iterate_periods<R, E: From<SolveError>>(
         }
     }
     Ok(Iterated {
-        converged: false,
         iterations,
         start: x,
-        image: last,
+        converged: None,
     })
 }
 
@@ -1212,7 +1209,7 @@ mod tests {
             &mut |it| seen.push(*it),
         )
         .unwrap();
-        assert!(done.converged);
+        assert!(done.converged.is_some());
         assert!(seen.iter().any(|it| it.fallback), "{seen:#?}");
         // Every fallback is followed by a plain start.
         for w in seen.windows(2) {
