@@ -7,6 +7,7 @@
 pub(crate) mod explicit;
 pub(crate) mod linear;
 mod nested;
+pub(crate) mod newton;
 pub mod periodic;
 mod report;
 pub(crate) mod steady;

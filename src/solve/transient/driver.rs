@@ -41,13 +41,14 @@ impl<'a> TransientSolver<'a> {
         if let InitialState::Given(x) = &options.initial_state {
             check_initial_length(system, x)?;
         }
-        let core = NewtonCore::new(
+        let core = NewtonCore::for_steps(
             system,
             options.linear_solver,
             options.newton_tolerance,
             options.max_newton_iterations,
             options.reuse_jacobian,
-            options.factor_reuse,
+            options.factor_reuse.krylov,
+            options.factor_reuse.single_precision,
         )?;
         let events = system.discontinuities(options.start_s, options.end_s);
         // Outputs and discontinuities in one schedule, so that an output time

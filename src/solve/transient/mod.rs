@@ -92,14 +92,14 @@
 //! factorization per matrix, then any number of triangular solves) the matrix
 //! and its factor are kept across iterations and steps (a simplified Newton,
 //! Hairer & Wanner II, §IV.8) and refreshed only when `γ` changes or an
-//! iteration reduces the residual by less than [`SLOW_CONTRACTION`]; for a
+//! iteration reduces the residual by less than `newton::SLOW_CONTRACTION`; for a
 //! linear network (no radiation) `K` is constant and a fixed-step run factors
 //! the matrix once per distinct `γ`. A refreshed matrix is not factorized at
 //! once ([`FactorReuse::krylov`]): the Newton system with the current matrix is
 //! solved by CG (BiCGStab when non-symmetric) preconditioned by the old factor
 //! to the forcing term, and the matrix is factorized afresh only when that
-//! takes more than [`STALE_FACTOR_MAX_ITERATIONS`] iterations, when the
-//! iterations spent since the last factorization pass [`STALE_FACTOR_BUDGET`],
+//! takes more than `newton::STALE_FACTOR_MAX_ITERATIONS` iterations, when the
+//! iterations spent since the last factorization pass `newton::STALE_FACTOR_BUDGET`,
 //! or when `γ` moved by more than half (on the 256² orbit benchmark with the cubic predictor: 11
 //! instead of 28 factorizations, 1.74 instead of 1.57 solve pairs per step;
 //! `cargo test --release --test transient_speed -- --ignored --nocapture
@@ -178,7 +178,6 @@
 #![allow(clippy::needless_range_loop)]
 
 mod driver;
-mod newton;
 mod options;
 mod predictor;
 mod solution;
@@ -187,22 +186,15 @@ mod step;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InternalError, SolveError};
-use crate::linalg::krylov::{bicgstab, zip_update, Cg};
+use crate::linalg::krylov::zip_update;
 use crate::linalg::parallel::{on_pool_thread, par_chunks, par_fill, rows_of};
-use crate::linalg::{
-    CsrMatrix, DirectSolver, LinearSolver, MultigridBicgstab, MultigridCg, MultigridOptions,
-};
 use crate::network::{AssembledNetwork, HeatFlows};
-use crate::solve::linear::{
-    mostly_grid, new_linear_solver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
-};
-use crate::solve::report::{boundary_coupling_w, EnergyBalance, ENERGY_ROUNDOFF_ULPS};
+use crate::solve::linear::LinearSolverChoice;
+use crate::solve::newton::{NewtonCore, StepForm};
+use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{SteadyOptions, SteadySolver};
 
 pub use driver::TransientSolver;
-pub(crate) use newton::NewtonCore;
-#[allow(clippy::wildcard_imports)]
-use newton::*;
 #[allow(clippy::wildcard_imports)]
 use options::*;
 pub use options::{
@@ -221,22 +213,6 @@ use step::*;
 /// Hairer & Wanner II, §III.5, Theorem 5.3 of Grigorieff's analysis).
 pub(crate) const BDF2_MAX_RATIO: f64 = 2.0;
 
-/// With `Auto`, a network that is mostly grid cells (at least
-/// [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION)
-/// of its unknowns) and symmetric is solved by multigrid-preconditioned CG with
-/// the hierarchy kept across steps above
-/// [`DIRECT_LIMIT_UNKNOWNS`]
-/// unknowns, as in the steady solver; a sparse direct factorization (kept
-/// across steps) is used below that, and for other networks up to this many
-/// unknowns (a 2D panel of 300k cells needs about 250 MB for its Cholesky
-/// factor), the linear module's `auto` choice above.
-///
-/// The crossover between the two (measured in `benches/README.md`, "Figures
-/// from the code's comments") lies near 128². A step needs about 1.2 triangular solve pairs or about 3.2 V-cycles; the
-/// V-cycles' working set (a single-precision stencil per level) stays in
-/// cache where the factor (2.4 M entries at 256²) does not.
-pub(crate) const TRANSIENT_DIRECT_LIMIT_UNKNOWNS: usize = 300_000;
-
 /// TR-BDF2 stage fraction γ = 2 − √2: the scheme is L-stable and its two stages
 /// have the same `γ C + K` up to a factor (Hosea & Shampine, "Analysis and
 /// implementation of TR-BDF2", *Appl. Numer. Math.* 20, 1996).
@@ -246,34 +222,6 @@ const TR_BDF2_GAMMA: f64 = 2.0 - std::f64::consts::SQRT_2;
 /// (Hosea & Shampine 1996).
 const TR_BDF2_ERROR_CONSTANT: f64 = 0.040_440_114_519_880_86;
 
-/// Round-off allowance of each residual row, in ulps of the magnitudes summed in it.
-const ROUNDOFF_ULPS: f64 = 8.0;
-
-/// Simplified Newton: refresh the Jacobian (and refactor, or precondition with the old factor) when one iteration
-/// reduces the residual by less than this factor. RADAU5's default for the same
-/// decision (Hairer & Wanner II, §IV.8, `WORK(3) = 0.001`); on a 256² radiating
-/// panel it cut the solves per step from 3.5 to 2.3 for one refactorization per
-/// ~30 steps (1.5 with the quadratic predictor then in use; the current
-/// predictor's counts are printed by `cargo test --release --test transient_speed --
-/// --ignored --nocapture`).
-pub(crate) const SLOW_CONTRACTION: f64 = 0.001;
-
-/// Largest forcing term of an inexact Newton iteration (Eisenstat & Walker,
-/// "Choosing the forcing terms in an inexact Newton method", *SIAM J. Sci.
-/// Comput.* 17, 1996, bound the term by `η_max` < 1; 0.1 here). The term is
-/// `max(½ tolerance / ‖G‖, 0.1 ‖G‖)` (relative residuals): a step whose
-/// predictor is already within a few times the tolerance asks its linear solve
-/// for the reduction the tolerance needs, with a factor 2 to spare, instead of
-/// a fixed 100×. On the 256² orbit benchmark (mid-orbit predictors at about
-/// 10× the tolerance) the cap 0.1 instead of 0.01 takes 2.87 instead of 3.19
-/// linear iterations per step for 1.19 instead of 1.15 Newton iterations.
-const FORCING_MAX: f64 = 0.1;
-
-/// Contraction above which a kept Jacobian is refreshed even though the
-/// forcing term allowed it: the inexact solve accounts for up to `10 ×`
-/// forcing, a stale Jacobian for the rest.
-const STALE_CONTRACTION: f64 = 0.5;
-
 /// Consecutive step failures for an energy balance Newton could not close
 /// ([`SolveError::EnergyBalanceNotClosed`]) that an adaptive run retries with a
 /// quarter of the step before giving up: a shorter step adds `C/h` to the
@@ -281,31 +229,6 @@ const STALE_CONTRACTION: f64 = 0.5;
 /// precision, but a network that needs steps 64 times shorter than its
 /// accuracy asks for is too ill-conditioned to be worth crawling through.
 const MAX_ENERGY_RETRIES: usize = 3;
-
-/// A factorization is reused while `γ` stays within this relative distance.
-const GAMMA_REUSE_TOLERANCE: f64 = 1e-6;
-
-/// Krylov iterations allowed with a stale factor as preconditioner before the
-/// matrix is factorized afresh (each costs about one triangular solve pair).
-pub(crate) const STALE_FACTOR_MAX_ITERATIONS: usize = 4;
-
-/// Krylov iterations beyond the first, summed since the last factorization,
-/// after which the next solve refactorizes: one numeric factorization of the
-/// 256² benchmark panel costs about 15 triangular solve pairs, so past this
-/// budget the stale factor has cost more than a new one would.
-pub(crate) const STALE_FACTOR_BUDGET: usize = 15;
-
-/// A kept multigrid hierarchy that preconditions BiCGStab on a newer matrix
-/// is prepared afresh once a solve's mean residual reduction per iteration,
-/// `ln(relative residual)/iterations`, is above this fraction of the first
-/// solve's after the last preparation: each solve then needs about twice the
-/// iterations, and one preparation (coarse Galerkin products and the coarsest
-/// LU) costs about as much as the extra iterations of a step or two.
-const STALE_PRECONDITIONER_RATE: f64 = 0.5;
-
-/// A stale factor preconditions while `γ` stays within this relative distance
-/// of the `γ` it was factorized for; beyond, the matrix is factorized afresh.
-const STALE_FACTOR_GAMMA_RANGE: f64 = 0.5;
 
 /// A broken invariant of the transient solver: thermorbit's fault, not the input's.
 fn internal(reason: &str) -> SolveError {

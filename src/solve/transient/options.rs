@@ -155,8 +155,8 @@ pub struct FactorReuse {
     /// When the Jacobian is refreshed, solve with the current matrix by CG
     /// (BiCGStab when non-symmetric) preconditioned by the old factor, and
     /// factorize afresh only when that takes more than
-    /// [`STALE_FACTOR_MAX_ITERATIONS`], the iterations since the last
-    /// factorization exceed [`STALE_FACTOR_BUDGET`], or `γ` moved by more than
+    /// `newton::STALE_FACTOR_MAX_ITERATIONS`, the iterations since the last
+    /// factorization exceed `newton::STALE_FACTOR_BUDGET`, or `γ` moved by more than
     /// half. `false`: factorize at every refresh.
     pub krylov: bool,
     /// Sweep an `f32` copy of the Cholesky factor
