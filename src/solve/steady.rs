@@ -34,11 +34,11 @@
 use crate::error::{InternalError, SolveError};
 use crate::linalg::parallel::on_pool_thread;
 use crate::linalg::{FirstLevel, MultigridOptions};
-use crate::network::AssembledNetwork;
 use crate::solve::linear::{mostly_grid, new_seeded_linear_solver, LinearSolverChoice};
 use crate::solve::nested::CoarseNetwork;
 use crate::solve::newton::{NewtonCore, SteadyForm};
 use crate::solve::report::{EnergyBalance, NewtonIteration};
+use crate::solve::ThermalSystem;
 
 /// Nested iteration coarsens a network while it has at least this many unknowns
 /// (so the coarsest network solved has about a quarter of it).
@@ -113,24 +113,24 @@ pub struct SteadySolution {
 
 /// Steady solver state for repeated solves of one network (sweeps, optimizers):
 /// the linear solver's symbolic work is kept between calls. The iteration is
-/// the [Newton core](crate::solve::newton) shared with the transient solver,
+/// the Newton core shared with the transient solver (`solve/newton/`),
 /// in its steady form: no time term, the exact Jacobian at every iterate, and
 /// the steady line search.
 pub struct SteadySolver<'a> {
-    system: &'a AssembledNetwork,
+    system: &'a dyn ThermalSystem,
     options: SteadyOptions,
     core: NewtonCore<'a>,
 }
 
 impl<'a> SteadySolver<'a> {
     /// Prepares a solver; fails if a node has no path to a boundary.
-    pub fn new(system: &'a AssembledNetwork, options: SteadyOptions) -> Result<Self, SolveError> {
+    pub fn new(system: &'a dyn ThermalSystem, options: SteadyOptions) -> Result<Self, SolveError> {
         Self::seeded(system, options, None)
     }
 
     /// [`Self::new`], with multigrid's first coarse level from nested iteration.
     fn seeded(
-        system: &'a AssembledNetwork,
+        system: &'a dyn ThermalSystem,
         options: SteadyOptions,
         first_level: Option<FirstLevel>,
     ) -> Result<Self, SolveError> {
@@ -190,7 +190,7 @@ impl<'a> SteadySolver<'a> {
 /// with [`SolveError::NotConverged`] (with the residual history) when Newton
 /// does not reach the tolerance.
 pub fn solve_steady(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &SteadyOptions,
 ) -> Result<SteadySolution, crate::Error> {
     system.check_grounded()?;
@@ -215,14 +215,14 @@ pub fn solve_steady(
 /// apply — fewer than [`NESTED_MIN_UNKNOWNS`] unknowns, a non-symmetric system,
 /// or less than `MULTIGRID_GRID_FRACTION` of the unknowns on grids — or when a
 /// coarse solve fails (the fine solve then proceeds as without it).
-pub fn nested_first_guess(system: &AssembledNetwork, options: &SteadyOptions) -> Vec<f64> {
+pub fn nested_first_guess(system: &dyn ThermalSystem, options: &SteadyOptions) -> Vec<f64> {
     nested_start(system, options).0
 }
 
 /// [`nested_first_guess`], and the first coarse level of `system`'s multigrid
 /// hierarchy when nested iteration built one.
 fn nested_start(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &SteadyOptions,
 ) -> (Vec<f64>, Option<FirstLevel>) {
     coarse_solution(system, options).unwrap_or_else(|| (system.initial_state(), None))
@@ -231,13 +231,14 @@ fn nested_start(
 /// The interpolated steady solution of `system` coarsened once, if nested
 /// iteration applies, and the coarse level for `system`'s multigrid hierarchy.
 fn coarse_solution(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &SteadyOptions,
 ) -> Option<(Vec<f64>, Option<FirstLevel>)> {
     if system.unknowns() < NESTED_MIN_UNKNOWNS || !system.is_symmetric() || !mostly_grid(system) {
         return None;
     }
-    let coarse = CoarseNetwork::new(system, MultigridOptions::default().coupling_scale)?;
+    let network = system.network()?;
+    let coarse = CoarseNetwork::new(network, MultigridOptions::default().coupling_scale)?;
     let (guess, coarse_first_level) = nested_start(&coarse.network, options);
     // Multigrid on coarse networks too (symmetric, mostly grid): `auto` would
     // factorise them directly up to 50,000 unknowns, which costs more here.
@@ -257,7 +258,7 @@ fn coarse_solution(
     let nc = coarse.network.unknowns();
     let fine_guess = coarse.prolong(&solution.temperatures_k[..nc]);
     drop(solver);
-    Some((fine_guess, coarse.into_first_level(system)))
+    Some((fine_guess, coarse.into_first_level(network)))
 }
 
 #[cfg(test)]

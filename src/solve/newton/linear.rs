@@ -11,10 +11,11 @@ use crate::error::{InternalError, SolveError};
 use crate::linalg::krylov::bicgstab;
 use crate::linalg::parallel::par_fill;
 use crate::linalg::{DirectSolver, LinearSolver, MultigridBicgstab, MultigridCg, MultigridOptions};
-use crate::network::AssembledNetwork;
 use crate::solve::linear::{
-    mostly_grid, new_linear_solver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
+    constant_couplings, flow_chains, grid_blocks, mostly_grid, new_linear_solver,
+    LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
 };
+use crate::solve::ThermalSystem;
 
 /// CG iteration limit of the kept multigrid CG (a step needs 1–6).
 pub(crate) const MULTIGRID_MAX_ITERATIONS: usize = 200;
@@ -67,18 +68,18 @@ impl StepLinear {
     /// a choice that does not fit is [`SolveError::UnsuitableLinearSolver`].
     pub(crate) fn for_steps(
         choice: LinearSolverChoice,
-        system: &AssembledNetwork,
+        system: &dyn ThermalSystem,
         single_precision: bool,
     ) -> Result<Self, SolveError> {
         let n = system.unknowns();
         let symmetric = system.is_symmetric();
-        let blocks = system.grid_blocks();
+        let blocks = grid_blocks(system);
         let multigrid = |blocks| {
             // γ C + K differs from step to step only on its diagonal when K's
             // couplings are constant: the hierarchy then updates diagonals alone.
             // A kept Jacobian serves many solves: CG's products in exact stencil form.
             let mut mg = MultigridCg::new(blocks, MultigridOptions::default())
-                .with_constant_couplings(system.has_constant_couplings())
+                .with_constant_couplings(constant_couplings(system))
                 .with_exact_stencil_products(true);
             mg.max_iterations = MULTIGRID_MAX_ITERATIONS;
             StepLinear::Multigrid(Box::new(mg))
@@ -94,7 +95,7 @@ impl StepLinear {
             // Panels with coolant tubes: advection makes the system non-symmetric.
             LinearSolverChoice::Auto if mostly_grid(system) && n > DIRECT_LIMIT_UNKNOWNS => {
                 StepLinear::Bicgstab(Box::new(
-                    MultigridBicgstab::new(blocks).with_chains(system.flow_chains()),
+                    MultigridBicgstab::new(blocks).with_chains(flow_chains(system)),
                 ))
             }
             LinearSolverChoice::Auto if !symmetric || n <= TRANSIENT_DIRECT_LIMIT_UNKNOWNS => {

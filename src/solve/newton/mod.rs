@@ -45,9 +45,10 @@ use crate::error::SolveError;
 use crate::linalg::krylov::Cg;
 use crate::linalg::parallel::{par_chunks, par_fill};
 use crate::linalg::{CsrMatrix, LinearSolver};
-use crate::network::{AssembledNetwork, HeatFlows};
+use crate::network::HeatFlows;
 use crate::solve::linear::LinearSolverChoice;
 use crate::solve::report::NewtonIteration;
+use crate::solve::ThermalSystem;
 
 /// Simplified Newton: refresh the Jacobian (and refactor, or precondition with
 /// the old factor) when one iteration reduces the residual by less than this
@@ -155,7 +156,7 @@ pub(crate) trait Form {
     /// the heat flows at `x` when this form measures them at every evaluation.
     fn evaluate(
         &self,
-        system: &AssembledNetwork,
+        system: &dyn ThermalSystem,
         core: Rows<'_>,
         x: &[f64],
         f: &mut [f64],
@@ -187,7 +188,7 @@ pub(crate) trait Form {
     /// The error of a failed linear solve.
     fn linear_failed(&mut self, core: &mut NewtonCore<'_>, x: &[f64], e: SolveError) -> SolveError;
     /// Checks an accepted iterate.
-    fn accepted(&self, system: &AssembledNetwork, x: &[f64]) -> Result<(), SolveError>;
+    fn accepted(&self, system: &dyn ThermalSystem, x: &[f64]) -> Result<(), SolveError>;
 }
 
 /// The core's per-row data a form's evaluation reads.
@@ -202,7 +203,7 @@ pub(crate) struct Rows<'c> {
 /// Newton on `G(T) = γ C (T − B) − Ψ − F(t, T)`, with the Jacobian, the
 /// system matrix and its factorization kept between calls as its policies allow.
 pub(crate) struct NewtonCore<'a> {
-    pub(crate) system: &'a AssembledNetwork,
+    pub(crate) system: &'a dyn ThermalSystem,
     pub(crate) cap: Vec<f64>,
     linear: StepLinear,
     schedule: JacobianSchedule,
@@ -252,7 +253,7 @@ impl<'a> NewtonCore<'a> {
     /// preconditioners when `stale_krylov` (direct) or `reuse_jacobian`
     /// (multigrid BiCGStab), single-precision sweeps when `single_precision`.
     pub(crate) fn for_steps(
-        system: &'a AssembledNetwork,
+        system: &'a dyn ThermalSystem,
         choice: LinearSolverChoice,
         tolerance: f64,
         max_iterations: usize,
@@ -286,7 +287,7 @@ impl<'a> NewtonCore<'a> {
     /// A core for steady solves of `system` with `linear`: exact Newton, the
     /// matrix `K`.
     pub(crate) fn steady(
-        system: &'a AssembledNetwork,
+        system: &'a dyn ThermalSystem,
         linear: Box<dyn LinearSolver>,
         tolerance: f64,
         max_iterations: usize,
@@ -302,7 +303,7 @@ impl<'a> NewtonCore<'a> {
     }
 
     fn new(
-        system: &'a AssembledNetwork,
+        system: &'a dyn ThermalSystem,
         linear: StepLinear,
         schedule: JacobianSchedule,
         stale_factor: StaleFactor,

@@ -6,8 +6,9 @@
 use super::step_form::residuals;
 use super::{Form, LineSearch, NewtonCore, Norms, Rows, Stall};
 use crate::error::SolveError;
-use crate::network::{AssembledNetwork, HeatFlows};
+use crate::network::HeatFlows;
 use crate::solve::report::{boundary_coupling_w, EnergyBalance, ENERGY_ROUNDOFF_ULPS};
+use crate::solve::ThermalSystem;
 
 /// `cond(K) ε` above which a failure to close the energy balance is put down
 /// to ill-conditioning in the error message: the Newton step then keeps fewer
@@ -138,7 +139,7 @@ impl Form for SteadyForm {
     /// measured only near convergence ([`Self::relative`]).
     fn evaluate(
         &self,
-        system: &AssembledNetwork,
+        system: &dyn ThermalSystem,
         _core: Rows<'_>,
         x: &[f64],
         f: &mut [f64],
@@ -247,7 +248,7 @@ impl Form for SteadyForm {
     }
 
     /// A steady iterate must be physical: finite, non-negative temperatures.
-    fn accepted(&self, system: &AssembledNetwork, x: &[f64]) -> Result<(), SolveError> {
+    fn accepted(&self, system: &dyn ThermalSystem, x: &[f64]) -> Result<(), SolveError> {
         system.check_state(self.t_s, x)
     }
 }

@@ -5,8 +5,9 @@
 use super::{Form, LineSearch, NewtonCore, Rows, Stall};
 use crate::error::SolveError;
 use crate::linalg::parallel::par_chunks;
-use crate::network::{AssembledNetwork, HeatFlows};
+use crate::network::HeatFlows;
 use crate::solve::report::{boundary_coupling_w, ENERGY_ROUNDOFF_ULPS};
+use crate::solve::ThermalSystem;
 
 /// Round-off allowance of each residual row, in ulps of the magnitudes summed in it.
 const ROUNDOFF_ULPS: f64 = 8.0;
@@ -167,7 +168,7 @@ impl Form for StepForm<'_> {
 
     fn evaluate(
         &self,
-        system: &AssembledNetwork,
+        system: &dyn ThermalSystem,
         core: Rows<'_>,
         x: &[f64],
         f: &mut [f64],
@@ -271,7 +272,7 @@ impl Form for StepForm<'_> {
         e
     }
 
-    fn accepted(&self, _system: &AssembledNetwork, _x: &[f64]) -> Result<(), SolveError> {
+    fn accepted(&self, _system: &dyn ThermalSystem, _x: &[f64]) -> Result<(), SolveError> {
         Ok(())
     }
 }

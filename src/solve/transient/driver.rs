@@ -8,7 +8,7 @@ use super::*;
 /// symbolic factorization) and all work vectors across runs, so repeated runs
 /// (orbit after orbit) allocate nothing per step.
 pub struct TransientSolver<'a> {
-    pub(super) system: &'a AssembledNetwork,
+    pub(super) system: &'a dyn ThermalSystem,
     pub(super) options: TransientOptions,
     pub(super) core: NewtonCore<'a>,
     /// Times the steps land on: discontinuities and the end.
@@ -34,7 +34,7 @@ impl std::fmt::Debug for TransientSolver<'_> {
 impl<'a> TransientSolver<'a> {
     /// Prepares a solver; validates the options.
     pub fn new(
-        system: &'a AssembledNetwork,
+        system: &'a dyn ThermalSystem,
         options: TransientOptions,
     ) -> Result<Self, SolveError> {
         options.validate()?;

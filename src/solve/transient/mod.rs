@@ -13,7 +13,7 @@
 //! ```
 //!
 //! with `F` the net heat into each unknown
-//! ([`AssembledNetwork::residual`]). Every step from `t_n` to `t_{n+1} = t_n + h`
+//! ([`ThermalSystem::residual`](crate::solve::ThermalSystem::residual)). Every step from `t_n` to `t_{n+1} = t_n + h`
 //! solves one nonlinear system of the form
 //!
 //! ```text
@@ -32,7 +32,7 @@
 //! `T_{n+1} − (1+ω)²/(1+2ω) T_n + ω²/(1+2ω) T_{n−1} = h (1+ω)/(1+2ω) T'_{n+1}`
 //! (Hairer & Wanner, *Solving Ordinary Differential Equations II*, 2nd ed.,
 //! §III.5 and §V.1; zero-stable for ω < 1 + √2, so the step may grow by at most
-//! [`BDF2_MAX_RATIO`] per step). BDF2 and backward Euler are L-stable; the
+//! `BDF2_MAX_RATIO` = 2 per step). BDF2 and backward Euler are L-stable; the
 //! trapezoidal rule is A-stable only. Arithmetic rows are always implicit
 //! (`0 = F(t_{n+1}, T_{n+1})`, the Ψ term is zero there): the trapezoidal rule
 //! applied to algebraic rows of an index-1 DAE is only marginally stable and
@@ -71,8 +71,8 @@
 //! # Newton
 //!
 //! Each step's system is solved by Newton's method with the exact Jacobian
-//! `γC + K` ([`AssembledNetwork::jacobian`], `C` added on the diagonal through
-//! [`AssembledNetwork::diagonal_positions`]). Convergence is judged as in the
+//! `γC + K` ([`ThermalSystem::jacobian`](crate::solve::ThermalSystem::jacobian), `C` added on the diagonal through
+//! [`ThermalSystem::diagonal_positions`](crate::solve::ThermalSystem::diagonal_positions)). Convergence is judged as in the
 //! steady solver, relative to the heat flowing: the part of `‖G‖₁` above each
 //! row's own round-off level must fall below `tolerance × heat flowing` (a row
 //! whose `γ C T` term dwarfs its heat flows, in a very short step, is not asked
@@ -86,7 +86,7 @@
 //! passes and the balance does not, Newton goes on; each further step must
 //! halve the imbalance, or the step fails with
 //! [`SolveError::EnergyBalanceNotClosed`] (adaptive runs retry it shorter,
-//! [`MAX_ENERGY_RETRIES`] times in a row). The run's energy integral is the sum
+//! `MAX_ENERGY_RETRIES` = 3 times in a row). The run's energy integral is the sum
 //! of the steps' balances, so it closes too. With a direct linear solver
 //! ([`crate::linalg::DirectSolver`]: symbolic factorization once, numeric
 //! factorization per matrix, then any number of triangular solves) the matrix
@@ -153,7 +153,7 @@
 //! 1e-5). Fixed steps ignore both tolerances.
 //!
 //! Steps land exactly on every time returned by
-//! [`AssembledNetwork::discontinuities`] (eclipse entry and exit, table
+//! [`ThermalSystem::discontinuities`](crate::solve::ThermalSystem::discontinuities) (eclipse entry and exit, table
 //! corners) and on the end time: a step never spans a jump of a source or a
 //! boundary temperature. Approaching a landing, the remaining interval is
 //! split into two equal steps when it is shorter than two steps, so no sliver
@@ -188,11 +188,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{InternalError, SolveError};
 use crate::linalg::krylov::zip_update;
 use crate::linalg::parallel::{on_pool_thread, par_chunks, par_fill, rows_of};
-use crate::network::{AssembledNetwork, HeatFlows};
+use crate::network::HeatFlows;
 use crate::solve::linear::LinearSolverChoice;
 use crate::solve::newton::{NewtonCore, StepForm};
 use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{SteadyOptions, SteadySolver};
+use crate::solve::ThermalSystem;
 
 pub use driver::TransientSolver;
 #[allow(clippy::wildcard_imports)]
@@ -235,7 +236,7 @@ fn internal(reason: &str) -> SolveError {
     SolveError::Internal(InternalError::new(format!("transient solver: {reason}")))
 }
 
-fn check_initial_length(system: &AssembledNetwork, x: &[f64]) -> Result<(), SolveError> {
+fn check_initial_length(system: &dyn ThermalSystem, x: &[f64]) -> Result<(), SolveError> {
     check(
         x.len() == system.unknowns(),
         "initial state length",
@@ -293,7 +294,7 @@ fn initial_step(y: &[f64], z: &[f64], cap: &[f64], a: AdaptiveStep, span: f64) -
 /// options, and with [`SolveError::TransientStepFailed`] or
 /// [`SolveError::StepTooSmall`] when a step cannot be completed.
 pub fn solve_transient(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &TransientOptions,
 ) -> Result<TransientSolution, crate::Error> {
     solve_transient_with_progress(system, options, &mut |_| {})
@@ -301,7 +302,7 @@ pub fn solve_transient(
 
 /// [`solve_transient`], calling `progress(t_s)` after every accepted step.
 pub fn solve_transient_with_progress(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &TransientOptions,
     progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<TransientSolution, crate::Error> {

@@ -54,7 +54,7 @@ pub struct AdaptiveStep {
     /// Safety factor on the predicted step (0 < safety < 1).
     pub safety: f64,
     /// Largest growth of the step from one step to the next (> 1; BDF2 also
-    /// respects [`BDF2_MAX_RATIO`]).
+    /// respects its largest step ratio, 2).
     pub max_growth: f64,
     /// Smallest factor applied after a rejected step (0 < max_shrink < 1).
     pub max_shrink: f64,
@@ -109,7 +109,7 @@ pub enum InitialState {
 /// and [`TransientSolver::new`] validates everything again.
 ///
 /// ```
-/// use thermorbit::solve::transient::{TransientMethod, TransientOptions};
+/// use thermorbit::solve::{TransientMethod, TransientOptions};
 /// let opts = TransientOptions::adaptive(1e-5, 1e-4)?
 ///     .with_span(0.0, 5_700.0)?
 ///     .with_method(TransientMethod::Bdf2)
@@ -160,7 +160,7 @@ pub struct FactorReuse {
     /// half. `false`: factorize at every refresh.
     pub krylov: bool,
     /// Sweep an `f32` copy of the Cholesky factor
-    /// ([`DirectSolver::with_single_precision_sweeps`]); Newton's exact
+    /// ([`DirectSolver::with_single_precision_sweeps`](crate::linalg::DirectSolver::with_single_precision_sweeps)); Newton's exact
     /// residual corrects its error.
     pub single_precision: bool,
 }

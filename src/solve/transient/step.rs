@@ -264,7 +264,7 @@ impl<'a> TransientSolver<'a> {
     /// [`SolveError::AlgebraicBalanceFailed`].)
     pub(super) fn project_algebraic(
         core: &mut NewtonCore<'_>,
-        sys: &AssembledNetwork,
+        sys: &dyn ThermalSystem,
         t: f64,
         eps: f64,
         y: &mut [f64],
