@@ -41,7 +41,7 @@ pub(crate) use state::{Factor, Jacobian, JacobianSchedule, Matrix, StaleFactor, 
 pub(crate) use steady_form::SteadyForm;
 pub(crate) use step_form::{Norms, StepForm};
 
-use crate::error::SolveError;
+use crate::error::{InternalError, SolveError};
 use crate::linalg::krylov::Cg;
 use crate::linalg::parallel::{par_chunks, par_fill};
 use crate::linalg::{CsrMatrix, LinearSolver};
@@ -397,9 +397,8 @@ impl<'a> NewtonCore<'a> {
                 Err(e) => first_error = Some(e),
             }
         }
-        Err(first_error.unwrap_or_else(|| SolveError::LinearSolver {
-            solver: "Newton",
-            reason: "no attempt made".into(),
+        Err(first_error.unwrap_or_else(|| {
+            SolveError::Internal(InternalError::new("Newton core: no attempt made"))
         }))
     }
 

@@ -70,7 +70,8 @@
 
 //! # Newton
 //!
-//! Each step's system is solved by Newton's method with the exact Jacobian
+//! Each step's system is solved by the Newton core the steady solver shares
+//! (`solve/newton/`: a step is its `StepForm`), that is, by Newton's method with the exact Jacobian
 //! `γC + K` ([`ThermalSystem::jacobian`](crate::solve::ThermalSystem::jacobian), `C` added on the diagonal through
 //! [`ThermalSystem::diagonal_positions`](crate::solve::ThermalSystem::diagonal_positions)). Convergence is judged as in the
 //! steady solver, relative to the heat flowing: the part of `‖G‖₁` above each
