@@ -240,7 +240,7 @@ fn an_orbit_case_takes_one_nodal_period_of_fluxes() {
 fn a_run_that_does_not_converge_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "{LUMPED}[solve.periodic]\nperiod_s = 1000.0\ndt_s = 10.0\nmax_periods = 2\ninitial = \"initial\"\n"
+        "{LUMPED}[solve.periodic]\nperiod_s = 1000.0\ndt_s = 10.0\nmax_periods = 2\ninitial = \"initial\"\nwarm_up_step_factor = 1\n"
     );
     std::fs::write(dir.path().join("case.toml"), text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_thermorbit"))

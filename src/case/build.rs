@@ -16,7 +16,7 @@ use crate::error::{Error, InputError, NetworkError};
 use crate::network::{
     AssembledNetwork, Harmonic, HeatSource, NodeId, NodeKind, Profile, ThermalNetwork, TimeTable,
 };
-use crate::solve::periodic::profile_mean;
+use crate::solve::periodic::{profile_mean, MAX_WARM_UP_STEP_FACTOR};
 
 /// Initial temperature when a case gives none, K (a room-temperature first guess).
 pub const DEFAULT_INITIAL_TEMPERATURE_K: f64 = 293.15;
@@ -1162,6 +1162,14 @@ fn check_periodic(
             n as f64,
             |v| (1.0..=100_000.0).contains(&v),
             "1 to 100000",
+        )?;
+    }
+    if let Some(f) = p.warm_up_step_factor {
+        ck.number(
+            "solve.periodic.warm_up_step_factor",
+            f,
+            |v| (1.0..=MAX_WARM_UP_STEP_FACTOR).contains(&v),
+            "1 to 100 (1: no warm-up)",
         )?;
     }
     check_steps(ck, "solve.periodic", &p.steps(), p.period_s, limits)

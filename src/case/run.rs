@@ -10,7 +10,7 @@ use super::Model;
 use crate::error::{Error, InternalError, SolveError};
 use crate::network::Profile;
 use crate::solve::periodic::{
-    Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver,
+    Acceleration, PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver, WarmUp,
 };
 use crate::solve::transient::solve_transient_with_progress;
 use crate::solve::transient::{InitialState, TransientMethod, TransientOptions, TransientSolution};
@@ -141,6 +141,14 @@ impl Model {
         }
         if p.acceleration == Some(AccelerationSpec::None) {
             options = options.with_acceleration(Acceleration::None)?;
+        }
+        if let Some(step_factor) = p.warm_up_step_factor {
+            let warm_up = if step_factor > 1.0 {
+                WarmUp::Coarse { step_factor }
+            } else {
+                WarmUp::None
+            };
+            options = options.with_warm_up(warm_up)?;
         }
         Ok(Some(options))
     }

@@ -634,6 +634,10 @@ pub struct PeriodicSpec {
     /// `anderson` (default) or `none`.
     #[serde(default)]
     pub acceleration: Option<AccelerationSpec>,
+    /// Warm-up periods at steps this many times longer before the periods
+    /// that count (default 6; 1 turns the warm-up off).
+    #[serde(default)]
+    pub warm_up_step_factor: Option<f64>,
     /// Integration method (default BDF2).
     #[serde(default)]
     pub method: Option<MethodSpec>,

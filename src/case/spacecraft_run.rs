@@ -27,7 +27,8 @@ use std::sync::Arc;
 use crate::network::{AssembledNetwork, NodeId, Profile, SampledSeries, TimeTable};
 use crate::power::{integrate, PowerDemand, PowerHistory, Storage};
 use crate::solve::periodic::{
-    solve_periodic_with_feedback, Feedback, PeriodicIteration, PeriodicOptions,
+    lumped_periodic_response, solve_periodic_with_feedback, Feedback, PeriodicIteration,
+    PeriodicOptions,
 };
 use crate::solve::transient::TransientSolution;
 use crate::solve::PeriodicSolution;
@@ -552,11 +553,14 @@ impl Model {
     /// The first estimate of the losses is the budget of the orbit-average
     /// steady state held over the period, and the first period starts from
     /// the steady state with their mean added. A period's losses are settled
-    /// when no sample of its budget's differs from those it used by more than
-    /// `G_mount × tolerance_k`: a steady change of that size moves the battery
-    /// by at most the periodicity tolerance against its mount (which, tied to
-    /// the coolant and through it to the radiators, moves far less), so the
-    /// final period and its budget agree to within what periodicity resolves.
+    /// when the change from those it used moves the battery by at most the
+    /// periodicity tolerance, the battery taken as a lumped mass on its mount
+    /// ([`lumped_periodic_response`]; the mount, tied to the coolant and
+    /// through it to the radiators, moves far less): the final period and its
+    /// budget then agree to within what periodicity resolves. When they are
+    /// not settled, the next period starts with the battery moved by that
+    /// response at `t₀`, so the battery's slow mode does not have to be
+    /// found again by repeating periods.
     pub(super) fn solve_periodic_with_battery(
         &self,
         options: &PeriodicOptions,
@@ -581,26 +585,37 @@ impl Model {
         let x0 = self.periodic_start_state_with(options, Some((source, mean_w)))?;
         let mut system = self.system.clone();
         system.set_source_profile(source, used.clone())?;
-        let tolerance_w = battery.mount_conductance_w_k * options.tolerance_k;
+        let mount_w_k = battery.mount_conductance_w_k;
+        let unknown = self.system.unknown_of_node(nodes.node);
+        let capacitance_j_k = unknown.map_or(0.0, |u| self.system.capacitance_j_k()[u]);
         let mut last: Option<(PowerHistory, f64)> = None;
         let mut feedback = |sys: &AssembledNetwork, period: &TransientSolution| {
             let budget = sc.budget(sys, &Samples::of_history(period))?;
             let next = Spacecraft::battery_heat_profile(&self.system, &budget, false, period_s)?;
             let used_w: Vec<f64> = budget.times_s.iter().map(|&t| used.value_at(t)).collect();
-            let worst = used_w
+            let change_w: Vec<f64> = budget
+                .battery_heat_w
                 .iter()
-                .zip(&budget.battery_heat_w)
-                .fold(0.0_f64, |m, (u, q)| m.max((q - u).abs()));
-            let change = time_mean(&budget.times_s, &budget.battery_heat_w)
-                - time_mean(&budget.times_s, &used_w);
-            let settled = worst <= tolerance_w;
+                .zip(&used_w)
+                .map(|(q, u)| q - u)
+                .collect();
+            let moved_k =
+                lumped_periodic_response(capacitance_j_k, mount_w_k, &budget.times_s, &change_w);
+            let worst_k = moved_k.iter().fold(0.0_f64, |m, t| m.max(t.abs()));
+            let change = time_mean(&budget.times_s, &change_w);
+            let settled = worst_k <= options.tolerance_k;
             if !settled {
                 used = next.clone();
             }
             last = Some((budget, change));
+            let start_shift_k = match (unknown, moved_k.first()) {
+                (Some(u), Some(&t0)) if !settled => vec![(u, t0)],
+                _ => Vec::new(),
+            };
             Ok(Feedback {
                 profile: next,
                 settled,
+                start_shift_k,
             })
         };
         let (periodic, _) =

@@ -107,18 +107,18 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
             result
         }
         (SolveMode::Periodic, _) => {
-            let max = model
-                .periodic_options()
-                .ok()
-                .flatten()
-                .map_or(100, |o| o.max_periods);
+            // The warm-up and the full-step periods each have the period limit.
+            let max = model.periodic_options().ok().flatten().map_or(100, |o| {
+                o.max_periods * if o.warm_up_options().is_some() { 2 } else { 1 }
+            });
             let bar = ctx.progress.bar(max as u64, "periods");
             let result = model.run_with_progress(&mut |p| {
                 if let RunProgress::Period(it) = p {
                     bar.set_position(it.period as u64);
                     bar.set_message(format!(
-                        "periodicity error {:.2e} K{}",
+                        "periodicity error {:.2e} K{}{}",
                         it.error_max_k,
+                        if it.warm_up { " (warm-up)" } else { "" },
                         if it.accelerated { " (Anderson)" } else { "" }
                     ));
                 }
@@ -174,6 +174,20 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many of a periodic run's periods were warm-up periods, and at what
+/// steps ("" without any).
+fn warm_up_text(p: &thermorbit::solve::PeriodicSolution) -> String {
+    match p.warm_up {
+        thermorbit::solve::WarmUp::Coarse { step_factor } if p.warm_up_periods > 0 => {
+            format!(
+                "{} warm-up at {step_factor}× longer steps, ",
+                p.warm_up_periods
+            )
+        }
+        _ => String::new(),
+    }
+}
+
 /// The text report of a run.
 fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult) -> String {
     let mut s = String::new();
@@ -217,10 +231,11 @@ fn report(model: &thermorbit::case::Model, result: &thermorbit::case::RunResult)
             let t = &p.final_period;
             let _ = writeln!(
                 s,
-                "periodic steady state: period {:.1} s from t = {} s, {} periods integrated ({} from Anderson-mixed starts, acceleration {}), periodicity error max |T(t0+P) - T(t0)| = {:.3e} K (tolerance {:.1e} K); final period: {} {} steps ({} rejected), {} over all periods, linear solver {}, {}",
+                "periodic steady state: period {:.1} s from t = {} s, {} periods integrated ({}{} from Anderson-mixed starts, acceleration {}), periodicity error max |T(t0+P) - T(t0)| = {:.3e} K (tolerance {:.1e} K); final period: {} {} steps ({} rejected), {} over all periods, linear solver {}, {}",
                 p.period_s,
                 t.energy.start_s,
                 p.periods,
+                warm_up_text(p),
                 p.accelerated_periods(),
                 p.acceleration.name(),
                 p.periodicity_error_k,

@@ -263,6 +263,10 @@ fn transient_json(t: &TransientSolution) -> Value {
         "accepted_steps": t.stats.accepted_steps, "rejected_steps": t.stats.rejected_steps,
         "min_dt_s": t.stats.min_dt_s, "max_dt_s": t.stats.max_dt_s,
         "mean_dt_s": t.mean_dt_s(),
+        "newton_iterations": t.stats.newton_iterations,
+        "max_newton_iterations_per_step": t.stats.max_newton_iterations_per_step,
+        "linear_iterations": t.stats.linear_iterations,
+        "jacobian_evaluations": t.stats.jacobian_evaluations,
         "heat_in_j": t.energy.heat_in_j, "heat_out_j": t.energy.heat_out_j,
         "stored_j": t.energy.stored_j, "imbalance_j": t.energy.imbalance_j,
     })
@@ -296,6 +300,8 @@ fn periodic_json(model: &Model, p: &PeriodicSolution) -> Value {
         "tolerance_k": p.tolerance_k,
         "acceleration": p.acceleration.name(),
         "accelerated_periods": p.accelerated_periods(),
+        "warm_up_periods": p.warm_up_periods,
+        "warm_up": p.warm_up,
         "total_steps": p.total_steps,
         "iterations": p.iterations,
         "final_period_energy": {

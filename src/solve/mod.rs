@@ -23,8 +23,9 @@ pub use explicit::{solve_explicit, ExplicitOptions};
 pub use linear::{new_linear_solver, LinearSolverChoice};
 pub use periodic::{
     profile_mean, solve_periodic, solve_periodic_with_feedback, Acceleration, Feedback,
-    PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver, DEFAULT_ANDERSON_DEPTH,
-    DEFAULT_MAX_PERIODS, DEFAULT_PERIODICITY_TOLERANCE_K, MAX_ANDERSON_DEPTH,
+    PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver, WarmUp,
+    DEFAULT_ANDERSON_DEPTH, DEFAULT_MAX_PERIODS, DEFAULT_PERIODICITY_TOLERANCE_K,
+    DEFAULT_WARM_UP_STEP_FACTOR, MAX_ANDERSON_DEPTH, MAX_WARM_UP_STEP_FACTOR,
 };
 pub use report::{EnergyBalance, NewtonIteration};
 pub use steady::{

@@ -16,7 +16,7 @@ use super::convergence::{convergence_plot, f64_at, set_key, write_plot, Refineme
 use super::{Measurement, RunContext, Runner, ValidationCase};
 use crate::case::{RunResult, Solution};
 use crate::error::{Error, InputError};
-use crate::solve::PeriodicSolution;
+use crate::solve::{PeriodicSolution, TransientSolution};
 
 /// Runners by name.
 pub(super) const RUNNERS: &[(&str, Runner)] = &[
@@ -203,12 +203,23 @@ fn periodic_vs_long_transient(
         .into());
     }
 
-    let run = case.build_model(base.clone())?.run()?;
-    let periodic = periodic_of(case, &run)?;
-    let mut plain_table = base.clone();
+    // Acceleration alone (no warm-up), plain repetition, and the run as given
+    // (with its warm-up at longer steps).
+    let mut anderson_table = base.clone();
+    set_key(
+        &mut anderson_table,
+        "solve.periodic.warm_up_step_factor",
+        1.0,
+        f,
+    )?;
+    let mut plain_table = anderson_table.clone();
     set_key(&mut plain_table, "solve.periodic.acceleration", "none", f)?;
+    let run = case.build_model(anderson_table)?.run()?;
+    let periodic = periodic_of(case, &run)?;
     let plain_run = case.build_model(plain_table)?.run()?;
     let plain = periodic_of(case, &plain_run)?;
+    let warm_run = case.build_model(base.clone())?.run()?;
+    let warm = periodic_of(case, &warm_run)?;
 
     // The long plain transient, with the periodic table's step settings.
     let mut long = base.clone();
@@ -228,31 +239,37 @@ fn periodic_vs_long_transient(
     let reference = transient(case, &long_run)?;
 
     let ours = &periodic.final_period;
-    let outputs = per_period as usize + 1;
-    let first = reference.times_s.len().saturating_sub(outputs);
-    let mut max_diff: f64 = 0.0;
-    for (k, row) in ours.temperatures_k.iter().enumerate() {
-        let Some(ref_row) = reference.temperatures_k.get(first + k) else {
-            return Err(inconsistent(
-                case,
-                "parameters.periods",
-                "the long run is shorter than a period",
-            )
-            .into());
-        };
-        let shift = reference.times_s[first + k] - ours.times_s[k] - (periods - 1.0) * period;
-        if shift.abs() > 1e-6 * period {
-            return Err(inconsistent(
-                case,
-                "case.solve.periodic.output_interval_s",
-                "the long run's outputs do not fall on the periodic run's times",
-            )
-            .into());
+    // Over the last period of the long run, shifted onto a periodic run's times.
+    let last_period_diff = |ours: &TransientSolution| -> Result<f64, Error> {
+        let outputs = per_period as usize + 1;
+        let first = reference.times_s.len().saturating_sub(outputs);
+        let mut max_diff: f64 = 0.0;
+        for (k, row) in ours.temperatures_k.iter().enumerate() {
+            let Some(ref_row) = reference.temperatures_k.get(first + k) else {
+                return Err(inconsistent(
+                    case,
+                    "parameters.periods",
+                    "the long run is shorter than a period",
+                )
+                .into());
+            };
+            let shift = reference.times_s[first + k] - ours.times_s[k] - (periods - 1.0) * period;
+            if shift.abs() > 1e-6 * period {
+                return Err(inconsistent(
+                    case,
+                    "case.solve.periodic.output_interval_s",
+                    "the long run's outputs do not fall on the periodic run's times",
+                )
+                .into());
+            }
+            for (a, b) in row.iter().zip(ref_row) {
+                max_diff = max_diff.max((a - b).abs());
+            }
         }
-        for (a, b) in row.iter().zip(ref_row) {
-            max_diff = max_diff.max((a - b).abs());
-        }
-    }
+        Ok(max_diff)
+    };
+    let max_diff = last_period_diff(ours)?;
+    let warm_diff = last_period_diff(&warm.final_period)?;
     let plain_diff = ours
         .temperatures_k
         .iter()
@@ -286,6 +303,16 @@ fn periodic_vs_long_transient(
         Measurement::new(
             "periods integrated, Anderson / plain repetition",
             periodic.periods as f64 / plain.periods as f64,
+            0.0,
+        ),
+        Measurement::new(
+            "max |T_warm-up run - T_long transient| over the last period (K)",
+            warm_diff,
+            0.0,
+        ),
+        Measurement::new(
+            "steps, with warm-up / Anderson alone",
+            warm.total_steps as f64 / periodic.total_steps as f64,
             0.0,
         ),
         Measurement::new(

@@ -66,14 +66,16 @@ use serde::Serialize;
 
 use crate::error::SolveError;
 use crate::network::Profile;
-use crate::solve::transient::{InitialState, TransientOptions, TransientSolution, TransientSolver};
+use crate::solve::transient::{
+    AdaptiveStep, InitialState, StepControl, TransientOptions, TransientSolution, TransientSolver,
+};
 use crate::solve::ThermalSystem;
 
 mod anderson;
 mod feedback;
 
 use anderson::Anderson;
-pub use feedback::{solve_periodic_with_feedback, Feedback};
+pub use feedback::{lumped_periodic_response, solve_periodic_with_feedback, Feedback};
 
 /// Default tolerance on the periodicity error `max_i |T_i(t₀+P) − T_i(t₀)|`, K.
 ///
@@ -114,6 +116,59 @@ pub const MAX_ANDERSON_DEPTH: usize = 50;
 /// control), so a least-squares problem conditioned worse than 1e8 would hand
 /// that noise to the mixing coefficients as whole kelvins.
 pub(crate) const ANDERSON_MAX_CONDITION: f64 = 1e8;
+
+/// Default ratio of a warm-up period's steps to the run's own
+/// ([`WarmUp::Coarse`]): six-times-longer steps make a warm-up period about
+/// six times cheaper, while a second-order method's error, `O((h/τ)²)` of a
+/// mode's swing, stays below 1 % for every mode slower than the long step
+/// times ten — the heavy masses and loops a warm-up is for.
+pub const DEFAULT_WARM_UP_STEP_FACTOR: f64 = 6.0;
+
+/// Largest warm-up step factor accepted.
+pub const MAX_WARM_UP_STEP_FACTOR: f64 = 100.0;
+
+/// Fewest fixed steps a warm-up period takes: its step is at most `P / 48`
+/// (half an hour of a day, two minutes of a low orbit), so a warm-up still
+/// follows the load through the period rather than averaging it away.
+pub(crate) const WARM_UP_MIN_STEPS_PER_PERIOD: f64 = 48.0;
+
+/// Loosest relative local-error tolerance of adaptive warm-up steps.
+pub(crate) const WARM_UP_MAX_RTOL: f64 = 1e-2;
+
+/// Periods integrated at longer steps before the periods that count.
+///
+/// A period costs its steps, and what repeated periods have to find is the
+/// state of the slow modes (heavy masses, a coolant loop, a source fed back
+/// from the solution), which change little within a period and hardly depend
+/// on the step. A warm-up runs the same iteration (acceleration, tolerance,
+/// period limit, fed-back sources) with longer steps; the full-step periods
+/// then start from its cyclic state, where what is left is the fast modes'
+/// discretisation difference, which one period damps. The state returned is
+/// always that of full-step periods meeting the tolerance: a warm-up changes
+/// the cost, not the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum WarmUp {
+    /// The full-step periods start from the initial state.
+    None,
+    /// Warm-up periods with steps `step_factor` times longer: fixed steps of
+    /// `step_factor · dt` (at most `P / 48`; no warm-up when that is not
+    /// longer than `dt`), or adaptive steps with local-error tolerances
+    /// `step_factor³` looser (a second-order method's local error is `O(h³)`;
+    /// `rtol` at most 1e-2) and a largest step `step_factor` times longer.
+    Coarse {
+        /// Ratio of warm-up to full steps (1 to [`MAX_WARM_UP_STEP_FACTOR`]).
+        step_factor: f64,
+    },
+}
+
+impl Default for WarmUp {
+    fn default() -> Self {
+        WarmUp::Coarse {
+            step_factor: DEFAULT_WARM_UP_STEP_FACTOR,
+        }
+    }
+}
 
 /// How successive periods are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -179,6 +234,8 @@ pub struct PeriodicOptions {
     pub max_periods: usize,
     /// How periods are combined.
     pub acceleration: Acceleration,
+    /// Periods at longer steps that prepare the first full-step period's start.
+    pub warm_up: WarmUp,
 }
 
 // Option names in error messages.
@@ -187,6 +244,7 @@ const START: &str = "periodic start time (s)";
 const TOLERANCE: &str = "periodicity tolerance (K)";
 const MAX_PERIODS: &str = "maximum number of periods";
 const DEPTH: &str = "Anderson depth";
+const WARM_UP: &str = "warm-up step factor";
 
 /// `Ok` when `ok`, else the option's [`SolveError::InvalidOption`].
 fn check(ok: bool, option: &'static str, value: f64, allowed: &'static str) -> CheckResult {
@@ -221,6 +279,18 @@ fn check_max_periods(n: usize) -> CheckResult {
     check(n >= 1, MAX_PERIODS, n as f64, "≥ 1")
 }
 
+fn check_warm_up(w: WarmUp) -> CheckResult {
+    match w {
+        WarmUp::Coarse { step_factor } => check(
+            (1.0..=MAX_WARM_UP_STEP_FACTOR).contains(&step_factor),
+            WARM_UP,
+            step_factor,
+            "1 to 100",
+        ),
+        WarmUp::None => Ok(()),
+    }
+}
+
 fn check_acceleration(a: Acceleration) -> CheckResult {
     match a {
         Acceleration::Anderson { depth } => check(
@@ -236,8 +306,9 @@ fn check_acceleration(a: Acceleration) -> CheckResult {
 impl Default for PeriodicOptions {
     /// A one-second period (set it with [`PeriodicOptions::new`]), the
     /// transient defaults (adaptive BDF2), [`DEFAULT_PERIODICITY_TOLERANCE_K`],
-    /// [`DEFAULT_MAX_PERIODS`] and Anderson mixing of depth
-    /// [`DEFAULT_ANDERSON_DEPTH`].
+    /// [`DEFAULT_MAX_PERIODS`], Anderson mixing of depth
+    /// [`DEFAULT_ANDERSON_DEPTH`] and a warm-up at
+    /// [`DEFAULT_WARM_UP_STEP_FACTOR`] times longer steps.
     fn default() -> Self {
         Self {
             period_s: 1.0,
@@ -246,6 +317,7 @@ impl Default for PeriodicOptions {
             tolerance_k: DEFAULT_PERIODICITY_TOLERANCE_K,
             max_periods: DEFAULT_MAX_PERIODS,
             acceleration: Acceleration::default(),
+            warm_up: WarmUp::default(),
         }
     }
 }
@@ -294,6 +366,13 @@ impl PeriodicOptions {
         Ok(self)
     }
 
+    /// Sets the warm-up (a step factor from 1 to [`MAX_WARM_UP_STEP_FACTOR`]).
+    pub fn with_warm_up(mut self, warm_up: WarmUp) -> Result<Self, SolveError> {
+        check_warm_up(warm_up)?;
+        self.warm_up = warm_up;
+        Ok(self)
+    }
+
     /// End of the period, `t₀ + P` (s).
     pub fn end_s(&self) -> f64 {
         self.start_s + self.period_s
@@ -308,6 +387,40 @@ impl PeriodicOptions {
         }
     }
 
+    /// The transient options of one warm-up period ([`WarmUp`]), or `None`
+    /// when there is no warm-up (none asked for, or fixed steps it could not
+    /// lengthen).
+    pub fn warm_up_options(&self) -> Option<TransientOptions> {
+        let WarmUp::Coarse { step_factor: f } = self.warm_up else {
+            return None;
+        };
+        let step = match self.transient.step {
+            StepControl::Fixed { dt_s } => {
+                let long = (f * dt_s).min(self.period_s / WARM_UP_MIN_STEPS_PER_PERIOD);
+                if long <= dt_s {
+                    return None;
+                }
+                StepControl::Fixed { dt_s: long }
+            }
+            StepControl::Adaptive(a) => {
+                if f <= 1.0 {
+                    return None;
+                }
+                let looser = f.powi(3);
+                StepControl::Adaptive(AdaptiveStep {
+                    rtol: (a.rtol * looser).min(WARM_UP_MAX_RTOL.max(a.rtol)),
+                    atol_k: a.atol_k * looser,
+                    dt_max_s: a.dt_max_s.map(|d| d * f),
+                    ..a
+                })
+            }
+        };
+        Some(TransientOptions {
+            step,
+            ..self.period_options()
+        })
+    }
+
     /// Checks every option with the setters' own checks, and the transient
     /// options over one period (output times within it, steps, Newton).
     pub fn validate(&self) -> Result<(), SolveError> {
@@ -316,6 +429,7 @@ impl PeriodicOptions {
         check_tolerance(self.tolerance_k)?;
         check_max_periods(self.max_periods)?;
         check_acceleration(self.acceleration)?;
+        check_warm_up(self.warm_up)?;
         let advances = self.end_s().is_finite() && self.end_s() > self.start_s;
         check(
             advances,
@@ -323,15 +437,22 @@ impl PeriodicOptions {
             self.period_s,
             "large enough to advance t₀ + P",
         )?;
-        self.period_options().validate()
+        self.period_options().validate()?;
+        match self.warm_up_options() {
+            Some(w) => w.validate(),
+            None => Ok(()),
+        }
     }
 }
 
 /// One period of the iteration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PeriodicIteration {
-    /// Period number, from 1.
+    /// Period number, from 1 (warm-up periods included).
     pub period: usize,
+    /// A warm-up period, at longer steps ([`WarmUp`]): it prepares the start
+    /// of the full-step periods and cannot end the iteration.
+    pub warm_up: bool,
     /// `max_i |T_i(t₀+P) − T_i(t₀)|` over diffusion nodes, K.
     pub error_max_k: f64,
     /// Root mean square of `T_i(t₀+P) − T_i(t₀)` over diffusion nodes, K.
@@ -353,8 +474,10 @@ pub struct PeriodicIteration {
 pub struct PeriodicSolution {
     /// Period (s).
     pub period_s: f64,
-    /// Periods integrated, the final one included.
+    /// Periods integrated, warm-up periods and the final one included.
     pub periods: usize,
+    /// Of which warm-up periods, at longer steps.
+    pub warm_up_periods: usize,
     /// One entry per period integrated.
     pub iterations: Vec<PeriodicIteration>,
     /// `max_i |T_i(t₀+P) − T_i(t₀)|` of the final period, K (≤ the tolerance).
@@ -363,6 +486,8 @@ pub struct PeriodicSolution {
     pub tolerance_k: f64,
     /// Acceleration used.
     pub acceleration: Acceleration,
+    /// Warm-up used.
+    pub warm_up: WarmUp,
     /// The final period: outputs over `[t₀, t₀ + P]`, step statistics and
     /// its energy integral (heat in, out and stored over one period).
     pub final_period: TransientSolution,
@@ -386,11 +511,13 @@ impl PeriodicSolution {
 }
 
 /// Solver of the cyclic steady state. Keeps one [`TransientSolver`] (its
-/// linear solver, factorization and work vectors) across periods.
+/// linear solver, factorization and work vectors) across periods, and one for
+/// the warm-up periods when there are any.
 pub struct PeriodicSolver<'a> {
     system: &'a dyn ThermalSystem,
     options: PeriodicOptions,
     transient: TransientSolver<'a>,
+    warm_up: Option<TransientSolver<'a>>,
     /// Rows whose temperature is state (diffusion nodes, `C > 0`).
     state_rows: Vec<bool>,
 }
@@ -412,11 +539,16 @@ impl<'a> PeriodicSolver<'a> {
     ) -> Result<Self, SolveError> {
         options.validate()?;
         let transient = TransientSolver::new(system, options.period_options())?;
+        let warm_up = match options.warm_up_options() {
+            Some(o) => Some(TransientSolver::new(system, o)?),
+            None => None,
+        };
         let state_rows = state_rows(system);
         Ok(Self {
             system,
             options,
             transient,
+            warm_up,
             state_rows,
         })
     }
@@ -451,15 +583,19 @@ impl<'a> PeriodicSolver<'a> {
     ) -> Result<PeriodicSolution, SolveError> {
         let opts = self.options.clone();
         let mut total_steps = 0;
-        let transient = &mut self.transient;
-        let done = iterate_periods(
+        let (transient, warm_up) = (&mut self.transient, &mut self.warm_up);
+        let done = find_cyclic_state(
             x0,
             &self.state_rows,
             &opts,
-            |x| {
-                let sol = transient.solve_from(x)?;
+            |x, stage| {
+                let solver = match (stage, warm_up.as_mut()) {
+                    (Stage::WarmUp, Some(w)) => w,
+                    _ => &mut *transient,
+                };
+                let sol = solver.solve_from(x)?;
                 total_steps += sol.stats.accepted_steps;
-                Ok::<_, SolveError>((sol, true))
+                Ok::<_, SolveError>((sol, NextMap::Same))
             },
             |sol| &sol.final_state_k,
             progress,
@@ -490,12 +626,15 @@ impl FixedPoint<TransientSolution> {
                 _ => self.start[u],
             })
             .collect();
+        let warm_up_periods = self.iterations.iter().filter(|i| i.warm_up).count();
         PeriodicSolution {
             period_s: opts.period_s,
             periods: self.iterations.len(),
+            warm_up_periods,
             periodicity_error_k: self.error_max_k,
             tolerance_k: opts.tolerance_k,
             acceleration: opts.acceleration,
+            warm_up: opts.warm_up,
             iterations: self.iterations,
             final_period: self.image,
             start_state_k,
@@ -504,9 +643,34 @@ impl FixedPoint<TransientSolution> {
     }
 }
 
-/// A fixed point reached by [`iterate_periods`].
+/// Whether the period map stays the same for the next period.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NextMap {
+    /// The same map: the period may end the iteration.
+    Same,
+    /// A source set from the solution changed ([`solve_periodic_with_feedback`]):
+    /// the period cannot end the iteration, the earlier iterates (of another
+    /// map) are forgotten, and the next period starts from this one's image
+    /// moved by `start_shift` — `(unknown, K)` pairs, the caller's estimate of
+    /// how the change moves the cyclic state at `t₀`.
+    Changed {
+        /// Temperature changes added to the next start, `(unknown, K)`.
+        start_shift: Vec<(usize, f64)>,
+    },
+}
+
+/// Which periods a map evaluation belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// A warm-up period, at [`PeriodicOptions::warm_up_options`].
+    WarmUp,
+    /// A period at the run's own steps, [`PeriodicOptions::period_options`].
+    Full,
+}
+
+/// The cyclic state reached by [`find_cyclic_state`].
 struct FixedPoint<R> {
-    /// One entry per period.
+    /// One entry per period, warm-up periods first.
     iterations: Vec<PeriodicIteration>,
     /// The periodicity error of the last period, K.
     error_max_k: f64,
@@ -516,36 +680,116 @@ struct FixedPoint<R> {
     image: R,
 }
 
-/// The fixed-point iteration `x ← Φ(x)` over the state rows `rows`, with the
-/// options' acceleration, tolerance and period limit (see the module doc):
-/// `phi` integrates one period from a start and says whether the map stays
-/// the same for the next period (`false`: a source set from the solution
-/// changed, so this period cannot end the iteration and the earlier iterates,
-/// of another map, are forgotten); `end_state` reads the end state from what
-/// it returns.
+/// Where [`iterate_periods`] stopped.
+struct Iterated<R> {
+    /// The last period met the tolerance with a settled map.
+    converged: bool,
+    /// One entry per period of this stage.
+    iterations: Vec<PeriodicIteration>,
+    /// Converged: the start that met the tolerance; otherwise the start the
+    /// next period would have taken.
+    start: Vec<f64>,
+    /// The last period's image (`None` when no period was integrated).
+    image: Option<R>,
+}
+
+/// The cyclic state from `x0`: the warm-up periods (when the options have
+/// any) iterated to the tolerance, then the full-step periods from the
+/// warm-up's cyclic state (or, when the warm-up did not converge within the
+/// period limit, from where it stopped). `phi` integrates one period of the
+/// given stage (see [`iterate_periods`]). Fails with
+/// [`SolveError::PeriodicNotConverged`], carrying the full-step periods'
+/// history, when they do not meet the tolerance within the period limit.
+fn find_cyclic_state<R, E: From<SolveError>>(
+    x0: &[f64],
+    rows: &[bool],
+    opts: &PeriodicOptions,
+    mut phi: impl FnMut(&[f64], Stage) -> Result<(R, NextMap), E>,
+    end_state: impl Fn(&R) -> &[f64],
+    progress: &mut dyn FnMut(&PeriodicIteration),
+) -> Result<FixedPoint<R>, E> {
+    let mut start = x0.to_vec();
+    let mut iterations = Vec::new();
+    if opts.warm_up_options().is_some() {
+        let warm = iterate_periods(
+            &start,
+            rows,
+            opts,
+            Stage::WarmUp,
+            0,
+            |x| phi(x, Stage::WarmUp),
+            &end_state,
+            progress,
+        )?;
+        start = match (&warm.image, warm.converged) {
+            (Some(image), true) => end_state(image).to_vec(),
+            _ => warm.start,
+        };
+        iterations = warm.iterations;
+    }
+    let full = iterate_periods(
+        &start,
+        rows,
+        opts,
+        Stage::Full,
+        iterations.len(),
+        |x| phi(x, Stage::Full),
+        &end_state,
+        progress,
+    )?;
+    let (Some(image), true) = (full.image, full.converged) else {
+        return Err(SolveError::PeriodicNotConverged {
+            periods: opts.max_periods,
+            tolerance_k: opts.tolerance_k,
+            error_max_k: full.iterations.iter().map(|i| i.error_max_k).collect(),
+            error_rms_k: full.iterations.iter().map(|i| i.error_rms_k).collect(),
+        }
+        .into());
+    };
+    let error_max_k = full.iterations.last().map_or(0.0, |i| i.error_max_k);
+    iterations.extend(full.iterations);
+    Ok(FixedPoint {
+        iterations,
+        error_max_k,
+        start: full.start,
+        image,
+    })
+}
+
+/// The fixed-point iteration `x ← Φ(x)` of one stage over the state rows
+/// `rows`, with the options' acceleration, tolerance and period limit (see the
+/// module doc), its periods numbered after `periods_before`: `phi` integrates
+/// one period from a start and says whether the map stays the same for the
+/// next period ([`NextMap`]); `end_state` reads the end state from what it
+/// returns.
+#[allow(clippy::too_many_arguments)]
 fn iterate_periods<R, E: From<SolveError>>(
     x0: &[f64],
     rows: &[bool],
     opts: &PeriodicOptions,
-    mut phi: impl FnMut(&[f64]) -> Result<(R, bool), E>,
+    stage: Stage,
+    periods_before: usize,
+    mut phi: impl FnMut(&[f64]) -> Result<(R, NextMap), E>,
     end_state: impl Fn(&R) -> &[f64],
     progress: &mut dyn FnMut(&PeriodicIteration),
-) -> Result<FixedPoint<R>, E> {
+) -> Result<Iterated<R>, E> {
     let mut anderson = match opts.acceleration {
         Acceleration::Anderson { depth } => Some(Anderson::new(depth)),
         Acceleration::None => None,
     };
     let mut iterations: Vec<PeriodicIteration> = Vec::new();
     let mut x = x0.to_vec();
+    let mut last = None;
     let mut accelerated = false;
     // The point the current mixed start came from: its error and its image Φ.
     let mut origin: Option<(f64, Vec<f64>)> = None;
-    for period in 1..=opts.max_periods {
-        let (image, settled) = phi(&x)?;
-        let g = end_state(&image);
+    for period in periods_before + 1..=periods_before + opts.max_periods {
+        let (image, next_map) = phi(&x)?;
+        let settled = matches!(next_map, NextMap::Same);
+        let g = end_state(&image).to_vec();
         let f: Vec<f64> = x
             .iter()
-            .zip(g)
+            .zip(&g)
             .zip(rows)
             .map(|((a, b), &s)| if s { b - a } else { 0.0 })
             .collect();
@@ -556,6 +800,7 @@ fn iterate_periods<R, E: From<SolveError>>(
                 .is_some_and(|(e_origin, _)| error_max_k >= *e_origin);
         let it = PeriodicIteration {
             period,
+            warm_up: stage == Stage::WarmUp,
             error_max_k,
             error_rms_k,
             accelerated,
@@ -564,23 +809,30 @@ fn iterate_periods<R, E: From<SolveError>>(
         };
         iterations.push(it);
         progress(&it);
-        if !settled {
-            // A new map from the next period on: its plain image, a fresh history.
+        if settled && error_max_k <= opts.tolerance_k {
+            return Ok(Iterated {
+                converged: true,
+                iterations,
+                start: x,
+                image: Some(image),
+            });
+        }
+        last = Some(image);
+        if let NextMap::Changed { start_shift } = next_map {
+            // A new map from the next period on: its plain image, moved by
+            // the change's estimated effect, and a fresh history.
             if let Some(a) = anderson.as_mut() {
                 a.clear();
             }
             origin = None;
-            x.copy_from_slice(g);
+            x = g;
+            for (u, dt) in start_shift {
+                if let Some(t) = x.get_mut(u) {
+                    *t += dt;
+                }
+            }
             accelerated = false;
             continue;
-        }
-        if error_max_k <= opts.tolerance_k {
-            return Ok(FixedPoint {
-                iterations,
-                error_max_k,
-                start: x,
-                image,
-            });
         }
         if fallback {
             // Back to the plain image of the point the mixed start came from.
@@ -593,26 +845,25 @@ fn iterate_periods<R, E: From<SolveError>>(
             accelerated = false;
             continue;
         }
-        match anderson.as_mut().and_then(|a| a.next(&f, g, rows)) {
+        match anderson.as_mut().and_then(|a| a.next(&f, &g, rows)) {
             Some(next) => {
-                origin = Some((error_max_k, g.to_vec()));
+                origin = Some((error_max_k, g));
                 x = next;
                 accelerated = true;
             }
             None => {
                 origin = None;
-                x.copy_from_slice(g);
+                x = g;
                 accelerated = false;
             }
         }
     }
-    Err(SolveError::PeriodicNotConverged {
-        periods: opts.max_periods,
-        tolerance_k: opts.tolerance_k,
-        error_max_k: iterations.iter().map(|i| i.error_max_k).collect(),
-        error_rms_k: iterations.iter().map(|i| i.error_rms_k).collect(),
-    }
-    .into())
+    Ok(Iterated {
+        converged: false,
+        iterations,
+        start: x,
+        image: last,
+    })
 }
 
 /// Max and RMS of `f` over the state rows (0, 0 when there are none).
@@ -945,16 +1196,27 @@ mod tests {
             .unwrap()
             .with_acceleration(Acceleration::Anderson { depth: 1 })
             .unwrap();
-        let g = |x: &[f64]| -> Result<(Vec<f64>, bool), SolveError> {
-            Ok((vec![x[0] - 0.5 * (x[0] - 3000.0).atan(), x[1]], true))
+        let g = |x: &[f64]| -> Result<(Vec<f64>, NextMap), SolveError> {
+            Ok((
+                vec![x[0] - 0.5 * (x[0] - 3000.0).atan(), x[1]],
+                NextMap::Same,
+            ))
         };
         // A second, algebraic row: never mixed, never counted.
         let rows = [true, false];
         let mut seen = Vec::new();
-        let done = iterate_periods(&[3010.0, 5.0], &rows, &opts, g, |v| v, &mut |it| {
-            seen.push(*it)
-        })
+        let done = iterate_periods(
+            &[3010.0, 5.0],
+            &rows,
+            &opts,
+            Stage::Full,
+            0,
+            g,
+            |v| v,
+            &mut |it| seen.push(*it),
+        )
         .unwrap();
+        assert!(done.converged);
         assert!(seen.iter().any(|it| it.fallback), "{seen:#?}");
         // Every fallback is followed by a plain start.
         for w in seen.windows(2) {
@@ -970,13 +1232,105 @@ mod tests {
             acceleration: Acceleration::None,
             ..opts
         };
-        let slow = iterate_periods(&[3010.0, 5.0], &rows, &plain, g, |v| v, &mut |_| {}).unwrap();
+        let slow = iterate_periods(
+            &[3010.0, 5.0],
+            &rows,
+            &plain,
+            Stage::Full,
+            0,
+            g,
+            |v| v,
+            &mut |_| {},
+        )
+        .unwrap();
         assert!(
             slow.iterations.len() > seen.len(),
             "{} vs {}",
             slow.iterations.len(),
             seen.len()
         );
+    }
+
+    /// The warm-up's steps: fixed steps lengthened up to `P / 48`, none when
+    /// that is no longer; adaptive tolerances loosened by the cube.
+    #[test]
+    fn warm_up_steps_are_longer_and_bounded() {
+        let fixed = |dt: f64, f: f64| {
+            PeriodicOptions::new(4_800.0)
+                .unwrap()
+                .with_transient(TransientOptions::fixed_step(dt).unwrap())
+                .with_warm_up(WarmUp::Coarse { step_factor: f })
+                .unwrap()
+                .warm_up_options()
+                .map(|o| o.step)
+        };
+        assert_eq!(fixed(10.0, 6.0), Some(StepControl::Fixed { dt_s: 60.0 }));
+        assert_eq!(fixed(10.0, 50.0), Some(StepControl::Fixed { dt_s: 100.0 }));
+        assert_eq!(fixed(100.0, 6.0), None);
+        assert_eq!(fixed(10.0, 1.0), None);
+        let adaptive = PeriodicOptions::new(4_800.0)
+            .unwrap()
+            .with_transient(TransientOptions::adaptive(1e-5, 1e-3).unwrap())
+            .warm_up_options()
+            .map(|o| o.step);
+        let Some(StepControl::Adaptive(a)) = adaptive else {
+            panic!("{adaptive:?}")
+        };
+        assert!((a.rtol - 216e-5).abs() < 1e-15 && (a.atol_k - 0.216).abs() < 1e-12);
+        let off = PeriodicOptions::new(4_800.0)
+            .unwrap()
+            .with_warm_up(WarmUp::None)
+            .unwrap();
+        assert!(off.warm_up_options().is_none());
+        for bad in [0.5, 101.0, f64::NAN] {
+            let w = WarmUp::Coarse { step_factor: bad };
+            assert!(off.clone().with_warm_up(w).is_err(), "{bad}");
+        }
+    }
+
+    /// A warm-up changes the cost, not the answer: with and without it the
+    /// heavy structure reaches the same cyclic state within the tolerance's
+    /// reach, and the iteration always ends on full-step periods.
+    #[test]
+    fn a_warm_up_leads_to_the_same_cyclic_state_from_full_steps() {
+        let system = heavy_structure(1000.0);
+        let solve = |warm_up: WarmUp| {
+            let opts = PeriodicOptions::new(1000.0)
+                .unwrap()
+                .with_transient(
+                    TransientOptions::fixed_step(2.0)
+                        .unwrap()
+                        .with_output_interval(50.0)
+                        .unwrap(),
+                )
+                .with_tolerance(1e-6)
+                .unwrap()
+                .with_warm_up(warm_up)
+                .unwrap();
+            solve_periodic(&system, &opts, &mut |_| {}).unwrap()
+        };
+        let with = solve(WarmUp::default());
+        let without = solve(WarmUp::None);
+        assert!(with.warm_up_periods >= 1, "{:#?}", with.iterations);
+        assert_eq!(without.warm_up_periods, 0);
+        assert!(with
+            .iterations
+            .iter()
+            .take(with.warm_up_periods)
+            .all(|i| i.warm_up));
+        assert!(!with.iterations.last().unwrap().warm_up);
+        assert!(with.periodicity_error_k <= 1e-6);
+        let diff = with
+            .start_state_k
+            .iter()
+            .zip(&without.start_state_k)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        // Each is within ρ/(1 − ρ) ≈ 20 tolerances of the fixed point.
+        assert!(diff < 40.0 * 1e-6, "{diff:e} K");
+        // Fewer full-step periods after the warm-up.
+        let full = with.periods - with.warm_up_periods;
+        assert!(full < without.periods, "{full} vs {}", without.periods);
     }
 
     /// The same bits on one and two threads.
