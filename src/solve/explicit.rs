@@ -18,8 +18,8 @@
 //! balance closes to round-off.
 
 use crate::error::SolveError;
-use crate::network::AssembledNetwork;
 use crate::solve::transient::{schedule, EnergyIntegral, TransientSolution, TransientStats};
+use crate::solve::ThermalSystem;
 
 /// Options of the explicit integrator.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,7 +125,7 @@ impl ExplicitOptions {
 /// `min C_i / K_ii`, and with [`SolveError::NonPhysicalTemperature`] if a
 /// temperature leaves the physical range.
 pub fn solve_explicit(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &ExplicitOptions,
 ) -> Result<TransientSolution, SolveError> {
     options.validate()?;

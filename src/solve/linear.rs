@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SolveError;
 use crate::linalg::{
-    AlgebraicMultigrid, FirstLevel, GridBlock, MultigridBicgstab, MultigridCg, MultigridOptions,
+    AlgebraicMultigrid, Chain, FirstLevel, GridBlock, MultigridBicgstab, MultigridCg,
+    MultigridOptions,
 };
 use crate::linalg::{DirectSolver, JacobiCg, LinearSolver};
-use crate::network::AssembledNetwork;
+use crate::solve::ThermalSystem;
 
 /// Which linear solver to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -53,7 +54,7 @@ pub(crate) const MULTIGRID_GRID_FRACTION: f64 = 0.5;
 /// [`SolveError::UnsuitableLinearSolver`], never a wrong answer.
 pub fn new_linear_solver(
     choice: LinearSolverChoice,
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
 ) -> Result<Box<dyn LinearSolver>, SolveError> {
     new_seeded_linear_solver(choice, system, None)
 }
@@ -62,12 +63,12 @@ pub fn new_linear_solver(
 /// nested iteration when multigrid is chosen.
 pub(crate) fn new_seeded_linear_solver(
     choice: LinearSolverChoice,
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     first_level: Option<FirstLevel>,
 ) -> Result<Box<dyn LinearSolver>, SolveError> {
     let symmetric = system.is_symmetric();
     let n = system.unknowns();
-    let blocks = system.grid_blocks();
+    let blocks = grid_blocks(system);
     let grid_cells = grid_cells(&blocks);
     let not_symmetric = |solver: &'static str| SolveError::UnsuitableLinearSolver {
         solver,
@@ -82,12 +83,12 @@ pub(crate) fn new_seeded_linear_solver(
             } else if symmetric && mostly_grid(system) {
                 Ok(Box::new(
                     MultigridCg::new(blocks, MultigridOptions::default())
-                        .with_constant_couplings(system.has_constant_couplings())
+                        .with_constant_couplings(constant_couplings(system))
                         .with_first_level(first_level),
                 ))
             } else if mostly_grid(system) {
                 Ok(Box::new(
-                    MultigridBicgstab::new(blocks).with_chains(system.flow_chains()),
+                    MultigridBicgstab::new(blocks).with_chains(flow_chains(system)),
                 ))
             } else {
                 Ok(Box::new(AlgebraicMultigrid::new(symmetric)))
@@ -107,12 +108,37 @@ pub(crate) fn new_seeded_linear_solver(
         }
         LinearSolverChoice::Multigrid => Ok(Box::new(
             MultigridCg::new(blocks, MultigridOptions::default())
-                .with_constant_couplings(system.has_constant_couplings())
+                .with_constant_couplings(constant_couplings(system))
                 .with_first_level(first_level),
         )),
         LinearSolverChoice::Amg => Ok(Box::new(AlgebraicMultigrid::new(symmetric))),
         LinearSolverChoice::Bicgstab => Ok(Box::new(AlgebraicMultigrid::new(false))),
     }
+}
+
+/// The grid blocks of the network behind `system` (none if it is not a network).
+pub(crate) fn grid_blocks(system: &dyn ThermalSystem) -> Vec<GridBlock> {
+    system
+        .network()
+        .map(|net| net.grid_blocks())
+        .unwrap_or_default()
+}
+
+/// True when the couplings of the network behind `system` do not depend on
+/// the state (multigrid then updates only diagonals between matrices).
+pub(crate) fn constant_couplings(system: &dyn ThermalSystem) -> bool {
+    system
+        .network()
+        .is_some_and(|net| net.has_constant_couplings())
+}
+
+/// The coolant's flow chains of the network behind `system`, which
+/// multigrid pairs along the flow.
+pub(crate) fn flow_chains(system: &dyn ThermalSystem) -> Vec<Chain> {
+    system
+        .network()
+        .map(|net| net.flow_chains())
+        .unwrap_or_default()
 }
 
 /// Unknowns that are cells of the grid blocks `blocks`.
@@ -123,6 +149,8 @@ pub(crate) fn grid_cells(blocks: &[GridBlock]) -> usize {
 /// True when at least [`MULTIGRID_GRID_FRACTION`] of the system's unknowns are grid
 /// cells: where geometric multigrid (and the nested iteration built on its
 /// coarsening) is the solver of choice.
-pub(crate) fn mostly_grid(system: &AssembledNetwork) -> bool {
-    grid_cells(&system.grid_blocks()) as f64 >= MULTIGRID_GRID_FRACTION * system.unknowns() as f64
+pub(crate) fn mostly_grid(system: &dyn ThermalSystem) -> bool {
+    system.network().is_some_and(|net| {
+        grid_cells(&net.grid_blocks()) as f64 >= MULTIGRID_GRID_FRACTION * net.unknowns() as f64
+    })
 }

@@ -1,16 +1,19 @@
 //! Solvers: steady Newton, implicit transient, orbit-periodic (cyclic) state,
 //! linear-solver back ends.
 //!
-//! They see an [`AssembledNetwork`](crate::network::AssembledNetwork) — residual,
-//! Jacobian and capacitance at (t, T) — and know nothing of orbits or GPUs.
+//! They see a [`ThermalSystem`] — residual, Jacobian, capacitances,
+//! discontinuities and heat flows at (t, T), implemented by
+//! [`AssembledNetwork`](crate::network::AssembledNetwork) — and know nothing of orbits or GPUs.
 
 pub(crate) mod explicit;
 pub(crate) mod linear;
 mod nested;
-pub mod periodic;
+pub(crate) mod newton;
+pub(crate) mod periodic;
 mod report;
 pub(crate) mod steady;
-pub mod transient;
+mod system;
+pub(crate) mod transient;
 
 pub use crate::linalg::{
     AlgebraicMultigrid, DirectSolver, LinearSolver, LinearStats, MultigridBicgstab, MultigridCg,
@@ -19,16 +22,17 @@ pub use crate::linalg::{
 pub use explicit::{solve_explicit, ExplicitOptions};
 pub use linear::{new_linear_solver, LinearSolverChoice};
 pub use periodic::{
-    profile_mean, solve_periodic, Acceleration, PeriodicIteration, PeriodicOptions,
-    PeriodicSolution, PeriodicSolver, WarmUp, DEFAULT_ANDERSON_DEPTH, DEFAULT_MAX_PERIODS,
-    DEFAULT_PERIODICITY_TOLERANCE_K, DEFAULT_WARM_UP_STEP_FACTOR, MAX_ANDERSON_DEPTH,
-    MAX_WARM_UP_STEP_FACTOR,
+    profile_mean, solve_periodic, solve_periodic_with_feedback, Acceleration, Feedback,
+    PeriodicIteration, PeriodicOptions, PeriodicSolution, PeriodicSolver, WarmUp,
+    DEFAULT_ANDERSON_DEPTH, DEFAULT_MAX_PERIODS, DEFAULT_PERIODICITY_TOLERANCE_K,
+    DEFAULT_WARM_UP_STEP_FACTOR, MAX_ANDERSON_DEPTH, MAX_WARM_UP_STEP_FACTOR,
 };
 pub use report::{EnergyBalance, NewtonIteration};
 pub use steady::{
     nested_first_guess, solve_steady, SteadyOptions, SteadySolution, SteadySolver,
     NESTED_MIN_UNKNOWNS,
 };
+pub use system::ThermalSystem;
 pub use transient::{
     solve_transient, solve_transient_with_progress, AdaptiveStep, EnergyIntegral, FactorReuse,
     InitialState, StepControl, TransientMethod, TransientOptions, TransientSolution,

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::SolveError;
+use crate::error::{InternalError, SolveError};
 use crate::linalg::krylov::{dot, dot_interleaved, residual, Operator};
 use crate::linalg::parallel::{par_chunks, par_copy, rows_of, PARALLEL_LEN, ROW_CHUNK};
 use crate::linalg::stencil::GridOperator;
@@ -57,9 +57,7 @@ impl FirstLevel {
             ..
         } = self;
         if diagonal.len() != t.n_coarse || inner.len() != t.n_coarse {
-            return Err(unsuitable(
-                "internal error: inconsistent first level".into(),
-            ));
+            return Err(broken("a first level inconsistent with its transfer"));
         }
         for v in coarse.values_mut() {
             *v = -*v;
@@ -203,7 +201,7 @@ impl CoarseMatrix {
 }
 
 pub(crate) fn released() -> SolveError {
-    unsuitable("internal error: a released level's CSR form".into())
+    broken("a released level's CSR form was asked for")
 }
 
 /// Writes the single-precision inverse diagonal of `m` into `inv` and returns
@@ -301,6 +299,14 @@ impl std::fmt::Debug for Hierarchy {
     }
 }
 
+/// A broken invariant of multigrid's own making (its hierarchy, its coarse
+/// operators): thermorbit's bug, never the input's, so an
+/// [`InternalError`] rather than a linear-solver failure a caller might retry.
+pub(crate) fn broken(invariant: &str) -> SolveError {
+    SolveError::Internal(InternalError::new(format!("multigrid: {invariant}")))
+}
+
+/// A matrix multigrid cannot precondition (the input's, not an invariant's).
 pub(crate) fn unsuitable(reason: String) -> SolveError {
     SolveError::LinearSolver {
         solver: "multigrid",
@@ -546,6 +552,12 @@ impl Hierarchy {
             // within single precision's range (about 1e-38 to 3e38).
             if let Some(i) = inv.iter().position(|x| !(*x > 0.0 && x.is_finite())) {
                 let d = 1.0 / f64::from(inv[i]);
+                if l > 0 && !d.is_finite() {
+                    // A Galerkin product of a finite fine matrix is finite.
+                    return Err(broken(&format!(
+                        "diagonal entry {d} of row {i} on coarse level {l} is not finite"
+                    )));
+                }
                 return Err(unsuitable(format!(
                     "diagonal entry {d:e} of row {i} on level {l} is not a positive \
                      conductance sum above 1e-38 W/K: the matrix is not an M-matrix \

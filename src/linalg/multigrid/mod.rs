@@ -67,7 +67,7 @@ use crate::linalg::parallel::par_copy_into;
 use crate::linalg::stencil::{Coefficient, GridOperator};
 use crate::linalg::{Chain, CsrMatrix, GridBlock, LinearSolver, LinearStats};
 
-use hierarchy::unsuitable;
+use hierarchy::broken;
 pub use hierarchy::Hierarchy;
 pub(crate) use hierarchy::{Coarsening, FirstLevel};
 pub(crate) use transfer::{galerkin_structure, Transfer, NONE};
@@ -255,7 +255,7 @@ impl MultigridCg {
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
         let Some(hierarchy) = self.hierarchy.as_mut() else {
-            return Err(unsuitable("internal error: no hierarchy".into()));
+            return Err(broken("a prepared solve without a hierarchy"));
         };
         let fine = self.stencil.as_ref();
         let mut v_cycle = VCycle { hierarchy, fine };
@@ -303,7 +303,7 @@ impl MultigridCg {
         }
         self.hierarchy
             .as_mut()
-            .ok_or_else(|| unsuitable("internal error: no hierarchy".into()))
+            .ok_or_else(|| broken("no hierarchy after preparing one"))
     }
 }
 
@@ -438,8 +438,8 @@ impl MultigridBicgstab {
         rtol: f64,
     ) -> Result<LinearStats, SolveError> {
         let Some(hierarchy) = self.hierarchy.as_mut().filter(|h| h.fits(a)) else {
-            return Err(unsuitable(
-                "internal error: no hierarchy for this matrix".into(),
+            return Err(broken(
+                "a prepared solve without a hierarchy for this matrix",
             ));
         };
         let fine = self.stencil.as_ref();

@@ -48,7 +48,7 @@
 //! vector a further period, by finite differences or a tangent integration),
 //! for the same Krylov convergence. Safeguards: the least-squares columns are
 //! dropped, oldest first, while the triangular factor's diagonal spans more
-//! than [`ANDERSON_MAX_CONDITION`]; a mixed start whose periodicity error is
+//! than `ANDERSON_MAX_CONDITION` (10⁸); a mixed start whose periodicity error is
 //! not below that of the point it was mixed from is abandoned: the history is
 //! cleared and the next start is the plain image `Φ` of that earlier point
 //! (already computed: only the mixed period is lost); a mixed start with a
@@ -65,10 +65,11 @@
 use serde::Serialize;
 
 use crate::error::SolveError;
-use crate::network::{AssembledNetwork, Profile};
+use crate::network::Profile;
 use crate::solve::transient::{
     AdaptiveStep, InitialState, StepControl, TransientOptions, TransientSolution, TransientSolver,
 };
+use crate::solve::ThermalSystem;
 
 mod anderson;
 mod feedback;
@@ -79,7 +80,7 @@ pub use feedback::{lumped_periodic_response, solve_periodic_with_feedback, Feedb
 /// Default tolerance on the periodicity error `max_i |T_i(t₀+P) − T_i(t₀)|`, K.
 ///
 /// The transient's default absolute step tolerance
-/// ([`AdaptiveStep::default`](crate::solve::transient::AdaptiveStep), `atol_k`
+/// ([`AdaptiveStep::default`](crate::solve::AdaptiveStep), `atol_k`
 /// = 1e-3 K) bounds what one period's integration resolves, so a tighter
 /// periodicity is noise; and 1e-3 K keeps the distance to the cyclic state,
 /// about `error × ρ/(1 − ρ)` for a slow mode of per-period decay `ρ`, below
@@ -206,7 +207,7 @@ impl Acceleration {
 /// and [`PeriodicSolver::new`] validates everything again.
 ///
 /// ```
-/// use thermorbit::solve::periodic::{Acceleration, PeriodicOptions};
+/// use thermorbit::solve::{Acceleration, PeriodicOptions};
 /// use thermorbit::solve::TransientOptions;
 /// let opts = PeriodicOptions::new(5_700.0)?
 ///     .with_transient(TransientOptions::fixed_step(30.0)?)
@@ -513,7 +514,7 @@ impl PeriodicSolution {
 /// linear solver, factorization and work vectors) across periods, and one for
 /// the warm-up periods when there are any.
 pub struct PeriodicSolver<'a> {
-    system: &'a AssembledNetwork,
+    system: &'a dyn ThermalSystem,
     options: PeriodicOptions,
     transient: TransientSolver<'a>,
     warm_up: Option<TransientSolver<'a>>,
@@ -532,7 +533,10 @@ impl std::fmt::Debug for PeriodicSolver<'_> {
 
 impl<'a> PeriodicSolver<'a> {
     /// Prepares a solver; validates the options.
-    pub fn new(system: &'a AssembledNetwork, options: PeriodicOptions) -> Result<Self, SolveError> {
+    pub fn new(
+        system: &'a dyn ThermalSystem,
+        options: PeriodicOptions,
+    ) -> Result<Self, SolveError> {
         options.validate()?;
         let transient = TransientSolver::new(system, options.period_options())?;
         let warm_up = match options.warm_up_options() {
@@ -601,7 +605,7 @@ impl<'a> PeriodicSolver<'a> {
 }
 
 /// Rows whose temperature is state (diffusion nodes, `C > 0`).
-fn state_rows(system: &AssembledNetwork) -> Vec<bool> {
+fn state_rows(system: &dyn ThermalSystem) -> Vec<bool> {
     system.capacitance_j_k().iter().map(|&c| c > 0.0).collect()
 }
 
@@ -609,7 +613,7 @@ impl FixedPoint<TransientSolution> {
     /// The cyclic state this fixed point is, after `total_steps` steps.
     fn into_solution(
         self,
-        system: &AssembledNetwork,
+        system: &dyn ThermalSystem,
         rows: &[bool],
         opts: &PeriodicOptions,
         total_steps: usize,
@@ -876,7 +880,7 @@ fn error_norms(f: &[f64], rows: &[bool]) -> (f64, f64) {
 }
 
 /// Mean of `profile` over `[t0_s, t1_s]`: composite 4-point Gauss–Legendre
-/// quadrature on [`PROFILE_MEAN_PANELS`] equal panels between consecutive
+/// quadrature on `PROFILE_MEAN_PANELS` (64) equal panels between consecutive
 /// discontinuities (exact for a tabulated series, whose pieces are linear;
 /// for a harmonic the error falls like the 8th power of the panel width over
 /// its period). A constant is returned as is; an empty interval gives the
@@ -938,7 +942,7 @@ pub(crate) const PROFILE_MEAN_PANELS: usize = 64;
 /// for and a node floats, and with the transient solver's errors when a period
 /// cannot be integrated.
 pub fn solve_periodic(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &PeriodicOptions,
     progress: &mut dyn FnMut(&PeriodicIteration),
 ) -> Result<PeriodicSolution, crate::Error> {
@@ -952,7 +956,7 @@ pub fn solve_periodic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::{Harmonic, NodeKind, ThermalNetwork, TimeTable};
+    use crate::network::{AssembledNetwork, Harmonic, NodeKind, ThermalNetwork, TimeTable};
     use std::sync::Arc;
 
     #[test]

@@ -8,7 +8,7 @@ use super::*;
 /// symbolic factorization) and all work vectors across runs, so repeated runs
 /// (orbit after orbit) allocate nothing per step.
 pub struct TransientSolver<'a> {
-    pub(super) system: &'a AssembledNetwork,
+    pub(super) system: &'a dyn ThermalSystem,
     pub(super) options: TransientOptions,
     pub(super) core: NewtonCore<'a>,
     /// Times the steps land on: discontinuities and the end.
@@ -34,20 +34,21 @@ impl std::fmt::Debug for TransientSolver<'_> {
 impl<'a> TransientSolver<'a> {
     /// Prepares a solver; validates the options.
     pub fn new(
-        system: &'a AssembledNetwork,
+        system: &'a dyn ThermalSystem,
         options: TransientOptions,
     ) -> Result<Self, SolveError> {
         options.validate()?;
         if let InitialState::Given(x) = &options.initial_state {
             check_initial_length(system, x)?;
         }
-        let core = NewtonCore::new(
+        let core = NewtonCore::for_steps(
             system,
             options.linear_solver,
             options.newton_tolerance,
             options.max_newton_iterations,
             options.reuse_jacobian,
-            options.factor_reuse,
+            options.factor_reuse.krylov,
+            options.factor_reuse.single_precision,
         )?;
         let events = system.discontinuities(options.start_s, options.end_s);
         // Outputs and discontinuities in one schedule, so that an output time

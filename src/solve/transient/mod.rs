@@ -13,7 +13,7 @@
 //! ```
 //!
 //! with `F` the net heat into each unknown
-//! ([`AssembledNetwork::residual`]). Every step from `t_n` to `t_{n+1} = t_n + h`
+//! ([`ThermalSystem::residual`](crate::solve::ThermalSystem::residual)). Every step from `t_n` to `t_{n+1} = t_n + h`
 //! solves one nonlinear system of the form
 //!
 //! ```text
@@ -32,7 +32,7 @@
 //! `T_{n+1} − (1+ω)²/(1+2ω) T_n + ω²/(1+2ω) T_{n−1} = h (1+ω)/(1+2ω) T'_{n+1}`
 //! (Hairer & Wanner, *Solving Ordinary Differential Equations II*, 2nd ed.,
 //! §III.5 and §V.1; zero-stable for ω < 1 + √2, so the step may grow by at most
-//! [`BDF2_MAX_RATIO`] per step). BDF2 and backward Euler are L-stable; the
+//! `BDF2_MAX_RATIO` = 2 per step). BDF2 and backward Euler are L-stable; the
 //! trapezoidal rule is A-stable only. Arithmetic rows are always implicit
 //! (`0 = F(t_{n+1}, T_{n+1})`, the Ψ term is zero there): the trapezoidal rule
 //! applied to algebraic rows of an index-1 DAE is only marginally stable and
@@ -70,9 +70,10 @@
 
 //! # Newton
 //!
-//! Each step's system is solved by Newton's method with the exact Jacobian
-//! `γC + K` ([`AssembledNetwork::jacobian`], `C` added on the diagonal through
-//! [`AssembledNetwork::diagonal_positions`]). Convergence is judged as in the
+//! Each step's system is solved by the Newton core the steady solver shares
+//! (`solve/newton/`: a step is its `StepForm`), that is, by Newton's method with the exact Jacobian
+//! `γC + K` ([`ThermalSystem::jacobian`](crate::solve::ThermalSystem::jacobian), `C` added on the diagonal through
+//! [`ThermalSystem::diagonal_positions`](crate::solve::ThermalSystem::diagonal_positions)). Convergence is judged as in the
 //! steady solver, relative to the heat flowing: the part of `‖G‖₁` above each
 //! row's own round-off level must fall below `tolerance × heat flowing` (a row
 //! whose `γ C T` term dwarfs its heat flows, in a very short step, is not asked
@@ -86,20 +87,20 @@
 //! passes and the balance does not, Newton goes on; each further step must
 //! halve the imbalance, or the step fails with
 //! [`SolveError::EnergyBalanceNotClosed`] (adaptive runs retry it shorter,
-//! [`MAX_ENERGY_RETRIES`] times in a row). The run's energy integral is the sum
+//! `MAX_ENERGY_RETRIES` = 3 times in a row). The run's energy integral is the sum
 //! of the steps' balances, so it closes too. With a direct linear solver
 //! ([`crate::linalg::DirectSolver`]: symbolic factorization once, numeric
 //! factorization per matrix, then any number of triangular solves) the matrix
 //! and its factor are kept across iterations and steps (a simplified Newton,
 //! Hairer & Wanner II, §IV.8) and refreshed only when `γ` changes or an
-//! iteration reduces the residual by less than [`SLOW_CONTRACTION`]; for a
+//! iteration reduces the residual by less than `newton::SLOW_CONTRACTION`; for a
 //! linear network (no radiation) `K` is constant and a fixed-step run factors
 //! the matrix once per distinct `γ`. A refreshed matrix is not factorized at
 //! once ([`FactorReuse::krylov`]): the Newton system with the current matrix is
 //! solved by CG (BiCGStab when non-symmetric) preconditioned by the old factor
 //! to the forcing term, and the matrix is factorized afresh only when that
-//! takes more than [`STALE_FACTOR_MAX_ITERATIONS`] iterations, when the
-//! iterations spent since the last factorization pass [`STALE_FACTOR_BUDGET`],
+//! takes more than `newton::STALE_FACTOR_MAX_ITERATIONS` iterations, when the
+//! iterations spent since the last factorization pass `newton::STALE_FACTOR_BUDGET`,
 //! or when `γ` moved by more than half (on the 256² orbit benchmark with the cubic predictor: 11
 //! instead of 28 factorizations, 1.74 instead of 1.57 solve pairs per step;
 //! `cargo test --release --test transient_speed -- --ignored --nocapture
@@ -153,7 +154,7 @@
 //! 1e-5). Fixed steps ignore both tolerances.
 //!
 //! Steps land exactly on every time returned by
-//! [`AssembledNetwork::discontinuities`] (eclipse entry and exit, table
+//! [`ThermalSystem::discontinuities`](crate::solve::ThermalSystem::discontinuities) (eclipse entry and exit, table
 //! corners) and on the end time: a step never spans a jump of a source or a
 //! boundary temperature. Approaching a landing, the remaining interval is
 //! split into two equal steps when it is shorter than two steps, so no sliver
@@ -178,7 +179,6 @@
 #![allow(clippy::needless_range_loop)]
 
 mod driver;
-mod newton;
 mod options;
 mod predictor;
 mod solution;
@@ -187,22 +187,16 @@ mod step;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InternalError, SolveError};
-use crate::linalg::krylov::{bicgstab, zip_update, Cg};
+use crate::linalg::krylov::zip_update;
 use crate::linalg::parallel::{on_pool_thread, par_chunks, par_fill, rows_of};
-use crate::linalg::{
-    CsrMatrix, DirectSolver, LinearSolver, MultigridBicgstab, MultigridCg, MultigridOptions,
-};
-use crate::network::{AssembledNetwork, HeatFlows};
-use crate::solve::linear::{
-    mostly_grid, new_linear_solver, LinearSolverChoice, DIRECT_LIMIT_UNKNOWNS,
-};
-use crate::solve::report::{boundary_coupling_w, EnergyBalance, ENERGY_ROUNDOFF_ULPS};
+use crate::network::HeatFlows;
+use crate::solve::linear::LinearSolverChoice;
+use crate::solve::newton::{NewtonCore, StepForm};
+use crate::solve::report::EnergyBalance;
 use crate::solve::steady::{SteadyOptions, SteadySolver};
+use crate::solve::ThermalSystem;
 
 pub use driver::TransientSolver;
-pub(crate) use newton::NewtonCore;
-#[allow(clippy::wildcard_imports)]
-use newton::*;
 #[allow(clippy::wildcard_imports)]
 use options::*;
 pub use options::{
@@ -221,22 +215,6 @@ use step::*;
 /// Hairer & Wanner II, §III.5, Theorem 5.3 of Grigorieff's analysis).
 pub(crate) const BDF2_MAX_RATIO: f64 = 2.0;
 
-/// With `Auto`, a network that is mostly grid cells (at least
-/// [`MULTIGRID_GRID_FRACTION`](crate::solve::linear::MULTIGRID_GRID_FRACTION)
-/// of its unknowns) and symmetric is solved by multigrid-preconditioned CG with
-/// the hierarchy kept across steps above
-/// [`DIRECT_LIMIT_UNKNOWNS`]
-/// unknowns, as in the steady solver; a sparse direct factorization (kept
-/// across steps) is used below that, and for other networks up to this many
-/// unknowns (a 2D panel of 300k cells needs about 250 MB for its Cholesky
-/// factor), the linear module's `auto` choice above.
-///
-/// The crossover between the two (measured in `benches/README.md`, "Figures
-/// from the code's comments") lies near 128². A step needs about 1.2 triangular solve pairs or about 3.2 V-cycles; the
-/// V-cycles' working set (a single-precision stencil per level) stays in
-/// cache where the factor (2.4 M entries at 256²) does not.
-pub(crate) const TRANSIENT_DIRECT_LIMIT_UNKNOWNS: usize = 300_000;
-
 /// TR-BDF2 stage fraction γ = 2 − √2: the scheme is L-stable and its two stages
 /// have the same `γ C + K` up to a factor (Hosea & Shampine, "Analysis and
 /// implementation of TR-BDF2", *Appl. Numer. Math.* 20, 1996).
@@ -246,34 +224,6 @@ const TR_BDF2_GAMMA: f64 = 2.0 - std::f64::consts::SQRT_2;
 /// (Hosea & Shampine 1996).
 const TR_BDF2_ERROR_CONSTANT: f64 = 0.040_440_114_519_880_86;
 
-/// Round-off allowance of each residual row, in ulps of the magnitudes summed in it.
-const ROUNDOFF_ULPS: f64 = 8.0;
-
-/// Simplified Newton: refresh the Jacobian (and refactor, or precondition with the old factor) when one iteration
-/// reduces the residual by less than this factor. RADAU5's default for the same
-/// decision (Hairer & Wanner II, §IV.8, `WORK(3) = 0.001`); on a 256² radiating
-/// panel it cut the solves per step from 3.5 to 2.3 for one refactorization per
-/// ~30 steps (1.5 with the quadratic predictor then in use; the current
-/// predictor's counts are printed by `cargo test --release --test transient_speed --
-/// --ignored --nocapture`).
-pub(crate) const SLOW_CONTRACTION: f64 = 0.001;
-
-/// Largest forcing term of an inexact Newton iteration (Eisenstat & Walker,
-/// "Choosing the forcing terms in an inexact Newton method", *SIAM J. Sci.
-/// Comput.* 17, 1996, bound the term by `η_max` < 1; 0.1 here). The term is
-/// `max(½ tolerance / ‖G‖, 0.1 ‖G‖)` (relative residuals): a step whose
-/// predictor is already within a few times the tolerance asks its linear solve
-/// for the reduction the tolerance needs, with a factor 2 to spare, instead of
-/// a fixed 100×. On the 256² orbit benchmark (mid-orbit predictors at about
-/// 10× the tolerance) the cap 0.1 instead of 0.01 takes 2.87 instead of 3.19
-/// linear iterations per step for 1.19 instead of 1.15 Newton iterations.
-const FORCING_MAX: f64 = 0.1;
-
-/// Contraction above which a kept Jacobian is refreshed even though the
-/// forcing term allowed it: the inexact solve accounts for up to `10 ×`
-/// forcing, a stale Jacobian for the rest.
-const STALE_CONTRACTION: f64 = 0.5;
-
 /// Consecutive step failures for an energy balance Newton could not close
 /// ([`SolveError::EnergyBalanceNotClosed`]) that an adaptive run retries with a
 /// quarter of the step before giving up: a shorter step adds `C/h` to the
@@ -282,37 +232,12 @@ const STALE_CONTRACTION: f64 = 0.5;
 /// accuracy asks for is too ill-conditioned to be worth crawling through.
 const MAX_ENERGY_RETRIES: usize = 3;
 
-/// A factorization is reused while `γ` stays within this relative distance.
-const GAMMA_REUSE_TOLERANCE: f64 = 1e-6;
-
-/// Krylov iterations allowed with a stale factor as preconditioner before the
-/// matrix is factorized afresh (each costs about one triangular solve pair).
-pub(crate) const STALE_FACTOR_MAX_ITERATIONS: usize = 4;
-
-/// Krylov iterations beyond the first, summed since the last factorization,
-/// after which the next solve refactorizes: one numeric factorization of the
-/// 256² benchmark panel costs about 15 triangular solve pairs, so past this
-/// budget the stale factor has cost more than a new one would.
-pub(crate) const STALE_FACTOR_BUDGET: usize = 15;
-
-/// A kept multigrid hierarchy that preconditions BiCGStab on a newer matrix
-/// is prepared afresh once a solve's mean residual reduction per iteration,
-/// `ln(relative residual)/iterations`, is above this fraction of the first
-/// solve's after the last preparation: each solve then needs about twice the
-/// iterations, and one preparation (coarse Galerkin products and the coarsest
-/// LU) costs about as much as the extra iterations of a step or two.
-const STALE_PRECONDITIONER_RATE: f64 = 0.5;
-
-/// A stale factor preconditions while `γ` stays within this relative distance
-/// of the `γ` it was factorized for; beyond, the matrix is factorized afresh.
-const STALE_FACTOR_GAMMA_RANGE: f64 = 0.5;
-
 /// A broken invariant of the transient solver: thermorbit's fault, not the input's.
 fn internal(reason: &str) -> SolveError {
     SolveError::Internal(InternalError::new(format!("transient solver: {reason}")))
 }
 
-fn check_initial_length(system: &AssembledNetwork, x: &[f64]) -> Result<(), SolveError> {
+fn check_initial_length(system: &dyn ThermalSystem, x: &[f64]) -> Result<(), SolveError> {
     check(
         x.len() == system.unknowns(),
         "initial state length",
@@ -370,7 +295,7 @@ fn initial_step(y: &[f64], z: &[f64], cap: &[f64], a: AdaptiveStep, span: f64) -
 /// options, and with [`SolveError::TransientStepFailed`] or
 /// [`SolveError::StepTooSmall`] when a step cannot be completed.
 pub fn solve_transient(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &TransientOptions,
 ) -> Result<TransientSolution, crate::Error> {
     solve_transient_with_progress(system, options, &mut |_| {})
@@ -378,7 +303,7 @@ pub fn solve_transient(
 
 /// [`solve_transient`], calling `progress(t_s)` after every accepted step.
 pub fn solve_transient_with_progress(
-    system: &AssembledNetwork,
+    system: &dyn ThermalSystem,
     options: &TransientOptions,
     progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<TransientSolution, crate::Error> {

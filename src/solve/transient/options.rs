@@ -54,7 +54,7 @@ pub struct AdaptiveStep {
     /// Safety factor on the predicted step (0 < safety < 1).
     pub safety: f64,
     /// Largest growth of the step from one step to the next (> 1; BDF2 also
-    /// respects [`BDF2_MAX_RATIO`]).
+    /// respects its largest step ratio, 2).
     pub max_growth: f64,
     /// Smallest factor applied after a rejected step (0 < max_shrink < 1).
     pub max_shrink: f64,
@@ -109,7 +109,7 @@ pub enum InitialState {
 /// and [`TransientSolver::new`] validates everything again.
 ///
 /// ```
-/// use thermorbit::solve::transient::{TransientMethod, TransientOptions};
+/// use thermorbit::solve::{TransientMethod, TransientOptions};
 /// let opts = TransientOptions::adaptive(1e-5, 1e-4)?
 ///     .with_span(0.0, 5_700.0)?
 ///     .with_method(TransientMethod::Bdf2)
@@ -155,12 +155,12 @@ pub struct FactorReuse {
     /// When the Jacobian is refreshed, solve with the current matrix by CG
     /// (BiCGStab when non-symmetric) preconditioned by the old factor, and
     /// factorize afresh only when that takes more than
-    /// [`STALE_FACTOR_MAX_ITERATIONS`], the iterations since the last
-    /// factorization exceed [`STALE_FACTOR_BUDGET`], or `γ` moved by more than
+    /// `newton::STALE_FACTOR_MAX_ITERATIONS`, the iterations since the last
+    /// factorization exceed `newton::STALE_FACTOR_BUDGET`, or `γ` moved by more than
     /// half. `false`: factorize at every refresh.
     pub krylov: bool,
     /// Sweep an `f32` copy of the Cholesky factor
-    /// ([`DirectSolver::with_single_precision_sweeps`]); Newton's exact
+    /// ([`DirectSolver::with_single_precision_sweeps`](crate::linalg::DirectSolver::with_single_precision_sweeps)); Newton's exact
     /// residual corrects its error.
     pub single_precision: bool,
 }

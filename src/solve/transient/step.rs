@@ -91,7 +91,7 @@ impl<'a> TransientSolver<'a> {
         let (q, flows) = match kind {
             StepKind::BackwardEuler => {
                 iterations += core.solve(
-                    &step_form(t1, 1.0 / h, &st.y, None, scale),
+                    &mut step_form(t1, 1.0 / h, &st.y, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -101,7 +101,7 @@ impl<'a> TransientSolver<'a> {
             StepKind::Trapezoidal => {
                 par_fill(&mut w.psi, |i| if cap[i] > 0.0 { st.f[i] } else { 0.0 });
                 iterations += core.solve(
-                    &step_form(t1, 2.0 / h, &st.y, Some(&w.psi), scale),
+                    &mut step_form(t1, 2.0 / h, &st.y, Some(&w.psi), scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -122,7 +122,7 @@ impl<'a> TransientSolver<'a> {
                     *base = ((1.0 + omega) * y - b * y_prev) / a;
                 });
                 iterations += core.solve(
-                    &step_form(t1, a / h, &w.base, None, scale),
+                    &mut step_form(t1, a / h, &w.base, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -144,7 +144,7 @@ impl<'a> TransientSolver<'a> {
                     w.xb[i] = (st.y[i] + h1 * st.z[i]).max(0.5 * st.y[i]);
                 }
                 iterations += core.solve(
-                    &step_form(t_mid, 2.0 / h1, &st.y, Some(&w.psi), scale),
+                    &mut step_form(t_mid, 2.0 / h1, &st.y, Some(&w.psi), scale),
                     &mut w.xb,
                     &mut w.fa,
                 )?;
@@ -161,7 +161,7 @@ impl<'a> TransientSolver<'a> {
                     w.x[i] = (w.xb[i] + omega * (w.xb[i] - st.y[i])).max(0.5 * w.xb[i]);
                 }
                 iterations += core.solve(
-                    &step_form(t1, a / h2, &w.base, None, scale),
+                    &mut step_form(t1, a / h2, &w.base, None, scale),
                     &mut w.x,
                     &mut w.f,
                 )?;
@@ -264,7 +264,7 @@ impl<'a> TransientSolver<'a> {
     /// [`SolveError::AlgebraicBalanceFailed`].)
     pub(super) fn project_algebraic(
         core: &mut NewtonCore<'_>,
-        sys: &AssembledNetwork,
+        sys: &dyn ThermalSystem,
         t: f64,
         eps: f64,
         y: &mut [f64],
@@ -281,7 +281,7 @@ impl<'a> TransientSolver<'a> {
             let base = y.to_vec();
             scratch.copy_from_slice(y);
             core.solve(
-                &step_form(
+                &mut step_form(
                     t,
                     1.0 / eps,
                     &base,
@@ -356,11 +356,5 @@ pub(super) fn step_form<'s>(
     psi: Option<&'s [f64]>,
     heat_scale_w: f64,
 ) -> StepForm<'s> {
-    StepForm {
-        t_s,
-        gamma,
-        base,
-        psi,
-        heat_scale_w,
-    }
+    StepForm::new(t_s, gamma, base, psi, heat_scale_w)
 }
