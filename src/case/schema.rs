@@ -635,7 +635,7 @@ pub struct PeriodicSpec {
     #[serde(default)]
     pub acceleration: Option<AccelerationSpec>,
     /// Warm-up periods at steps this many times longer before the periods
-    /// that count (default 6; 1 turns the warm-up off).
+    /// that count (default 4; 1 turns the warm-up off).
     #[serde(default)]
     pub warm_up_step_factor: Option<f64>,
     /// Integration method (default BDF2).
