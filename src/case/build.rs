@@ -1,5 +1,9 @@
 //! Turning a checked case into a network: every number is range-checked here,
 //! with its key path, before the network sees it.
+//!
+//! Length: one pass from the checked schema to the runnable model (nodes,
+//! conductors, panels, orbit sources, components); the checks by key it shares
+//! with every section are the bulk of it.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -43,6 +43,10 @@
 //! housekeeping_w = 20000.0
 //! deficit_policy = "report"                # or "shed_gpu_load"
 //! ```
+//!
+//! Length: every component's case table (its serde spec, checks by key and
+//! conversion to the component) is kept beside the others, so a new component's
+//! section is written next to its siblings.
 
 use std::collections::BTreeMap;
 

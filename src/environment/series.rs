@@ -23,6 +23,11 @@
 //! Eclipse boundaries are root-found (to 1 ms) from the shadow functions sampled on the same
 //! grid, so a transient solver can land steps on them; between grid points the lit fraction
 //! is interpolated piecewise-linearly through those boundaries and extra penumbra points.
+//!
+//! Length: the flux series (the per-step frame, the lit fraction with its
+//! boundary nodes, the absorbed-flux sums, the time functions the network
+//! reads) share one compact frame type and its invariants; split, each part
+//! would re-derive them.
 
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -8,6 +8,10 @@
 //! ([`super::exact`]). Where the case schema cannot express a problem (a
 //! temperature that varies along an edge, a source that varies from cell to
 //! cell) the runner builds it with the mesh API instead, and says so.
+//!
+//! Length: the conduction runners share the grid-refinement and exact-solution
+//! helpers of this file; they stay together until a runner needs more than
+//! those helpers.
 
 use std::f64::consts::PI;
 

@@ -9,6 +9,10 @@
 //! through the case pipeline (`[arrays]`, `[battery]`, `[power]`, an orbit),
 //! since the coupling of the thermal solve and the power budget is what they
 //! validate.
+//!
+//! Length: the spacecraft runners (loops, tubes, arrays, battery, orbit
+//! balance, the ISS-like wing) share one set of helpers that edit and run case
+//! tables; they stay together until a runner needs more than those helpers.
 
 use super::conduction::{count_list, inconsistent, node, solve_network};
 use super::convergence::{convergence_plot, f64_at, set_key, str_at, write_plot, Refinement};

@@ -1,6 +1,9 @@
 //! Transfers between multigrid levels: 2 × 2 agglomeration of grid blocks (or
 //! aggregates from `amg`), bilinear prolongation, restriction as its transpose,
 //! and the structure of the scaled Galerkin product (module docs of `multigrid`).
+//!
+//! Length: a quarter of the file is the transfers' tests (exactness on
+//! constants and linears, transposes), kept beside the operators they check.
 
 use rayon::prelude::*;
 

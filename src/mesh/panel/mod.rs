@@ -27,6 +27,10 @@
 //! Every term is a second-order approximation at the cell centre, and the
 //! scheme is second-order accurate in space, edges included (shown in
 //! `tests/mesh_convergence.rs`).
+//!
+//! Length: a panel's grid, faces, attachment lines, probes and its emission
+//! into the network share the cell numbering defined here; its tests are in
+//! `tests.rs`.
 
 use serde::{Deserialize, Serialize};
 
