@@ -519,7 +519,9 @@ impl<'a> TransientSolver<'a> {
         for i in 0..st.y.len() {
             st.z[i] = if cap[i] > 0.0 { st.f[i] / cap[i] } else { 0.0 };
         }
-        st.flows = sys.heat_flows(t, &st.y);
+        // The energy integral's first trapezoid starts from the flows just
+        // after the jump too, as the step integrates the temperatures.
+        st.flows = sys.heat_flows(t_plus, &st.y);
         Ok(())
     }
 }
