@@ -84,6 +84,15 @@ fn bad_periodic_settings_name_their_key() {
     assert!(e.contains("solve.periodic.tolerance_k"), "{e}");
     let e = err_of("[solve.periodic]\nperiod_s = 1000.0\nmax_periods = 0\n");
     assert!(e.contains("solve.periodic.max_periods"), "{e}");
+    for bad in ["0.5", "101.0", "nan"] {
+        let e = err_of(&format!(
+            "[solve.periodic]\nperiod_s = 1000.0\nwarm_up_step_factor = {bad}\n"
+        ));
+        assert!(
+            e.contains("solve.periodic.warm_up_step_factor") && e.contains("1 to 100"),
+            "{e}"
+        );
+    }
     let e = err_of("[solve.periodic]\nperiod_s = 1000.0\ndt_s = 10.0\nrtol = 1e-4\n");
     assert!(
         e.contains("solve.periodic.dt_s") && e.contains("exclude"),
