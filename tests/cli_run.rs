@@ -23,7 +23,7 @@ fn assert_bad_input(text: &str, must_mention: &[&str]) {
 
 #[test]
 fn the_sled_case_runs_and_writes_its_summary() {
-    // The built-in default (the 1 MW module, a periodic solve of minutes) is
+    // The built-in default (the 1 MW module, 80,011 unknowns) is
     // built by the unit tests of `case`; this runs the small steady sled.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sled.toml"), default_case()).unwrap();

@@ -45,7 +45,7 @@ pub fn execute(args: &RunArgs, ctx: &Context) -> Result<ExitCode, Error> {
         None => {
             ctx.console.note(&format!(
                 "built-in default: the 1 MW GPU module ({}) at orbit-average loads; its \
-                 orbit-periodic state (minutes): thermorbit run {}",
+                 orbit-periodic state (about half a minute): thermorbit run {}",
                 thermorbit::case::DEFAULT_CASE_NAME,
                 thermorbit::case::DEFAULT_CASE_NAME
             ));
